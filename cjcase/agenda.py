@@ -1,0 +1,138 @@
+"""What is coming up and what has happened: the agenda, a client's timeline and audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlite_utils
+
+from cjcase.model import AgendaItem, AuditEntry, TimelineItem
+
+
+def _words(code: str | None) -> str:
+    return (code or "").replace("_", " ")
+
+
+def agenda(db: sqlite_utils.Database, start: date, end: date,
+           keyworker: str | None = None) -> list[AgendaItem]:
+    """Everything due from `start` to `end` inclusive: appointments, hearings, goal reviews,
+    DRR/ATR orders ending and prison releases, in day and time order."""
+    first, last = start.isoformat(), end.isoformat()
+    after_last = (end + timedelta(days=1)).isoformat()
+    client_filter = "AND c.keyworker = ?" if keyworker else ""
+    extra = [keyworker] if keyworker else []
+    items: list[AgendaItem] = []
+
+    def add(sql: str, params: list, build) -> None:
+        for row in db.query(sql, params + extra):
+            items.append(build(row))
+
+    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker"
+    add(
+        f"""SELECT s.id, s.client_id, s.starts_at, s.kind, s.status, {name}
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.starts_at >= ? AND s.starts_at < ? {client_filter}""",
+        [first, after_last],
+        lambda r: _item(r, "session", r["starts_at"],
+                        f"{_words(r['kind']).capitalize()} ({_words(r['status'])})"),
+    )
+    add(
+        f"""SELECT d.id, d.client_id, d.hearing_at, d.court, d.hearing_type, {name}
+            FROM court_dates d JOIN clients c ON c.id = d.client_id
+            WHERE d.hearing_at >= ? AND d.hearing_at < ? {client_filter}""",
+        [first, after_last],
+        lambda r: _item(r, "court", r["hearing_at"],
+                        f"{_words(r['hearing_type']).capitalize()} hearing at {r['court']}"),
+    )
+    add(
+        f"""SELECT g.id, g.client_id, g.review_date, g.domain, {name}
+            FROM goals g JOIN clients c ON c.id = g.client_id
+            WHERE g.status = 'open' AND g.review_date BETWEEN ? AND ? {client_filter}""",
+        [first, last],
+        lambda r: _item(r, "goal_review", r["review_date"],
+                        f"Goal review due ({_words(r['domain'])})"),
+    )
+    add(
+        f"""SELECT e.id, e.client_id, e.order_end, e.pathway, {name}
+            FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.discharge_date IS NULL AND e.order_end BETWEEN ? AND ? {client_filter}""",
+        [first, last],
+        lambda r: _item(r, "order_end", r["order_end"], f"{r['pathway'].upper()} order ends"),
+    )
+    add(
+        f"""SELECT e.id, e.client_id, e.prison_release_date, {name}
+            FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.prison_release_date BETWEEN ? AND ? {client_filter}""",
+        [first, last],
+        lambda r: _item(r, "release", r["prison_release_date"], "Released from prison"),
+    )
+    order = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
+    items.sort(key=lambda i: (i.day, i.at or datetime.combine(i.day, datetime.min.time()),
+                              order[i.kind], i.client_name))
+    return items
+
+
+def _item(row: dict, kind: str, when: str, summary: str) -> AgendaItem:
+    at = datetime.strptime(when, "%Y-%m-%d %H:%M") if len(when) > 10 else None
+    return AgendaItem(
+        day=date.fromisoformat(when[:10]),
+        at=at,
+        kind=kind,
+        client_id=row["client_id"],
+        client_ref=row["client_ref"],
+        client_name=row["client_name"],
+        summary=summary,
+        record_id=row["id"],
+        keyworker=row["keyworker"],
+    )
+
+
+def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
+    """A client's history and plans in one list, latest first."""
+    items: list[TimelineItem] = []
+    for row in db.query("SELECT * FROM sessions WHERE client_id = ?", [client_id]):
+        items.append(TimelineItem(
+            _at(row["starts_at"]), "session",
+            f"{_words(row['kind']).capitalize()}: {_words(row['status'])}", row["id"]))
+    for row in db.query("SELECT * FROM court_dates WHERE client_id = ?", [client_id]):
+        outcome = f" ({row['outcome']})" if row["outcome"] else ""
+        items.append(TimelineItem(
+            _at(row["hearing_at"]), "court",
+            f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}{outcome}",
+            row["id"]))
+    for row in db.query("SELECT * FROM episodes WHERE client_id = ?", [client_id]):
+        pathway = _words(row["pathway"])
+        items.append(TimelineItem(_at(row["referral_date"]), "episode",
+                                  f"Referred ({pathway}, from {_words(row['referral_source'])})", row["id"]))
+        if row["start_date"]:
+            items.append(TimelineItem(_at(row["start_date"]), "episode", f"Started ({pathway})", row["id"]))
+        if row["prison_release_date"]:
+            items.append(TimelineItem(_at(row["prison_release_date"]), "episode",
+                                      "Released from prison", row["id"]))
+        if row["discharge_date"]:
+            items.append(TimelineItem(_at(row["discharge_date"]), "episode",
+                                      f"Discharged: {_words(row['discharge_reason'])}", row["id"]))
+    for row in db.query("SELECT * FROM goals WHERE client_id = ?", [client_id]):
+        items.append(TimelineItem(_at(row["set_date"]), "goal",
+                                  f"Goal set ({_words(row['domain'])})", row["id"]))
+        if row["closed_date"]:
+            items.append(TimelineItem(_at(row["closed_date"]), "goal",
+                                      f"Goal closed: {_words(row['status'])}", row["id"]))
+    for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
+        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
+    items.sort(key=lambda i: i.at, reverse=True)
+    return items
+
+
+def _at(text: str) -> datetime:
+    if len(text) > 10:
+        return datetime.strptime(text, "%Y-%m-%d %H:%M")
+    return datetime.fromisoformat(text)
+
+
+def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
+    """Every audit row about one client, latest first."""
+    return [
+        AuditEntry.from_row(row) for row in db.query(
+            "SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
+    ]

@@ -1,0 +1,187 @@
+"""The code lists of DOMAIN.md: the only values the program stores for coded fields."""
+
+from __future__ import annotations
+
+PATHWAY = (
+    "arrest_referral",
+    "restriction_on_bail",
+    "court",
+    "prison_link",
+    "drr",
+    "atr",
+    "iom",
+    "community",
+)
+REFERRAL_SOURCE = (
+    "self",
+    "family_friends",
+    "gp",
+    "health_other",
+    "arrest_referral",
+    "liaison_diversion",
+    "court",
+    "probation",
+    "prison",
+    "drr",
+    "atr",
+    "police_diversion",
+    "other_cj",
+    "drug_service",
+    "other",
+)
+SUBSTANCE = (
+    "heroin",
+    "other_opiates",
+    "crack",
+    "cocaine",
+    "amphetamines",
+    "cannabis",
+    "benzodiazepines",
+    "alcohol",
+    "other",
+)
+SEX = ("male", "female", "other", "not_stated")
+ETHNICITY = tuple("ABCDEFGHJKLMNPRSZ")
+SESSION_KIND = (
+    "assessment",
+    "keywork",
+    "group",
+    "phone",
+    "court_support",
+    "prison_visit",
+    "gate_pickup",
+    "review",
+)
+SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service")
+DISCHARGE_REASON = (
+    "completed_drug_free",
+    "completed_alcohol_free",
+    "completed_occasional_user",
+    "transferred_community",
+    "transferred_custody",
+    "dropped_out",
+    "withdrawn_by_provider",
+    "retained_in_custody",
+    "declined_treatment",
+    "died",
+)
+OUTCOME = ("planned", "transferred", "unplanned", "other")
+OUTCOME_OF_REASON = {
+    "completed_drug_free": "planned",
+    "completed_alcohol_free": "planned",
+    "completed_occasional_user": "planned",
+    "transferred_community": "transferred",
+    "transferred_custody": "transferred",
+    "dropped_out": "unplanned",
+    "withdrawn_by_provider": "unplanned",
+    "declined_treatment": "unplanned",
+    "retained_in_custody": "other",
+    "died": "other",
+}
+GOAL_DOMAIN = (
+    "substance_use",
+    "offending",
+    "housing",
+    "physical_health",
+    "mental_health",
+    "family_relationships",
+    "education_training_employment",
+    "finance_benefits",
+)
+GOAL_STATUS = ("open", "achieved", "partly_achieved", "not_achieved", "withdrawn")
+HEARING_TYPE = (
+    "first_appearance",
+    "bail",
+    "plea",
+    "trial",
+    "sentencing",
+    "review",
+    "breach",
+    "appeal",
+    "other",
+)
+TOP_STAGE = ("start", "review", "exit")
+RISK_FLAG = (
+    "overdose",
+    "safeguarding",
+    "domestic_abuse",
+    "violence_to_staff",
+    "self_harm",
+    "lone_working",
+)
+YES_NO = ("yes", "no")
+AGE_BAND = ("under_18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+ETHNIC_GROUP = ("white", "mixed", "asian", "black", "other", "not_stated")
+ETHNIC_GROUP_OF_CATEGORY = {
+    **dict.fromkeys("ABC", "white"),
+    **dict.fromkeys("DEFG", "mixed"),
+    **dict.fromkeys("HJKL", "asian"),
+    **dict.fromkeys("MNP", "black"),
+    **dict.fromkeys("RS", "other"),
+    "Z": "not_stated",
+}
+
+# Short markers the caseload table shows for each risk flag.
+RISK_MARKER = {
+    "overdose": "OD",
+    "safeguarding": "SG",
+    "domestic_abuse": "DA",
+    "violence_to_staff": "VS",
+    "self_harm": "SH",
+    "lone_working": "LW",
+}
+
+# TOP day-count columns, in form order.
+TOP_DAY_FIELDS = (
+    "alcohol_days",
+    "opiates_days",
+    "crack_days",
+    "cocaine_days",
+    "amphetamines_days",
+    "cannabis_days",
+    "other_drug_days",
+    "injecting_days",
+    "shoplifting_days",
+    "drug_selling_days",
+    "other_theft_days",
+    "paid_work_days",
+    "education_days",
+)
+TOP_SCORE_FIELDS = ("psych_health", "phys_health", "quality_of_life")
+TOP_YES_NO_FIELDS = ("assault", "acute_housing_problem")
+
+# The TOP column that counts days of use of each primary substance (DOMAIN.md, top_primary_*).
+TOP_FIELD_OF_SUBSTANCE = {
+    "heroin": "opiates_days",
+    "other_opiates": "opiates_days",
+    "crack": "crack_days",
+    "cocaine": "cocaine_days",
+    "amphetamines": "amphetamines_days",
+    "cannabis": "cannabis_days",
+    "benzodiazepines": "other_drug_days",
+    "alcohol": "alcohol_days",
+    "other": "other_drug_days",
+}
+
+# Structured-treatment contacts for continuity of care after release.
+STRUCTURED_KINDS = ("assessment", "keywork", "group", "review")
+
+
+def age_band(age: int) -> str:
+    """The DOMAIN.md age band of an age in whole years."""
+    if age < 18:
+        return "under_18"
+    for band, upper in (("18-24", 24), ("25-34", 34), ("35-44", 44), ("45-54", 54), ("55-64", 64)):
+        if age <= upper:
+            return band
+    return "65+"
+
+
+def all_codes() -> frozenset[str]:
+    """Every code of every list: values that can never identify a person."""
+    lists = (
+        PATHWAY, REFERRAL_SOURCE, SUBSTANCE, SEX, ETHNICITY, SESSION_KIND, SESSION_STATUS,
+        DISCHARGE_REASON, OUTCOME, GOAL_DOMAIN, GOAL_STATUS, HEARING_TYPE, TOP_STAGE,
+        RISK_FLAG, YES_NO, AGE_BAND, ETHNIC_GROUP,
+    )
+    return frozenset(code for codes in lists for code in codes)

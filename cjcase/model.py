@@ -1,0 +1,243 @@
+"""The records the services return: plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+
+class Record:
+    """Builds a dataclass from a database row, turning stored ISO text into dates."""
+
+    _date_fields: tuple[str, ...] = ()
+    _datetime_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]):
+        """The record for one row (extra columns are ignored)."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        values = {k: v for k, v in row.items() if k in names}
+        for name in cls._date_fields:
+            if values.get(name):
+                values[name] = date.fromisoformat(values[name])
+        for name in cls._datetime_fields:
+            if values.get(name):
+                values[name] = datetime.strptime(values[name], "%Y-%m-%d %H:%M")
+        return cls(**values)
+
+
+@dataclass
+class Client(Record):
+    """A person on the caseload."""
+
+    id: int
+    client_ref: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    sex: str
+    ethnicity: str
+    preferred_name: str | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    keyworker: str | None = None
+    risk_flags: str = ""
+    consent_to_share: str | None = None
+    consent_date: date | None = None
+    notes: str | None = None
+    prison: str | None = None
+    prison_number: str | None = None
+    pnc_id: str | None = None
+    probation_ref: str | None = None
+    nhs_number: str | None = None
+    offender_manager_name: str | None = None
+    offender_manager_phone: str | None = None
+    offender_manager_email: str | None = None
+    address: str | None = None
+    no_fixed_abode: int = 0
+    alt_contact: str | None = None
+    aliases: str | None = None
+
+    _date_fields = ("date_of_birth", "consent_date")
+
+    @property
+    def name(self) -> str:
+        """First and last name."""
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def flags(self) -> list[str]:
+        """The risk flag codes, in stored order."""
+        return [flag for flag in self.risk_flags.split(";") if flag]
+
+
+@dataclass
+class Episode(Record):
+    """One referral into the service and what followed."""
+
+    id: int
+    client_id: int
+    referral_date: date
+    referral_source: str
+    pathway: str
+    primary_substance: str
+    start_date: date | None = None
+    discharge_date: date | None = None
+    discharge_reason: str | None = None
+    prison_release_date: date | None = None
+    order_start: date | None = None
+    order_end: date | None = None
+    transferred_to: str | None = None
+
+    _date_fields = (
+        "referral_date", "start_date", "discharge_date", "prison_release_date",
+        "order_start", "order_end",
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """True while the episode has no discharge."""
+        return self.discharge_date is None
+
+
+@dataclass
+class Session(Record):
+    """An appointment with a client, kept, missed or to come."""
+
+    id: int
+    client_id: int
+    starts_at: datetime
+    kind: str
+    status: str
+    duration_minutes: int | None = None
+    notes: str | None = None
+
+    _datetime_fields = ("starts_at",)
+
+
+@dataclass
+class Goal(Record):
+    """A care-plan goal."""
+
+    id: int
+    client_id: int
+    domain: str
+    description: str
+    set_date: date
+    status: str
+    review_date: date | None = None
+    closed_date: date | None = None
+
+    _date_fields = ("set_date", "review_date", "closed_date")
+
+
+@dataclass
+class GoalReview(Record):
+    """A review of a goal with its note."""
+
+    id: int
+    goal_id: int
+    reviewed_on: date
+    note: str
+    next_review_date: date | None = None
+
+    _date_fields = ("reviewed_on", "next_review_date")
+
+
+@dataclass
+class CourtDate(Record):
+    """A court hearing the client attends."""
+
+    id: int
+    client_id: int
+    hearing_at: datetime
+    court: str
+    hearing_type: str
+    outcome: str | None = None
+
+    _datetime_fields = ("hearing_at",)
+
+
+@dataclass
+class Top(Record):
+    """A Treatment Outcomes Profile form."""
+
+    id: int
+    client_id: int
+    top_date: date
+    stage: str
+    alcohol_days: int
+    opiates_days: int
+    crack_days: int
+    cocaine_days: int
+    amphetamines_days: int
+    cannabis_days: int
+    other_drug_days: int
+    injecting_days: int
+    shoplifting_days: int
+    drug_selling_days: int
+    other_theft_days: int
+    assault: str
+    psych_health: int
+    phys_health: int
+    quality_of_life: int
+    acute_housing_problem: str
+    paid_work_days: int
+    education_days: int
+
+    _date_fields = ("top_date",)
+
+
+@dataclass
+class AuditEntry(Record):
+    """One line of the audit trail."""
+
+    id: int
+    at: str
+    action: str
+    entity: str
+    record_id: int | None
+    client_id: int | None
+    detail: str
+
+
+@dataclass
+class CaseloadRow:
+    """One client as the caseload table lists them."""
+
+    client_id: int
+    client_ref: str
+    name: str
+    date_of_birth: date
+    pathway: str | None
+    status: str
+    keyworker: str | None
+    last_seen: date | None
+    next_appointment: datetime | None
+    risk_flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TimelineItem:
+    """Something that happened or will happen to a client, for the timeline."""
+
+    at: datetime
+    kind: str
+    summary: str
+    record_id: int
+
+
+@dataclass
+class AgendaItem:
+    """One thing on a day of the agenda."""
+
+    day: date
+    at: datetime | None
+    kind: str
+    client_id: int
+    client_ref: str
+    client_name: str
+    summary: str
+    record_id: int | None = None
+    keyworker: str | None = None

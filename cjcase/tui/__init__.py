@@ -1,0 +1,1 @@
+"""The Textual interface: screens and dialogs that call the services, never SQL."""

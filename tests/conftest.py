@@ -1,0 +1,72 @@
+"""Shared fixtures: a real SQLite file in tmp_path and a fixed clock."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cjcase.caseload import Caseload
+from cjcase.clock import Clock
+from cjcase.db import connect
+
+SAMPLE = Path(__file__).parent / "data" / "sample"
+SAMPLE_TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(SAMPLE_TODAY)
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "caseload.db"
+
+
+@pytest.fixture
+def db(db_path):
+    database = connect(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def caseload(db, clock) -> Caseload:
+    return Caseload(db, clock)
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    """A writable copy of the sample caseload, for tests that break it."""
+    target = tmp_path / "sample"
+    shutil.copytree(SAMPLE, target)
+    return target
+
+
+def make_client(caseload: Caseload, **overrides):
+    """A valid client, with any field overridden."""
+    values = {
+        "client_ref": "T-1",
+        "first_name": "Jo",
+        "last_name": "Bloggs",
+        "date_of_birth": date(1990, 5, 17),
+        "sex": "female",
+        "ethnicity": "A",
+    }
+    values.update(overrides)
+    return caseload.add_client(values)
+
+
+def make_episode(caseload: Caseload, client_id: int, **overrides):
+    """A valid episode for a client, with any field overridden."""
+    values = {
+        "referral_date": date(2026, 1, 5),
+        "referral_source": "self",
+        "pathway": "community",
+        "primary_substance": "heroin",
+    }
+    values.update(overrides)
+    return caseload.add_episode(client_id, values)

@@ -1,0 +1,95 @@
+"""The command line: help, exit codes, and sentences instead of tracebacks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE
+
+COMMANDS = ["demo", "import"]
+
+
+def run(*args, env=None, cwd=None):
+    environment = {**os.environ, "CJCASE_TODAY": "2026-11-20", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cjcase", *args], capture_output=True, text=True,
+                          env=environment, cwd=cwd, timeout=120)
+
+
+def test_help_lists_every_command_with_one_line():
+    result = run("--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert f"  {command} " in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = run(command, "--help")
+    assert result.returncode == 0
+    assert "--db" in result.stdout
+
+
+def test_help_does_not_import_textual_or_the_services():
+    code = ("import sys; sys.argv=['cjcase','--help']\n"
+            "from cjcase.cli import main\n"
+            "try:\n main()\nexcept SystemExit: pass\n"
+            "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.caseload','dateutil') if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert "HEAVY []" in result.stdout, result.stdout + result.stderr
+
+
+def test_import_then_reimport_from_the_command_line(tmp_path):
+    db = tmp_path / "c.db"
+    first = run("--db", str(db), "import", str(SAMPLE))
+    assert first.returncode == 0, first.stderr
+    assert "1,014 new" in first.stdout
+    again = run("import", str(SAMPLE), "--db", str(db))
+    assert again.returncode == 0
+    assert "1,014 unchanged" in again.stdout
+
+
+def test_a_broken_import_exits_1_with_the_problems_on_stderr(tmp_path, sample_copy):
+    path = sample_copy / "tops.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",start,", ",begin,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("--db", str(tmp_path / "c.db"), "import", str(sample_copy))
+    assert result.returncode == 1
+    assert "tops.csv:2: stage: " in result.stderr
+    assert "Nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_folder_is_a_sentence_not_a_traceback(tmp_path):
+    result = run("--db", str(tmp_path / "c.db"), "import", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert "There is no file or folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_usage_error_exits_2():
+    assert run("import").returncode == 2
+    assert run("no-such-command").returncode == 2
+
+
+def test_demo_uses_its_own_file_and_refuses_a_real_caseload(tmp_path):
+    real = tmp_path / "real.db"
+    assert run("--db", str(real), "import", str(SAMPLE)).returncode == 0
+    refused = run("--db", str(real), "demo", "--no-open")
+    assert refused.returncode == 1
+    assert "not made by `cjcase demo`" in refused.stderr
+    home = tmp_path / "home"
+    made = run("demo", "--no-open", "--clients", "30", env={"HOME": str(home), "XDG_DATA_HOME": str(home / "data")})
+    assert made.returncode == 0, made.stderr
+    assert (home / "data" / "cjcase" / "demo.db").exists()
+    assert not (home / "data" / "cjcase" / "caseload.db").exists()
+
+
+def test_a_bad_fixed_clock_is_a_sentence(tmp_path):
+    result = run("--db", str(tmp_path / "c.db"), "import", str(SAMPLE), env={"CJCASE_TODAY": "someday"})
+    assert result.returncode == 1
+    assert "CJCASE_TODAY" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,58 @@
+"""Demo data: a living caseload dated from today, never written into a real one."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from cjcase import agenda, codes, demo
+from cjcase.errors import CjcaseError
+from tests.conftest import make_client
+
+TODAY = date(2026, 11, 23)
+
+
+def test_the_demo_has_every_pathway_dnas_goals_hearings_tops_and_releases(db):
+    counts = demo.generate(db, TODAY, clients=300, seed=7)
+    assert counts["clients"] == 300
+    pathways = {r["pathway"] for r in db.query("SELECT DISTINCT pathway FROM episodes")}
+    assert pathways == set(codes.PATHWAY)
+    statuses = {r["status"] for r in db.query("SELECT DISTINCT status FROM sessions")}
+    assert {"attended", "dna", "scheduled"} <= statuses
+    assert counts["goals"] and counts["court_dates"] and counts["tops"]
+    assert db.execute("SELECT count(*) FROM episodes WHERE prison_release_date IS NOT NULL").fetchone()[0]
+
+
+def test_the_demo_agenda_is_full_whenever_it_is_run(db):
+    demo.generate(db, TODAY, clients=200, seed=3)
+    items = agenda.agenda(db, TODAY, TODAY + timedelta(days=14))
+    assert {"session", "court"} <= {i.kind for i in items}
+    assert all(TODAY <= i.day <= TODAY + timedelta(days=14) for i in items)
+
+
+def test_the_same_seed_makes_the_same_caseload(tmp_path):
+    from cjcase.db import connect
+    first, second = connect(tmp_path / "a.db"), connect(tmp_path / "b.db")
+    demo.generate(first, TODAY, clients=50, seed=5)
+    demo.generate(second, TODAY, clients=50, seed=5)
+    query = "SELECT client_ref, first_name, last_name, date_of_birth FROM clients ORDER BY id"
+    assert list(first.query(query)) == list(second.query(query))
+
+
+def test_every_demo_client_was_an_adult_at_each_referral(db):
+    demo.generate(db, TODAY, clients=500, seed=11)
+    from cjcase.dates import age_on
+    for row in db.query("SELECT c.date_of_birth, e.referral_date FROM episodes e JOIN clients c ON c.id = e.client_id"):
+        assert age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"])) >= 18
+
+
+def test_the_demo_refuses_a_real_caseload(caseload, db):
+    make_client(caseload)
+    with pytest.raises(CjcaseError, match="not made by `cjcase demo`"):
+        demo.generate(db, TODAY, clients=10)
+    assert db.table("clients").count == 1
+
+
+def test_running_the_demo_again_replaces_it(db):
+    demo.generate(db, TODAY, clients=40)
+    demo.generate(db, TODAY, clients=25)
+    assert db.table("clients").count == 25

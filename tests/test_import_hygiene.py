@@ -1,0 +1,37 @@
+"""Layers stay clean: only cjcase.tui imports Textual, and the TUI never holds SQL."""
+
+import pkgutil
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import cjcase
+
+PACKAGE = Path(cjcase.__file__).parent
+
+
+def non_ui_modules():
+    return [m.name for m in pkgutil.walk_packages([str(PACKAGE)], "cjcase.")
+            if not m.name.startswith("cjcase.tui") and m.name != "cjcase.__main__"]
+
+
+def test_no_non_ui_module_loads_textual():
+    modules = non_ui_modules()
+    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_the_tui_builds_no_sql():
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET)\b")
+    for path in (PACKAGE / "tui").rglob("*.py"):
+        assert not sql.search(path.read_text(encoding="utf-8")), path
+
+
+def test_the_pure_modules_do_no_io():
+    for name in ("model.py", "codes.py", "dates.py", "rules.py"):
+        text = (PACKAGE / name).read_text(encoding="utf-8")
+        for forbidden in ("import sqlite", " open(", "os.environ", "import textual", "import os"):
+            assert forbidden not in text, f"{name}: {forbidden}"

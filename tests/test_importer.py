@@ -1,0 +1,200 @@
+"""The importer: the sample imports cleanly, re-imports change nothing, problems reject it all."""
+
+import csv
+from datetime import date
+
+import openpyxl
+import pytest
+
+from cjcase.importer import ImportRejected, import_path
+from tests.conftest import SAMPLE, SAMPLE_TODAY
+
+TABLES = ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
+SAMPLE_COUNTS = {"clients": 40, "episodes": 49, "sessions": 1014, "goals": 166, "court_dates": 56, "tops": 76}
+
+
+def counts(db):
+    return {t: db.table(t).count for t in TABLES}
+
+
+def rewrite(path, edit):
+    """Apply `edit` to the rows (a list of lists, header first) of a CSV file."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    edit(rows)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def problems_of(db, path):
+    with pytest.raises(ImportRejected) as rejected:
+        import_path(db, path, SAMPLE_TODAY)
+    return [str(p) for p in rejected.value.problems]
+
+
+def test_the_sample_imports_with_every_row(db):
+    report = import_path(db, SAMPLE, SAMPLE_TODAY)
+    assert counts(db) == SAMPLE_COUNTS
+    assert {t: c.created for t, c in report.counts.items()} == SAMPLE_COUNTS
+
+
+def test_a_second_import_of_the_same_files_changes_nothing(db):
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    snapshot = {t: list(db.query(f"SELECT * FROM {t} ORDER BY id")) for t in TABLES}
+    report = import_path(db, SAMPLE, SAMPLE_TODAY)
+    assert report.changed == 0
+    assert {t: c.unchanged for t, c in report.counts.items()} == SAMPLE_COUNTS
+    assert {t: list(db.query(f"SELECT * FROM {t} ORDER BY id")) for t in TABLES} == snapshot
+
+
+def test_a_changed_value_updates_the_record(db, sample_copy):
+    import_path(db, sample_copy, SAMPLE_TODAY)
+
+    def change_phone(rows):
+        rows[1][rows[0].index("phone")] = "07700 900999"
+    rewrite(sample_copy / "clients.csv", change_phone)
+    report = import_path(db, sample_copy, SAMPLE_TODAY)
+    assert report.counts["clients"].updated == 1 and report.changed == 1
+    assert db.execute("SELECT count(*) FROM clients WHERE phone = '07700 900999'").fetchone()[0] == 1
+    assert counts(db) == SAMPLE_COUNTS
+
+
+def test_dates_in_both_forms_are_stored_as_iso(db):
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    row = next(db.query("SELECT date_of_birth FROM clients WHERE client_ref = 'CJ-17429'"))
+    assert row["date_of_birth"] == "1993-01-18"
+    court = next(db.query("SELECT hearing_at FROM court_dates ORDER BY hearing_at LIMIT 1"))
+    assert court["hearing_at"] == "2025-04-02 10:30"
+
+
+def test_a_dry_run_counts_and_writes_nothing(db):
+    report = import_path(db, SAMPLE, SAMPLE_TODAY, dry_run=True)
+    assert report.counts["sessions"].created == 1014
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+    assert db.table("audit").count == 0
+
+
+def test_a_broken_copy_writes_nothing_and_names_file_line_and_column(db, sample_copy):
+    def break_episode(rows):
+        rows[3][rows[0].index("pathway")] = "probation_office"
+    def break_date(rows):
+        rows[5][rows[0].index("when")] = "31/02/2026 10:00"
+    rewrite(sample_copy / "episodes.csv", break_episode)
+    rewrite(sample_copy / "sessions.csv", break_date)
+    problems = problems_of(db, sample_copy)
+    assert any(p.startswith("episodes.csv:4: pathway: ") for p in problems), problems
+    assert any(p.startswith("sessions.csv:6: when: ") for p in problems), problems
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+
+
+def test_a_missing_required_column_is_reported_on_line_1(db, sample_copy):
+    def drop_status(rows):
+        index = rows[0].index("status")
+        for row in rows:
+            del row[index]
+    rewrite(sample_copy / "sessions.csv", drop_status)
+    assert "sessions.csv:1: status: required column is missing" in problems_of(db, sample_copy)
+
+
+def test_an_unknown_column_is_reported_on_line_1(db, sample_copy):
+    def add_column(rows):
+        rows[0].append("favourite_colour")
+        for row in rows[1:]:
+            row.append("")
+    rewrite(sample_copy / "goals.csv", add_column)
+    assert any(p.startswith("goals.csv:1: favourite_colour: unknown column") for p in problems_of(db, sample_copy))
+
+
+def test_a_row_with_an_extra_cell_is_reported_on_its_line(db, sample_copy):
+    path = sample_copy / "court_dates.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2] + ",Adjourned, to next week"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert any(p.startswith("court_dates.csv:3: (row): ") for p in problems_of(db, sample_copy))
+
+
+def test_a_quoted_note_over_two_lines_keeps_later_line_numbers_right(db, sample_copy):
+    def two_line_note_then_bad_kind(rows):
+        rows[1][rows[0].index("notes")] = "first line\nsecond line"
+        rows[3][rows[0].index("kind")] = "chat"
+    rewrite(sample_copy / "sessions.csv", two_line_note_then_bad_kind)
+    # Row 3 of data starts on editor line 5: the note on data row 1 takes two lines.
+    assert any(p.startswith("sessions.csv:5: kind: ") for p in problems_of(db, sample_copy))
+
+
+def test_a_key_twice_is_an_error_on_the_later_row(db, sample_copy):
+    def duplicate_client(rows):
+        rows.append(list(rows[1]))
+    rewrite(sample_copy / "clients.csv", duplicate_client)
+    problems = problems_of(db, sample_copy)
+    assert any(p.startswith("clients.csv:42: client_ref: ") and "line 2" in p for p in problems), problems
+
+
+def test_overlapping_episodes_are_reported_on_the_later_row(db, sample_copy):
+    def overlap(rows):
+        header = rows[0]
+        first = rows[1]
+        clone = list(first)
+        clone[header.index("referral_date")] = "2025-05-01"
+        for column in ("start_date", "discharge_date", "discharge_reason"):
+            clone[header.index(column)] = ""
+        rows.append(clone)
+    rewrite(sample_copy / "episodes.csv", overlap)
+    problems = problems_of(db, sample_copy)
+    assert any(p.startswith("episodes.csv:51: referral_date: ") and "overlaps" in p for p in problems), problems
+
+
+def test_a_record_for_an_unknown_client_is_refused(db, sample_copy):
+    def unknown(rows):
+        rows[1][0] = "CJ-00000"
+    rewrite(sample_copy / "tops.csv", unknown)
+    assert any(p.startswith("tops.csv:2: client_ref: no client") for p in problems_of(db, sample_copy))
+
+
+def test_a_minor_on_the_referral_date_is_refused(db, sample_copy):
+    def young(rows):
+        rows[1][rows[0].index("date_of_birth")] = "2010-01-01"
+    rewrite(sample_copy / "clients.csv", young)
+    problems = problems_of(db, sample_copy)
+    assert any(p.startswith("episodes.csv:") and "adults" in p for p in problems), problems
+
+
+def test_the_same_sheets_in_a_workbook_import_too(db, tmp_path):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for table in TABLES:
+        sheet = book.create_sheet(table)
+        with open(SAMPLE / f"{table}.csv", encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                sheet.append(row)
+    path = tmp_path / "caseload.xlsx"
+    book.save(path)
+    import_path(db, path, SAMPLE_TODAY)
+    assert counts(db) == SAMPLE_COUNTS
+
+
+def test_a_workbook_with_real_date_cells_imports(db, tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "clients"
+    sheet.append(["client_ref", "first_name", "last_name", "date_of_birth", "sex", "ethnicity"])
+    sheet.append(["X-1", "Ann", "Lee", date(1980, 2, 29), "female", "A"])
+    path = tmp_path / "one.xlsx"
+    book.save(path)
+    import_path(db, path, SAMPLE_TODAY)
+    assert next(db.query("SELECT date_of_birth FROM clients"))["date_of_birth"] == "1980-02-29"
+
+
+def test_an_import_is_audited_per_client(db):
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    per_client = db.execute("SELECT count(*) FROM audit WHERE action = 'import' AND entity = 'client'").fetchone()[0]
+    assert per_client == 40
+
+
+def test_a_file_that_is_not_utf8_gets_a_sentence(db, tmp_path):
+    folder = tmp_path / "latin"
+    folder.mkdir()
+    (folder / "clients.csv").write_bytes("client_ref,first_name\nX,Zoë\n".encode("latin-1"))
+    from cjcase.errors import CjcaseError
+    with pytest.raises(CjcaseError, match="UTF-8"):
+        import_path(db, folder, SAMPLE_TODAY)
