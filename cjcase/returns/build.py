@@ -1,0 +1,122 @@
+"""Builds a return's table for a period: measures with suppression, or extract records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlite_utils
+
+from cjcase import codes
+from cjcase.dates import Period
+from cjcase.returns import measures
+from cjcase.returns.pseudonym import get_key, pseudo_id
+from cjcase.returns.template import Template
+
+SUPPRESSED = "*"
+# A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
+Cell = int | Decimal | str | None
+
+
+@dataclass
+class ReturnTable:
+    """What a return holds before it is written: header, rows, and how it was made."""
+
+    template: Template
+    period: Period
+    suppression: int | None
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+def rate(numerator: int, denominator: int) -> Decimal | None:
+    """A percentage rounded half-up to one decimal place; None when the denominator is 0."""
+    if denominator == 0:
+        return None
+    return (Decimal(100 * numerator) / denominator).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def suppress(count: int, threshold: int | None) -> int | str:
+    """A count of 1 to threshold-1 becomes `*`; zero is shown."""
+    if threshold and 1 <= count < threshold:
+        return SUPPRESSED
+    return count
+
+
+def aggregate(db: sqlite_utils.Database, template: Template, period: Period,
+              threshold: int | None) -> ReturnTable:
+    """The long-form rows `measure, group, value` of an aggregate template."""
+    rows: list[list[Cell]] = []
+    for item in template.items:
+        for group, value in measures.compute(db, item.name, period):
+            if isinstance(value, tuple):
+                numerator, denominator = value
+                shown_numerator = suppress(numerator, threshold)
+                shown_denominator = suppress(denominator, threshold)
+                shown: Cell = rate(numerator, denominator)
+                if shown is not None and SUPPRESSED in (shown_numerator, shown_denominator):
+                    shown = SUPPRESSED
+                rows += [[item.label, group, shown],
+                         [item.numerator_label, group, shown_numerator],
+                         [item.denominator_label, group, shown_denominator]]
+            else:
+                rows.append([item.label, group, suppress(value, threshold)])
+    return ReturnTable(template, period, threshold, ["measure", "group", "value"], rows)
+
+
+EXTRACT_SQL = """
+SELECT c.client_ref, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
+       e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
+       e.prison_release_date,
+       (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
+          AND s.starts_at >= max(:start, e.referral_date)
+          AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
+       (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
+          AND s.starts_at >= max(:start, e.referral_date)
+          AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
+       CASE WHEN e.prison_release_date BETWEEN :start AND :end THEN
+         CASE WHEN {engaged} THEN 'yes' ELSE 'no' END END AS continuity_engaged
+FROM episodes e JOIN clients c ON c.id = e.client_id
+WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
+ORDER BY e.referral_date, e.id
+""".format(engaged=measures.CONTINUITY_ENGAGED)
+
+
+def extract(db: sqlite_utils.Database, template: Template, period: Period) -> ReturnTable:
+    """One pseudonymised row per episode open at any time in the period."""
+    from datetime import date
+
+    from cjcase.dates import age_on
+
+    key = get_key(db)
+    params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    rows: list[list[Cell]] = []
+    for row in db.query(EXTRACT_SQL, params):
+        age = age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"]))
+        record = {
+            "pseudo_id": pseudo_id(key, row["client_ref"]),
+            "age_band": codes.age_band(age),
+            "sex": row["sex"],
+            "ethnicity": row["ethnicity"],
+            "pathway": row["pathway"],
+            "referral_source": row["referral_source"],
+            "primary_substance": row["primary_substance"],
+            "referral_month": row["referral_date"][:7],
+            "start_month": (row["start_date"] or "")[:7] or None,
+            "discharge_month": (row["discharge_date"] or "")[:7] or None,
+            "discharge_reason": row["discharge_reason"],
+            "discharge_outcome": codes.OUTCOME_OF_REASON.get(row["discharge_reason"]),
+            "attended_in_period": row["attended"],
+            "dna_in_period": row["dna"],
+            "continuity_engaged": row["continuity_engaged"],
+        }
+        rows.append([record[item.name] for item in template.items])
+    return ReturnTable(template, period, None, [item.label for item in template.items], rows)
+
+
+def build(db: sqlite_utils.Database, template: Template, period: Period,
+          threshold: int | None) -> ReturnTable:
+    """The table of any template for a period."""
+    if template.kind == "aggregate":
+        return aggregate(db, template, period, threshold)
+    return extract(db, template, period)

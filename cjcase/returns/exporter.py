@@ -1,0 +1,138 @@
+"""Runs an export: build, check for identifiers and data quality, write, audit."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from cjcase.caseload import write_audit
+from cjcase.dates import Period
+from cjcase.errors import CjcaseError
+from cjcase.returns import guard, writers
+from cjcase.returns.build import ReturnTable, build
+from cjcase.returns.quality import Finding, findings
+from cjcase.returns.template import Template
+
+ORGANISATION_SETTING = "organisation"
+
+
+class IncompleteData(CjcaseError):
+    """The data-quality check found problems and the user did not allow an incomplete return."""
+
+    def __init__(self, found: list[Finding]):
+        self.findings = found
+        super().__init__(
+            "These make the return's figures doubtful:\n"
+            + "\n".join(f"  - {f.message}" for f in found)
+            + "\nFix them first, or write the return anyway with --allow-incomplete.")
+
+
+@dataclass
+class Prepared:
+    """A return ready to write: its table (already checked by the guard) and its findings."""
+
+    table: ReturnTable
+    findings: list[Finding]
+
+
+@dataclass
+class Written:
+    """A return that was written."""
+
+    path: Path
+    sha256: str
+    format: str
+    prepared: Prepared
+
+
+@dataclass
+class ExportRecord:
+    """One line of the export history."""
+
+    at: str
+    template: str
+    detail: str
+
+
+def threshold_for(template: Template, suppress: int | None, no_suppress: bool) -> int | None:
+    """The suppression threshold: the option, else the template's default."""
+    if no_suppress:
+        return None
+    if suppress is not None:
+        if suppress < 1:
+            raise CjcaseError("--suppress takes a threshold of 1 or more (5 hides counts of 1 to 4); "
+                              "use --no-suppress to show every count.")
+        return suppress
+    return template.suppression
+
+
+def prepare(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None,
+            now: datetime) -> Prepared:
+    """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
+    table = build(db, template, period, threshold)
+    guard.check(table, db)
+    return Prepared(table, findings(db, period, now))
+
+
+def default_path(template: Template, period: Period, fmt: str, out: Path | None) -> Path:
+    """Where to write: `out`, or a default name inside `out` (a folder) or the current folder."""
+    name = f"{template.name}_{re.sub(r'[^A-Za-z0-9-]+', '_', period.label)}.{fmt}"
+    if out is None:
+        return Path.cwd() / name
+    if out.is_dir():
+        return out / name
+    return out
+
+
+def organisation(db: sqlite_utils.Database) -> str:
+    """The organisation named on return covers."""
+    rows = list(db.query("SELECT value FROM settings WHERE key = ?", [ORGANISATION_SETTING]))
+    return rows[0]["value"] if rows else "(not set: give it once with --organisation)"
+
+
+def set_organisation(db: sqlite_utils.Database, name: str) -> None:
+    """Remember the organisation's name for return covers."""
+    with db.atomic():
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                   [ORGANISATION_SETTING, name.strip()])
+        write_audit(db, "update", "settings", None, None, "fields: organisation")
+
+
+def write(db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime,
+          allow_incomplete: bool = False) -> Written:
+    """Write a prepared return and record it in the audit log with the file's SHA-256."""
+    table = prepared.table
+    if fmt not in table.template.formats:
+        raise CjcaseError(f"The template {table.template.name} is written as "
+                          f"{', '.join(table.template.formats)}, not {fmt}.")
+    if prepared.findings and not allow_incomplete:
+        raise IncompleteData(prepared.findings)
+    if fmt == "csv":
+        content = writers.to_csv(table)
+    elif fmt == "json":
+        content = writers.to_json(table)
+    else:
+        content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now)
+    try:
+        writers.write_atomically(path, content)
+    except OSError as error:
+        raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None
+    digest = hashlib.sha256(content).hexdigest()
+    with db.atomic():
+        write_audit(db, "export", table.template.name, None, None,
+                    f"period {table.period.label}; format {fmt}; "
+                    f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}")
+    return Written(path, digest, fmt, prepared)
+
+
+def history(db: sqlite_utils.Database) -> list[ExportRecord]:
+    """Every export written, latest first."""
+    return [ExportRecord(row["at"], row["entity"], row["detail"]) for row in db.query(
+        "SELECT at, entity, detail FROM audit WHERE action = 'export' AND entity != 'pseudonym_key' "
+        "ORDER BY id DESC")]

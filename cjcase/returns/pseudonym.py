@@ -1,0 +1,62 @@
+"""The organisation's pseudonym key and the pseudo_id made from a client reference with it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from pathlib import Path
+
+import sqlite_utils
+
+from cjcase.caseload import write_audit
+from cjcase.errors import CjcaseError
+
+KEY_SETTING = "pseudonym_key"
+_KEY_TEXT = re.compile(r"[0-9a-f]{64}")
+
+
+def pseudo_id(key: bytes, client_ref: str) -> str:
+    """HMAC-SHA256 of the client reference under the key: lowercase hex, first 16 characters."""
+    return hmac.new(key, client_ref.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def get_key(db: sqlite_utils.Database) -> bytes:
+    """The organisation's key, created (and kept in settings) on first use."""
+    rows = list(db.query("SELECT value FROM settings WHERE key = ?", [KEY_SETTING]))
+    if rows:
+        return bytes.fromhex(rows[0]["value"])
+    key = secrets.token_bytes(32)
+    with db.atomic():
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [KEY_SETTING, key.hex()])
+        write_audit(db, "create", "pseudonym_key")
+    return key
+
+
+def export_key(db: sqlite_utils.Database, path: Path) -> None:
+    """Write the key to a file, so other laptops of the organisation make the same pseudonyms."""
+    key = get_key(db)
+    path.write_text(key.hex() + "\n", encoding="ascii")
+    try:
+        path.chmod(0o600)
+    except OSError:
+        pass
+    with db.atomic():
+        write_audit(db, "export", "pseudonym_key")
+
+
+def import_key(db: sqlite_utils.Database, path: Path) -> None:
+    """Replace the key with one exported from another laptop of the organisation."""
+    try:
+        text = path.read_text(encoding="ascii").strip().lower()
+    except (OSError, UnicodeDecodeError) as error:
+        raise CjcaseError(f"Cannot read the key file {path} ({error}).") from None
+    if not _KEY_TEXT.fullmatch(text):
+        raise CjcaseError(
+            f"{path} is not a cjcase pseudonym key: it should hold the 64 hexadecimal characters "
+            "written by `cjcase key export`.")
+    with db.atomic():
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [KEY_SETTING, text])
+        write_audit(db, "import", "pseudonym_key")

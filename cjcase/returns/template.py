@@ -1,0 +1,157 @@
+"""Return templates: TOML files naming a return's measures or columns, labels and formats."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cjcase.errors import CjcaseError
+from cjcase.resources import resource_dir
+from cjcase.returns.measures import MEASURES
+
+KINDS = ("aggregate", "extract")
+FORMATS = ("csv", "xlsx", "json")
+EXTRACT_COLUMNS = (
+    "pseudo_id", "age_band", "sex", "ethnicity", "pathway", "referral_source",
+    "primary_substance", "referral_month", "start_month", "discharge_month", "discharge_reason",
+    "discharge_outcome", "attended_in_period", "dna_in_period", "continuity_engaged",
+)
+# Fields that identify a person: never a column of any return.
+IDENTIFYING_COLUMNS = frozenset((
+    "client_ref", "first_name", "last_name", "preferred_name", "name", "full_name",
+    "date_of_birth", "dob", "postcode", "phone", "notes", "keyworker", "address",
+    "prison_number", "pnc_id", "probation_ref", "nhs_number", "offender_manager",
+    "offender_manager_name", "offender_manager_phone", "offender_manager_email", "alt_contact",
+    "aliases", "email", "session_notes", "outcome", "description", "court",
+))
+
+
+class TemplateError(CjcaseError):
+    """A template that cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One measure or column of a template, with the label it carries in the output."""
+
+    name: str
+    label: str
+    line: int
+    numerator_label: str
+    denominator_label: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """A loaded, checked template."""
+
+    name: str
+    path: Path
+    kind: str
+    title: str
+    suppression: int | None
+    formats: tuple[str, ...]
+    items: tuple[Item, ...]
+
+    @property
+    def labels(self) -> frozenset[str]:
+        """Every label the template puts in its output."""
+        found = {self.title}
+        for item in self.items:
+            found |= {item.label, item.numerator_label, item.denominator_label}
+        return frozenset(found)
+
+
+def template_dirs(user_dir: Path | None) -> list[Path]:
+    """Where templates are looked for: the user's folder first, then the shipped one."""
+    dirs = [user_dir] if user_dir and user_dir.is_dir() else []
+    return dirs + [resource_dir("exports")]
+
+
+def available(user_dir: Path | None) -> list[Template]:
+    """Every template that can be used, user templates shadowing shipped ones of the same name."""
+    seen: dict[str, Path] = {}
+    for folder in template_dirs(user_dir):
+        for path in sorted(folder.glob("*.toml")):
+            seen.setdefault(path.stem, path)
+    return [load(path) for path in seen.values()]
+
+
+def find(name: str, user_dir: Path | None) -> Template:
+    """The template called `name` (with or without `.toml`)."""
+    stem = name[:-5] if name.endswith(".toml") else name
+    for folder in template_dirs(user_dir):
+        path = folder / f"{stem}.toml"
+        if path.is_file():
+            return load(path)
+    names = sorted({p.stem for folder in template_dirs(user_dir) for p in folder.glob("*.toml")})
+    raise TemplateError(f"There is no template called '{stem}': use one of {', '.join(names)} "
+                        "(see `cjcase export --list`).")
+
+
+def load(path: Path) -> Template:
+    """Read and check one template file."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TemplateError(f"{path.name}: {error}: fix the TOML syntax.") from None
+    lines = text.splitlines()
+
+    def fail(message: str, needle: str | None = None) -> TemplateError:
+        return TemplateError(f"{path.name} line {_line_of(lines, needle)}: {message}")
+
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise fail(f"kind must be \"aggregate\" or \"extract\", not {kind!r}.", "kind")
+    title = str(data.get("title") or path.stem.replace("_", " ").capitalize())
+    suppression = data.get("suppression")
+    if suppression is not None and (not isinstance(suppression, int) or isinstance(suppression, bool)
+                                    or suppression < 0):
+        raise fail("suppression must be a whole number (5 hides counts of 1 to 4; 0 hides none).",
+                   "suppression")
+    formats = data.get("formats", list(FORMATS))
+    if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
+        raise fail(f"formats must list some of {', '.join(FORMATS)}.", "formats")
+    key, other = ("measures", "columns") if kind == "aggregate" else ("columns", "measures")
+    if other in data:
+        raise fail(f"an {kind} template lists {key}, not {other}.", other)
+    entries = data.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise fail(f"list the {key} of the return, e.g. {key} = [{{ {key[:-1]} = \"...\" }}].", key)
+    items = []
+    for entry in entries:
+        name = entry.get(key[:-1]) if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise fail(f"each entry of {key} needs {key[:-1]} = \"name\".", key)
+        needle = f'"{name}"'
+        if kind == "aggregate" and name not in MEASURES:
+            raise fail(f"'{name}' is not a measure cjcase knows: use one of {', '.join(MEASURES)}.", needle)
+        if kind == "extract" and name in IDENTIFYING_COLUMNS:
+            raise fail(f"the column '{name}' would carry an identifier, which no return may hold.", needle)
+        if kind == "extract" and name not in EXTRACT_COLUMNS:
+            raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(EXTRACT_COLUMNS)}.",
+                       needle)
+        label = str(entry.get("label") or name)
+        items.append(Item(
+            name=name, label=label, line=_line_of(lines, needle),
+            numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
+            denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
+        ))
+    names = [item.name for item in items]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise fail(f"'{duplicate}' is listed twice.", f'"{duplicate}"')
+    return Template(path.stem, path, kind, title, suppression if kind == "aggregate" else None,
+                    tuple(formats), tuple(items))
+
+
+def _line_of(lines: list[str], needle: str | None) -> int:
+    """The first line holding `needle` (a key or a quoted name), for messages."""
+    if needle:
+        for number, line in enumerate(lines, start=1):
+            stripped = line.split("#", 1)[0]
+            if needle in stripped if needle.startswith('"') else stripped.strip().startswith(needle):
+                return number
+    return 1

@@ -1,0 +1,107 @@
+"""The shared sample's expected return, matched exactly in CSV, JSON and XLSX."""
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import openpyxl
+import pytest
+
+from cjcase.dates import parse_quarter
+from cjcase.importer import import_path
+from cjcase.returns import exporter, template as templates
+from cjcase.returns.writers import to_csv
+from tests.conftest import SAMPLE, SAMPLE_TODAY
+
+NOW = datetime(2026, 11, 20, 12, 0)
+Q2 = parse_quarter("2026-27 Q2")
+
+
+@pytest.fixture
+def sample_db(db):
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    return db
+
+
+def expected(name):
+    return (SAMPLE / name).read_bytes()
+
+
+def written(db, tmp_path, fmt, threshold, name="quarterly_return"):
+    template = templates.find(name, None)
+    prepared = exporter.prepare(db, template, Q2, threshold, NOW)
+    return exporter.write(db, prepared, fmt, tmp_path / f"out.{fmt}", NOW, allow_incomplete=True)
+
+
+@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
+                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+def test_the_csv_matches_the_expected_file_byte_for_byte(sample_db, tmp_path, threshold, name):
+    result = written(sample_db, tmp_path, "csv", threshold)
+    assert result.path.read_bytes() == expected(name)
+
+
+def test_the_template_default_threshold_is_5(sample_db):
+    template = templates.find("quarterly_return", None)
+    assert exporter.threshold_for(template, None, False) == 5
+    prepared = exporter.prepare(sample_db, template, Q2, exporter.threshold_for(template, None, False), NOW)
+    assert to_csv(prepared.table) == expected("expected_2026-27_Q2_suppressed5.csv")
+
+
+@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
+                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path, threshold, name):
+    document = json.loads(written(sample_db, tmp_path, "json", threshold).path.read_text())
+    assert document["template"] == "quarterly_return"
+    assert document["period"] == {"label": "2026-27 Q2", "start": "2026-07-01", "end": "2026-09-30"}
+    assert document["suppression"] == threshold
+    rows = list(csv.DictReader(io.StringIO(expected(name).decode())))
+    assert len(document["rows"]) == len(rows)
+    for got, want in zip(document["rows"], rows):
+        assert (got["measure"], got["group"]) == (want["measure"], want["group"])
+        if want["value"] == "*":
+            assert got["value"] == "*"
+        elif want["value"] == "":
+            assert got["value"] is None
+        elif want["measure"].endswith("_rate"):
+            assert isinstance(got["value"], float) and f"{got['value']:.1f}" == want["value"]
+        else:
+            assert isinstance(got["value"], int) and got["value"] == int(want["value"])
+
+
+@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
+                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+def test_the_xlsx_reads_back_to_the_same_rows_with_a_cover(sample_db, tmp_path, threshold, name):
+    exporter.set_organisation(sample_db, "Leeds Recovery Link")
+    book = openpyxl.load_workbook(written(sample_db, tmp_path, "xlsx", threshold).path)
+    assert book.sheetnames == ["Cover", "Rows"]
+    cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True)}
+    assert cover["Organisation"] == "Leeds Recovery Link"
+    assert cover["Period"].startswith("2026-27 Q2")
+    assert "Generated at" in cover and "Suppression" in cover and "*" in cover
+    assert "doubtful" in cover["Data quality"]
+    got = [["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row]
+           for row in book["Rows"].iter_rows(values_only=True)]
+    want = list(csv.reader(io.StringIO(expected(name).decode())))
+    assert got == want
+
+
+def test_every_export_is_audited_with_its_hash(sample_db, tmp_path):
+    import hashlib
+    result = written(sample_db, tmp_path, "csv", 5)
+    history = exporter.history(sample_db)
+    assert len(history) == 1
+    assert hashlib.sha256(result.path.read_bytes()).hexdigest() in history[0].detail
+    assert "period 2026-27 Q2" in history[0].detail and "suppression 5" in history[0].detail
+
+
+def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
+    template = templates.find("quarterly_return", None)
+    prepared = exporter.prepare(sample_db, template, Q2, 5, NOW)
+    messages = [f.message for f in prepared.findings]
+    assert "9 past sessions in the period still marked scheduled (outcome not recorded)" in messages
+    assert "2 referrals open 21 days or more with no start" in messages
+    with pytest.raises(exporter.IncompleteData):
+        exporter.write(sample_db, prepared, "csv", tmp_path / "x.csv", NOW)
+    assert not (tmp_path / "x.csv").exists()
+    assert exporter.history(sample_db) == []
