@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from cjcase.errors import CjcaseError
+
 PAST = "past"
 FUTURE = "future"
 
@@ -34,7 +36,7 @@ _RELATIVE = re.compile(r"in\s+(\d+)\s+(day|days|week|weeks|month|months)")
 _AGO = re.compile(r"(\d+)\s+(day|days|week|weeks)\s+ago")
 
 
-class DateInputError(ValueError):
+class DateInputError(CjcaseError, ValueError):
     """Text that cannot be read as a date; the message says what works."""
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SAMPLE
 
-COMMANDS = ["demo", "import"]
+COMMANDS = ["demo", "import", "export"]
 
 
 def run(*args, env=None, cwd=None):
@@ -25,9 +25,9 @@ def test_help_lists_every_command_with_one_line():
         assert f"  {command} " in result.stdout
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", COMMANDS + ["key export", "key import"])
 def test_every_command_has_help(command):
-    result = run(command, "--help")
+    result = run(*command.split(), "--help")
     assert result.returncode == 0
     assert "--db" in result.stdout
 
@@ -93,3 +93,70 @@ def test_a_bad_fixed_clock_is_a_sentence(tmp_path):
     result = run("--db", str(tmp_path / "c.db"), "import", str(SAMPLE), env={"CJCASE_TODAY": "someday"})
     assert result.returncode == 1
     assert "CJCASE_TODAY" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def imported(tmp_path):
+    db = tmp_path / "c.db"
+    assert run("--db", str(db), "import", str(SAMPLE)).returncode == 0
+    return db
+
+
+def test_export_writes_the_expected_return_and_lists_its_history(imported, tmp_path):
+    out = tmp_path / "q2.csv"
+    result = run("--db", str(imported), "export", "quarterly_return", "--period", "2026/27 Q2",
+                 "--no-suppress", "--allow-incomplete", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert str(out) in result.stdout
+    assert out.read_bytes() == (SAMPLE / "expected_2026-27_Q2.csv").read_bytes()
+    history = run("--db", str(imported), "export", "--history")
+    assert "quarterly_return" in history.stdout and "period 2026-27 Q2" in history.stdout
+
+
+def test_export_into_a_folder_uses_a_default_name(imported, tmp_path):
+    result = run("--db", str(imported), "export", "quarterly_return.toml", "--period", "2026-27Q2",
+                 "--format", "json", "--allow-incomplete", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "quarterly_return_2026-27_Q2.json").exists()
+
+
+def test_export_without_allow_incomplete_lists_the_problems_and_writes_nothing(imported, tmp_path):
+    result = run("--db", str(imported), "export", "quarterly_return", "--period", "2026-27 Q2", "--out",
+                 str(tmp_path / "x.csv"))
+    assert result.returncode == 1
+    assert "still marked scheduled" in result.stderr and "--allow-incomplete" in result.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_export_list_names_the_shipped_templates(imported):
+    result = run("--db", str(imported), "export", "--list")
+    assert "quarterly_return" in result.stdout and "pseudonymised_extract" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["quarterly_return", "--period", "2026 Q2"], "is not a quarter"),
+    (["quarterly_return"], "Say which period"),
+    (["no_such_template", "--period", "2026-27 Q2"], "no template called"),
+    ([], "Name a template"),
+    (["quarterly_return", "--period", "2026-27 Q2", "--format", "pdf"], "csv, xlsx or json"),
+])
+def test_export_mistakes_are_sentences(imported, args, message):
+    result = run("--db", str(imported), "export", *args)
+    assert result.returncode == 1
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_custom_period_from_and_to(imported, tmp_path):
+    result = run("--db", str(imported), "export", "quarterly_return", "--from", "1/7/2026", "--to", "2026-09-30",
+                 "--no-suppress", "--allow-incomplete", "--out", str(tmp_path / "c.csv"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "c.csv").read_bytes() == (SAMPLE / "expected_2026-27_Q2.csv").read_bytes()
+
+
+def test_key_export_and_import_from_the_command_line(imported, tmp_path):
+    key = tmp_path / "org.key"
+    assert run("--db", str(imported), "key", "export", str(key)).returncode == 0
+    other = tmp_path / "other.db"
+    assert run("--db", str(other), "key", "import", str(key)).returncode == 0
+    bad = run("--db", str(other), "key", "import", str(SAMPLE / "clients.csv"))
+    assert bad.returncode == 1 and "not a cjcase pseudonym key" in bad.stderr

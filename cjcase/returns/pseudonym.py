@@ -49,8 +49,8 @@ def export_key(db: sqlite_utils.Database, path: Path) -> None:
 def import_key(db: sqlite_utils.Database, path: Path) -> None:
     """Replace the key with one exported from another laptop of the organisation."""
     try:
-        text = path.read_text(encoding="ascii").strip().lower()
-    except (OSError, UnicodeDecodeError) as error:
+        text = path.read_bytes().decode("latin-1").strip().lower()
+    except OSError as error:
         raise CjcaseError(f"Cannot read the key file {path} ({error}).") from None
     if not _KEY_TEXT.fullmatch(text):
         raise CjcaseError(
