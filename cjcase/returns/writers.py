@@ -72,7 +72,7 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
     """A cover sheet (organisation, period, time, suppression, the meaning of *, data quality)
     and one sheet of rows."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     book = Workbook()
     cover = book.active
@@ -102,8 +102,17 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         cover.append([label, safe_text(value)])
     for cell in cover["A"]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top")
+    for cell in cover["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # Spreadsheets do not grow a wrapped row by themselves when opening a file.
+        cover.row_dimensions[cell.row].height = 15 * (len(str(cell.value or "")) // 75 + 1)
     cover.column_dimensions["A"].width = 16
-    cover.column_dimensions["B"].width = 100
+    cover.column_dimensions["B"].width = 70
+    # Printed, the cover fits one page wide, as a commissioner would file it.
+    cover.page_setup.fitToWidth = 1
+    cover.page_setup.fitToHeight = 0
+    cover.sheet_properties.pageSetUpPr.fitToPage = True
     sheet = book.create_sheet("Rows")
     sheet.append(table.header)
     for cell in sheet[1]:
@@ -113,6 +122,11 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, float):
                 cell.number_format = "0.0"
+            elif cell.value == SUPPRESSED:
+                cell.alignment = Alignment(horizontal="right")
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     for letter, width in zip("ABCDEFGHIJKLMNO", (44, 36, 10) if table.template.kind == "aggregate" else [18] * 15):
         sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()
