@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
-from cjcase.model import AgendaItem, AuditEntry, TimelineItem
+from cjcase.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
 
 
 def _words(code: str | None) -> str:
@@ -136,3 +136,98 @@ def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
         AuditEntry.from_row(row) for row in db.query(
             "SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
+
+
+RELEASE_WINDOW_DAYS = 21
+DNA_WINDOW_DAYS = 28
+NO_CONTACT_DAYS = 28
+WAITING_DAYS = 21
+
+
+def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
+    """The things on the caseload that need action now, each with its reason, most urgent first."""
+    today = now.date()
+    now_text = now.strftime("%Y-%m-%d %H:%M")
+    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref"
+    found: list[ActionItem] = []
+
+    def add(kind: str, sql: str, params: list, reason) -> None:
+        for row in db.query(sql, params):
+            found.append(ActionItem(kind, row["client_id"], row["client_ref"], row["client_name"],
+                                    reason(row), row.get("record_id")))
+
+    add("court_tomorrow",
+        f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, d.court, d.hearing_type, {name}
+            FROM court_dates d JOIN clients c ON c.id = d.client_id
+            WHERE d.hearing_at >= ? AND d.hearing_at < ? ORDER BY d.hearing_at""",
+        [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
+        lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {_words(r['hearing_type'])}, {r['court']}")
+    add("release_not_seen",
+        f"""SELECT e.client_id, e.id AS record_id, e.prison_release_date, {name}
+            FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.prison_release_date BETWEEN ? AND ?
+              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
+                              AND s.status = 'attended' AND s.starts_at >= e.prison_release_date)
+            ORDER BY e.prison_release_date""",
+        [(today - timedelta(days=RELEASE_WINDOW_DAYS)).isoformat(), today.isoformat()],
+        lambda r: _release_reason(today, date.fromisoformat(r["prison_release_date"])))
+    add("dna_follow_up",
+        f"""WITH dnas AS (
+                SELECT client_id, max(starts_at) AS last_dna, count(*) AS dnas FROM sessions
+                WHERE status = 'dna' AND starts_at >= ? AND starts_at <= ?
+                GROUP BY client_id HAVING count(*) >= 2)
+            SELECT d.client_id, d.last_dna, d.dnas, {name}
+            FROM dnas d JOIN clients c ON c.id = d.client_id
+            WHERE NOT EXISTS (SELECT 1 FROM sessions f WHERE f.client_id = d.client_id
+                              AND f.status = 'attended' AND f.starts_at > d.last_dna
+                              AND f.starts_at <= ?)
+              AND NOT EXISTS (SELECT 1 FROM case_notes n WHERE n.client_id = d.client_id
+                              AND n.written_at > d.last_dna)
+            ORDER BY d.last_dna""",
+        [(today - timedelta(days=DNA_WINDOW_DAYS)).isoformat(), now_text, now_text],
+        lambda r: f"{r['dnas']} DNAs in 28 days, no follow-up since {_short(r['last_dna'], False)}")
+    add("outcome_missing",
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.kind, {name}
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at""",
+        [now_text],
+        lambda r: f"{_words(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded")
+    add("goal_review_overdue",
+        f"""SELECT g.client_id, g.id AS record_id, g.review_date, g.domain, {name}
+            FROM goals g JOIN clients c ON c.id = g.client_id
+            WHERE g.status = 'open' AND g.review_date < ? ORDER BY g.review_date""",
+        [today.isoformat()],
+        lambda r: f"Goal review overdue since {_short(r['review_date'])} ({_words(r['domain'])})")
+    add("waiting_to_start",
+        f"""SELECT e.client_id, e.id AS record_id, e.referral_date, {name}
+            FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.discharge_date IS NULL AND e.start_date IS NULL AND e.referral_date <= ?
+            ORDER BY e.referral_date""",
+        [(today - timedelta(days=WAITING_DAYS)).isoformat()],
+        lambda r: f"Referred {(today - date.fromisoformat(r['referral_date'])).days} days ago, not started")
+    add("no_contact",
+        f"""SELECT e.client_id, e.id AS record_id, e.referral_date,
+                   (SELECT max(s.starts_at) FROM sessions s WHERE s.client_id = e.client_id
+                      AND s.status = 'attended') AS last_seen, {name}
+            FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.discharge_date IS NULL AND e.referral_date <= ?
+              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
+                              AND s.status = 'attended' AND s.starts_at >= ?)
+            ORDER BY last_seen""",
+        [(today - timedelta(days=NO_CONTACT_DAYS)).isoformat(),
+         (today - timedelta(days=NO_CONTACT_DAYS)).isoformat()],
+        lambda r: ("Not seen since " + _short(r["last_seen"], False) if r["last_seen"]
+                   else "Not seen since referral") + ": review for closure")
+    return found
+
+
+def _release_reason(today: date, released: date) -> str:
+    left = RELEASE_WINDOW_DAYS - (today - released).days
+    return f"Released {released.day} {released:%b}, not seen: {left} day{'s' if left != 1 else ''} left of 3 weeks"
+
+
+def _short(text: str | None, with_time: bool = True) -> str:
+    if not text:
+        return ""
+    day = date.fromisoformat(text[:10])
+    return f"{day.day} {day:%b}" + (f" {text[11:16]}" if with_time and len(text) > 10 else "")

@@ -14,9 +14,12 @@ from typing import Any
 import sqlite_utils
 
 from cjcase import rules
+from cjcase.codes import GOAL_STATUS
 from cjcase.clock import Clock
 from cjcase.errors import NotFoundError, ValidationError
-from cjcase.model import Client, CourtDate, Episode, Goal, GoalReview, Session, Top
+from cjcase.model import (
+    CaseNote, Client, CourtDate, DischargeOutcome, Episode, Goal, GoalReview, KeyworkerChange, Session, Top,
+)
 
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
@@ -201,6 +204,10 @@ class Caseload:
                     found[row["id"]] = Client.from_row(row)
         return list(found.values())
 
+    def has_clients(self) -> bool:
+        """True once anyone is on the caseload."""
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM clients)").fetchone()[0] == 1
+
     def get_client(self, client_id: int) -> Client:
         """One client by id."""
         return Client.from_row(self._row("clients", client_id))
@@ -234,12 +241,11 @@ class Caseload:
         return self.get_episode(episode_id)
 
     def discharge_episode(
-        self, episode_id: int, discharge_date: date, reason: str, transferred_to: str | None = None
-    ) -> int:
-        """Discharge an episode and cancel its client's sessions booked after the discharge.
-
-        Returns how many future sessions were cancelled.
-        """
+        self, episode_id: int, discharge_date: date, reason: str, transferred_to: str | None = None,
+        close_goals_as: str | None = None,
+    ) -> DischargeOutcome:
+        """Discharge an episode, cancel the client's sessions booked after the discharge and,
+        with `close_goals_as`, close their open goals with that status: one transaction."""
         episode = self.get_episode(episode_id)
         if not episode.is_open:
             raise ValidationError("discharge_date", "This episode is already discharged.")
@@ -265,7 +271,18 @@ class Caseload:
             if cancelled:
                 write_audit(self.db, "update", "session", None, client.id,
                             f"cancelled {cancelled} future sessions on discharge")
-        return cancelled
+            closed = 0
+            if close_goals_as:
+                if close_goals_as not in GOAL_STATUS[1:]:
+                    raise ValidationError("goal_status", "Choose how the open goals ended.")
+                closed = self.db.execute(
+                    "UPDATE goals SET status = ?, closed_date = max(set_date, ?), "
+                    "updated_at = datetime('now') WHERE client_id = ? AND status = 'open'",
+                    [close_goals_as, clean["discharge_date"], client.id]).rowcount
+                if closed:
+                    write_audit(self.db, "update", "goal", None, client.id,
+                                f"closed {closed} open goals on discharge")
+        return DischargeOutcome(cancelled, closed)
 
     def delete_episode(self, episode_id: int) -> None:
         """Delete an episode recorded in error."""
@@ -326,6 +343,24 @@ class Caseload:
         self._update("session", session_id, changes, lambda merged, row: [])
         return self.get_session(session_id)
 
+    def log_session(self, client_id: int, values: dict[str, Any],
+                    next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+        """Log a session and, in the same transaction, book the next appointment."""
+        self.get_client(client_id)
+        with self.db.atomic():
+            session_id = self._insert("session", values, client_id)
+            next_id = self._insert("session", next_values, client_id) if next_values else None
+        return self.get_session(session_id), self.get_session(next_id) if next_id else None
+
+    def update_session_and_book(self, session_id: int, changes: dict[str, Any],
+                                next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+        """Record an appointment's outcome and, in the same transaction, book the next one."""
+        client_id = self.get_session(session_id).client_id
+        with self.db.atomic():
+            self._update("session", session_id, changes, lambda merged, row: [])
+            next_id = self._insert("session", next_values, client_id) if next_values else None
+        return self.get_session(session_id), self.get_session(next_id) if next_id else None
+
     def set_session_status(self, session_id: int, status: str) -> Session:
         """Record what happened to an appointment: attended, dna, cancelled."""
         return self.update_session(session_id, {"status": status})
@@ -356,6 +391,11 @@ class Caseload:
         """Change a goal (its wording, review date, status)."""
         self._update("goal", goal_id, changes, lambda merged, row: rules.check_goal(merged))
         return self.get_goal(goal_id)
+
+    def open_goal_count(self, client_id: int) -> int:
+        """How many of a client's goals are open."""
+        return self.db.execute("SELECT count(*) FROM goals WHERE client_id = ? AND status = 'open'",
+                               [client_id]).fetchone()[0]
 
     def close_goal(self, goal_id: int, status: str, closed_date: date) -> Goal:
         """Close a goal as achieved, partly achieved, not achieved or withdrawn."""
@@ -434,6 +474,74 @@ class Caseload:
             CourtDate.from_row(row) for row in self.db.query(
                 "SELECT * FROM court_dates WHERE client_id = ? ORDER BY hearing_at DESC", [client_id])
         ]
+
+    def adjourn_hearing(self, court_date_id: int, new_when: datetime, outcome: str = "Adjourned") -> CourtDate:
+        """Adjourn a hearing: it keeps its record with the outcome, and a new hearing of the same
+        type and court is booked, linked back to it."""
+        old = self.get_court_date(court_date_id)
+        clean = rules.clean_value("when", rules.COURT_DATE["when"], new_when)
+        if clean <= old.hearing_at.strftime("%Y-%m-%d %H:%M"):
+            raise ValidationError("when", "An adjourned hearing moves to a later date and time.")
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE court_dates SET outcome = ?, updated_at = datetime('now') WHERE id = ?",
+                [outcome.strip() or "Adjourned", court_date_id])
+            write_audit(self.db, "update", "court_date", court_date_id, old.client_id, "fields: outcome")
+            try:
+                new_id = self.db.table("court_dates").insert({
+                    "client_id": old.client_id, "hearing_at": clean, "court": old.court,
+                    "hearing_type": old.hearing_type, "adjourned_from_id": court_date_id,
+                }).last_pk
+            except sqlite3.IntegrityError as error:
+                raise self._constraint_error(error) from None
+            write_audit(self.db, "create", "court_date", new_id, old.client_id, "adjourned hearing")
+        return self.get_court_date(new_id)
+
+    # ------------------------------------------------------------ notes and keyworkers
+
+    def add_note(self, client_id: int, text: str, written_at: datetime | None = None,
+                 kind: str = "note") -> CaseNote:
+        """Add a dated note to a client's record."""
+        self.get_client(client_id)
+        if not (text or "").strip():
+            raise ValidationError("text", "Write the note before saving it.")
+        at = (written_at or self.clock.now()).strftime("%Y-%m-%d %H:%M")
+        with self.db.atomic():
+            note_id = self.db.table("case_notes").insert(
+                {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip()}).last_pk
+            write_audit(self.db, "create", "case_note", note_id, client_id)
+        return CaseNote.from_row(self._row("case_notes", note_id))
+
+    def notes(self, client_id: int) -> list[CaseNote]:
+        """A client's notes, latest first."""
+        return [CaseNote.from_row(row) for row in self.db.query(
+            "SELECT * FROM case_notes WHERE client_id = ? ORDER BY written_at DESC, id DESC", [client_id])]
+
+    def change_keyworker(self, client_ids: list[int], keyworker: str | None, changed_on: date) -> int:
+        """Move clients to another keyworker (None: unallocated) from a date; returns how many moved."""
+        new = (keyworker or "").strip() or None
+        on = rules.clean_value("changed_on", rules.Field("date", True), changed_on)
+        moved = 0
+        with self.db.atomic():
+            for client_id in client_ids:
+                client = self.get_client(client_id)
+                if client.keyworker == new:
+                    continue
+                self.db.execute("UPDATE clients SET keyworker = ?, updated_at = datetime('now') WHERE id = ?",
+                                [new, client_id])
+                change_id = self.db.table("keyworker_changes").insert({
+                    "client_id": client_id, "changed_on": on, "from_keyworker": client.keyworker,
+                    "to_keyworker": new}).last_pk
+                write_audit(self.db, "update", "client", client_id, client_id, "fields: keyworker")
+                write_audit(self.db, "create", "keyworker_change", change_id, client_id)
+                moved += 1
+        return moved
+
+    def keyworker_history(self, client_id: int) -> list[KeyworkerChange]:
+        """A client's keyworker changes, latest first."""
+        return [KeyworkerChange.from_row(row) for row in self.db.query(
+            "SELECT * FROM keyworker_changes WHERE client_id = ? ORDER BY changed_on DESC, id DESC",
+            [client_id])]
 
     # ------------------------------------------------------------ TOPs
 

@@ -175,6 +175,8 @@ class _Maker:
             discharge = must_end
         elif open_for > 120 and rng.random() < 0.45:
             discharge = referral + timedelta(days=rng.randint(60, open_for - 1))
+        if start is None and discharge is None and open_for > 35 and rng.random() < 0.9:
+            discharge = referral + timedelta(days=rng.randint(21, 35))  # never started: closed
         if discharge and start and discharge < start:
             discharge = start
         if discharge:
@@ -230,7 +232,7 @@ class _Maker:
                     status = "scheduled"  # outcome not yet recorded: shows in the action list
                 else:
                     status = rng.choices(
-                        ("attended", "dna", "cancelled_client", "cancelled_service"), (72, 18, 6, 4))[0]
+                        ("attended", "dna", "cancelled_client", "cancelled_service"), (80, 11, 5, 4))[0]
                 rows["sessions"].append({
                     "id": self.next_id("sessions"), "client_id": client_id, "starts_at": at,
                     "kind": kind, "status": status,
@@ -251,8 +253,10 @@ class _Maker:
                 status = rng.choices(codes.GOAL_STATUS[1:], (40, 20, 25, 15))[0]
                 closed = set_date + timedelta(days=rng.randint(28, (closing - set_date).days))
             review = set_date + timedelta(days=rng.choice((28, 56, 84)))
-            while status == "open" and review < today - timedelta(days=rng.choice((3, 30, 60))):
-                review += timedelta(days=56)
+            while status == "open" and review < today:
+                review += timedelta(days=28)
+            if status == "open" and rng.random() < 0.06:
+                review -= timedelta(days=rng.randint(7, 27))  # a few reviews overdue
             rows["goals"].append({
                 "id": self.next_id("goals"), "client_id": client_id, "domain": domain,
                 "description": rng.choice(GOAL_TEXT[domain]), "set_date": set_date.isoformat(),

@@ -155,8 +155,55 @@ class CourtDate(Record):
     court: str
     hearing_type: str
     outcome: str | None = None
+    adjourned_from_id: int | None = None
 
     _datetime_fields = ("hearing_at",)
+
+
+@dataclass
+class CaseNote(Record):
+    """A dated note on a client's record (a DNA follow-up is one kind)."""
+
+    id: int
+    client_id: int
+    written_at: datetime
+    kind: str
+    text: str
+
+    _datetime_fields = ("written_at",)
+
+
+@dataclass
+class KeyworkerChange(Record):
+    """A dated change of a client's keyworker."""
+
+    id: int
+    client_id: int
+    changed_on: date
+    from_keyworker: str | None
+    to_keyworker: str | None
+
+    _date_fields = ("changed_on",)
+
+
+@dataclass
+class DischargeOutcome:
+    """What a discharge changed besides the episode."""
+
+    cancelled_sessions: int
+    closed_goals: int
+
+
+@dataclass
+class ActionItem:
+    """Something on the caseload that needs doing now, with the reason."""
+
+    kind: str
+    client_id: int
+    client_ref: str
+    client_name: str
+    reason: str
+    record_id: int | None = None
 
 
 @dataclass

@@ -144,8 +144,8 @@ def test_discharging_cancels_the_future_sessions(caseload):
     episode = make_episode(caseload, client.id)
     caseload.add_session(client.id, {"when": datetime(2026, 2, 10, 10, 0), "kind": "keywork", "status": "attended"})
     caseload.add_session(client.id, {"when": datetime(2026, 3, 10, 10, 0), "kind": "keywork", "status": "scheduled"})
-    cancelled = caseload.discharge_episode(episode.id, date(2026, 3, 1), "dropped_out")
-    assert cancelled == 1
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "dropped_out")
+    assert outcome.cancelled_sessions == 1
     assert sorted(s.status for s in caseload.sessions(client.id)) == ["attended", "cancelled_service"]
     assert caseload.get_episode(episode.id).discharge_reason == "dropped_out"
 
@@ -261,3 +261,68 @@ def test_the_database_refuses_a_bad_date_that_skips_the_services(db):
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO clients (client_ref, first_name, last_name, date_of_birth, sex, ethnicity) "
                    "VALUES ('X', 'A', 'B', '1985-3-14', 'male', 'A')")
+
+
+def test_discharging_can_close_the_open_goals_in_the_same_transaction(caseload, db):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id)
+    caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 5), "status": "open"})
+    caseload.add_goal(client.id, {"domain": "offending", "description": "No arrests", "set_date": date(2026, 1, 5),
+                                  "status": "achieved", "closed_date": date(2026, 2, 1)})
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "completed_drug_free",
+                                         close_goals_as="partly_achieved")
+    assert outcome.closed_goals == 1
+    assert sorted((g.status, g.closed_date) for g in caseload.goals(client.id)) == [
+        ("achieved", date(2026, 2, 1)), ("partly_achieved", date(2026, 3, 1))]
+
+
+def test_a_failed_discharge_changes_nothing(caseload, db):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id)
+    with pytest.raises(ValidationError):
+        caseload.discharge_episode(episode.id, date(2026, 3, 1), "dropped_out", close_goals_as="open")
+    assert caseload.get_episode(episode.id).is_open
+
+
+def test_logging_a_session_books_the_next_in_one_transaction(caseload, db):
+    client = make_client(caseload)
+    logged, booked = caseload.log_session(
+        client.id, {"when": datetime(2026, 11, 20, 10, 0), "kind": "keywork", "status": "attended"},
+        {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"})
+    assert (logged.status, booked.status) == ("attended", "scheduled")
+    with pytest.raises(ValidationError):
+        caseload.log_session(
+            client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "attended"},
+            {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"})  # clashes
+    assert db.table("sessions").count == 2  # the first half of the failed action was undone too
+
+
+def test_an_adjourned_hearing_keeps_its_history(caseload):
+    client = make_client(caseload)
+    hearing = caseload.add_court_date(client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds",
+                                                  "hearing_type": "sentencing"})
+    later = caseload.adjourn_hearing(hearing.id, datetime(2026, 12, 15, 10, 0), "Adjourned for reports")
+    assert later.adjourned_from_id == hearing.id and later.hearing_type == "sentencing"
+    assert caseload.get_court_date(hearing.id).outcome == "Adjourned for reports"
+    with pytest.raises(ValidationError):
+        caseload.adjourn_hearing(later.id, datetime(2026, 12, 1, 10, 0))
+
+
+def test_a_keyworker_change_is_dated_and_bulk(caseload, db):
+    first = make_client(caseload, keyworker="Priya Shah")
+    second = make_client(caseload, client_ref="T-2", keyworker="Priya Shah")
+    moved = caseload.change_keyworker([first.id, second.id], "Tom Gallagher", date(2026, 11, 20))
+    assert moved == 2
+    assert caseload.get_client(second.id).keyworker == "Tom Gallagher"
+    change = caseload.keyworker_history(first.id)[0]
+    assert (change.changed_on, change.from_keyworker, change.to_keyworker) == (date(2026, 11, 20), "Priya Shah", "Tom Gallagher")
+    assert caseload.change_keyworker([first.id], "  ", date(2026, 11, 21)) == 1
+    assert caseload.get_client(first.id).keyworker is None
+
+
+def test_a_note_needs_text(caseload):
+    client = make_client(caseload)
+    with pytest.raises(ValidationError) as error:
+        caseload.add_note(client.id, "   ")
+    assert error.value.field == "text"
+    assert caseload.add_note(client.id, "Rang, left message").kind == "note"

@@ -1,4 +1,4 @@
-"""The home screen: today and the next 14 days, grouped by day."""
+"""The home screen: what needs action now, then today and the next 14 days by day."""
 
 from __future__ import annotations
 
@@ -7,61 +7,175 @@ from datetime import timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cjcase import agenda
 from cjcase.dates import format_date
+from cjcase.model import ActionItem, AgendaItem
+from cjcase.tui.base import CjcaseScreen
 
 AGENDA_DAYS = 14
 
 
-class AgendaScreen(Screen):
-    """What is due today and in the next two weeks."""
+class AgendaScreen(CjcaseScreen):
+    """What is due today and in the next two weeks, and what needs doing now."""
 
-    BINDINGS = [Binding("r", "refresh", "Refresh")]
+    AREA = "Agenda"
+    HELP = ("The agenda is the home screen. At the top, what needs action now, each with its "
+            "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
+            "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
+            "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
+            "opens the client. f writes a follow-up note for the selected client.")
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open client", show=False),
+        Binding("l", "log_selected", "Log session"),
+        Binding("a", "mark('attended')", "Attended"),
+        Binding("d", "mark('dna')", "DNA"),
+        Binding("f", "follow_up", "Follow-up note", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, ActionItem | AgendaItem] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        clock = self.app.clock
-        if clock.is_fixed:
-            yield Static(
-                f"Clock fixed by CJCASE_TODAY to {format_date(clock.today())}: "
-                "this is not today's date.",
-                id="clock-banner",
-            )
+        if self.app.clock.is_fixed:
+            yield Static(f"Clock fixed by CJCASE_TODAY to {format_date(self.app.clock.today())}: "
+                         "this is not today's date.", id="clock-banner")
         yield Static(id="empty")
-        yield DataTable(id="agenda", cursor_type="row", zebra_stripes=False)
+        yield Static("Needs action", id="actions-heading", classes="heading")
+        yield DataTable(id="actions", cursor_type="row")
+        yield Static(f"Today and the next {AGENDA_DAYS} days", id="agenda-heading", classes="heading")
+        yield DataTable(id="agenda", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#agenda", DataTable)
-        table.add_columns("When", "Client", "What")
-        self.action_refresh()
+        self.query_one("#actions", DataTable).add_columns("Client", "Why")
+        self.query_one("#agenda", DataTable).add_columns("When", "Client", "What")
+        self.refresh_data()
+        self._loaded = True
 
     def action_refresh(self) -> None:
         """Reload the agenda from the database."""
-        today = self.app.clock.today()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        clock = self.app.clock
+        today = clock.today()
         self.title = f"Agenda · {format_date(today)}"
-        items = agenda.agenda(
-            self.app.caseload.db, today, today + timedelta(days=AGENDA_DAYS))
-        table = self.query_one("#agenda", DataTable)
+        db = self.app.caseload.db
+        items = agenda.agenda(db, today, today + timedelta(days=AGENDA_DAYS))
+        actions = agenda.actions(db, clock.now())
+        self._rows = {}
+        self._fill_actions(actions)
+        self._fill_agenda(items, today)
+        empty = not items and not actions and not self.app.caseload.has_clients()
+        self.query_one("#empty", Static).display = empty
+        for widget in self.query("DataTable, .heading"):
+            widget.display = not empty
+        self.query_one("#actions-heading", Static).update(f"Needs action ({len(actions)})")
+        if empty:
+            self.query_one("#empty", Static).update(
+                "There is nobody on the caseload yet.\n\n"
+                "Press n to add your first client, or Ctrl+P for every action.\n"
+                "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
+                "to bring in a spreadsheet, `cjcase import FOLDER`.")
+
+    def _fill_actions(self, actions: list[ActionItem]) -> None:
+        table = self.query_one("#actions", DataTable)
+        cursor = table.cursor_row
         table.clear()
-        empty = self.query_one("#empty", Static)
-        empty.display = not items
-        table.display = bool(items)
-        if not items:
-            empty.update(
-                "Nothing is due in the next two weeks.\n\n"
-                "To see cjcase with a living caseload, run `cjcase demo`; "
-                "to bring in your own, run `cjcase import FOLDER`.")
-            return
+        for index, action in enumerate(actions):
+            key = f"action-{index}"
+            self._rows[key] = action
+            table.add_row(f"{action.client_name} ({action.client_ref})", action.reason, key=key)
+        if actions:
+            table.move_cursor(row=min(cursor, len(actions) - 1))
+
+    def _fill_agenda(self, items: list[AgendaItem], today) -> None:
+        table = self.query_one("#agenda", DataTable)
+        cursor = table.cursor_row
+        table.clear()
         current = None
         for index, item in enumerate(items):
             if item.day != current:
                 current = item.day
                 label = "Today" if item.day == today else format_date(item.day)
                 table.add_row(Text(label, style="bold"), "", "", key=f"day-{item.day}")
+            key = f"item-{index}"
+            self._rows[key] = item
             when = f"{item.at:%H:%M}" if item.at else ""
-            table.add_row(when, f"{item.client_name} ({item.client_ref})", item.summary,
-                          key=f"item-{index}")
+            summary = item.summary
+            if item.kind == "court":
+                days = (item.day - today).days
+                summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
+            table.add_row(when, f"{item.client_name} ({item.client_ref})", summary, key=key)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    # ------------------------------------------------------------------ the selected row
+
+    def selected(self) -> ActionItem | AgendaItem | None:
+        """The row under the cursor of the focused list (the agenda when neither is focused)."""
+        focused = self.focused if isinstance(self.focused, DataTable) else self.query_one("#agenda", DataTable)
+        if not focused.row_count:
+            return None
+        key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+        return self._rows.get(key)
+
+    def selected_session_id(self) -> int | None:
+        """The appointment under the cursor, if the row is one."""
+        item = self.selected()
+        if isinstance(item, AgendaItem) and item.kind == "session":
+            return item.record_id
+        if isinstance(item, ActionItem) and item.kind == "outcome_missing":
+            return item.record_id
+        return None
+
+    def action_open_selected(self) -> None:
+        """Open the client of the selected row."""
+        item = self.selected()
+        if item:
+            self.open_client(item.client_id)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_selected()
+
+    def action_mark(self, status: str) -> None:
+        """Mark the selected appointment attended or DNA."""
+        session_id = self.selected_session_id()
+        if session_id is None:
+            self.notify("Select an appointment first.", severity="warning")
+            return
+        self.app.caseload.set_session_status(session_id, status)
+        self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
+        self.refresh_data()
+
+    def action_log_selected(self) -> None:
+        """Open the log form for the selected appointment (or a new session for its client)."""
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        item = self.selected()
+        if item is None:
+            self.notify("Select a client's row first, or press Ctrl+P to find a client.", severity="warning")
+            return
+        session_id = self.selected_session_id()
+        session = self.app.caseload.get_session(session_id) if session_id else None
+        self.app.push_screen(SessionDialog(item.client_id, item.client_name, session), self._saved)
+
+    def action_follow_up(self) -> None:
+        """Write a follow-up note for the selected client."""
+        from cjcase.tui.dialogs.small_dialogs import NoteDialog
+
+        item = self.selected()
+        if item is None:
+            return
+        kind = "dna_follow_up" if isinstance(item, ActionItem) and item.kind == "dna_follow_up" else "note"
+        self.app.push_screen(NoteDialog(item.client_id, item.client_name, kind), self._saved)
+
+    def _saved(self, result) -> None:
+        if result is not None:
+            self.notify("Saved.")
+            self.refresh_data()

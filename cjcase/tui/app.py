@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Iterable
 
 import sqlite_utils
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from cjcase.caseload import Caseload
 from cjcase.clock import Clock
 from cjcase.tui.agenda_screen import AgendaScreen
+from cjcase.tui.commands import ClientProvider
 
 
 class CjcaseApp(App):
@@ -18,8 +22,23 @@ class CjcaseApp(App):
 
     CSS_PATH = "cjcase.tcss"
     TITLE = "cjcase"
+    COMMANDS = App.COMMANDS | {ClientProvider}
     BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("slash", "caseload", "Find client", show=False, key_display="/"),
+        Binding("n", "new_client", "New client", show=False),
+        Binding("f2", "caseload", "Caseload", show=False),
+        Binding("f3", "returns", "Returns", show=False),
+        Binding("home", "agenda", "Agenda", show=False),
+    ]
+    # Commands that work from every screen: (palette title, action, help).
+    APP_COMMANDS = [
+        ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
+        ("Caseload: open", "caseload", "Every client, with search and filters"),
+        ("Caseload: show closed clients", "caseload_closed", "To re-refer a client who has left"),
+        ("Client: add new", "new_client", "Add a client to the caseload"),
+        ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
     def __init__(self, caseload: Caseload, path: Path | None = None, read_only: bool = False):
@@ -33,8 +52,80 @@ class CjcaseApp(App):
         """The program's clock (fixed by CJCASE_TODAY in tests)."""
         return self.caseload.clock
 
+    @property
+    def user_templates_dir(self) -> Path | None:
+        """Where the organisation keeps its own return templates: exports/ beside the database."""
+        return self.db_path.parent / "exports" if self.db_path else None
+
     def on_mount(self) -> None:
         self.push_screen(AgendaScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, action, help_text in self.APP_COMMANDS:
+            yield SystemCommand(title, help_text, partial(self.run_action, action))
+        from cjcase.returns import template as templates
+
+        for template in templates.available(self.user_templates_dir):
+            yield SystemCommand(f"Returns: write {template.name}", template.title,
+                                partial(self.action_returns, template.name))
+        area = getattr(screen, "AREA", "")
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description and binding.action != "back":
+                yield SystemCommand(f"{area}: {binding.description.lower()}", f"key {binding.key}",
+                                    partial(screen.run_action, binding.action))
+
+    # ------------------------------------------------------------------ navigation
+
+    def action_help(self) -> None:
+        """Show the keys and guide of the screen in front."""
+        from cjcase.tui.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def _home(self) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def action_agenda(self) -> None:
+        """Back to the agenda."""
+        self._home()
+
+    def action_caseload(self, status: str = "open") -> None:
+        """Open the caseload with the search box ready."""
+        from cjcase.tui.caseload_screen import CaseloadScreen
+
+        self._home()
+        self.push_screen(CaseloadScreen(status=status))
+
+    def action_caseload_closed(self) -> None:
+        """Open the caseload on closed clients."""
+        self.action_caseload("closed")
+
+    def action_returns(self, template_name: str | None = None) -> None:
+        """Open the returns screen."""
+        from cjcase.tui.returns_screen import ReturnsScreen
+
+        self._home()
+        self.push_screen(ReturnsScreen(template_name))
+
+    def open_client(self, client_id: int) -> None:
+        """Show a client's record."""
+        from cjcase.tui.client_screen import ClientScreen
+
+        self.push_screen(ClientScreen(client_id))
+
+    def action_new_client(self) -> None:
+        """Add a client, then open their record (or the existing one it duplicated)."""
+        from cjcase.tui.dialogs.client_dialog import ClientDialog
+
+        def added(client) -> None:
+            if client is not None:
+                self.notify("Saved.")
+                self.open_client(client.id)
+
+        self.push_screen(ClientDialog(), added)
 
 
 def make_app(

@@ -1,0 +1,26 @@
+"""What every cjcase screen shares: its area name for the palette, its help text, opening a client."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+
+class CjcaseScreen(Screen):
+    """A full screen of the app. AREA names it in the command palette; HELP is its guide."""
+
+    AREA = ""
+    HELP = ""
+
+    def open_client(self, client_id: int) -> None:
+        """Show a client's record."""
+        from cjcase.tui.client_screen import ClientScreen
+
+        self.app.push_screen(ClientScreen(client_id))
+
+    def refresh_data(self) -> None:
+        """Reload what the screen shows from the database (after a change elsewhere)."""
+
+    def on_screen_resume(self) -> None:
+        # Coming back from a record or a dialog: show what may have changed there.
+        if self.is_mounted and getattr(self, "_loaded", False):
+            self.refresh_data()

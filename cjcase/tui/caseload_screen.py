@@ -1,0 +1,197 @@
+"""The caseload: every client in a table, filtered and searched as you type."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+
+from cjcase import codes, search
+from cjcase.codes import RISK_MARKER
+from cjcase.model import CaseloadRow
+from cjcase.tui.base import CjcaseScreen
+
+PAGE = 100
+
+
+class CaseloadScreen(CjcaseScreen):
+    """Find a client by name, reference or date of birth; filter by status, pathway, keyworker."""
+
+    AREA = "Caseload"
+    HELP = ("Type in the search box to narrow the list by name, alias, reference or date of birth "
+            "(14/09/1988, or 1988). The filters choose open, closed or all clients, a pathway and "
+            "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
+            "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
+            "the selected client again (start from the closed filter to re-refer).")
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open", show=False),
+        Binding("/", "focus_search", "Search"),
+        Binding("n", "new_client", "New client"),
+        Binding("r", "refer", "Re-refer", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("k", "change_keyworker", "Change keyworker", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, text: str = "", status: str = "open"):
+        super().__init__()
+        self.initial_text = text
+        self.initial_status = status
+        self._rows: list[CaseloadRow] = []
+        self._total = 0
+        self._marked: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self.initial_text, placeholder="Search name, reference or date of birth", id="search",
+                    compact=True)
+        with Horizontal(id="filters"):
+            yield Select([("Open", "open"), ("Closed", "closed"), ("All", "all")], value=self.initial_status,
+                         allow_blank=False, id="status", compact=True)
+            yield Select([(code.replace("_", " "), code) for code in codes.PATHWAY], prompt="Any pathway",
+                         id="pathway", compact=True)
+            keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
+            yield Select(keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker",
+                         id="keyworker", compact=True)
+        yield DataTable(id="clients", cursor_type="row")
+        yield Static(id="count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Caseload"
+        self.query_one("#clients", DataTable).add_columns(
+            "Ref", "Name", "Pathway", "Status", "Keyworker", "Last seen", "Next", "Risk")
+        self.refresh_data()
+        self._loaded = True
+        self.query_one("#search", Input).focus()
+
+    def filters(self) -> dict:
+        """The filters as the search service takes them."""
+        def chosen(widget_id):
+            select = self.query_one(widget_id, Select)
+            return None if select.is_blank() else select.value
+        return {"status": chosen("#status") or "open", "pathway": chosen("#pathway"),
+                "keyworker": chosen("#keyworker"), "text": self.query_one("#search", Input).value}
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def refresh_data(self) -> None:
+        self.load(self.filters(), 0)
+
+    @work(exclusive=True, group="caseload")
+    async def load(self, filters: dict, offset: int) -> None:
+        """Load one page of the caseload; a newer keystroke cancels an older load."""
+        caseload = self.app.caseload
+        rows = search.caseload(caseload.db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        total = search.count(caseload.db, **filters) if offset == 0 else self._total
+        self.show(rows, total, append=offset > 0)
+
+    def show(self, rows: list[CaseloadRow], total: int, append: bool) -> None:
+        """Put a page of rows in the table."""
+        table = self.query_one("#clients", DataTable)
+        if not append:
+            table.clear()
+            self._rows = []
+        self._rows += rows
+        self._total = total
+        for row in rows:
+            table.add_row(*self._cells(row), key=str(row.client_id))
+        shown = len(self._rows)
+        count = self.query_one("#count", Static)
+        if not total:
+            count.update("Nobody matches. Change the search or the filters, or press n to add a client.")
+        else:
+            more = f" (scroll down for more)" if shown < total else ""
+            count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
+
+    def _cells(self, row: CaseloadRow) -> list:
+        mark = "✓ " if row.client_id in self._marked else ""
+        return [
+            mark + row.client_ref, row.name, (row.pathway or "").replace("_", " "), row.status,
+            row.keyworker or "—", f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
+            f"{row.next_appointment:%d/%m %H:%M}" if row.next_appointment else "",
+            " ".join(RISK_MARKER[flag] for flag in row.risk_flags),
+        ]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # Near the end of what is loaded: load the next page, so no search loads everyone.
+        if event.cursor_row >= len(self._rows) - 5 and len(self._rows) < self._total:
+            self.load(self.filters(), len(self._rows))
+
+    def selected(self) -> CaseloadRow | None:
+        """The client under the cursor."""
+        table = self.query_one("#clients", DataTable)
+        if not table.row_count or table.cursor_row >= len(self._rows):
+            return None
+        return self._rows[table.cursor_row]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        table = self.query_one("#clients", DataTable)
+        if table.row_count == 1:
+            self.action_open_selected()
+        else:
+            table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_selected()
+
+    def action_open_selected(self) -> None:
+        """Open the selected client."""
+        row = self.selected()
+        if row:
+            self.open_client(row.client_id)
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        """Back to the agenda."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_new_client(self) -> None:
+        """Add a client."""
+        self.app.run_action("new_client")
+
+    def action_refer(self) -> None:
+        """Refer the selected client again (a new episode)."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        row = self.selected()
+        if row is None:
+            self.notify("Select a client first.", severity="warning")
+            return
+        self.app.push_screen(EpisodeDialog(row.client_id, row.name), self._saved)
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected client for a bulk change of keyworker."""
+        row = self.selected()
+        if row is None:
+            return
+        self._marked ^= {row.client_id}
+        table = self.query_one("#clients", DataTable)
+        table.update_cell(str(row.client_id), table.ordered_columns[0].key, self._cells(row)[0])
+
+    def action_change_keyworker(self) -> None:
+        """Move the marked clients (or the selected one) to another keyworker."""
+        from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
+
+        ids = sorted(self._marked) or ([self.selected().client_id] if self.selected() else [])
+        if not ids:
+            return
+        description = f"{len(ids)} clients" if len(ids) > 1 else self.selected().name
+        self.app.push_screen(KeyworkerDialog(ids, description), self._moved)
+
+    def _moved(self, moved: int | None) -> None:
+        if moved is not None:
+            self._marked.clear()
+            self.notify(f"Saved: {moved} client{'s' if moved != 1 else ''} moved.")
+            self.refresh_data()
+
+    def _saved(self, result) -> None:
+        if result is not None:
+            self.notify("Saved.")
+            self.refresh_data()

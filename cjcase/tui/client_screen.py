@@ -1,0 +1,409 @@
+"""A client's record: a header and tabs for overview, sessions, goals, court, outcomes, history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from cjcase import agenda, codes
+from cjcase.dates import age_on, format_date, format_datetime
+from cjcase.errors import NotFoundError
+from cjcase.tui.base import CjcaseScreen
+
+TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+
+
+def words(code: str | None) -> str:
+    """A code as words."""
+    return (code or "").replace("_", " ")
+
+
+class ClientScreen(CjcaseScreen):
+    """Everything about one client, and the forms to change it."""
+
+    AREA = "Client"
+    HELP = ("The client's record. The header shows age, pathway, days in service, risk flags and "
+            "consent. Tabs (click, or ctrl+pgup/pgdn): Overview with contacts and episodes; "
+            "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
+            "change since the start TOP); History (the audit trail). l logs a session, e edits "
+            "the client, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+            "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
+            "k changes keyworker, m writes a note. Esc goes back.")
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("l", "log_session", "Log session"),
+        Binding("a", "mark('attended')", "Attended", show=False),
+        Binding("d", "mark('dna')", "DNA", show=False),
+        Binding("e", "edit_client", "Edit client", show=False),
+        Binding("o", "new_episode", "New referral", show=False),
+        Binding("x", "discharge", "Discharge", show=False),
+        Binding("g", "add_goal", "Add goal", show=False),
+        Binding("v", "review_goal", "Review goal", show=False),
+        Binding("c", "close_goal", "Close goal", show=False),
+        Binding("h", "add_hearing", "Add hearing", show=False),
+        Binding("j", "adjourn_hearing", "Adjourn hearing", show=False),
+        Binding("t", "add_top", "Enter TOP", show=False),
+        Binding("k", "change_keyworker", "Change keyworker", show=False),
+        Binding("m", "add_note", "Write note", show=False),
+    ]
+
+    def __init__(self, client_id: int):
+        super().__init__()
+        self.client_id = client_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="client-header")
+        with TabbedContent(id="tabs"):
+            with TabPane("Overview", id="overview"):
+                with VerticalScroll():
+                    yield Static(id="contact")
+                    yield DataTable(id="episodes", cursor_type="row")
+                    yield Static(id="notes")
+            with TabPane("Sessions", id="sessions-tab"):
+                yield DataTable(id="sessions", cursor_type="row")
+            with TabPane("Goals", id="goals-tab"):
+                yield DataTable(id="goals", cursor_type="row")
+                yield Static(id="goal-reviews")
+            with TabPane("Court", id="court-tab"):
+                yield DataTable(id="court", cursor_type="row")
+            with TabPane("Outcomes", id="outcomes"):
+                yield DataTable(id="tops", cursor_type="row")
+            with TabPane("History", id="history"):
+                yield DataTable(id="audit", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns = {
+            "#episodes": ("Referred", "Pathway", "From", "Started", "Discharged", "Reason"),
+            "#sessions": ("When", "Kind", "Outcome", "Min", "Notes"),
+            "#goals": ("Domain", "Goal", "Set", "Review", "Status"),
+            "#court": ("When", "Court", "Hearing", "Outcome"),
+            "#audit": ("When", "What", "Record", "Detail"),
+        }
+        for selector, names in columns.items():
+            self.query_one(selector, DataTable).add_columns(*names)
+        self.refresh_data()
+        self._loaded = True
+
+    # ------------------------------------------------------------------ showing
+
+    def refresh_data(self) -> None:
+        caseload = self.app.caseload
+        try:
+            self.client = caseload.get_client(self.client_id)
+        except NotFoundError:
+            self.app.pop_screen()
+            return
+        client = self.client
+        self.title = f"{client.name} · {client.client_ref}"
+        self.episodes = caseload.episodes(client.id)
+        self.sessions = caseload.sessions(client.id)
+        self.goals = caseload.goals(client.id)
+        self.hearings = caseload.court_dates(client.id)
+        self.tops = caseload.tops(client.id)
+        self._show_header()
+        self._show_overview()
+        self._show_sessions()
+        self._show_goals()
+        self._show_court()
+        self._show_tops()
+        self._show_history()
+
+    def _show_header(self) -> None:
+        client, today = self.client, self.app.clock.today()
+        current = self.episodes[0] if self.episodes else None
+        parts = [f"Age {age_on(client.date_of_birth, today)}"]
+        if current:
+            parts.append(words(current.pathway))
+            if current.is_open:
+                days = (today - (current.start_date or current.referral_date)).days
+                parts.append(f"{days} days in service" if current.start_date else f"referred {days} days ago")
+            else:
+                parts.append(f"closed {format_date(current.discharge_date)}")
+        else:
+            parts.append("no referral yet")
+        parts.append(f"KW {client.keyworker or 'unallocated'}")
+        consent = client.consent_to_share or "not recorded"
+        if client.consent_date:
+            consent += f" ({client.consent_date:%d/%m/%y})"
+        parts.append(f"Consent {consent}")
+        line = Text(" · ".join(parts))
+        if client.flags:
+            line.append("  ")
+            line.append(" ".join(codes.RISK_MARKER[f] for f in client.flags), style="bold reverse")
+            line.append(" " + ", ".join(words(f) for f in client.flags), style="bold")
+        self.query_one("#client-header", Static).update(line)
+
+    def _show_overview(self) -> None:
+        client = self.client
+        lines = [
+            f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
+            + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
+            f"Phone {client.phone or '—'} · "
+            + ("No fixed abode" if client.no_fixed_abode else f"{client.address or ''} {client.postcode or ''}".strip() or "No address"),
+        ]
+        if client.alt_contact:
+            lines.append(f"Other contact: {client.alt_contact}")
+        ids = [f"{label} {value}" for label, value in (
+            ("Prison", client.prison), ("No.", client.prison_number), ("PNC", client.pnc_id),
+            ("Probation", client.probation_ref), ("NHS", client.nhs_number)) if value]
+        if ids:
+            lines.append(" · ".join(ids))
+        if client.offender_manager_name:
+            lines.append(f"Offender manager {client.offender_manager_name} "
+                         f"{client.offender_manager_phone or ''} {client.offender_manager_email or ''}".rstrip())
+        if client.aliases:
+            lines.append(f"Also known as {client.aliases}")
+        self.query_one("#contact", Static).update("\n".join(lines))
+        table = self.query_one("#episodes", DataTable)
+        table.clear()
+        for episode in self.episodes:
+            table.add_row(f"{episode.referral_date:%d/%m/%y}", words(episode.pathway),
+                          words(episode.referral_source),
+                          f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
+                          f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
+                          words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""),
+                          key=str(episode.id))
+        notes = self.app.caseload.notes(self.client_id)
+        text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
+        if self.client.notes:
+            text.insert(0, f"Notes: {self.client.notes}")
+        self.query_one("#notes", Static).update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _show_sessions(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear()
+        now = self.app.clock.now()
+        upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
+                          key=lambda s: s.starts_at)
+        past = [s for s in self.sessions if s not in upcoming]
+        for session in upcoming + past:
+            status = Text(words(session.status), style="bold" if session.status == "dna" else "")
+            table.add_row(format_datetime(session.starts_at), words(session.kind), status,
+                          str(session.duration_minutes or ""), (session.notes or "")[:40], key=str(session.id))
+        self._session_order = upcoming + past
+
+    def _show_goals(self) -> None:
+        table = self.query_one("#goals", DataTable)
+        table.clear()
+        for goal in self.goals:
+            table.add_row(words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
+                          f"{goal.review_date:%d/%m/%y}" if goal.review_date else "",
+                          words(goal.status), key=str(goal.id))
+        self._show_goal_reviews()
+
+    def _show_goal_reviews(self) -> None:
+        goal = self.selected_goal()
+        widget = self.query_one("#goal-reviews", Static)
+        if goal is None:
+            widget.update("No goals yet: g adds the first.")
+            return
+        reviews = self.app.caseload.goal_reviews(goal.id)
+        lines = [f"{r.reviewed_on:%d/%m/%y}  {r.note}" for r in reviews]
+        widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
+
+    def _show_court(self) -> None:
+        table = self.query_one("#court", DataTable)
+        table.clear()
+        by_id = {h.id: h for h in self.hearings}
+        for hearing in self.hearings:
+            outcome = hearing.outcome or ""
+            if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
+                outcome = (outcome + " " if outcome else "") + \
+                    f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
+            table.add_row(format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type),
+                          outcome, key=str(hearing.id))
+
+    def _show_tops(self) -> None:
+        table = self.query_one("#tops", DataTable)
+        table.clear(columns=True)
+        if not self.tops:
+            table.add_column("TOP")
+            table.add_row("No TOP yet: t enters one.")
+            return
+        shown = self.tops[-4:]
+        start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
+        table.add_column("Measure")
+        for top in shown:
+            table.add_column(f"{top.top_date:%d/%m/%y} {top.stage}")
+        table.add_column("Change")
+        latest = self.tops[-1]
+        for name in TOP_ROWS:
+            change = ""
+            if start and latest is not start:
+                delta = getattr(latest, name) - getattr(start, name)
+                change = f"{delta:+d}" if delta else "0"
+            table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
+        for name in codes.TOP_YES_NO_FIELDS:
+            table.add_row(words(name), *[getattr(t, name) for t in shown], "")
+
+    def _show_history(self) -> None:
+        table = self.query_one("#audit", DataTable)
+        table.clear()
+        for entry in agenda.audit_trail(self.app.caseload.db, self.client_id):
+            table.add_row(entry.at[:16], f"{entry.action} {words(entry.entity)}",
+                          str(entry.record_id or ""), entry.detail)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "goals":
+            self._show_goal_reviews()
+
+    # ------------------------------------------------------------------ selection
+
+    def _selected_key(self, selector: str) -> int | None:
+        table = self.query_one(selector, DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key and key.isdigit() else None
+
+    def selected_goal(self):
+        goal_id = self._selected_key("#goals")
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+    def selected_hearing(self):
+        hearing_id = self._selected_key("#court")
+        return next((h for h in self.hearings if h.id == hearing_id), None)
+
+    def selected_session(self):
+        session_id = self._selected_key("#sessions")
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+    def _show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+
+    # ------------------------------------------------------------------ actions
+
+    def _push(self, dialog, message: str = "Saved.") -> None:
+        def saved(result) -> None:
+            if result is not None:
+                self.notify(message)
+                self.refresh_data()
+        self.app.push_screen(dialog, saved)
+
+    def action_back(self) -> None:
+        """Back to where you came from."""
+        self.app.pop_screen()
+
+    def action_log_session(self) -> None:
+        """Log a session (or the outcome of the selected appointment) and book the next."""
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        session = self.selected_session() if self.query_one("#tabs", TabbedContent).active == "sessions-tab" else None
+        if session and session.status != "scheduled":
+            session = None
+        self._push(SessionDialog(self.client_id, self.client.name, session))
+
+    def action_mark(self, status: str) -> None:
+        """Mark the selected appointment attended or DNA."""
+        session = self.selected_session()
+        if self.query_one("#tabs", TabbedContent).active != "sessions-tab" or session is None:
+            self._show_tab("sessions-tab")
+            self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
+            return
+        self.app.caseload.set_session_status(session.id, status)
+        self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
+        self.refresh_data()
+
+    def action_edit_client(self) -> None:
+        """Change the client's details."""
+        from cjcase.tui.dialogs.client_dialog import ClientDialog
+
+        self._push(ClientDialog(self.client))
+
+    def action_new_episode(self) -> None:
+        """Record a new referral."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        self._push(EpisodeDialog(self.client_id, self.client.name))
+
+    def action_discharge(self) -> None:
+        """Discharge the open episode; a planned exit then asks for the exit TOP."""
+        from cjcase.tui.dialogs.discharge_dialog import DischargeDialog
+
+        episode = next((e for e in self.episodes if e.is_open), None)
+        if episode is None:
+            self.notify("There is no open episode to discharge.", severity="warning")
+            return
+        open_goals = self.app.caseload.open_goal_count(self.client_id)
+
+        def discharged(result) -> None:
+            if result is None:
+                return
+            self.notify(f"Saved: discharged; {result.cancelled_sessions} future session(s) cancelled, "
+                        f"{result.closed_goals} goal(s) closed.")
+            self.refresh_data()
+            if result.needs_exit_top:
+                from cjcase.tui.dialogs.top_dialog import TopDialog
+
+                self.notify("A planned exit needs an exit TOP: enter it now.")
+                self._push(TopDialog(self.client_id, self.client.name, stage="exit"))
+
+        self.app.push_screen(DischargeDialog(episode, self.client.name, open_goals), discharged)
+
+    def action_add_goal(self) -> None:
+        """Add a goal to the care plan."""
+        from cjcase.tui.dialogs.goal_dialogs import GoalDialog
+
+        self._show_tab("goals-tab")
+        self._push(GoalDialog(self.client_id, self.client.name))
+
+    def _goal_action(self, dialog_name: str) -> None:
+        from cjcase.tui.dialogs import goal_dialogs
+
+        goal = self.selected_goal()
+        if self.query_one("#tabs", TabbedContent).active != "goals-tab" or goal is None:
+            self._show_tab("goals-tab")
+            self.notify("Select the goal in Goals first.", severity="warning")
+            return
+        self._push(getattr(goal_dialogs, dialog_name)(goal))
+
+    def action_review_goal(self) -> None:
+        """Review the selected goal with a note."""
+        self._goal_action("GoalReviewDialog")
+
+    def action_close_goal(self) -> None:
+        """Close the selected goal."""
+        self._goal_action("GoalCloseDialog")
+
+    def action_add_hearing(self) -> None:
+        """Add a court hearing."""
+        from cjcase.tui.dialogs.court_dialogs import CourtDialog
+
+        self._show_tab("court-tab")
+        self._push(CourtDialog(self.client_id, self.client.name))
+
+    def action_adjourn_hearing(self) -> None:
+        """Adjourn the selected hearing to a later date."""
+        from cjcase.tui.dialogs.court_dialogs import AdjournDialog
+
+        hearing = self.selected_hearing()
+        if self.query_one("#tabs", TabbedContent).active != "court-tab" or hearing is None:
+            self._show_tab("court-tab")
+            self.notify("Select the hearing in Court first.", severity="warning")
+            return
+        self._push(AdjournDialog(hearing))
+
+    def action_add_top(self) -> None:
+        """Enter a TOP form."""
+        from cjcase.tui.dialogs.top_dialog import TopDialog
+
+        self._show_tab("outcomes")
+        stage = "start" if not any(t.stage == "start" for t in self.tops) else "review"
+        self._push(TopDialog(self.client_id, self.client.name, stage))
+
+    def action_change_keyworker(self) -> None:
+        """Move the client to another keyworker."""
+        from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
+
+        self._push(KeyworkerDialog([self.client_id], self.client.name))
+
+    def action_add_note(self) -> None:
+        """Write a note on the record."""
+        from cjcase.tui.dialogs.small_dialogs import NoteDialog
+
+        self._push(NoteDialog(self.client_id, self.client.name))

@@ -1,0 +1,26 @@
+"""The command palette: every action of the screen in front, app-wide actions, and clients."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from cjcase import search
+
+
+class ClientProvider(Provider):
+    """Jump to any client by typing part of a name, an alias or a reference."""
+
+    async def search(self, query: str) -> Hits:
+        if len(query.strip()) < 2:
+            return
+        app = self.app
+        rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
+        for row in rows:
+            label = f"Client: open {row.name} ({row.client_ref})"
+            yield Hit(90, self.matcher(query).highlight(label), partial(app.open_client, row.client_id),
+                      help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}")
+
+    async def discover(self) -> Hits:
+        yield DiscoveryHit("Client: find…", self.app.action_caseload, help="Type a name or reference here")

@@ -1,0 +1,1 @@
+"""Modal dialogs: each edits one kind of record through the services and returns it."""

@@ -1,0 +1,60 @@
+"""Court hearings: add or edit, and adjourn (the old hearing keeps its record)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cjcase import codes
+from cjcase.dates import FUTURE
+from cjcase.model import CourtDate
+from cjcase.tui.forms import FormDialog, FormField, code_options
+
+
+class CourtDialog(FormDialog[CourtDate]):
+    """Add a hearing, or record what happened at one."""
+
+    def __init__(self, client_id: int, client_name: str, hearing: CourtDate | None = None):
+        super().__init__()
+        self.client_id = client_id
+        self.hearing = hearing
+        self.form_title = f"{'Edit hearing' if hearing else 'New hearing'} · {client_name}"
+
+    def fields(self) -> list[FormField]:
+        return [
+            FormField("when", "When", "datetime", direction=None if self.hearing else FUTURE, required=True),
+            FormField("court", "Court", required=True),
+            FormField("hearing_type", "Hearing", "select", code_options(codes.HEARING_TYPE), required=True),
+            FormField("outcome", "Outcome"),
+        ]
+
+    def initial(self) -> dict[str, Any]:
+        if self.hearing:
+            return {"when": self.hearing.hearing_at, "court": self.hearing.court,
+                    "hearing_type": self.hearing.hearing_type, "outcome": self.hearing.outcome}
+        return {}
+
+    def submit(self, values: dict[str, Any]) -> CourtDate:
+        if self.hearing:
+            return self.app.caseload.update_court_date(self.hearing.id, values)
+        return self.app.caseload.add_court_date(self.client_id, values)
+
+
+class AdjournDialog(FormDialog[CourtDate]):
+    """Adjourn a hearing to a later date; returns the new hearing."""
+
+    def __init__(self, hearing: CourtDate):
+        super().__init__()
+        self.hearing = hearing
+        self.form_title = f"Adjourn · {hearing.court}"
+
+    def fields(self) -> list[FormField]:
+        return [
+            FormField("when", "Adjourned to", "datetime", direction=FUTURE, required=True),
+            FormField("outcome", "Reason", placeholder="e.g. Adjourned for reports"),
+        ]
+
+    def initial(self) -> dict[str, Any]:
+        return {"outcome": "Adjourned"}
+
+    def submit(self, values: dict[str, Any]) -> CourtDate:
+        return self.app.caseload.adjourn_hearing(self.hearing.id, values["when"], values["outcome"] or "Adjourned")

@@ -1,0 +1,44 @@
+"""A new referral (episode) for a client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cjcase import codes
+from cjcase.dates import PAST
+from cjcase.model import Episode
+from cjcase.tui.forms import FormDialog, FormField, code_options
+
+EPISODE_FIELDS = [
+    FormField("referral_date", "Referral date", "date", direction=PAST, required=True),
+    FormField("referral_source", "Referred by", "select", code_options(codes.REFERRAL_SOURCE), required=True),
+    FormField("pathway", "Pathway", "select", code_options(codes.PATHWAY), required=True),
+    FormField("primary_substance", "Primary substance", "select", code_options(codes.SUBSTANCE), required=True),
+    FormField("start_date", "Start date", "date", direction=PAST),
+    FormField("prison_release_date", "Prison release", "date"),
+    FormField("order_start", "Order start", "date", direction=PAST),
+    FormField("order_end", "Order end", "date", direction="future"),
+]
+
+
+class EpisodeDialog(FormDialog[Episode]):
+    """Record a referral: a new episode, or a re-referral of a closed client."""
+
+    def __init__(self, client_id: int, client_name: str, episode: Episode | None = None):
+        super().__init__()
+        self.client_id = client_id
+        self.episode = episode
+        self.form_title = f"{'Edit episode' if episode else 'New referral'} · {client_name}"
+
+    def fields(self) -> list[FormField]:
+        return EPISODE_FIELDS
+
+    def initial(self) -> dict[str, Any]:
+        if self.episode:
+            return {field.name: getattr(self.episode, field.name) for field in EPISODE_FIELDS}
+        return {"referral_date": self.app.clock.today()}
+
+    def submit(self, values: dict[str, Any]) -> Episode:
+        if self.episode:
+            return self.app.caseload.update_episode(self.episode.id, values)
+        return self.app.caseload.add_episode(self.client_id, values)

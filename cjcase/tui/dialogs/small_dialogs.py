@@ -1,0 +1,83 @@
+"""Small dialogs: a note, a change of keyworker, a yes/no question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from cjcase.dates import PAST
+from cjcase.errors import ValidationError
+from cjcase.model import CaseNote
+from cjcase.tui.forms import FormDialog, FormField
+
+
+class NoteDialog(FormDialog[CaseNote]):
+    """Write a dated note on a client's record (a DNA follow-up is one)."""
+
+    def __init__(self, client_id: int, client_name: str, kind: str = "note"):
+        super().__init__()
+        self.client_id = client_id
+        self.kind = kind
+        self.form_title = f"{'DNA follow-up' if kind == 'dna_follow_up' else 'Note'} · {client_name}"
+
+    def fields(self) -> list[FormField]:
+        return [FormField("text", "Note", "note", required=True)]
+
+    def submit(self, values: dict[str, Any]) -> CaseNote:
+        if not values["text"]:
+            raise ValidationError("text", "Write the note before saving it.")
+        return self.app.caseload.add_note(self.client_id, values["text"], kind=self.kind)
+
+
+class KeyworkerDialog(FormDialog[int]):
+    """Move one or more clients to another keyworker from a date (empty: unallocated)."""
+
+    def __init__(self, client_ids: list[int], description: str):
+        super().__init__()
+        self.client_ids = client_ids
+        self.form_title = f"Change keyworker · {description}"
+
+    def fields(self) -> list[FormField]:
+        from cjcase.search import keyworkers
+
+        return [
+            FormField("keyworker", "New keyworker", placeholder="empty: unallocated · "
+                      + ", ".join(keyworkers(self.app.caseload.db)[:3])),
+            FormField("changed_on", "From", "date", direction=PAST, required=True),
+        ]
+
+    def initial(self) -> dict[str, Any]:
+        return {"changed_on": self.app.clock.today()}
+
+    def submit(self, values: dict[str, Any]) -> int:
+        return self.app.caseload.change_keyworker(self.client_ids, values["keyworker"], values["changed_on"])
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Ask a yes/no question."""
+
+    BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
+                Binding("n", "answer(False)", "No")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question)
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Yes (y)", id="yes", variant="primary")
+                yield Button("No (n)", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(answer)
