@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from cjcase.errors import CjcaseError
 
 
 @dataclass(frozen=True)
 class Clock:
-    """Tells today's date and the time now; `fixed_day` pins the day (the time stays real)."""
+    """Tells today's date and the time now; `fixed_day` pins the day and `fixed_time` (for
+    tests) the time of day; otherwise both are real."""
 
     fixed_day: date | None = None
+    fixed_time: time | None = None
 
     @classmethod
     def from_environment(cls) -> "Clock":
@@ -40,6 +42,4 @@ class Clock:
     def now(self) -> datetime:
         """The time now, to the minute, on today's date."""
         real = datetime.now().replace(second=0, microsecond=0)
-        if self.fixed_day is None:
-            return real
-        return datetime.combine(self.fixed_day, real.time())
+        return datetime.combine(self.fixed_day or real.date(), self.fixed_time or real.time())

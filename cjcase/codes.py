@@ -131,6 +131,18 @@ RISK_MARKER = {
     "lone_working": "LW",
 }
 
+# Short pathway names for narrow tables.
+PATHWAY_SHORT = {
+    "arrest_referral": "Arrest ref",
+    "restriction_on_bail": "RoB",
+    "court": "Court",
+    "prison_link": "Prison",
+    "drr": "DRR",
+    "atr": "ATR",
+    "iom": "IOM",
+    "community": "Community",
+}
+
 # TOP day-count columns, in form order.
 TOP_DAY_FIELDS = (
     "alcohol_days",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ SAMPLE_TODAY = date(2026, 11, 20)
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(SAMPLE_TODAY)
+    return Clock(SAMPLE_TODAY, time(12, 0))
 
 
 @pytest.fixture

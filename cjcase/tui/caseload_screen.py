@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
 from cjcase import codes, search
-from cjcase.codes import RISK_MARKER
+from cjcase.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.model import CaseloadRow
 from cjcase.tui.base import CjcaseScreen
 
@@ -62,7 +63,7 @@ class CaseloadScreen(CjcaseScreen):
     def on_mount(self) -> None:
         self.title = "Caseload"
         self.query_one("#clients", DataTable).add_columns(
-            "Ref", "Name", "Pathway", "Status", "Keyworker", "Last seen", "Next", "Risk")
+            "Ref", "Name", "Pathway", "KW", "Seen", "Next", "Risk")
         self.refresh_data()
         self._loaded = True
         self.query_one("#search", Input).focus()
@@ -107,10 +108,15 @@ class CaseloadScreen(CjcaseScreen):
             count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
 
     def _cells(self, row: CaseloadRow) -> list:
-        mark = "✓ " if row.client_id in self._marked else ""
+        """One table row, narrow enough for 80 columns: closed clients dimmed."""
+        mark = "✓" if row.client_id in self._marked else ""
+        style = "" if row.status == "open" else "dim"
+        pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
+        name = row.name if len(row.name) <= 20 else row.name[:19] + "…"
+        keyworker = "".join(part[0] for part in (row.keyworker or "").split()[:2]) or "—"
         return [
-            mark + row.client_ref, row.name, (row.pathway or "").replace("_", " "), row.status,
-            row.keyworker or "—", f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
+            Text(mark + row.client_ref, style=style), Text(name, style=style), Text(pathway, style=style),
+            keyworker, f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
             f"{row.next_appointment:%d/%m %H:%M}" if row.next_appointment else "",
             " ".join(RISK_MARKER[flag] for flag in row.risk_flags),
         ]

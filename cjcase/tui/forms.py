@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
 
 from cjcase.dates import DateInputError, format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.errors import CjcaseError, ValidationError
@@ -81,6 +81,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
                         yield Static("", id=f"error-{field.name}", classes="form-error")
             yield Static("", id="form-error")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="form-hint")
+        yield Footer()
 
     def _widget(self, field: FormField, value: Any) -> Widget:
         widget_id = f"field-{field.name}"
@@ -123,6 +124,8 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
     def on_input_changed(self, event: Input.Changed) -> None:
         name = (event.input.id or "").removeprefix("field-")
         field = self._fields.get(name)
+        if field:
+            self.query_one(f"#error-{name}", Static).display = False
         if field and field.kind in ("date", "datetime"):
             self._echo(field)
 
@@ -130,13 +133,13 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         """Show the full date a typed date resolves to, before saving."""
         echo = self.query_one(f"#echo-{field.name}", Static)
         text = self.query_one(f"#field-{field.name}", Input).value
+        echo.display = bool(text.strip())
         if not text.strip():
-            echo.update("")
             return
         try:
             parsed = self._parse_date(field, text)
-        except DateInputError as error:
-            echo.update(f"[dim]{error}[/]")
+        except DateInputError:
+            echo.update("[dim]not a date yet: e.g. 3/12, tomorrow 10am, next tue[/]")
             return
         echo.update(f"[dim]= {format_datetime(parsed) if field.kind == 'datetime' else format_date(parsed)}[/]")
 
@@ -182,6 +185,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         """Save through the service; on a broken rule show it beside its field and stay open."""
         for error in self.query(".form-error"):
             error.update("")
+            error.display = False
         try:
             result = self.submit(self.values())
         except ValidationError as error:
@@ -195,7 +199,9 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
     def show_error(self, field: str, message: str) -> None:
         """Show a message beside a field (or under the form when the field is not on it)."""
         if field in self._fields:
-            self.query_one(f"#error-{field}", Static).update(f"[b $error]{message}[/]")
+            error = self.query_one(f"#error-{field}", Static)
+            error.update(f"[b $error]{message}[/]")
+            error.display = True
             widget = self.query_one(f"#field-{field}")
             widget.focus()
             widget.scroll_visible()

@@ -22,10 +22,10 @@ class ReturnsScreen(CjcaseScreen):
     AREA = "Returns"
     HELP = ("Choose a template and a quarter (the last complete quarter is filled in). The preview "
             "shows the rows as they will be written, with hidden small numbers as *. The "
-            "data-quality check lists what makes the figures doubtful; w writes the file "
+            "data-quality check lists what makes the figures doubtful; ctrl+s writes the file "
             "(asking first when the check found something) into the folder given, and says where.")
     BINDINGS = [
-        Binding("w", "write", "Write file"),
+        Binding("ctrl+s", "write", "Write file"),
         Binding("p", "preview", "Preview", show=False),
         Binding("escape", "back", "Back", show=False),
     ]
