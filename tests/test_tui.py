@@ -312,3 +312,67 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         written = tmp_path / "quarterly_return_2026-27_Q2.csv"
         assert written.exists()
         assert str(written) in static_text(app.screen.query_one("#return-status", Static))
+
+
+async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, caseload):
+    client = make_client(caseload)
+    goal = caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 10, 1),
+                                         "review_date": date(2026, 11, 27), "status": "open"})
+    hearing = caseload.add_court_date(client.id, {"when": datetime(2026, 11, 30, 10, 0), "court": "Leeds",
+                                                  "hearing_type": "sentencing"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_client(client.id)
+        await pilot.pause()
+        await pilot.press("3")
+        assert app.screen.query_one("#tabs", TabbedContent).active == "goals-tab"
+        await pilot.press("e")
+        await type_into(pilot, "#field-description", "Council flat")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert caseload.get_goal(goal.id).description == "Council flat"
+        await pilot.press("v")
+        app.screen.query_one("#field-note").text = "On the bidding list"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "On the bidding list" in static_text(app.screen.query_one("#goal-reviews", Static))
+        await pilot.press("c")
+        app.screen.query_one("#field-status", Select).value = "achieved"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert caseload.get_goal(goal.id).status == "achieved"
+        await pilot.press("4")
+        await pilot.press("j")
+        await type_into(pilot, "#field-when", "14/12/2026 10:00")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        rows = table_text(app.screen.query_one("#court", DataTable))
+        assert rows[0][0] == "Mon 14 Dec 2026 10:00" and "adjourned from 30/11/26" in rows[0][3]
+        assert rows[1][3] == "Adjourned"
+        assert caseload.get_court_date(hearing.id).outcome == "Adjourned"
+
+
+async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, clock, caseload):
+    client = make_client(caseload)
+    values = {name: 0 for name in ("alcohol_days opiates_days crack_days cocaine_days amphetamines_days "
+                                   "cannabis_days other_drug_days injecting_days shoplifting_days drug_selling_days "
+                                   "other_theft_days paid_work_days education_days").split()}
+    caseload.add_top(client.id, {**values, "opiates_days": 20, "psych_health": 8, "phys_health": 9,
+                                 "quality_of_life": 7, "assault": "no", "acute_housing_problem": "yes",
+                                 "date": date(2026, 6, 1), "stage": "start"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_client(client.id)
+        await pilot.pause()
+        await pilot.press("t")
+        assert app.screen.query_one("#field-stage", Select).value == "review"
+        for name in values:
+            await type_into(pilot, f"#field-{name}", "0")
+        await type_into(pilot, "#field-opiates_days", "4")
+        for name in ("psych_health", "phys_health", "quality_of_life"):
+            await type_into(pilot, f"#field-{name}", "12")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", DataTable))}
+        assert rows["opiates"][-1] == "-16"
+        assert rows["quality of life"][-1] == "+5"

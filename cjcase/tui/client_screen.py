@@ -13,6 +13,8 @@ from cjcase.dates import age_on, format_date, format_datetime
 from cjcase.errors import NotFoundError
 from cjcase.tui.base import CjcaseScreen
 
+TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
+        ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
@@ -26,18 +28,20 @@ class ClientScreen(CjcaseScreen):
 
     AREA = "Client"
     HELP = ("The client's record. The header shows age, pathway, days in service, risk flags and "
-            "consent. Tabs (click, or ctrl+pgup/pgdn): Overview with contacts and episodes; "
+            "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
             "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
             "change since the start TOP); History (the audit trail). l logs a session, e edits "
-            "the client, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+            "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
             "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
             "k changes keyworker, m writes a note. Esc goes back.")
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("l", "log_session", "Log session"),
+        *[Binding(str(number), f"show_tab('{tab}')", f"Show {title}", show=False)
+          for number, (tab, title) in enumerate(TABS, start=1)],
         Binding("a", "mark('attended')", "Attended", show=False),
         Binding("d", "mark('dna')", "DNA", show=False),
-        Binding("e", "edit_client", "Edit client", show=False),
+        Binding("e", "edit_selected", "Edit", show=False),
         Binding("o", "new_episode", "New referral", show=False),
         Binding("x", "discharge", "Discharge", show=False),
         Binding("g", "add_goal", "Add goal", show=False),
@@ -133,9 +137,10 @@ class ClientScreen(CjcaseScreen):
         parts.append(f"Consent {consent}")
         line = Text(" · ".join(parts))
         if client.flags:
-            line.append("  ")
+            line.append(" · ")
             line.append(" ".join(codes.RISK_MARKER[f] for f in client.flags), style="bold reverse")
-            line.append(" " + ", ".join(words(f) for f in client.flags), style="bold")
+            line.append(" · ")
+            line.append(", ".join(words(f) for f in client.flags), style="bold")
         self.query_one("#client-header", Static).update(line)
 
     def _show_overview(self) -> None:
@@ -273,8 +278,11 @@ class ClientScreen(CjcaseScreen):
         session_id = self._selected_key("#sessions")
         return next((s for s in self.sessions if s.id == session_id), None)
 
-    def _show_tab(self, tab: str) -> None:
+    def action_show_tab(self, tab: str) -> None:
+        """Bring a tab to the front."""
         self.query_one("#tabs", TabbedContent).active = tab
+
+    _show_tab = action_show_tab
 
     # ------------------------------------------------------------------ actions
 
@@ -309,11 +317,22 @@ class ClientScreen(CjcaseScreen):
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 
-    def action_edit_client(self) -> None:
-        """Change the client's details."""
+    def action_edit_selected(self) -> None:
+        """Edit what is selected on the tab in front: the client, a session, a goal or a hearing."""
         from cjcase.tui.dialogs.client_dialog import ClientDialog
+        from cjcase.tui.dialogs.court_dialogs import CourtDialog
+        from cjcase.tui.dialogs.goal_dialogs import GoalDialog
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-        self._push(ClientDialog(self.client))
+        tab = self.query_one("#tabs", TabbedContent).active
+        if tab == "sessions-tab" and self.selected_session():
+            self._push(SessionDialog(self.client_id, self.client.name, self.selected_session()))
+        elif tab == "goals-tab" and self.selected_goal():
+            self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
+        elif tab == "court-tab" and self.selected_hearing():
+            self._push(CourtDialog(self.client_id, self.client.name, self.selected_hearing()))
+        else:
+            self._push(ClientDialog(self.client))
 
     def action_new_episode(self) -> None:
         """Record a new referral."""

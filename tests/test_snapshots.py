@@ -1,0 +1,52 @@
+"""Snapshots of the main screens at 80x24 with the clock fixed, over the sample caseload.
+
+The real assertions live in the Pilot tests; these catch layouts that break (run
+`pytest tests/test_snapshots.py --snapshot-update` after a deliberate change, and look at the SVGs).
+"""
+
+import pytest
+
+from cjcase.importer import import_path
+from cjcase.tui.app import make_app
+from tests.conftest import SAMPLE, SAMPLE_TODAY
+
+
+@pytest.fixture
+def sample_app(db, clock):
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    return make_app(db, clock)
+
+
+def test_the_agenda_at_80_by_24(snap_compare, sample_app):
+    assert snap_compare(sample_app, terminal_size=(80, 24))
+
+
+def test_the_caseload_at_80_by_24(snap_compare, sample_app):
+    async def open_caseload(pilot):
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_caseload)
+
+
+def test_a_client_record_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-17429")
+
+    async def open_client(pilot):
+        pilot.app.open_client(client.id)
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_client)
+
+
+def test_the_log_session_form_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-17429")
+
+    async def open_form(pilot):
+        pilot.app.open_client(client.id)
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
