@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from cjcase import rules
+from cjcase.audit import write_audit
 from cjcase.codes import GOAL_STATUS
 from cjcase.clock import Clock
 from cjcase.errors import NotFoundError, ValidationError
@@ -35,21 +36,6 @@ ENTITIES = {
 def columns_of(spec: dict[str, rules.Field], clean: dict[str, Any]) -> dict[str, Any]:
     """Rename cleaned fields to their table columns (`when` is `starts_at`, and so on)."""
     return {(spec[name].column or name): value for name, value in clean.items()}
-
-
-def write_audit(
-    db: sqlite_utils.Database,
-    action: str,
-    entity: str,
-    record_id: int | None = None,
-    client_id: int | None = None,
-    detail: str = "",
-) -> None:
-    """Append one audit row. `detail` names fields and counts, never personal values."""
-    db.execute(
-        "INSERT INTO audit (action, entity, record_id, client_id, detail) VALUES (?, ?, ?, ?, ?)",
-        [action, entity, record_id, client_id, detail],
-    )
 
 
 def raise_first(problems: list[ValidationError]) -> None:

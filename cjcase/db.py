@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import secrets
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -48,18 +50,128 @@ def latest_version() -> int:
     return len(migrations())
 
 
+class CaseDatabase(sqlite_utils.Database):
+    """A sqlite-utils Database whose transactions take the write lock at once, and which holds
+    the one-writer lock of its file while open."""
+
+    writer_lock = None
+    path: Path | None = None
+
+    @contextlib.contextmanager
+    def atomic(self):
+        """One transaction (BEGIN IMMEDIATE), or a savepoint inside one already open."""
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        super().close()
+        release_writer_lock(self.writer_lock)
+        self.writer_lock = None
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that says a cjcase is writing to a database."""
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+def acquire_writer_lock(path: Path):
+    """Take the one-writer lock of a database file, or say who holds it."""
+    handle = open(lock_path(path), "a+")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        handle.close()
+        raise DatabaseError(
+            f"Another cjcase is already open on {path} and may be writing to it. Close that one "
+            "first, or open this one with --read-only to look without changing anything.") from None
+    return handle
+
+
+def release_writer_lock(handle) -> None:
+    """Let another cjcase write to the database."""
+    if handle is not None:
+        handle.close()
+
+
+SYNCED_FOLDER_MARKERS = ("onedrive", "dropbox", "google drive", "googledrive", "my drive",
+                         "icloud", "mobile documents", "box sync", "nextcloud", "owncloud")
+
+
+def synced_folder_warning(path: Path) -> str | None:
+    """A warning when the database sits in a cloud-synced or network folder."""
+    text = str(Path(path).expanduser().absolute())
+    lowered = text.lower()
+    reason = None
+    if text.startswith(("\\\\", "//")):
+        reason = "a network (UNC) path"
+    elif any(marker in lowered for marker in SYNCED_FOLDER_MARKERS):
+        reason = "a cloud-synced folder"
+    else:
+        filesystem = _filesystem_of(Path(text))
+        if filesystem and filesystem.startswith(("nfs", "cifs", "smb", "fuse.sshfs", "9p")):
+            reason = f"a network drive ({filesystem})"
+    if reason is None:
+        return None
+    return (f"Warning: the caseload {path} is in {reason}. Syncing or sharing an open SQLite file "
+            "can corrupt it: keep the caseload on this computer's own disk and let cjcase's backups "
+            "go to the synced folder instead.")
+
+
+def _filesystem_of(path: Path) -> str | None:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, kind = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    return kind
+
+
 def connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
-    """Open (creating its folder) and migrate a database, with the program's pragmas set."""
+    """Open (creating its folder) and migrate a database, with the program's pragmas set.
+
+    A writable open takes the one-writer lock, and once a day a verified backup.
+    """
     path = Path(path)
+    lock = None
     if read_only:
         if not path.exists():
             raise DatabaseError(f"There is no database at {path} to open read-only.")
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
+        lock = acquire_writer_lock(path)
         conn = sqlite3.connect(path, check_same_thread=False)
     conn.isolation_level = None  # sqlite-utils and db.atomic() manage transactions explicitly
-    db = sqlite_utils.Database(conn)
+    db = CaseDatabase(conn)
+    db.writer_lock = lock
+    db.path = path
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         if not read_only:
@@ -69,26 +181,57 @@ def connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
         db.execute("PRAGMA secure_delete = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:
-        conn.close()
+        db.close()
         raise DatabaseError(
             f"{path} is not a cjcase database or is damaged ({error}). "
             "Check the file name, or restore it from a backup."
         ) from None
     latest = latest_version()
     if version > latest:
-        conn.close()
+        db.close()
         raise DatabaseError(
             f"{path} was written by a newer cjcase (schema version {version}; this program knows "
             f"up to {latest}). Install the newer cjcase to open it."
         )
     if version < latest:
         if read_only:
-            conn.close()
+            db.close()
             raise DatabaseError(
                 f"{path} needs upgrading before it can be read: open it once without --read-only."
             )
         migrate(db, path)
+    if not read_only:
+        try:
+            _prepare_for_writing(db, path)
+        except BaseException:
+            db.close()
+            raise
     return db
+
+
+def _prepare_for_writing(db: CaseDatabase, path: Path) -> None:
+    """Seal old audit rows, make the pseudonym key, and take the day's backup."""
+    from cjcase import audit, backups
+
+    audit.seal(db)
+    ensure_pseudonym_key(db)
+    backups.daily_backup(db, path)
+
+
+PSEUDONYM_KEY_SETTING = "pseudonym_key"
+
+
+def ensure_pseudonym_key(db: sqlite_utils.Database) -> None:
+    """Create the organisation's pseudonym key with the database, so every backup holds it
+    (erasures are remembered by pseudonym and re-applied after a restore)."""
+    from cjcase.audit import write_audit
+
+    if db.execute("SELECT 1 FROM settings WHERE key = ?", [PSEUDONYM_KEY_SETTING]).fetchone():
+        return
+    with db.atomic():
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                   [PSEUDONYM_KEY_SETTING, secrets.token_bytes(32).hex()])
+        write_audit(db, "create", "pseudonym_key")
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -98,7 +241,9 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
     if not pending:
         return
     if db.table_names():
-        backup(db, backup_dir(path), f"before-v{pending[-1][0]}")
+        from cjcase.backups import write_backup
+
+        write_backup(db, backup_dir(path), f"before-v{pending[-1][0]}")
     for number, migration in pending:
         script = migration.read_text(encoding="utf-8")
         try:
@@ -114,20 +259,3 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
 def backup_dir(path: Path) -> Path:
     """Where backups of a database are kept: a `backups` folder beside it."""
     return Path(path).parent / "backups"
-
-
-def backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
-    """Copy the database with SQLite's backup API to a new file in `folder` and return it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"caseload-{stamp}-{reason}.db"
-    partial = target.with_suffix(".partial")
-    copy = sqlite3.connect(partial)
-    try:
-        db.conn.backup(copy)
-    finally:
-        copy.close()
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
-    partial.replace(target)
-    return target

@@ -9,7 +9,7 @@ from typing import Callable
 import sqlite_utils
 
 from cjcase import codes
-from cjcase.caseload import write_audit
+from cjcase.audit import write_audit
 from cjcase.errors import CjcaseError
 from cjcase.importer import _insert_many
 

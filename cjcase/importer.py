@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from cjcase import rules
-from cjcase.caseload import columns_of, write_audit
+from cjcase.audit import write_audit
+from cjcase.caseload import columns_of
 from cjcase.errors import CjcaseError, ValidationError
 
 # file stem -> (table, field rules, key fields after client_ref, required fields)

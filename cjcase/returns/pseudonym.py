@@ -10,7 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.caseload import write_audit
+from cjcase.audit import write_audit
 from cjcase.errors import CjcaseError
 
 KEY_SETTING = "pseudonym_key"
