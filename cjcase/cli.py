@@ -6,6 +6,7 @@ Nothing heavy is imported at module level (services, sqlite-utils, openpyxl, Tex
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -60,6 +61,12 @@ def root(
 ) -> None:
     """Open the caseload in the terminal (the agenda first)."""
     ctx.obj = {"db": db, "read_only": read_only}
+    from cjcase.paths import synced_folder_warning
+
+    chosen = db or os.environ.get("CJCASE_DB")
+    warning = synced_folder_warning(Path(chosen)) if chosen else None
+    if warning and ctx.invoked_subcommand is not None:
+        _err(warning)
     if ctx.invoked_subcommand is None:
         _run_tui(_db_path(ctx, db), read_only)
 
@@ -70,8 +77,13 @@ def _run_tui(path: Path, read_only: bool) -> None:
     clock = _clock()
     from cjcase.db import connect
 
-    database = connect(path, read_only=read_only)
-    make_app(database, clock, path=path, read_only=read_only).run()
+    from cjcase.paths import synced_folder_warning
+
+    # The file is checked in the background once the agenda is painted, so start-up stays quick.
+    database = connect(path, read_only=read_only, verify=False)
+    app = make_app(database, clock, path=path, read_only=read_only)
+    app.start_warning = synced_folder_warning(path)
+    app.run()
 
 
 @app.command()
@@ -253,6 +265,115 @@ def key_import(
 
     import_key(_open(ctx, db), file)
     typer.echo("The pseudonym key was imported: extracts from this laptop now match the others.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    path: Optional[Path] = typer.Argument(None, help="Where to write the backup (a file or folder; default: backups/ beside the database).", show_default=False),
+    list_them: bool = typer.Option(False, "--list", help="List the backups kept."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Back up the caseload now (a verified copy), or list the backups kept."""
+    from cjcase import backups
+    from cjcase.db import backup_dir
+
+    db_path = _db_path(ctx, db)
+    if list_them:
+        kept = backups.list_backups(backup_dir(db_path))
+        if not kept:
+            typer.echo(f"No backups yet in {backup_dir(db_path)}.")
+        for item in kept:
+            typer.echo(f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}")
+        return
+    database = _open(ctx, db)
+    folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
+    written = backups.write_backup(database, folder, "manual")
+    if path is not None and not path.is_dir():
+        written = written.replace(path)
+    typer.echo(f"Backed up and verified: {written}")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="The backup file to restore.", show_default=False),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Replace the caseload with a verified backup (the current file is kept aside)."""
+    from cjcase import backups, erasure
+    from cjcase.audit import write_audit
+
+    db_path = _db_path(ctx, db)
+    aside = backups.restore(db_path, path)
+    database = _open(ctx, db)
+    again = erasure.reapply(database, db_path)
+    with database.atomic():
+        write_audit(database, "restore", "database", None, None, f"erasures re-applied {len(again)}")
+    typer.echo(f"Restored {path} into {db_path}. The file it replaced is kept as {aside}.")
+    if again:
+        typer.echo(f"{len(again)} client(s) erased since that backup were erased again.")
+
+
+@app.command()
+def check(ctx: typer.Context, db: Optional[str] = DbOption) -> None:
+    """Check the caseload: the file, its links, every record's rules, the audit chain."""
+    from cjcase.integrity import check as run_check
+
+    problems = run_check(_open(ctx, db, read_only=True))
+    if problems:
+        for problem in problems:
+            _err(problem)
+        raise UserError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
+    typer.echo("All checks passed: the file is sound, every record keeps the rules and the audit chain is unbroken.")
+
+
+@app.command()
+def erase(
+    ctx: typer.Context,
+    client_ref: str = typer.Argument(..., help="The client's reference.", show_default=False),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Erase every personal value of a client (right to erasure); keeps a tombstone only."""
+    from cjcase import erasure
+
+    database = _open(ctx, db)
+    rows = list(database.query("SELECT first_name, last_name FROM clients WHERE client_ref = ?", [client_ref]))
+    if not rows:
+        raise UserError(f"No client has the reference {client_ref}.")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UserError("Erasure cannot be undone: add --yes to confirm when not at a terminal.")
+        typer.confirm(f"Erase {rows[0]['first_name']} {rows[0]['last_name']} ({client_ref}) and every record "
+                      "about them? This cannot be undone", abort=True)
+    erasure.erase(database, client_ref, _db_path(ctx, db))
+    typer.echo(f"Erased {client_ref}. A tombstone without personal data remains.")
+
+
+@app.command()
+def retention(
+    ctx: typer.Context,
+    years: int = typer.Option(8, "--years", help="Erase clients whose last episode closed more than this many years ago.", min=1),
+    apply: bool = typer.Option(False, "--apply", help="Erase them (without this, only list them)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """List (or with --apply, erase) clients kept longer than the retention period."""
+    from cjcase import erasure
+
+    database = _open(ctx, db, read_only=not apply)
+    due = erasure.retention_candidates(database, years, _clock().today())
+    if not due:
+        typer.echo(f"Nobody's last episode closed more than {years} years ago.")
+        return
+    for item in due:
+        typer.echo(f"{item.client_ref}  last discharge {item.last_discharge:%d/%m/%Y}")
+    if not apply:
+        typer.echo(f"{len(due)} client(s) are past {years} years; `--apply` erases them.")
+        return
+    for item in due:
+        erasure.erase(database, item.client_ref, _db_path(ctx, db), reason="retention")
+    typer.echo(f"Erased {len(due)} client(s) past the {years}-year retention period.")
 
 
 def main() -> None:

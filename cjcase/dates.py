@@ -95,7 +95,12 @@ def parse_user_datetime(
     raw = " ".join(text.strip().lower().split())
     if not raw:
         raise DateInputError(f"Type a date, {EXAMPLES}.")
-    date_part, at = _split_time(raw)
+    if raw == "now":
+        return now
+    if (lone := _TIME.fullmatch(raw)) and (lone.group(2) or lone.group(3) or raw.startswith(("at", "@"))):
+        date_part, at = _split_time(f"today {raw}")  # a time alone is today at that time
+    else:
+        date_part, at = _split_time(raw)
     day = _parse_day(date_part, now.date(), direction, text)
     if at is None:
         at = default_time if default_time is not None else time(0, 0)
@@ -139,10 +144,13 @@ def _parse_day(raw: str, today: date, direction: str | None, original: str) -> d
     simple = {"today": 0, "now": 0, "tomorrow": 1, "tmrw": 1, "yesterday": -1}
     if raw in simple:
         return today + timedelta(days=simple[raw])
-    if match := _RELATIVE.fullmatch(raw):
-        return _shift(today, int(match.group(1)), match.group(2))
-    if match := _AGO.fullmatch(raw):
-        return _shift(today, -int(match.group(1)), match.group(2))
+    try:
+        if match := _RELATIVE.fullmatch(raw):
+            return _shift(today, int(match.group(1)), match.group(2))
+        if match := _AGO.fullmatch(raw):
+            return _shift(today, -int(match.group(1)), match.group(2))
+    except (OverflowError, ValueError):
+        raise DateInputError(f"'{original.strip()}' is too far away to be a date.") from None
     words = raw.split()
     if len(words) == 2 and words[0] in ("next", "last") and words[1] in _WEEKDAYS:
         return _weekday(today, _WEEKDAYS[words[1]], FUTURE if words[0] == "next" else PAST)

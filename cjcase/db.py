@@ -116,47 +116,11 @@ def release_writer_lock(handle) -> None:
         handle.close()
 
 
-SYNCED_FOLDER_MARKERS = ("onedrive", "dropbox", "google drive", "googledrive", "my drive",
-                         "icloud", "mobile documents", "box sync", "nextcloud", "owncloud")
-
-
-def synced_folder_warning(path: Path) -> str | None:
-    """A warning when the database sits in a cloud-synced or network folder."""
-    text = str(Path(path).expanduser().absolute())
-    lowered = text.lower()
-    reason = None
-    if text.startswith(("\\\\", "//")):
-        reason = "a network (UNC) path"
-    elif any(marker in lowered for marker in SYNCED_FOLDER_MARKERS):
-        reason = "a cloud-synced folder"
-    else:
-        filesystem = _filesystem_of(Path(text))
-        if filesystem and filesystem.startswith(("nfs", "cifs", "smb", "fuse.sshfs", "9p")):
-            reason = f"a network drive ({filesystem})"
-    if reason is None:
-        return None
-    return (f"Warning: the caseload {path} is in {reason}. Syncing or sharing an open SQLite file "
-            "can corrupt it: keep the caseload on this computer's own disk and let cjcase's backups "
-            "go to the synced folder instead.")
-
-
-def _filesystem_of(path: Path) -> str | None:
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return None
-    best, kind = "", None
-    for line in mounts:
-        parts = line.split()
-        if len(parts) >= 3 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
-            best, kind = parts[1], parts[2]
-    return kind
-
-
-def connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
+def connect(path: Path, read_only: bool = False, verify: bool = True) -> sqlite_utils.Database:
     """Open (creating its folder) and migrate a database, with the program's pragmas set.
 
-    A writable open takes the one-writer lock, and once a day a verified backup.
+    A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
+    TUI checks in the background instead) and once a day takes a verified backup.
     """
     path = Path(path)
     lock = None
@@ -182,9 +146,13 @@ def connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.DatabaseError as error:
         db.close()
-        raise DatabaseError(
+        from cjcase.backups import DamagedDatabase, latest_verified
+
+        offer = latest_verified(backup_dir(path))
+        hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
+        raise DamagedDatabase(
             f"{path} is not a cjcase database or is damaged ({error}). "
-            "Check the file name, or restore it from a backup."
+            f"Check the file name, or restore it from a backup.{hint}"
         ) from None
     latest = latest_version()
     if version > latest:
@@ -202,11 +170,26 @@ def connect(path: Path, read_only: bool = False) -> sqlite_utils.Database:
         migrate(db, path)
     if not read_only:
         try:
+            if verify:
+                refuse_if_damaged(db, path)
             _prepare_for_writing(db, path)
         except BaseException:
             db.close()
             raise
     return db
+
+
+def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
+    """Raise DamagedDatabase, offering the latest verified backup, when the file fails its check."""
+    from cjcase.backups import DamagedDatabase, latest_verified
+
+    result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
+    if result == ["ok"]:
+        return
+    offer = latest_verified(backup_dir(path))
+    hint = (f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
+            f"with `cjcase restore {offer.path}`." if offer else "There is no verified backup to restore.")
+    raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
 
 
 def _prepare_for_writing(db: CaseDatabase, path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import SAMPLE
 
-COMMANDS = ["demo", "import", "export"]
+COMMANDS = ["demo", "import", "export", "backup", "restore", "check", "erase", "retention"]
 
 
 def run(*args, env=None, cwd=None):
@@ -160,3 +160,22 @@ def test_key_export_and_import_from_the_command_line(imported, tmp_path):
     assert run("--db", str(other), "key", "import", str(key)).returncode == 0
     bad = run("--db", str(other), "key", "import", str(SAMPLE / "clients.csv"))
     assert bad.returncode == 1 and "not a cjcase pseudonym key" in bad.stderr
+
+
+def test_backup_now_and_list_from_the_command_line(imported, tmp_path):
+    made = run("--db", str(imported), "backup")
+    assert made.returncode == 0 and "Backed up and verified" in made.stdout
+    listing = run("--db", str(imported), "backup", "--list")
+    assert "manual" in listing.stdout and "daily" in listing.stdout
+    target = tmp_path / "usb" / "copy.db"
+    target.parent.mkdir()
+    assert run("--db", str(imported), "backup", str(target)).returncode == 0
+    assert target.exists()
+    assert run("--db", str(imported), "backup", str(target.parent)).returncode == 0
+    assert len(list(target.parent.glob("caseload-*-manual.db"))) == 1
+
+
+def test_retention_lists_without_apply(imported):
+    result = run("--db", str(imported), "retention", "--years", "1")
+    assert result.returncode == 0
+    assert "--apply" in result.stdout or "Nobody" in result.stdout

@@ -31,6 +31,10 @@ NOW = datetime(2026, 11, 20, 9, 15)  # a Friday
         ("3 Dec", FUTURE, datetime(2026, 12, 3, 0, 0)),
         ("3 December 2027 09:00", None, datetime(2027, 12, 3, 9, 0)),
         ("3/12/26", None, datetime(2026, 12, 3, 0, 0)),
+        ("14:30", None, datetime(2026, 11, 20, 14, 30)),
+        ("at 10", None, datetime(2026, 11, 20, 10, 0)),
+        ("2pm", None, datetime(2026, 11, 20, 14, 0)),
+        ("now", None, NOW),
     ],
 )
 def test_user_datetimes_read_the_uk_way(text, direction, expected):
@@ -52,7 +56,8 @@ def test_a_date_without_a_year_resolves_to_the_future_when_booking():
     assert parse_user_date("5/1", date(2026, 12, 20), PAST) == date(2026, 1, 5)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "31/02/2026", "2026-13-01", "32/1", "tomorrow 25:00", "next blursday"])
+@pytest.mark.parametrize("text", ["", "soon", "31/02/2026", "2026-13-01", "32/1", "tomorrow 25:00", "next blursday",
+                                  "in 99999999999 days", "99999999 weeks ago", "in 999999 months"])
 def test_garbage_is_an_error_with_an_example(text):
     with pytest.raises(DateInputError) as error:
         parse_user_datetime(text, NOW, FUTURE)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterable
 
 import sqlite_utils
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -57,8 +58,35 @@ class CjcaseApp(App):
         """Where the organisation keeps its own return templates: exports/ beside the database."""
         return self.db_path.parent / "exports" if self.db_path else None
 
+    start_warning: str | None = None
+
     def on_mount(self) -> None:
         self.push_screen(AgendaScreen())
+        if self.start_warning:
+            self.notify(self.start_warning, severity="warning", timeout=20)
+        if self.db_path and not self.read_only:
+            self.check_file()
+
+    @work(thread=True, exclusive=True, group="integrity")
+    def check_file(self) -> None:
+        """Check the database file in the background, with its own read-only connection."""
+        from cjcase.backups import verify_file
+
+        problem = verify_file(self.db_path)
+        if problem:
+            self.call_from_thread(self.refuse_damaged, problem)
+
+    def refuse_damaged(self, problem: str) -> None:
+        """Stop: a damaged file must not be written to. Say which backup to restore."""
+        from cjcase.backups import latest_verified
+        from cjcase.db import backup_dir
+        from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+
+        offer = latest_verified(backup_dir(self.db_path))
+        advice = (f"The latest verified backup is {offer.path}. Quit now and restore it with "
+                  f"`cjcase restore {offer.path}`." if offer else "There is no verified backup to restore.")
+        self.push_screen(ConfirmDialog(f"This caseload file is damaged ({problem}), so nothing more may be "
+                                       f"written to it. {advice} Quit now?"), lambda _: self.exit())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

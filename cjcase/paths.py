@@ -1,0 +1,42 @@
+"""Where the caseload file is, and whether that place is safe for an SQLite file. No imports
+beyond the standard library, so the CLI can ask before anything heavy is loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SYNCED_FOLDER_MARKERS = ("onedrive", "dropbox", "google drive", "googledrive", "my drive",
+                         "icloud", "mobile documents", "box sync", "nextcloud", "owncloud")
+
+
+def synced_folder_warning(path: Path) -> str | None:
+    """A warning when the database sits in a cloud-synced or network folder."""
+    text = str(Path(path).expanduser().absolute())
+    lowered = text.lower()
+    reason = None
+    if text.startswith(("\\\\", "//")):
+        reason = "a network (UNC) path"
+    elif any(marker in lowered for marker in SYNCED_FOLDER_MARKERS):
+        reason = "a cloud-synced folder"
+    else:
+        filesystem = _filesystem_of(Path(text))
+        if filesystem and filesystem.startswith(("nfs", "cifs", "smb", "fuse.sshfs", "9p")):
+            reason = f"a network drive ({filesystem})"
+    if reason is None:
+        return None
+    return (f"Warning: the caseload {path} is in {reason}. Syncing or sharing an open SQLite file "
+            "can corrupt it: keep the caseload on this computer's own disk and let cjcase's backups "
+            "go to the synced folder instead.")
+
+
+def _filesystem_of(path: Path) -> str | None:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    best, kind = "", None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    return kind
