@@ -37,15 +37,27 @@ class DamagedDatabase(DatabaseError):
     """The database failed its integrity check; nothing is written to it."""
 
 
-def verify_file(path: Path) -> str | None:
+def _open_file(path: Path, passphrase: str | None, read_only: bool = True):
+    from cjcase.db import is_encrypted, open_encrypted
+
+    if passphrase and (is_encrypted(path) or not read_only):
+        return open_encrypted(path, passphrase, read_only=read_only)
+    if read_only:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    return sqlite3.connect(path)
+
+
+def verify_file(path: Path, passphrase: str | None = None) -> str | None:
     """None when a database file passes SQLite's integrity check, else what is wrong."""
+    from cjcase.db import DATABASE_ERRORS
+
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = _open_file(path, passphrase)
         try:
             result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
         finally:
             conn.close()
-    except sqlite3.DatabaseError as error:
+    except (DatabaseError, *DATABASE_ERRORS) as error:
         return str(error)
     return None if result == ["ok"] else "; ".join(result[:3])
 
@@ -56,14 +68,16 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"caseload-{stamp}-{reason}.db"
     partial = folder / f".{target.name}.partial"
-    copy = sqlite3.connect(partial)
+    passphrase = getattr(db, "passphrase", None)
+    # A backup of an encrypted database is encrypted with the same passphrase.
+    copy = _open_file(partial, passphrase, read_only=False)
     try:
         db.conn.backup(copy)
         copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
     finally:
         copy.close()
     _fsync(partial)
-    problem = verify_file(partial)
+    problem = verify_file(partial, passphrase)
     if problem:
         partial.unlink(missing_ok=True)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is "
@@ -101,10 +115,10 @@ def list_backups(folder: Path) -> list[Backup]:
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
-def latest_verified(folder: Path) -> Backup | None:
+def latest_verified(folder: Path, passphrase: str | None = None) -> Backup | None:
     """The newest backup that passes the integrity check."""
     for backup in list_backups(folder):
-        if verify_file(backup.path) is None:
+        if verify_file(backup.path, passphrase) is None:
             return backup
     return None
 
@@ -125,7 +139,7 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
     try:
         written = write_backup(db, folder, "daily")
     except DamagedDatabase:
-        offer = latest_verified(folder)
+        offer = latest_verified(folder, getattr(db, "passphrase", None))
         hint = (f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): "
                 f"restore it with `cjcase restore {offer.path}`." if offer else
                 "There is no verified backup to restore.")
@@ -150,20 +164,20 @@ def rotate(folder: Path, today: date) -> list[Path]:
     return removed
 
 
-def restore(path: Path, backup_file: Path) -> Path:
+def restore(path: Path, backup_file: Path, passphrase: str | None = None) -> Path:
     """Replace the database with a verified backup; the current file is kept aside.
 
     Returns where the current file was put. The caller re-applies erasures afterwards.
     """
-    from cjcase.db import acquire_writer_lock, latest_version, release_writer_lock
+    from cjcase.db import acquire_writer_lock, is_encrypted, latest_version, release_writer_lock
 
     backup_file = Path(backup_file)
     if not backup_file.is_file():
         raise DatabaseError(f"There is no backup at {backup_file}: `cjcase backup --list` shows them.")
-    problem = verify_file(backup_file)
+    problem = verify_file(backup_file, passphrase)
     if problem:
         raise DatabaseError(f"{backup_file} fails its integrity check ({problem}); nothing was restored.")
-    conn = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+    conn = _open_file(backup_file, passphrase)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         is_caseload = conn.execute(
@@ -176,14 +190,16 @@ def restore(path: Path, backup_file: Path) -> Path:
     try:
         aside = path.with_name(f"{path.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
         if path.exists():
-            current = sqlite3.connect(path)
-            try:
-                current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            finally:
-                current.close()
+            if not is_encrypted(path):
+                current = sqlite3.connect(path)
+                try:
+                    current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                finally:
+                    current.close()
             shutil.move(path, aside)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            if Path(f"{path}-wal").exists():  # an encrypted file's WAL goes aside with it
+                shutil.move(f"{path}-wal", f"{aside}-wal")
+        Path(f"{path}-shm").unlink(missing_ok=True)
         partial = path.with_name(f".{path.name}.restoring")
         shutil.copyfile(backup_file, partial)
         _fsync(partial)

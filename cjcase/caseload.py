@@ -7,13 +7,13 @@ DOMAIN.md is checked here, so the TUI, the CLI and the importer share them.
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date, datetime
 from typing import Any
 
 import sqlite_utils
 
 from cjcase import rules
+from cjcase.db import INTEGRITY_ERRORS
 from cjcase.audit import write_audit
 from cjcase.codes import GOAL_STATUS
 from cjcase.clock import Clock
@@ -82,7 +82,7 @@ class Caseload:
         with self.db.atomic():
             try:
                 record_id = self.db.table(table).insert(row).last_pk
-            except sqlite3.IntegrityError as error:
+            except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
             write_audit(self.db, "create", entity, record_id, client_id if entity != "client" else record_id)
         return record_id
@@ -106,7 +106,7 @@ class Caseload:
         with self.db.atomic():
             try:
                 self.db.table(table).update(record_id, row)
-            except sqlite3.IntegrityError as error:
+            except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
             write_audit(self.db, "update", entity, record_id, client_id,
                         "fields: " + ", ".join(sorted(changed)))
@@ -130,7 +130,7 @@ class Caseload:
         return {name: row.get(field.column or name) for name, field in spec.items()}
 
     @staticmethod
-    def _constraint_error(error: sqlite3.IntegrityError) -> ValidationError:
+    def _constraint_error(error: Exception) -> ValidationError:
         text = str(error)
         for columns, (field, message) in _CONSTRAINT_FIELDS.items():
             if text.endswith(columns):
@@ -478,7 +478,7 @@ class Caseload:
                     "client_id": old.client_id, "hearing_at": clean, "court": old.court,
                     "hearing_type": old.hearing_type, "adjourned_from_id": court_date_id,
                 }).last_pk
-            except sqlite3.IntegrityError as error:
+            except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
             write_audit(self.db, "create", "court_date", new_id, old.client_id, "adjourned hearing")
         return self.get_court_date(new_id)

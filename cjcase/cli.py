@@ -44,9 +44,26 @@ def _clock():
 
 
 def _open(ctx: typer.Context, db: Optional[str], read_only: bool = False):
-    from cjcase.db import connect
+    from cjcase.db import connect, is_encrypted
 
-    return connect(_db_path(ctx, db), read_only=read_only)
+    path = _db_path(ctx, db)
+    passphrase = _passphrase(f"Passphrase for {path}") if is_encrypted(path) else None
+    return connect(path, read_only=read_only, passphrase=passphrase)
+
+
+def _passphrase(prompt: str, confirm: bool = False) -> str:
+    """CJCASE_PASSPHRASE when set; else asked (twice with `confirm`), or read from standard input."""
+    given = os.environ.get("CJCASE_PASSPHRASE")
+    if given:
+        return given
+    if sys.stdin.isatty():
+        return typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    lines = [sys.stdin.readline().rstrip("\n") for _ in range(2 if confirm else 1)]
+    if confirm and lines[0] != lines[1]:
+        raise UserError("The two passphrases differ: nothing was changed.")
+    if not lines[0]:
+        raise UserError("No passphrase was given: set CJCASE_PASSPHRASE or type it when asked.")
+    return lines[0]
 
 
 def _err(message: str) -> None:
@@ -77,11 +94,24 @@ def _run_tui(path: Path, read_only: bool) -> None:
     clock = _clock()
     from cjcase.db import connect
 
+    from cjcase.db import is_encrypted
     from cjcase.paths import synced_folder_warning
 
     # The file is checked in the background once the agenda is painted, so start-up stays quick.
-    database = connect(path, read_only=read_only, verify=False)
+    if is_encrypted(path) and not os.environ.get("CJCASE_PASSPHRASE"):
+        from cjcase.tui.lock_screens import PassphraseApp
+
+        database = PassphraseApp(str(path), lambda phrase: connect(
+            path, read_only=read_only, verify=False, passphrase=phrase)).run()
+        if database is None:
+            return
+    else:
+        database = connect(path, read_only=read_only, verify=False,
+                           passphrase=os.environ.get("CJCASE_PASSPHRASE") if is_encrypted(path) else None)
     app = make_app(database, clock, path=path, read_only=read_only)
+    minutes = next(database.query("SELECT value FROM settings WHERE key = 'lock_after_minutes'"), None)
+    if minutes:
+        app.lock_after_seconds = int(minutes["value"]) * 60
     app.start_warning = synced_folder_warning(path)
     app.run()
 
@@ -303,10 +333,14 @@ def restore(
     """Replace the caseload with a verified backup (the current file is kept aside)."""
     from cjcase import backups, erasure
     from cjcase.audit import write_audit
+    from cjcase.db import is_encrypted
 
     db_path = _db_path(ctx, db)
-    aside = backups.restore(db_path, path)
-    database = _open(ctx, db)
+    passphrase = _passphrase(f"Passphrase for {path}") if is_encrypted(Path(path)) else None
+    aside = backups.restore(db_path, path, passphrase)
+    from cjcase.db import connect
+
+    database = connect(db_path, passphrase=passphrase)
     again = erasure.reapply(database, db_path)
     with database.atomic():
         write_audit(database, "restore", "database", None, None, f"erasures re-applied {len(again)}")
@@ -374,6 +408,29 @@ def retention(
     for item in due:
         erasure.erase(database, item.client_ref, _db_path(ctx, db), reason="retention")
     typer.echo(f"Erased {len(due)} client(s) past the {years}-year retention period.")
+
+
+@app.command()
+def encrypt(
+    ctx: typer.Context,
+    lock_after: int = typer.Option(5, "--lock-after", help="Minutes without use before the TUI locks.", min=1),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Encrypt the caseload and its backups with a passphrase (SQLCipher)."""
+    from cjcase.encryption import encrypt as encrypt_database
+
+    path = _db_path(ctx, db)
+    passphrase = _passphrase("New passphrase", confirm=True)
+    encrypted = encrypt_database(path, passphrase)
+    from cjcase.db import connect
+
+    database = connect(path, passphrase=passphrase)
+    with database.atomic():
+        database.execute("INSERT INTO settings (key, value) VALUES ('lock_after_minutes', ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(lock_after)])
+    database.close()
+    typer.echo(f"Encrypted {path} and {len(encrypted)} backup(s). Keep the passphrase safe: "
+               "without it nobody, including you, can open the caseload.")
 
 
 def main() -> None:

@@ -16,6 +16,58 @@ from cjcase.errors import DatabaseError
 from cjcase.resources import resource_dir
 
 _MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _drivers():
+    """The DB-API modules in use: sqlite3, and sqlcipher3 for encrypted databases when installed."""
+    try:
+        import sqlcipher3
+
+        return (sqlite3, sqlcipher3)
+    except ImportError:
+        return (sqlite3,)
+
+
+INTEGRITY_ERRORS = tuple(driver.IntegrityError for driver in _drivers())
+DATABASE_ERRORS = tuple(driver.DatabaseError for driver in _drivers())
+
+
+class PassphraseError(DatabaseError):
+    """An encrypted database needs a passphrase, or the one given does not open it."""
+
+
+def is_encrypted(path: Path) -> bool:
+    """True for an existing database file that is not plain SQLite (SQLCipher encrypts the header)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle:
+        return handle.read(16) != SQLITE_HEADER
+
+
+def quote(text: str) -> str:
+    """A passphrase as an SQL string literal (PRAGMA key takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
+    """A SQLCipher connection to `path` with the key applied and checked."""
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise DatabaseError(f"{path} is encrypted, and this installation has no SQLCipher: "
+                            "pip install sqlcipher3, then try again.") from None
+    target = f"file:{path}?mode=ro" if read_only else str(path)
+    conn = sqlcipher3.connect(target, uri=read_only, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # nothing printed over the TUI
+    conn.execute(f"PRAGMA key = {quote(passphrase)}")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise PassphraseError(f"That passphrase does not open {path}. Nothing was changed; try again.") from None
+    return conn
 
 
 def default_db_path() -> Path:
@@ -56,6 +108,7 @@ class CaseDatabase(sqlite_utils.Database):
 
     writer_lock = None
     path: Path | None = None
+    passphrase: str | None = None  # kept while open, so backups of an encrypted file are encrypted
 
     @contextlib.contextmanager
     def atomic(self):
@@ -116,7 +169,8 @@ def release_writer_lock(handle) -> None:
         handle.close()
 
 
-def connect(path: Path, read_only: bool = False, verify: bool = True) -> sqlite_utils.Database:
+def connect(path: Path, read_only: bool = False, verify: bool = True,
+            passphrase: str | None = None) -> sqlite_utils.Database:
     """Open (creating its folder) and migrate a database, with the program's pragmas set.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
@@ -124,18 +178,31 @@ def connect(path: Path, read_only: bool = False, verify: bool = True) -> sqlite_
     """
     path = Path(path)
     lock = None
-    if read_only:
-        if not path.exists():
-            raise DatabaseError(f"There is no database at {path} to open read-only.")
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
+    encrypted = is_encrypted(path)
+    if encrypted and not passphrase:
+        raise PassphraseError(
+            f"{path} is not a plain SQLite file: it is an encrypted caseload (give its passphrase; "
+            "CJCASE_PASSPHRASE for scripts), or not a cjcase database at all.")
+    if read_only and not path.exists():
+        raise DatabaseError(f"There is no database at {path} to open read-only.")
+    if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = acquire_writer_lock(path)
-        conn = sqlite3.connect(path, check_same_thread=False)
+    try:
+        if encrypted:
+            conn = open_encrypted(path, passphrase, read_only)
+        elif read_only:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, check_same_thread=False)
+    except BaseException:
+        release_writer_lock(lock)
+        raise
     conn.isolation_level = None  # sqlite-utils and db.atomic() manage transactions explicitly
     db = CaseDatabase(conn)
     db.writer_lock = lock
     db.path = path
+    db.passphrase = passphrase if encrypted else None
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         if not read_only:
@@ -144,7 +211,7 @@ def connect(path: Path, read_only: bool = False, verify: bool = True) -> sqlite_
         db.execute("PRAGMA foreign_keys = ON")
         db.execute("PRAGMA secure_delete = ON")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.DatabaseError as error:
+    except DATABASE_ERRORS as error:
         db.close()
         from cjcase.backups import DamagedDatabase, latest_verified
 
@@ -186,7 +253,7 @@ def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
     if result == ["ok"]:
         return
-    offer = latest_verified(backup_dir(path))
+    offer = latest_verified(backup_dir(path), getattr(db, "passphrase", None))
     hint = (f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
             f"with `cjcase restore {offer.path}`." if offer else "There is no verified backup to restore.")
     raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
@@ -231,7 +298,7 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         script = migration.read_text(encoding="utf-8")
         try:
             db.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
-        except sqlite3.Error as error:
+        except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
             raise DatabaseError(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -14,6 +13,7 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from cjcase import rules
+from cjcase.db import INTEGRITY_ERRORS
 from cjcase.audit import write_audit
 from cjcase.caseload import columns_of
 from cjcase.errors import CjcaseError, ValidationError
@@ -381,7 +381,7 @@ def import_path(
                 raise _RollBack()
     except _RollBack:
         pass
-    except sqlite3.IntegrityError as error:
+    except INTEGRITY_ERRORS as error:
         raise CjcaseError(f"Nothing was imported: the database refused a row ({error}).") from None
     return report
 

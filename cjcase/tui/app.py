@@ -59,20 +59,46 @@ class CjcaseApp(App):
         return self.db_path.parent / "exports" if self.db_path else None
 
     start_warning: str | None = None
+    lock_after_seconds = 300
+    _last_activity = 0.0
 
     def on_mount(self) -> None:
+        import time
+
+        self._last_activity = time.monotonic()
+        if getattr(self.caseload.db, "passphrase", None):
+            self.set_interval(5, self._lock_if_idle)
         self.push_screen(AgendaScreen())
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
 
+    async def on_event(self, event) -> None:
+        from textual import events
+
+        if isinstance(event, (events.Key, events.MouseDown)):
+            import time
+
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_if_idle(self) -> None:
+        """With encryption on, cover the screen after the idle time until the passphrase is typed."""
+        import time
+
+        from cjcase.tui.lock_screens import LockScreen
+
+        idle = time.monotonic() - self._last_activity
+        if idle >= self.lock_after_seconds and not isinstance(self.screen, LockScreen):
+            self.push_screen(LockScreen(self.caseload.db.passphrase))
+
     @work(thread=True, exclusive=True, group="integrity")
     def check_file(self) -> None:
         """Check the database file in the background, with its own read-only connection."""
         from cjcase.backups import verify_file
 
-        problem = verify_file(self.db_path)
+        problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None))
         if problem:
             self.call_from_thread(self.refuse_damaged, problem)
 
