@@ -27,7 +27,8 @@ def agenda(db: sqlite_utils.Database, start: date, end: date,
         for row in db.query(sql, params + extra):
             items.append(build(row))
 
-    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker"
+    name = ("c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, "
+            "c.first_name, c.last_name")
     add(
         f"""SELECT s.id, s.client_id, s.starts_at, s.kind, s.status, {name}
             FROM sessions s JOIN clients c ON c.id = s.client_id
@@ -84,6 +85,8 @@ def _item(row: dict, kind: str, when: str, summary: str) -> AgendaItem:
         summary=summary,
         record_id=row["id"],
         keyworker=row["keyworker"],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
     )
 
 
@@ -148,13 +151,13 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
     """The things on the caseload that need action now, each with its reason, most urgent first."""
     today = now.date()
     now_text = now.strftime("%Y-%m-%d %H:%M")
-    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref"
+    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.first_name, c.last_name"
     found: list[ActionItem] = []
 
     def add(kind: str, sql: str, params: list, reason) -> None:
         for row in db.query(sql, params):
             found.append(ActionItem(kind, row["client_id"], row["client_ref"], row["client_name"],
-                                    reason(row), row.get("record_id")))
+                                    reason(row), row.get("record_id"), row["first_name"], row["last_name"]))
 
     add("court_tomorrow",
         f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, d.court, d.hearing_type, {name}
@@ -231,3 +234,59 @@ def _short(text: str | None, with_time: bool = True) -> str:
         return ""
     day = date.fromisoformat(text[:10])
     return f"{day.day} {day:%b}" + (f" {text[11:16]}" if with_time and len(text) > 10 else "")
+
+
+def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
+    """What a keyworker is reminded of at start-up: today's appointments, tomorrow's hearings,
+    prison releases in the next 3 days."""
+    today = now.date()
+    found = []
+    appointments = db.execute(
+        "SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ?",
+        [today.isoformat(), (today + timedelta(days=1)).isoformat()]).fetchone()[0]
+    if appointments:
+        found.append(f"{appointments} appointment{'s' if appointments != 1 else ''} today.")
+    hearings = db.execute(
+        "SELECT count(*) FROM court_dates WHERE hearing_at >= ? AND hearing_at < ?",
+        [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()]).fetchone()[0]
+    if hearings:
+        found.append(f"{hearings} court hearing{'s' if hearings != 1 else ''} tomorrow.")
+    releases = db.execute(
+        "SELECT count(*) FROM episodes WHERE prison_release_date BETWEEN ? AND ?",
+        [today.isoformat(), (today + timedelta(days=3)).isoformat()]).fetchone()[0]
+    if releases:
+        found.append(f"{releases} prison release{'s' if releases != 1 else ''} in the next 3 days.")
+    return found
+
+
+def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
+    """Each hearing on a day, for the court-duty worker: time, court, client, type, keyworker,
+    and what the client needs on the day."""
+    return list(db.query(
+        """SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
+                  c.first_name, c.last_name, c.client_ref, c.keyworker
+           FROM court_dates d JOIN clients c ON c.id = d.client_id
+           WHERE d.hearing_at >= ? AND d.hearing_at < ?
+           ORDER BY d.court, d.hearing_at""",
+        [day.isoformat(), (day + timedelta(days=1)).isoformat()]))
+
+
+def calendar_entries(db: sqlite_utils.Database, start: date, end: date,
+                     keyworker: str | None = None) -> list[dict]:
+    """Booked appointments and hearings from `start` to `end`, for a calendar feed."""
+    after = (end + timedelta(days=1)).isoformat()
+    who = "AND c.keyworker = ?" if keyworker else ""
+    extra = [keyworker] if keyworker else []
+    sessions = db.query(
+        f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
+                   NULL AS court, c.first_name, c.last_name
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+        [start.isoformat(), after, *extra])
+    hearings = db.query(
+        f"""SELECT 'court' AS source, d.id, d.hearing_at AS at, d.hearing_type AS kind,
+                   NULL AS duration_minutes, d.court, c.first_name, c.last_name
+            FROM court_dates d JOIN clients c ON c.id = d.client_id
+            WHERE d.hearing_at >= ? AND d.hearing_at < ? {who}""",
+        [start.isoformat(), after, *extra])
+    return sorted([*sessions, *hearings], key=lambda r: (r["at"], r["source"], r["id"]))

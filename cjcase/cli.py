@@ -433,6 +433,101 @@ def encrypt(
                "without it nobody, including you, can open the caseload.")
 
 
+@app.command("agenda")
+def agenda_command(
+    ctx: typer.Context,
+    days: int = typer.Option(14, "--days", help="How many days after the first to include.", min=0, max=366),
+    date_from: Optional[str] = typer.Option(None, "--from", help="The first day (default today)."),
+    keyworker: Optional[str] = typer.Option(None, "--keyworker", help="Only this keyworker's clients."),
+    court: bool = typer.Option(False, "--court", help="The court-duty run sheet for the first day."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write the same as a printable page."),
+    ics: Optional[Path] = typer.Option(None, "--ics", help="Write appointments and hearings as an iCalendar file."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Print the agenda (or the court-duty run sheet), as a page or a calendar file too."""
+    from datetime import timedelta
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from cjcase import agenda as agenda_service, settings
+    from cjcase.calendar_export import to_ics, write_file
+    from cjcase.dates import format_date, parse_user_date
+    from cjcase.privacy import display_name
+
+    database = _open(ctx, db, read_only=True)
+    clock = _clock()
+    first = parse_user_date(date_from, clock.today()) if date_from else clock.today()
+    last = first + timedelta(days=days)
+    style = settings.get(database, "name_display")
+
+    def who(first_name, last_name, ref):
+        shown = display_name(first_name, last_name, ref, style)
+        return shown if ref in shown else f"{shown} ({ref})"
+
+    console = Console(record=bool(html), width=110 if html else None)
+    if ics:
+        written = write_file(ics, to_ics(database, first, last, keyworker))
+        typer.echo(f"Wrote {written}: appointments and hearings {format_date(first)} to {format_date(last)}.")
+        if not html and not court:
+            return
+    for reminder in agenda_service.reminders(database, clock.now()):
+        console.print(f"[bold]Reminder:[/] {reminder}")
+    if court:
+        table = Table(title=f"Court duty · {format_date(first)}", title_justify="left", expand=True)
+        for column in ("Time", "Court", "Client", "Hearing", "Keyworker", "Needs on the day"):
+            table.add_column(column)
+        hearings = agenda_service.court_run_sheet(database, first)
+        for row in hearings:
+            if keyworker and row["keyworker"] != keyworker:
+                continue
+            table.add_row(row["hearing_at"][11:], row["court"], who(row["first_name"], row["last_name"], row["client_ref"]),
+                          row["hearing_type"].replace("_", " "), row["keyworker"] or "—", row["support_needed"] or "")
+        if not hearings:
+            table.add_row("", "No hearings on this day.", "", "", "", "")
+    else:
+        table = Table(title=f"Agenda · {format_date(first)} to {format_date(last)}", title_justify="left",
+                      expand=True)
+        for column in ("When", "Client", "What", "Keyworker"):
+            table.add_column(column)
+        items = agenda_service.agenda(database, first, last, keyworker)
+        current = None
+        for item in items:
+            if item.day != current:
+                current = item.day
+                table.add_row(f"[bold]{format_date(item.day)}[/]", "", "", "")
+            table.add_row(f"{item.at:%H:%M}" if item.at else "", who(item.first_name, item.last_name, item.client_ref),
+                          item.summary, item.keyworker or "—")
+        if not items:
+            table.add_row("", "Nothing is due in these days.", "", "")
+    console.print(table)
+    if html:
+        written = write_file(html, console.export_html(inline_styles=True))
+        typer.echo(f"Wrote {written}: open it in a browser to print.")
+
+
+@app.command("settings")
+def settings_command(
+    ctx: typer.Context,
+    key: Optional[str] = typer.Argument(None, help="The setting to show or change.", show_default=False),
+    value: Optional[str] = typer.Argument(None, help="Its new value.", show_default=False),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Show the organisation's settings, or change one (e.g. `settings name_display initials_ref`)."""
+    from cjcase import settings
+
+    database = _open(ctx, db, read_only=value is None)
+    if key and value is not None:
+        settings.set_value(database, key, value)
+        typer.echo(f"{key} is now {value}.")
+        return
+    for setting in settings.SETTINGS.values():
+        if key and setting.key != key:
+            continue
+        choices = f" ({' | '.join(setting.choices)})" if setting.choices else ""
+        typer.echo(f"{setting.key:<20} {settings.get(database, setting.key) or '—':<14} {setting.help}{choices}")
+
+
 def main() -> None:
     """Run the command line, turning user errors into a sentence and exit code 1."""
     from cjcase.errors import CjcaseError

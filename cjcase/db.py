@@ -33,6 +33,10 @@ INTEGRITY_ERRORS = tuple(driver.IntegrityError for driver in _drivers())
 DATABASE_ERRORS = tuple(driver.DatabaseError for driver in _drivers())
 
 
+class ReadOnlyError(DatabaseError):
+    """A change was asked of a database opened read-only."""
+
+
 class PassphraseError(DatabaseError):
     """An encrypted database needs a passphrase, or the one given does not open it."""
 
@@ -110,9 +114,14 @@ class CaseDatabase(sqlite_utils.Database):
     path: Path | None = None
     passphrase: str | None = None  # kept while open, so backups of an encrypted file are encrypted
 
+    read_only = False
+
     @contextlib.contextmanager
     def atomic(self):
         """One transaction (BEGIN IMMEDIATE), or a savepoint inside one already open."""
+        if self.read_only:
+            raise ReadOnlyError("This caseload is open read-only, so nothing can be changed: "
+                                "open cjcase without --read-only to make changes.")
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -203,6 +212,7 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
     db.writer_lock = lock
     db.path = path
     db.passphrase = passphrase if encrypted else None
+    db.read_only = read_only
     try:
         db.execute("PRAGMA busy_timeout = 5000")
         if not read_only:

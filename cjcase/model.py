@@ -156,6 +156,7 @@ class CourtDate(Record):
     hearing_type: str
     outcome: str | None = None
     adjourned_from_id: int | None = None
+    support_needed: str | None = None
 
     _datetime_fields = ("hearing_at",)
 
@@ -204,6 +205,8 @@ class ActionItem:
     client_name: str
     reason: str
     record_id: int | None = None
+    first_name: str = ""
+    last_name: str = ""
 
 
 @dataclass
@@ -263,6 +266,8 @@ class CaseloadRow:
     last_seen: date | None
     next_appointment: datetime | None
     risk_flags: list[str] = field(default_factory=list)
+    first_name: str = ""
+    last_name: str = ""
 
 
 @dataclass
@@ -288,3 +293,5 @@ class AgendaItem:
     summary: str
     record_id: int | None = None
     keyworker: str | None = None
+    first_name: str = ""
+    last_name: str = ""

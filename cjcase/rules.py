@@ -88,6 +88,7 @@ COURT_DATE = {
     "court": Field("text", True),
     "hearing_type": _code(codes.HEARING_TYPE, True),
     "outcome": Field("text"),
+    "support_needed": Field("text"),
 }
 TOP = {
     "date": Field("date", True, column="top_date"),

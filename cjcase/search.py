@@ -140,6 +140,8 @@ def _caseload_row(row: dict) -> CaseloadRow:
             if row["next_appointment"] else None
         ),
         risk_flags=[flag for flag in (row["risk_flags"] or "").split(";") if flag],
+        first_name=row["first_name"],
+        last_name=row["last_name"],
     )
 
 

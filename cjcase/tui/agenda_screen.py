@@ -26,6 +26,7 @@ class AgendaScreen(CjcaseScreen):
             "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
             "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
             "opens the client. f writes a follow-up note for the selected client.")
+    EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open client", show=False),
         Binding("l", "log_selected", "Log session"),
@@ -79,8 +80,8 @@ class AgendaScreen(CjcaseScreen):
         if empty:
             self.query_one("#empty", Static).update(
                 "There is nobody on the caseload yet.\n\n"
-                "Press n to add your first client, or Ctrl+P for every action.\n"
-                "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
+                + ("" if self.app.read_only else "Press n to add your first client, or Ctrl+P for every action.\n")
+                + "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
                 "to bring in a spreadsheet, `cjcase import FOLDER`.")
 
     def _fill_actions(self, actions: list[ActionItem]) -> None:
@@ -90,7 +91,7 @@ class AgendaScreen(CjcaseScreen):
         for index, action in enumerate(actions):
             key = f"action-{index}"
             self._rows[key] = action
-            table.add_row(f"{action.client_name} ({action.client_ref})", action.reason, key=key)
+            table.add_row(self._who(action), action.reason, key=key)
         if actions:
             table.move_cursor(row=min(cursor, len(actions) - 1))
 
@@ -111,9 +112,13 @@ class AgendaScreen(CjcaseScreen):
             if item.kind == "court":
                 days = (item.day - today).days
                 summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
-            table.add_row(when, f"{item.client_name} ({item.client_ref})", summary, key=key)
+            table.add_row(when, self._who(item), summary, key=key)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def _who(self, item: ActionItem | AgendaItem) -> str:
+        name = self.shown_name(item.first_name, item.last_name, item.client_ref)
+        return name if item.client_ref in name else f"{name} ({item.client_ref})"
 
     # ------------------------------------------------------------------ the selected row
 

@@ -32,7 +32,10 @@ class CjcaseApp(App):
         Binding("f2", "caseload", "Caseload", show=False),
         Binding("f3", "returns", "Returns", show=False),
         Binding("home", "agenda", "Agenda", show=False),
+        Binding("f4", "toggle_initials", "Initials only", key_display="F4"),
     ]
+    # App actions that change the caseload: absent in read-only mode.
+    EDIT_ACTIONS = {"new_client", "returns"}
     # Commands that work from every screen: (palette title, action, help).
     APP_COMMANDS = [
         ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
@@ -47,6 +50,11 @@ class CjcaseApp(App):
         self.caseload = caseload
         self.db_path = path
         self.read_only = read_only
+        self.initials_only = False
+        from cjcase import settings
+
+        # A read-only (volunteer) view names clients as the organisation chooses.
+        self.name_style = settings.get(caseload.db, "name_display") if read_only else "full"
 
     @property
     def clock(self) -> Clock:
@@ -73,6 +81,10 @@ class CjcaseApp(App):
             self.notify(self.start_warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
+        from cjcase.agenda import reminders
+
+        for reminder in reminders(self.caseload.db, self.clock.now()):
+            self.notify(reminder, title="Reminder", timeout=12)
 
     async def on_event(self, event) -> None:
         from textual import events
@@ -114,18 +126,47 @@ class CjcaseApp(App):
         self.push_screen(ConfirmDialog(f"This caseload file is damaged ({problem}), so nothing more may be "
                                        f"written to it. {advice} Quit now?"), lambda _: self.exit())
 
+    def name_of(self, first: str, last: str, client_ref: str) -> str:
+        """A client's name as this view shows it (the setting, or initials only)."""
+        from cjcase.privacy import INITIALS_ONLY, display_name
+
+        return display_name(first, last, client_ref, INITIALS_ONLY if self.initials_only else self.name_style)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        from cjcase.tui.lock_screens import LockScreen
+
+        if isinstance(self.screen, LockScreen) and action != "quit":
+            return False  # nothing reaches the caseload while it is locked
+        if self.read_only and action in self.EDIT_ACTIONS:
+            return False
+        return True
+
+    def action_toggle_initials(self) -> None:
+        """Show initials only (for court waiting rooms), or names again."""
+        self.initials_only = not self.initials_only
+        for screen in self.screen_stack:
+            if hasattr(screen, "refresh_data") and getattr(screen, "_loaded", False):
+                screen.refresh_data()
+        self.notify("Initials only." if self.initials_only else "Names shown.")
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for title, action, help_text in self.APP_COMMANDS:
-            yield SystemCommand(title, help_text, partial(self.run_action, action))
+            if self.check_action(action, ()):
+                yield SystemCommand(title, help_text, partial(self.run_action, action))
+        yield SystemCommand("View: initials only on/off", "For waiting rooms (F4)", self.action_toggle_initials)
         from cjcase.returns import template as templates
 
-        for template in templates.available(self.user_templates_dir):
+        for template in templates.available(self.user_templates_dir) if not self.read_only else []:
             yield SystemCommand(f"Returns: write {template.name}", template.title,
                                 partial(self.action_returns, template.name))
         area = getattr(screen, "AREA", "")
         for binding in getattr(screen, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description and binding.action != "back":
+            if not isinstance(binding, Binding) or not binding.description or binding.action == "back":
+                continue
+            if screen.check_action(binding.action.split("(")[0], ()) is False:
+                continue
+            if True:
                 yield SystemCommand(f"{area}: {binding.description.lower()}", f"key {binding.key}",
                                     partial(screen.run_action, binding.action))
 

@@ -10,6 +10,17 @@ class CjcaseScreen(Screen):
 
     AREA = ""
     HELP = ""
+    # Actions that change the caseload: absent from the footer and palette in read-only mode.
+    EDIT_ACTIONS: frozenset[str] = frozenset()
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if self.app.read_only and action in self.EDIT_ACTIONS:
+            return False
+        return True
+
+    def shown_name(self, first: str, last: str, client_ref: str) -> str:
+        """A client's name as this view shows it."""
+        return self.app.name_of(first, last, client_ref)
 
     def open_client(self, client_id: int) -> None:
         """Show a client's record."""

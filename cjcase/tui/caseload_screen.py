@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from cjcase import codes, search
 from cjcase.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.model import CaseloadRow
+from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen
 
 PAGE = 100
@@ -26,6 +27,7 @@ class CaseloadScreen(CjcaseScreen):
             "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
             "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
             "the selected client again (start from the closed filter to re-refer).")
+    EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
         Binding("/", "focus_search", "Search"),
@@ -112,13 +114,15 @@ class CaseloadScreen(CjcaseScreen):
         mark = "✓" if row.client_id in self._marked else ""
         style = "" if row.status == "open" else "dim"
         pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
-        name = row.name if len(row.name) <= 20 else row.name[:19] + "…"
+        full = row.name if self.app.name_style == "full" and not self.app.initials_only else \
+            self.shown_name(row.first_name, row.last_name, row.client_ref)
+        name = full if len(full) <= 20 else full[:19] + "…"
         keyworker = "".join(part[0] for part in (row.keyworker or "").split()[:2]) or "—"
         return [
             Text(mark + row.client_ref, style=style), Text(name, style=style), Text(pathway, style=style),
             keyworker, f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
             f"{row.next_appointment:%d/%m %H:%M}" if row.next_appointment else "",
-            " ".join(RISK_MARKER[flag] for flag in row.risk_flags),
+            " ".join(RISK_MARKER[flag] for flag in visible_flags(row.risk_flags, self.app.read_only)),
         ]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
 from cjcase.errors import NotFoundError
+from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
@@ -34,6 +35,9 @@ class ClientScreen(CjcaseScreen):
             "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
             "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
             "k changes keyworker, m writes a note. Esc goes back.")
+    EDIT_ACTIONS = frozenset({
+        "log_session", "mark", "edit_selected", "new_episode", "discharge", "add_goal", "review_goal",
+        "close_goal", "add_hearing", "adjourn_hearing", "add_top", "change_keyworker", "add_note"})
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("l", "log_session", "Log session"),
@@ -103,7 +107,8 @@ class ClientScreen(CjcaseScreen):
             self.app.pop_screen()
             return
         client = self.client
-        self.title = f"{client.name} · {client.client_ref}"
+        shown = self.shown_name(client.first_name, client.last_name, client.client_ref)
+        self.title = shown if client.client_ref in shown else f"{shown} · {client.client_ref}"
         self.episodes = caseload.episodes(client.id)
         self.sessions = caseload.sessions(client.id)
         self.goals = caseload.goals(client.id)
@@ -136,11 +141,13 @@ class ClientScreen(CjcaseScreen):
             consent += f" ({client.consent_date:%d/%m/%y})"
         parts.append(f"Consent {consent}")
         line = Text(" · ".join(parts))
-        if client.flags:
+        flags = visible_flags(client.flags, self.app.read_only)
+        if flags:
             line.append(" · ")
-            line.append(" ".join(codes.RISK_MARKER[f] for f in client.flags), style="bold reverse")
-            line.append(" · ")
-            line.append(", ".join(words(f) for f in client.flags), style="bold")
+            line.append(" ".join(codes.RISK_MARKER[f] for f in flags), style="bold reverse")
+            if not self.app.read_only:  # a volunteer sees the markers, not the detail
+                line.append(" · ")
+                line.append(", ".join(words(f) for f in flags), style="bold")
         self.query_one("#client-header", Static).update(line)
 
     def _show_overview(self) -> None:
@@ -173,11 +180,15 @@ class ClientScreen(CjcaseScreen):
                           f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
                           words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""),
                           key=str(episode.id))
+        notes_widget = self.query_one("#notes", Static)
+        notes_widget.display = not self.app.read_only  # case notes are not for volunteers
+        if self.app.read_only:
+            return
         notes = self.app.caseload.notes(self.client_id)
         text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
-        self.query_one("#notes", Static).update("\n".join(text) or "No notes yet (m writes one).")
+        notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
     def _show_sessions(self) -> None:
         table = self.query_one("#sessions", DataTable)
@@ -189,7 +200,8 @@ class ClientScreen(CjcaseScreen):
         for session in upcoming + past:
             status = Text(words(session.status), style="bold" if session.status == "dna" else "")
             table.add_row(format_datetime(session.starts_at), words(session.kind), status,
-                          str(session.duration_minutes or ""), (session.notes or "")[:40], key=str(session.id))
+                          str(session.duration_minutes or ""),
+                          "" if self.app.read_only else (session.notes or "")[:40], key=str(session.id))
         self._session_order = upcoming + past
 
     def _show_goals(self) -> None:
@@ -204,6 +216,9 @@ class ClientScreen(CjcaseScreen):
     def _show_goal_reviews(self) -> None:
         goal = self.selected_goal()
         widget = self.query_one("#goal-reviews", Static)
+        widget.display = not self.app.read_only
+        if self.app.read_only:
+            return
         if goal is None:
             widget.update("No goals yet: g adds the first.")
             return

@@ -18,7 +18,8 @@ class ClientProvider(Provider):
         app = self.app
         rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
         for row in rows:
-            label = f"Client: open {row.name} ({row.client_ref})"
+            shown = app.name_of(row.first_name, row.last_name, row.client_ref)
+            label = f"Client: open {shown}" + ("" if row.client_ref in shown else f" ({row.client_ref})")
             yield Hit(90, self.matcher(query).highlight(label), partial(app.open_client, row.client_id),
                       help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}")
 

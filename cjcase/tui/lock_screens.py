@@ -57,6 +57,9 @@ class LockScreen(ModalScreen[None]):
             yield Input(password=True, id="unlock-input")
             yield Static("", id="unlock-error")
 
+    def on_mount(self) -> None:
+        self.query_one("#unlock-input", Input).focus()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if hmac.compare_digest(event.value.encode(), self._passphrase.encode()):
             self.dismiss(None)

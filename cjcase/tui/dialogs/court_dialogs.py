@@ -24,13 +24,15 @@ class CourtDialog(FormDialog[CourtDate]):
             FormField("when", "When", "datetime", direction=None if self.hearing else FUTURE, required=True),
             FormField("court", "Court", required=True),
             FormField("hearing_type", "Hearing", "select", code_options(codes.HEARING_TYPE), required=True),
+            FormField("support_needed", "Support on the day", placeholder="e.g. meet at 9:30, bring script"),
             FormField("outcome", "Outcome"),
         ]
 
     def initial(self) -> dict[str, Any]:
         if self.hearing:
             return {"when": self.hearing.hearing_at, "court": self.hearing.court,
-                    "hearing_type": self.hearing.hearing_type, "outcome": self.hearing.outcome}
+                    "hearing_type": self.hearing.hearing_type, "outcome": self.hearing.outcome,
+                    "support_needed": self.hearing.support_needed}
         return {}
 
     def submit(self, values: dict[str, Any]) -> CourtDate:

@@ -1,0 +1,210 @@
+"""Volunteers and calendars: read-only mode, name settings, the printable agenda, the court run
+sheet, the iCalendar feed and the start-up reminders."""
+
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from html.parser import HTMLParser
+
+import pytest
+from icalendar import Calendar
+from textual.widgets import DataTable, Static
+
+from cjcase import settings
+from cjcase.caseload import Caseload
+from cjcase.calendar_export import to_ics
+from cjcase.db import ReadOnlyError, connect
+from cjcase.importer import import_path
+from cjcase.tui.app import make_app
+from cjcase.tui.client_screen import ClientScreen
+from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def shared(tmp_path, clock):
+    """A caseload with one client who has notes and risk flags, written, then opened read-only."""
+    path = tmp_path / "c.db"
+    db = connect(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, first_name="Wilhelmina", last_name="Fotheringay",
+                         risk_flags="violence_to_staff;domestic_abuse;lone_working",
+                         notes="Sister's number on file")
+    caseload.add_note(client.id, "Disclosed relapse at the weekend")
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled",
+                                     "notes": "Bring the housing letter"})
+    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court",
+                                        "hearing_type": "sentencing", "support_needed": "Meet at 9:30 by the cafe"})
+    settings.set_value(db, "name_display", "initials_ref")
+    return path, db, client
+
+
+def test_read_only_refuses_every_write_path_through_the_services(shared, clock):
+    path, writer, client = shared
+    reader = connect(path, read_only=True)  # beside the writer, which is still open
+    caseload = Caseload(reader, clock)
+    writes = [
+        lambda: caseload.add_client({"client_ref": "R-2", "first_name": "A", "last_name": "B",
+                                     "date_of_birth": date(1980, 1, 1), "sex": "male", "ethnicity": "A"}),
+        lambda: caseload.update_client(client.id, {"phone": "1"}),
+        lambda: caseload.delete_client(client.id),
+        lambda: caseload.add_episode(client.id, {"referral_date": date(2026, 1, 1), "referral_source": "self",
+                                                 "pathway": "court", "primary_substance": "crack"}),
+        lambda: caseload.add_session(client.id, {"when": datetime(2026, 1, 1, 9, 0), "kind": "phone", "status": "attended"}),
+        lambda: caseload.add_note(client.id, "x"),
+        lambda: caseload.change_keyworker([client.id], "X", date(2026, 1, 1)),
+        lambda: settings.set_value(reader, "ics_kind", "yes"),
+        lambda: import_path(reader, SAMPLE, SAMPLE_TODAY),
+    ]
+    for write in writes:
+        with pytest.raises(ReadOnlyError, match="read-only"):
+            write()
+    assert writer.table("clients").count == 1
+
+
+async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_volunteer_markers(shared, clock):
+    path, writer, client = shared
+    reader = connect(path, read_only=True)
+    app = make_app(reader, clock, path=path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        footer_actions = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "log_selected" not in footer_actions and "new_client" not in footer_actions
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert not any("log session" in t or "add new" in t or "Returns" in t for t in titles)
+        await pilot.press("n", "l", "d")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "AgendaScreen"
+        agenda = [[str(c) for c in row] for row in
+                  (app.screen.query_one("#agenda", DataTable).get_row_at(i)
+                   for i in range(app.screen.query_one("#agenda", DataTable).row_count))]
+        assert ["15:00", "W.F. (T-1)", "Keywork (scheduled)"] in agenda
+        app.open_client(client.id)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ClientScreen)
+        header = str(screen.query_one("#client-header", Static).render())
+        assert "VS LW" in header and "DA" not in header and "violence" not in header
+        assert not screen.query_one("#notes", Static).display
+        await pilot.press("2")
+        sessions = screen.query_one("#sessions", DataTable)
+        assert "Bring the housing letter" not in str([sessions.get_row_at(i) for i in range(sessions.row_count)])
+        text = " ".join(str(w.render()) for w in screen.query(Static) if w.display)
+        for secret in ("Fotheringay", "Wilhelmina", "Sister", "relapse"):
+            assert secret not in text and secret not in screen.title
+        await pilot.press("l", "e", "x")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_one_key_switches_any_screen_to_initials_only(db, clock, caseload):
+    client = make_client(caseload, first_name="Persephone", last_name="Quill")
+    caseload.add_episode(client.id, {"referral_date": date(2026, 11, 1), "referral_source": "self",
+                                     "pathway": "court", "primary_substance": "crack"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.pause()
+        table = app.screen.query_one("#clients", DataTable)
+        assert "Persephone Quill" in str(table.get_row_at(0))
+        app.screen.query_one("#clients").focus()
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.pause()
+        row = str(table.get_row_at(0))
+        assert "Persephone" not in row and "P.Q." in row
+
+
+def run(*args, env=None):
+    environment = {**os.environ, "CJCASE_TODAY": "2026-11-20", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "cjcase", *args], capture_output=True, text=True, env=environment)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def test_the_printable_agenda_and_court_sheet_parse_and_hide_what_the_setting_hides(shared, tmp_path):
+    path, writer, client = shared
+    writer.close()
+    page = tmp_path / "agenda.html"
+    result = run("--db", str(path), "agenda", "--html", str(page))
+    assert result.returncode == 0, result.stderr
+    parser = _Text()
+    parser.feed(page.read_text())
+    text = " ".join(parser.parts)
+    assert "W.F. (T-1)" in text and "Keywork (scheduled)" in text
+    for secret in ("Fotheringay", "Wilhelmina", "housing letter", "Sister", "relapse"):
+        assert secret not in page.read_text()
+    sheet = tmp_path / "court.html"
+    court = run("--db", str(path), "agenda", "--court", "--from", "tomorrow", "--html", str(sheet))
+    assert court.returncode == 0, court.stderr
+    html = sheet.read_text()
+    assert "Meet at 9:30 by the cafe" in html and "sentencing" in html and "Fotheringay" not in html
+    assert "Reminder" in result.stdout
+
+
+def test_reminders_cover_today_tomorrow_and_releases(db, clock, caseload):
+    from cjcase.agenda import reminders
+    client = make_client(caseload)
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled"})
+    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"})
+    caseload.add_episode(client.id, {"referral_date": date(2026, 11, 1), "referral_source": "prison",
+                                     "pathway": "prison_link", "primary_substance": "heroin",
+                                     "prison_release_date": date(2026, 11, 23)})
+    assert reminders(db, clock.now()) == ["1 appointment today.", "1 court hearing tomorrow.",
+                                          "1 prison release in the next 3 days."]
+
+
+def events_of(ics: bytes):
+    return [c for c in Calendar.from_ical(ics).walk("VEVENT")]
+
+
+def test_the_calendar_feed_is_plain_stable_and_right_across_the_clock_changes(db, caseload):
+    client = make_client(caseload, first_name="Wilhelmina", last_name="Fotheringay")
+    for when in (datetime(2026, 10, 24, 10, 0), datetime(2026, 10, 26, 10, 0),
+                 datetime(2027, 3, 27, 10, 0), datetime(2027, 3, 29, 10, 0)):
+        caseload.add_session(client.id, {"when": when, "kind": "gate_pickup", "status": "scheduled"})
+    caseload.add_session(client.id, {"when": datetime(2026, 10, 27, 10, 0), "kind": "keywork", "status": "dna"})
+    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 2, 14, 0), "court": "Leeds Crown Court",
+                                        "hearing_type": "trial"})
+    first = to_ics(db, date(2026, 10, 1), date(2027, 4, 30))
+    events = events_of(first)
+    assert len(events) == 5  # the DNA is not a booking
+    assert {str(e["summary"]) for e in events} == {"Appointment"}
+    assert b"Fotheringay" not in first and b"Court" not in first and b"gate" not in first.lower()
+    starts = sorted(e.decoded("dtstart").astimezone(UTC) for e in events)
+    assert starts[:2] == [datetime(2026, 10, 24, 9, 0, tzinfo=UTC), datetime(2026, 10, 26, 10, 0, tzinfo=UTC)]
+    assert starts[3:] == [datetime(2027, 3, 27, 10, 0, tzinfo=UTC), datetime(2027, 3, 29, 9, 0, tzinfo=UTC)]
+    second = to_ics(db, date(2026, 10, 1), date(2027, 4, 30))
+    assert sorted(str(e["uid"]) for e in events_of(second)) == sorted(str(e["uid"]) for e in events)
+    for setting in ("ics_initials", "ics_kind", "ics_location"):
+        settings.set_value(db, setting, "yes")
+    detailed = {str(e["summary"]): e for e in events_of(to_ics(db, date(2026, 10, 1), date(2027, 4, 30)))}
+    assert "Gate pick-up – W.F." in detailed and "Court: trial – W.F." in detailed
+    assert str(detailed["Court: trial – W.F."]["location"]) == "Leeds Crown Court"
+
+
+def test_agenda_ics_from_the_command_line(tmp_path):
+    path = tmp_path / "c.db"
+    assert run("--db", str(path), "import", str(SAMPLE)).returncode == 0
+    feed = tmp_path / "me.ics"
+    result = run("--db", str(path), "agenda", "--ics", str(feed), "--days", "30", "--keyworker", "Priya Shah")
+    assert result.returncode == 0, result.stderr
+    assert len(events_of(feed.read_bytes())) > 0
+    assert b"Moore" not in feed.read_bytes()
+
+
+def test_settings_from_the_command_line(tmp_path):
+    path = tmp_path / "c.db"
+    assert run("--db", str(path), "settings", "name_display", "first_initial").returncode == 0
+    assert "first_initial" in run("--db", str(path), "settings").stdout
+    bad = run("--db", str(path), "settings", "name_display", "nicknames")
+    assert bad.returncode == 1 and "full, first_initial, initials_ref" in bad.stderr
