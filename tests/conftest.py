@@ -70,3 +70,9 @@ def make_episode(caseload: Caseload, client_id: int, **overrides):
     }
     values.update(overrides)
     return caseload.add_episode(client_id, values)
+
+
+async def settle(pilot) -> None:
+    """Let the app's background loads finish and the screen catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

@@ -15,7 +15,7 @@ from cjcase.errors import DatabaseError
 from cjcase.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.lock_screens import LockScreen
-from tests.conftest import SAMPLE, SAMPLE_TODAY
+from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
 
 PASSPHRASE = "orchard kettle lantern"
 
@@ -116,13 +116,14 @@ async def test_the_tui_locks_after_the_idle_time_until_the_passphrase(encrypted,
     app = make_app(db, clock, path=path)
     app.lock_after_seconds = 0
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app._lock_if_idle()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen)
         await pilot.press("escape", "f4")
         app.screen.query_one("#unlock-input").blur()
         await pilot.press("n", "ctrl+p", "slash")  # no way round the lock
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, LockScreen) and not app.initials_only
         app.screen.query_one("#unlock-input").focus()
         app.lock_after_seconds = 3600
@@ -130,5 +131,5 @@ async def test_the_tui_locks_after_the_idle_time_until_the_passphrase(encrypted,
         assert isinstance(app.screen, LockScreen)
         app.screen.query_one("#unlock-input").value = PASSPHRASE
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, LockScreen)

@@ -8,7 +8,7 @@ import pytest
 
 from cjcase.importer import import_path
 from cjcase.tui.app import make_app
-from tests.conftest import SAMPLE, SAMPLE_TODAY
+from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
 
 
 @pytest.fixture
@@ -18,14 +18,14 @@ def sample_app(db, clock):
 
 
 def test_the_agenda_at_80_by_24(snap_compare, sample_app):
-    assert snap_compare(sample_app, terminal_size=(80, 24))
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=settle)
 
 
 def test_the_caseload_at_80_by_24(snap_compare, sample_app):
     async def open_caseload(pilot):
         await pilot.press("slash")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_caseload)
 
@@ -35,7 +35,7 @@ def test_a_client_record_at_80_by_24(snap_compare, sample_app, caseload):
 
     async def open_client(pilot):
         pilot.app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_client)
 
@@ -45,8 +45,8 @@ def test_the_log_session_form_at_80_by_24(snap_compare, sample_app, caseload):
 
     async def open_form(pilot):
         pilot.app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("l")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

@@ -9,7 +9,7 @@ from cjcase.tui.caseload_screen import CaseloadScreen
 from cjcase.tui.client_screen import ClientScreen
 from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
-from tests.conftest import SAMPLE_TODAY, make_client, make_episode
+from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
 
 TODAY = SAMPLE_TODAY  # Fri 20 Nov 2026, 12:00 on the test clock
 
@@ -25,12 +25,13 @@ def static_text(widget: Static) -> str:
 async def type_into(pilot, selector: str, text: str) -> None:
     widget = pilot.app.screen.query_one(selector, Input)
     widget.value = text
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda(db, clock, caseload):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("n")
         assert isinstance(app.screen, ClientDialog)
         await type_into(pilot, "#field-client_ref", "N-1")
@@ -40,7 +41,7 @@ async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda
         app.screen.query_one("#field-sex", Select).value = "female"
         app.screen.query_one("#field-ethnicity", Select).value = "A"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientScreen)
         client = caseload.client_by_ref("N-1")
         assert client.date_of_birth == date(1988, 9, 14)
@@ -50,18 +51,18 @@ async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda
         await type_into(pilot, "#field-when", "today 10am")
         await type_into(pilot, "#field-next_when", "tue 14:00")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         sessions = caseload.sessions(client.id)
         assert [(s.starts_at, s.status) for s in sessions] == [
             (datetime(2026, 11, 24, 14, 0), "scheduled"), (datetime(2026, 11, 20, 10, 0), "attended")]
         app.screen.query_one("#tabs", TabbedContent).active = "sessions-tab"
-        await pilot.pause()
+        await settle(pilot)
         rows = table_text(app.screen.query_one("#sessions", DataTable))
         assert rows[0][:3] == ["Tue 24 Nov 2026 14:00", "keywork", "scheduled"]
         assert rows[1][:3] == ["Fri 20 Nov 2026 10:00", "keywork", "attended"]
 
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         agenda = table_text(app.screen.query_one("#agenda", DataTable))
         assert ["14:00", "Marigold Finch (N-1)", "Keywork (scheduled)"] in agenda
 
@@ -74,22 +75,23 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
         caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "scheduled"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         actions = app.screen.query_one("#actions", DataTable)
         reasons = [row[1] for row in table_text(actions)]
         assert reasons == ["Keywork 10 Nov 10:00: outcome not recorded", "Keywork 17 Nov 10:00: outcome not recorded"]
         actions.focus()
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         assert [s.status for s in caseload.sessions(client.id)] == ["dna", "dna", "attended"]
         reasons = [row[1] for row in table_text(actions)]
         assert reasons == ["2 DNAs in 28 days, no follow-up since 17 Nov"]
         await pilot.press("f")
-        await pilot.pause()
+        await settle(pilot)
         app.screen.query_one("#field-text").text = "Rang, no answer; letter sent"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert table_text(app.screen.query_one("#actions", DataTable)) == []
         assert caseload.notes(client.id)[0].kind == "dna_follow_up"
 
@@ -100,6 +102,7 @@ async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db,
                  referral_source="prison", prison_release_date=TODAY - timedelta(days=10))
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         reasons = [row[1] for row in table_text(app.screen.query_one("#actions", DataTable))]
         assert "Released 10 Nov, not seen: 11 days left of 3 weeks" in reasons
 
@@ -112,6 +115,7 @@ async def test_a_court_date_tomorrow_and_an_overdue_review_need_action(db, clock
                                   "review_date": date(2026, 11, 19), "status": "open"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         reasons = [row[1] for row in table_text(app.screen.query_one("#actions", DataTable))]
         assert "Court tomorrow 10:00: sentencing, Leeds Magistrates' Court" in reasons
         assert "Goal review overdue since 19 Nov (housing)" in reasons
@@ -125,21 +129,22 @@ async def test_search_narrows_the_caseload_and_enter_opens_the_client(db, clock,
         make_episode(caseload, client.id)
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("slash")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
         table = app.screen.query_one("#clients", DataTable)
         assert table.row_count == 3
         await pilot.press("b", "a")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert [row[0] for row in table_text(table)] == ["B-2", "C-3"]
         await pilot.press("x")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert [row[0] for row in table_text(table)] == ["C-3"]
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientScreen)
         assert app.screen.title == "Cath Baxter · C-3"
 
@@ -149,31 +154,33 @@ async def test_the_closed_filter_finds_a_client_to_refer_again(db, clock, caselo
     make_episode(caseload, client.id, discharge_date=date(2026, 3, 1), discharge_reason="dropped_out")
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.action_caseload_closed()
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one("#clients", DataTable)
         assert [row[0] for row in table_text(table)] == ["T-1"]
         table.focus()
         await pilot.press("r")
-        await pilot.pause()
+        await settle(pilot)
         app.screen.query_one("#field-referral_source", Select).value = "self"
         app.screen.query_one("#field-pathway", Select).value = "court"
         app.screen.query_one("#field-primary_substance", Select).value = "crack"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert caseload.open_episode(client.id).pathway == "court"
 
 
 async def test_escape_on_a_half_filled_form_leaves_the_database_unchanged(db, clock, caseload):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         before = db.table("audit").count
         await pilot.press("n")
         await type_into(pilot, "#field-client_ref", "HALF-1")
         await type_into(pilot, "#field-first_name", "Half")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, ClientDialog)
         assert db.table("clients").count == 0
         assert db.table("audit").count == before
@@ -182,6 +189,7 @@ async def test_escape_on_a_half_filled_form_leaves_the_database_unchanged(db, cl
 async def test_validation_errors_show_beside_the_field_and_keep_what_was_typed(db, clock, caseload):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("n")
         await type_into(pilot, "#field-client_ref", "V-1")
         await type_into(pilot, "#field-first_name", "Val")
@@ -190,7 +198,7 @@ async def test_validation_errors_show_beside_the_field_and_keep_what_was_typed(d
         app.screen.query_one("#field-sex", Select).value = "male"
         app.screen.query_one("#field-ethnicity", Select).value = "A"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientDialog)
         error = app.screen.query_one("#error-date_of_birth", Static)
         assert error.display and "not a real date" in static_text(error)
@@ -200,7 +208,7 @@ async def test_validation_errors_show_beside_the_field_and_keep_what_was_typed(d
         await type_into(pilot, "#field-date_of_birth", "1990-02-28")
         assert not app.screen.query_one("#error-date_of_birth", Static).display  # cleared on typing
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientScreen)
         assert db.table("clients").count == 1
 
@@ -209,12 +217,13 @@ async def test_a_session_outcome_error_shows_beside_its_field(db, clock, caseloa
     client = make_client(caseload)
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("l")
         await type_into(pilot, "#field-duration_minutes", "2000")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, SessionDialog)
         assert "1440" in static_text(app.screen.query_one("#error-duration_minutes", Static))
         assert db.table("sessions").count == 0
@@ -224,6 +233,7 @@ async def test_a_duplicate_is_flagged_and_ctrl_o_opens_the_existing_record(db, c
     existing = make_client(caseload, first_name="Joanne")
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("n")
         await type_into(pilot, "#field-client_ref", "D-2")
         await type_into(pilot, "#field-first_name", "Jo")
@@ -232,10 +242,10 @@ async def test_a_duplicate_is_flagged_and_ctrl_o_opens_the_existing_record(db, c
         app.screen.query_one("#field-sex", Select).value = "female"
         app.screen.query_one("#field-ethnicity", Select).value = "A"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "already on the caseload" in static_text(app.screen.query_one("#form-error", Static))
         await pilot.press("ctrl+o")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientScreen) and app.screen.client_id == existing.id
         assert db.table("clients").count == 1
 
@@ -246,14 +256,15 @@ async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, casel
     caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 10), "status": "open"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         app.screen.query_one("#field-discharge_reason", Select).value = "completed_drug_free"
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert type(app.screen).__name__ == "TopDialog"
         assert app.screen.query_one("#field-stage", Select).value == "exit"
         assert caseload.goals(client.id)[0].status == "not_achieved"
@@ -263,8 +274,9 @@ async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, casel
 async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
         text = static_text(app.screen.query_one("#help-keys", Static))
         assert "Log session" in text and "Attended" in text and "Command palette" in text
 
@@ -272,6 +284,7 @@ async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
 async def test_the_palette_lists_screen_actions_and_templates(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Agenda: log session" in titles
         assert "Returns: write quarterly_return" in titles
@@ -282,12 +295,13 @@ async def test_the_palette_jumps_to_a_client_by_part_of_a_name(db, clock, caselo
     client = make_client(caseload, first_name="Persephone")
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"perse")
         await pilot.pause(0.5)
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ClientScreen) and app.screen.client_id == client.id
 
 
@@ -296,19 +310,20 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
     make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.action_returns("quarterly_return")
-        await pilot.pause()
+        await settle(pilot)
         preview = app.screen.query_one("#preview", DataTable)
         rows = table_text(preview)
         assert rows[0] == ["referrals_received", "all", "*"]
         app.screen.query_one("#out", Input).value = str(tmp_path)
         app.screen.query_one("#format", Select).value = "csv"
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "Write the return anyway" in static_text(app.screen.query_one("#confirm Static"))
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         written = tmp_path / "quarterly_return_2026-27_Q2.csv"
         assert written.exists()
         assert str(written) in static_text(app.screen.query_one("#return-status", Static))
@@ -322,30 +337,31 @@ async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, cas
                                                   "hearing_type": "sentencing"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("3")
         assert app.screen.query_one("#tabs", TabbedContent).active == "goals-tab"
         await pilot.press("e")
         await type_into(pilot, "#field-description", "Council flat")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert caseload.get_goal(goal.id).description == "Council flat"
         await pilot.press("v")
         app.screen.query_one("#field-note").text = "On the bidding list"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "On the bidding list" in static_text(app.screen.query_one("#goal-reviews", Static))
         await pilot.press("c")
         app.screen.query_one("#field-status", Select).value = "achieved"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert caseload.get_goal(goal.id).status == "achieved"
         await pilot.press("4")
         await pilot.press("j")
         await type_into(pilot, "#field-when", "14/12/2026 10:00")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         rows = table_text(app.screen.query_one("#court", DataTable))
         assert rows[0][0] == "Mon 14 Dec 2026 10:00" and "adjourned from 30/11/26" in rows[0][3]
         assert rows[1][3] == "Adjourned"
@@ -362,8 +378,9 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
                                  "date": date(2026, 6, 1), "stage": "start"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("t")
         assert app.screen.query_one("#field-stage", Select).value == "review"
         for name in values:
@@ -372,7 +389,7 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
         for name in ("psych_health", "phys_health", "quality_of_life"):
             await type_into(pilot, f"#field-{name}", "12")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", DataTable))}
         assert rows["opiates"][-1] == "-16"
         assert rows["quality of life"][-1] == "+5"

@@ -5,13 +5,14 @@ from datetime import datetime
 from textual.widgets import DataTable, Static
 
 from cjcase.tui.app import make_app
-from tests.conftest import make_client
+from tests.conftest import make_client, settle
 
 
 async def test_the_agenda_title_shows_today_and_the_fixed_clock_banner(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         assert app.screen.title == "Agenda · Fri 20 Nov 2026"
         banner = app.screen.query_one("#clock-banner", Static)
         assert "CJCASE_TODAY" in str(banner.render())
@@ -20,7 +21,8 @@ async def test_the_agenda_title_shows_today_and_the_fixed_clock_banner(db, clock
 async def test_an_empty_database_says_how_to_start(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         empty = app.screen.query_one("#empty", Static)
         assert empty.display
         assert "cjcase demo" in str(empty.render())
@@ -31,7 +33,8 @@ async def test_an_appointment_shows_under_its_day(db, clock, caseload):
     caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one("#agenda", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows == [["Sat 21 Nov 2026", "", ""], ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"]]

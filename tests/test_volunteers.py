@@ -18,7 +18,7 @@ from cjcase.db import ReadOnlyError, connect
 from cjcase.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.client_screen import ClientScreen
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
+from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, settle
 
 UTC = timezone.utc
 
@@ -69,19 +69,20 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
     reader = connect(path, read_only=True)
     app = make_app(reader, clock, path=path, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         footer_actions = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
         assert "log_selected" not in footer_actions and "new_client" not in footer_actions
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert not any("log session" in t or "add new" in t or "Returns" in t for t in titles)
         await pilot.press("n", "l", "d")
-        await pilot.pause()
+        await settle(pilot)
         assert type(app.screen).__name__ == "AgendaScreen"
         agenda = [[str(c) for c in row] for row in
                   (app.screen.query_one("#agenda", DataTable).get_row_at(i)
                    for i in range(app.screen.query_one("#agenda", DataTable).row_count))]
         assert ["15:00", "W.F. (T-1)", "Keywork (scheduled)"] in agenda
         app.open_client(client.id)
-        await pilot.pause()
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ClientScreen)
         header = str(screen.query_one("#client-header", Static).render())
@@ -94,7 +95,7 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
         for secret in ("Fotheringay", "Wilhelmina", "Sister", "relapse"):
             assert secret not in text and secret not in screen.title
         await pilot.press("l", "e", "x")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
 
 
@@ -104,15 +105,16 @@ async def test_one_key_switches_any_screen_to_initials_only(db, clock, caseload)
                                      "pathway": "court", "primary_substance": "crack"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.press("slash")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one("#clients", DataTable)
         assert "Persephone Quill" in str(table.get_row_at(0))
         app.screen.query_one("#clients").focus()
         await pilot.press("f4")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         row = str(table.get_row_at(0))
         assert "Persephone" not in row and "P.Q." in row
 

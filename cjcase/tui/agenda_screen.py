@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
 
 from cjcase import agenda
 from cjcase.dates import format_date
@@ -15,6 +17,8 @@ from cjcase.model import ActionItem, AgendaItem
 from cjcase.tui.base import CjcaseScreen
 
 AGENDA_DAYS = 14
+# Beyond this the list is no longer read on screen; the rest is a command away.
+MAX_AGENDA_ROWS = 1000
 
 
 class AgendaScreen(CjcaseScreen):
@@ -63,16 +67,27 @@ class AgendaScreen(CjcaseScreen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
+        self.title = f"Agenda · {format_date(self.app.clock.today())}"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="agenda")
+    def load(self) -> None:
+        """Read the agenda off the event loop, so a large caseload never freezes the screen."""
         clock = self.app.clock
         today = clock.today()
-        self.title = f"Agenda · {format_date(today)}"
         db = self.app.caseload.db
         items = agenda.agenda(db, today, today + timedelta(days=AGENDA_DAYS))
         actions = agenda.actions(db, clock.now())
+        has_clients = self.app.caseload.has_clients()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, items, actions, has_clients, today)
+
+    def show(self, items: list[AgendaItem], actions: list[ActionItem], has_clients: bool, today) -> None:
+        """Put a loaded agenda on the screen."""
         self._rows = {}
         self._fill_actions(actions)
         self._fill_agenda(items, today)
-        empty = not items and not actions and not self.app.caseload.has_clients()
+        empty = not items and not actions and not has_clients
         self.query_one("#empty", Static).display = empty
         for widget in self.query("DataTable, .heading"):
             widget.display = not empty
@@ -88,19 +103,19 @@ class AgendaScreen(CjcaseScreen):
         table = self.query_one("#actions", DataTable)
         cursor = table.cursor_row
         table.clear()
-        for index, action in enumerate(actions):
+        for index, action in enumerate(actions[:MAX_AGENDA_ROWS]):
             key = f"action-{index}"
             self._rows[key] = action
             table.add_row(self._who(action), action.reason, key=key)
-        if actions:
-            table.move_cursor(row=min(cursor, len(actions) - 1))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
 
     def _fill_agenda(self, items: list[AgendaItem], today) -> None:
         table = self.query_one("#agenda", DataTable)
         cursor = table.cursor_row
         table.clear()
         current = None
-        for index, item in enumerate(items):
+        for index, item in enumerate(items[:MAX_AGENDA_ROWS]):
             if item.day != current:
                 current = item.day
                 label = "Today" if item.day == today else format_date(item.day)
@@ -113,6 +128,9 @@ class AgendaScreen(CjcaseScreen):
                 days = (item.day - today).days
                 summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
             table.add_row(when, self._who(item), summary, key=key)
+        if len(items) > MAX_AGENDA_ROWS:
+            table.add_row("", f"… and {len(items) - MAX_AGENDA_ROWS:,} more",
+                          "see a keyworker's list: cjcase agenda --keyworker", key="more")
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
