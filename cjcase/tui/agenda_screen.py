@@ -14,11 +14,11 @@ from textual.worker import get_current_worker
 from cjcase import agenda
 from cjcase.dates import format_date
 from cjcase.model import ActionItem, AgendaItem
-from cjcase.tui.base import CjcaseScreen
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
 AGENDA_DAYS = 14
 # Beyond this the list is no longer read on screen; the rest is a command away.
-MAX_AGENDA_ROWS = 1000
+MAX_AGENDA_ROWS = 300
 
 
 class AgendaScreen(CjcaseScreen):
@@ -57,8 +57,8 @@ class AgendaScreen(CjcaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#actions", DataTable).add_columns("Client", "Why")
-        self.query_one("#agenda", DataTable).add_columns("When", "Client", "What")
+        add_fixed_columns(self.query_one("#actions", DataTable), [("Client", 28), ("Why", 46)])
+        add_fixed_columns(self.query_one("#agenda", DataTable), [("When", 15), ("Client", 28), ("What", 60)])
         self.refresh_data()
         self._loaded = True
 

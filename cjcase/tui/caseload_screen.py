@@ -13,7 +13,7 @@ from cjcase import codes, search
 from cjcase.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.model import CaseloadRow
 from cjcase.privacy import visible_flags
-from cjcase.tui.base import CjcaseScreen
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
 PAGE = 100
 
@@ -64,8 +64,8 @@ class CaseloadScreen(CjcaseScreen):
 
     def on_mount(self) -> None:
         self.title = "Caseload"
-        self.query_one("#clients", DataTable).add_columns(
-            "Ref", "Name", "Pathway", "KW", "Seen", "Next", "Risk")
+        add_fixed_columns(self.query_one("#clients", DataTable), [
+            ("Ref", 10), ("Name", 20), ("Pathway", 18), ("KW", 2), ("Seen", 8), ("Next", 11), ("Risk", 8)])
         self.refresh_data()
         self._loaded = True
         self.query_one("#search", Input).focus()

@@ -12,7 +12,7 @@ from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
 from cjcase.errors import NotFoundError
 from cjcase.privacy import visible_flags
-from cjcase.tui.base import CjcaseScreen
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
         ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
@@ -86,14 +86,15 @@ class ClientScreen(CjcaseScreen):
 
     def on_mount(self) -> None:
         columns = {
-            "#episodes": ("Referred", "Pathway", "From", "Started", "Discharged", "Reason"),
-            "#sessions": ("When", "Kind", "Outcome", "Min", "Notes"),
-            "#goals": ("Domain", "Goal", "Set", "Review", "Status"),
-            "#court": ("When", "Court", "Hearing", "Outcome"),
-            "#audit": ("When", "What", "Record", "Detail"),
+            "#episodes": [("Referred", 8), ("Pathway", 15), ("From", 15), ("Started", 11), ("Discharged", 10),
+                          ("Reason", 30)],
+            "#sessions": [("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40)],
+            "#goals": [("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15)],
+            "#court": [("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40)],
+            "#audit": [("When", 16), ("What", 22), ("Record", 6), ("Detail", 40)],
         }
-        for selector, names in columns.items():
-            self.query_one(selector, DataTable).add_columns(*names)
+        for selector, widths in columns.items():
+            add_fixed_columns(self.query_one(selector, DataTable), widths)
         self.refresh_data()
         self._loaded = True
 

@@ -1,0 +1,288 @@
+"""The speed benchmark: `python -m cjcase.bench [--sizes 5000,50000] [--workdir DIR]`.
+
+Run by hand, not in CI (these machines are shared and noisy). For each size it makes a demo
+caseload and prints, beside each figure, the floor it is measured against in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+TODAY = date(2026, 11, 20)
+IMPORT_COLUMNS = {
+    "clients": "client_ref, first_name, last_name, preferred_name, date_of_birth, sex, ethnicity, postcode, "
+               "phone, keyworker, risk_flags, consent_to_share, consent_date, notes",
+    "episodes": "c.client_ref, e.referral_date, e.referral_source, e.pathway, e.primary_substance, e.start_date, "
+                "e.discharge_date, e.discharge_reason, e.prison_release_date, e.order_start, e.order_end",
+    "sessions": "c.client_ref, s.starts_at AS \"when\", s.kind, s.status, s.duration_minutes, s.notes",
+    "goals": "c.client_ref, g.domain, g.description, g.set_date, g.review_date, g.status, g.closed_date",
+    "court_dates": "c.client_ref, d.hearing_at AS \"when\", d.court, d.hearing_type, d.outcome",
+    "tops": "c.client_ref, t.top_date AS date, t.stage, t.alcohol_days, t.opiates_days, t.crack_days, "
+            "t.cocaine_days, t.amphetamines_days, t.cannabis_days, t.other_drug_days, t.injecting_days, "
+            "t.shoplifting_days, t.drug_selling_days, t.other_theft_days, t.assault, t.psych_health, "
+            "t.phys_health, t.quality_of_life, t.acute_housing_problem, t.paid_work_days, t.education_days",
+}
+ALIASES = {"episodes": "e", "sessions": "s", "goals": "g", "court_dates": "d", "tops": "t"}
+
+
+def _timed(action):
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def dump_import_format(db_path: Path, folder: Path) -> int:
+    """Write a caseload as the import format's CSV files; returns the number of data rows."""
+    import sqlite3
+
+    folder.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    rows = 0
+    for table, columns in IMPORT_COLUMNS.items():
+        if table == "clients":
+            sql = f"SELECT {columns} FROM clients"
+        else:
+            alias = ALIASES[table]
+            sql = f"SELECT {columns} FROM {table} {alias} JOIN clients c ON c.id = {alias}.client_id"
+        cursor = conn.execute(sql)
+        with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([d[0] for d in cursor.description])
+            for row in cursor:
+                writer.writerow(["" if v is None else v for v in row])
+                rows += 1
+    conn.close()
+    return rows
+
+
+def _child_env(t0: float) -> dict:
+    return {**os.environ, "CJCASE_TODAY": TODAY.isoformat(), "BENCH_T0": repr(t0)}
+
+
+def _run_child(*args: str) -> dict:
+    t0 = time.time()
+    result = subprocess.run([sys.executable, "-m", "cjcase.bench", "--child", *args], capture_output=True,
+                            text=True, env=_child_env(t0))
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- child processes
+
+
+def _child_bare() -> None:
+    """A bare Textual app's first paint, from process start: the floor for start-up."""
+    from textual.app import App
+    from textual.widgets import Static
+
+    t0 = float(os.environ["BENCH_T0"])
+    found = {}
+
+    class Bare(App):
+        def compose(self):
+            yield Static("hello")
+
+        def on_mount(self):
+            self.call_after_refresh(self._painted)
+
+        def _painted(self):
+            found["first_paint"] = time.time() - t0
+            self.exit()
+
+    Bare().run(headless=True, size=(80, 24))
+    print(json.dumps(found))
+
+
+def _child_tui(db_path: str) -> None:
+    """cjcase from process start: first paint, agenda filled, caseload, search, client, RSS."""
+    t0 = float(os.environ["BENCH_T0"])
+    from cjcase.clock import Clock
+    from cjcase.db import connect
+    from cjcase.tui.app import make_app
+
+    from cjcase.tui.agenda_screen import AgendaScreen
+
+    found: dict = {}
+    mounted = AgendaScreen.on_mount
+
+    def on_mount_timed(screen):
+        # The first paint of the agenda, measured as the bare app's is: after its first refresh.
+        mounted(screen)
+        screen.call_after_refresh(lambda: found.setdefault("first_paint", time.time() - t0))
+
+    AgendaScreen.on_mount = on_mount_timed
+
+    # Key-to-updated-table and open-to-painted, without the test pilot's own waits.
+    from cjcase.tui.caseload_screen import CaseloadScreen
+    from cjcase.tui.client_screen import ClientScreen
+
+    marks: dict = {}
+    shown = CaseloadScreen.show
+
+    def show_timed(screen, *args, **kwargs):
+        shown(screen, *args, **kwargs)
+        screen.call_after_refresh(lambda: marks.__setitem__("table", time.perf_counter()))
+
+    CaseloadScreen.show = show_timed
+    client_mounted = ClientScreen.on_mount
+
+    def client_mount_timed(screen):
+        client_mounted(screen)
+        screen.call_after_refresh(lambda: marks.__setitem__("client", time.perf_counter()))
+
+    ClientScreen.on_mount = client_mount_timed
+    database = connect(Path(db_path), verify=False)
+    app = make_app(database, Clock.from_environment(), path=Path(db_path))
+
+    async def pilot_run(pilot):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        found["agenda_filled"] = time.time() - t0
+        start = time.perf_counter()
+        app.action_caseload()
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        found["open_caseload"] = time.perf_counter() - start
+        keystrokes = []
+        for key in "smi":
+            start = time.perf_counter()
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            keystrokes.append(marks["table"] - start)
+        found["search_keystroke"] = max(keystrokes)
+        client_id = int(database.execute("SELECT max(id) / 2 FROM clients").fetchone()[0])
+        start = time.perf_counter()
+        app.open_client(client_id)
+        await pilot.pause()
+        await pilot.pause()
+        found["open_client"] = marks["client"] - start
+        found["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        app.exit()
+
+    app.run(headless=True, size=(80, 24), auto_pilot=pilot_run)
+    print(json.dumps(found))
+
+
+# ---------------------------------------------------------------- one size
+
+
+def bench_size(clients: int, workdir: Path) -> dict:
+    """Every figure for one caseload size."""
+    from cjcase import demo
+    from cjcase.caseload import Caseload
+    from cjcase.clock import Clock
+    from cjcase.dates import parse_quarter
+    from cjcase.db import connect
+    from cjcase.importer import import_path
+    from cjcase.returns import build, exporter, measures, template as templates
+
+    figures: dict = {"clients": clients}
+    folder = workdir / f"n{clients}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    demo_path = folder / "demo.db"
+    db = connect(demo_path)
+    figures["demo_s"], counts = _timed(lambda: demo.generate(db, TODAY, clients=clients, seed=7))
+    figures["sessions"] = counts["sessions"]
+    db.close()
+
+    rows = dump_import_format(demo_path, folder / "import")
+    target = connect(folder / "imported.db")
+    seconds, _ = _timed(lambda: import_path(target, folder / "import", TODAY))
+    figures["import_rows_per_s"] = rows / seconds
+    target.close()
+
+    db = connect(demo_path)  # takes the day's backup now, not during the start-up figures
+    caseload = Caseload(db, Clock(TODAY))
+    client = caseload.client_by_ref(f"DM-{100000 + clients // 2}")
+    figures["save_session"], _ = _timed(lambda: caseload.log_session(
+        client.id, {"when": datetime(2026, 11, 20, 9, 1), "kind": "keywork", "status": "attended"}))
+    period = parse_quarter("2026-27 Q2")
+    quarterly = templates.find("quarterly_return", None)
+    extract = templates.find("pseudonymised_extract", None)
+    now = datetime(2026, 11, 20, 12, 0)
+    figures["return_s"], _ = _timed(lambda: exporter.prepare(db, quarterly, period, 5, now))
+    figures["return_floor_s"], _ = _timed(
+        lambda: [measures.compute(db, item.name, period) for item in quarterly.items])
+    figures["extract_s"], _ = _timed(lambda: exporter.prepare(db, extract, period, None, now))
+    params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    figures["extract_floor_s"], _ = _timed(lambda: db.conn.execute(build.EXTRACT_SQL, params).fetchall())
+    db.close()
+
+    bare = min((_run_child("bare") for _ in range(3)), key=lambda r: r["first_paint"])
+    tui = min((_run_child("tui", str(demo_path)) for _ in range(3)), key=lambda r: r["first_paint"])
+    figures["bare_first_paint"] = bare["first_paint"]
+    figures.update(tui)
+    return figures
+
+
+def help_time() -> float:
+    """Best of five `cjcase --help` runs, from process start."""
+    best = 99.0
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cjcase", "--help"], capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def report(results: list[dict], help_seconds: float) -> str:
+    """One table: each figure, its floor or target, at each size."""
+    ms = lambda s: f"{s * 1000:,.0f} ms"
+    lines = [f"cjcase benchmark · {datetime.now():%d %b %Y %H:%M} · {os.cpu_count()} cores · Python {sys.version.split()[0]}",
+             f"cjcase --help: {ms(help_seconds)} (target under 300 ms)", ""]
+    header = f"{'figure':<30}" + "".join(f"{r['clients']:>14,} clients" for r in results) + "   floor / target"
+    lines += [header, "-" * len(header)]
+    rows = [
+        ("sessions", lambda r: f"{r['sessions']:,}", ""),
+        ("demo generation", lambda r: f"{r['demo_s']:.1f} s", "target < 60 s at 50,000"),
+        ("import (rows/s)", lambda r: f"{r['import_rows_per_s']:,.0f}", "target ≥ 20,000 rows/s"),
+        ("bare Textual first paint", lambda r: ms(r["bare_first_paint"]), "the floor for start-up"),
+        ("cjcase first paint", lambda r: f"{ms(r['first_paint'])} ({r['first_paint'] / r['bare_first_paint']:.2f}×)",
+         "target ≤ 1.3× the bare app"),
+        ("agenda filled", lambda r: ms(r["agenda_filled"]), "loaded in a worker after paint"),
+        ("open caseload", lambda r: ms(r["open_caseload"]), ""),
+        ("search keystroke (worst of 3)", lambda r: ms(r["search_keystroke"]), "target < 50 ms"),
+        ("open client record", lambda r: ms(r["open_client"]), "target < 50 ms"),
+        ("save a logged session", lambda r: ms(r["save_session"]), ""),
+        ("quarterly return", lambda r: f"{ms(r['return_s'])} (SQL {ms(r['return_floor_s'])})",
+         "target ≤ 2× SQL, < 1 s at 5,000"),
+        ("pseudonymised extract", lambda r: f"{ms(r['extract_s'])} (SQL {ms(r['extract_floor_s'])})", ""),
+        ("peak memory (TUI)", lambda r: f"{r['peak_rss_mb']:.0f} MB", "target < 200 MB at 50,000"),
+    ]
+    for label, value, note in rows:
+        lines.append(f"{label:<30}" + "".join(f"{value(r):>22}" for r in results) + f"   {note}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Parse the command line and run the benchmark (or one of its child processes)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="5000,50000")
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        _child_bare() if args.child[0] == "bare" else _child_tui(args.child[1])
+        return
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="cjcase-bench-"))
+    results = [bench_size(int(size), workdir) for size in args.sizes.split(",")]
+    print(report(results, help_time()))
+
+
+if __name__ == "__main__":
+    main()
