@@ -14,7 +14,7 @@ def _words(code: str | None) -> str:
 
 
 def agenda(db: sqlite_utils.Database, start: date, end: date,
-           keyworker: str | None = None) -> list[AgendaItem]:
+           keyworker: str | None = None, peer_mentor: str | None = None) -> list[AgendaItem]:
     """Everything due from `start` to `end` inclusive: appointments, hearings, goal reviews,
     DRR/ATR orders ending and prison releases, in day and time order."""
     first, last = start.isoformat(), end.isoformat()
@@ -30,12 +30,13 @@ def agenda(db: sqlite_utils.Database, start: date, end: date,
     name = ("c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, "
             "c.first_name, c.last_name")
     add(
-        f"""SELECT s.id, s.client_id, s.starts_at, s.kind, s.status, {name}
+        f"""SELECT s.id, s.client_id, s.starts_at, s.kind, s.status, s.peer_mentor, {name}
             FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.starts_at >= ? AND s.starts_at < ? {client_filter}""",
         [first, after_last],
         lambda r: _item(r, "session", r["starts_at"],
-                        f"{_words(r['kind']).capitalize()} ({_words(r['status'])})"),
+                        f"{_words(r['kind']).capitalize()} ({_words(r['status'])})"
+                        + (f", with peer mentor {r['peer_mentor']}" if r["peer_mentor"] else "")),
     )
     add(
         f"""SELECT d.id, d.client_id, d.hearing_at, d.court, d.hearing_type, {name}
@@ -67,6 +68,12 @@ def agenda(db: sqlite_utils.Database, start: date, end: date,
         [first, last],
         lambda r: _item(r, "release", r["prison_release_date"], "Released from prison"),
     )
+    if peer_mentor:
+        # A peer mentor's own list: the appointments they are booked for.
+        booked = {row["id"] for row in db.query(
+            "SELECT id FROM sessions WHERE peer_mentor = ? AND starts_at >= ? AND starts_at < ?",
+            [peer_mentor, first, after_last])}
+        items = [i for i in items if i.kind == "session" and i.record_id in booked]
     order = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
     items.sort(key=lambda i: (i.day, i.at or datetime.combine(i.day, datetime.min.time()),
                               order[i.kind], i.client_name))
@@ -159,6 +166,32 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             found.append(ActionItem(kind, row["client_id"], row["client_ref"], row["client_name"],
                                     reason(row), row.get("record_id"), row["first_name"], row["last_name"]))
 
+    add("notify",
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement,
+                   coalesce(e.notify_agency, CASE e.legal_requirement
+                       WHEN 'rob' THEN 'police' WHEN 'required_assessment' THEN 'police'
+                       ELSE 'probation' END) AS agency, {name}
+            FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
+            CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status = 'dna' AND s.notified_at IS NULL
+                 AND s.starts_at >= e.referral_date
+                 AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date)
+            JOIN clients c ON c.id = e.client_id
+            WHERE e.legal_requirement != 'none'
+            ORDER BY s.starts_at""",
+        [],
+        lambda r: f"Notify {r['agency']} today: {r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}")
+    add("consent_ended",
+        f"""SELECT k.client_id, k.id AS record_id, k.agency, k.expires_date, k.withdrawn_date, {name}
+            FROM consents k JOIN clients c ON c.id = k.client_id
+            WHERE k.lawful_basis = 'consent'
+              AND (k.withdrawn_date <= ? OR (k.withdrawn_date IS NULL AND k.expires_date < ?))
+              AND EXISTS (SELECT 1 FROM episodes e WHERE e.client_id = k.client_id AND e.discharge_date IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM consents n WHERE n.client_id = k.client_id AND n.agency = k.agency
+                              AND n.given_date > k.given_date)
+            ORDER BY k.agency""",
+        [today.isoformat(), today.isoformat()],
+        lambda r: (f"Consent to share with {r['agency']} withdrawn {_short(r['withdrawn_date'])}"
+                   if r["withdrawn_date"] else f"Consent to share with {r['agency']} expired {_short(r['expires_date'])}"))
     add("court_tomorrow",
         f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, d.court, d.hearing_type, {name}
             FROM court_dates d JOIN clients c ON c.id = d.client_id

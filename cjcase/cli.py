@@ -439,6 +439,7 @@ def agenda_command(
     days: int = typer.Option(14, "--days", help="How many days after the first to include.", min=0, max=366),
     date_from: Optional[str] = typer.Option(None, "--from", help="The first day (default today)."),
     keyworker: Optional[str] = typer.Option(None, "--keyworker", help="Only this keyworker's clients."),
+    peer_mentor: Optional[str] = typer.Option(None, "--peer-mentor", help="Only appointments this peer mentor is booked for."),
     court: bool = typer.Option(False, "--court", help="The court-duty run sheet for the first day."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write the same as a printable page."),
     ics: Optional[Path] = typer.Option(None, "--ics", help="Write appointments and hearings as an iCalendar file."),
@@ -490,7 +491,7 @@ def agenda_command(
                       expand=True)
         for column in ("When", "Client", "What", "Keyworker"):
             table.add_column(column)
-        items = agenda_service.agenda(database, first, last, keyworker)
+        items = agenda_service.agenda(database, first, last, keyworker, peer_mentor)
         current = None
         for item in items:
             if item.day != current:

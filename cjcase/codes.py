@@ -131,6 +131,15 @@ RISK_MARKER = {
     "lone_working": "LW",
 }
 
+BARRIER = ("appointment_timing", "family_commitments", "medical", "childcare", "travel", "literacy_language")
+LEGAL_REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "none")
+LAWFUL_BASIS = ("consent", "court_order", "safeguarding", "vital_interests")
+# Who is told of an absence, unless the episode names someone else.
+NOTIFY_BY_REQUIREMENT = {
+    "required_assessment": "police", "rob": "police", "drr": "probation", "atr": "probation",
+    "licence": "probation",
+}
+
 # Short pathway names for narrow tables.
 PATHWAY_SHORT = {
     "arrest_referral": "Arrest ref",
@@ -194,6 +203,6 @@ def all_codes() -> frozenset[str]:
     lists = (
         PATHWAY, REFERRAL_SOURCE, SUBSTANCE, SEX, ETHNICITY, SESSION_KIND, SESSION_STATUS,
         DISCHARGE_REASON, OUTCOME, GOAL_DOMAIN, GOAL_STATUS, HEARING_TYPE, TOP_STAGE,
-        RISK_FLAG, YES_NO, AGE_BAND, ETHNIC_GROUP,
+        RISK_FLAG, YES_NO, AGE_BAND, ETHNIC_GROUP, BARRIER, LEGAL_REQUIREMENT, LAWFUL_BASIS,
     )
     return frozenset(code for codes in lists for code in codes)

@@ -26,13 +26,14 @@ SHEETS = {
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
     "tops": ("tops", rules.TOP, ("date", "stage")),
+    "consents": ("consents", rules.CONSENT, ("agency", "purpose", "given_date")),
 }
 ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
     "episodes": tuple(name for name in rules.EPISODE if name != "transferred_to"),
-    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops")},
+    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
 }
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -122,7 +123,7 @@ def read_sheets(path: Path) -> dict[str, Sheet]:
         if not sheets:
             raise CjcaseError(
                 f"{path} holds none of the import files: clients.csv, episodes.csv, sessions.csv, "
-                "goals.csv, court_dates.csv, tops.csv.")
+                "goals.csv, court_dates.csv, tops.csv, consents.csv.")
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return _read_xlsx(path)
@@ -281,6 +282,8 @@ class _Checker:
             return rules.check_episode(clean)
         if name == "goals":
             return rules.check_goal(clean)
+        if name == "consents":
+            return rules.check_consent(clean)
         return []
 
     def check_client_refs(self) -> None:

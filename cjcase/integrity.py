@@ -16,6 +16,7 @@ TABLE_RULES = {
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
+    "consents": (rules.CONSENT, rules.check_consent),
 }
 
 

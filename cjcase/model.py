@@ -89,6 +89,8 @@ class Episode(Record):
     order_start: date | None = None
     order_end: date | None = None
     transferred_to: str | None = None
+    legal_requirement: str = "none"
+    notify_agency: str | None = None
 
     _date_fields = (
         "referral_date", "start_date", "discharge_date", "prison_release_date",
@@ -112,8 +114,12 @@ class Session(Record):
     status: str
     duration_minutes: int | None = None
     notes: str | None = None
+    staff: str | None = None
+    peer_mentor: str | None = None
+    dna_reason: str | None = None
+    notified_at: datetime | None = None
 
-    _datetime_fields = ("starts_at",)
+    _datetime_fields = ("starts_at", "notified_at")
 
 
 @dataclass
@@ -159,6 +165,49 @@ class CourtDate(Record):
     support_needed: str | None = None
 
     _datetime_fields = ("hearing_at",)
+
+
+@dataclass
+class Barrier(Record):
+    """A practical barrier to attending, with what was agreed about it."""
+
+    id: int
+    client_id: int
+    barrier: str
+    note: str | None = None
+    plan: str | None = None
+    unavailable: str | None = None
+
+
+@dataclass
+class Consent(Record):
+    """Who information about a client may be shared with, why, and on what lawful basis."""
+
+    id: int
+    client_id: int
+    agency: str
+    purpose: str
+    lawful_basis: str
+    given_date: date
+    expires_date: date | None = None
+    withdrawn_date: date | None = None
+
+    _date_fields = ("given_date", "expires_date", "withdrawn_date")
+
+
+@dataclass
+class Disclosure(Record):
+    """A record of information shared about a client."""
+
+    id: int
+    client_id: int
+    disclosed_on: date
+    to_whom: str
+    what: str
+    basis: str
+    by_whom: str
+
+    _date_fields = ("disclosed_on",)
 
 
 @dataclass

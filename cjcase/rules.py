@@ -21,6 +21,7 @@ class Field:
     low: int = 0
     high: int = 0
     column: str | None = None  # the table column, where it differs from the field name
+    default: Any = None  # stored when the value is empty
 
 
 def _code(choices, required=False):
@@ -67,6 +68,8 @@ EPISODE = {
     "order_start": Field("date"),
     "order_end": Field("date"),
     "transferred_to": Field("text"),
+    "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
+    "notify_agency": Field("text"),
 }
 SESSION = {
     "when": Field("datetime", True, column="starts_at"),
@@ -74,6 +77,10 @@ SESSION = {
     "status": _code(codes.SESSION_STATUS, True),
     "duration_minutes": Field("int", low=0, high=1440),
     "notes": Field("text"),
+    "staff": Field("text"),
+    "peer_mentor": Field("text"),
+    "dna_reason": Field("text"),
+    "notified_at": Field("datetime"),
 }
 GOAL = {
     "domain": _code(codes.GOAL_DOMAIN, True),
@@ -90,6 +97,15 @@ COURT_DATE = {
     "outcome": Field("text"),
     "support_needed": Field("text"),
 }
+CONSENT = {
+    "agency": Field("text", True),
+    "purpose": Field("text", True),
+    "lawful_basis": Field("code", choices=codes.LAWFUL_BASIS, default="consent"),
+    "given_date": Field("date", True),
+    "expires_date": Field("date"),
+    "withdrawn_date": Field("date"),
+}
+
 TOP = {
     "date": Field("date", True, column="top_date"),
     "stage": _code(codes.TOP_STAGE, True),
@@ -122,6 +138,8 @@ def clean_value(name: str, spec: Field, value: Any) -> Any:
     if value is None:
         if spec.required:
             raise ValidationError(name, f"The {label(name)} is required.")
+        if spec.default is not None:
+            return spec.default
         return 0 if spec.kind == "bool" else ("" if spec.kind == "flags" else None)
     try:
         return _CLEANERS[spec.kind](name, spec, value)
@@ -296,6 +314,15 @@ def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
     if closed and clean.get("set_date") and closed < clean["set_date"]:
         problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_consent(clean: dict[str, Any]) -> list[ValidationError]:
+    """A consent ends after it was given."""
+    problems = []
+    for name in ("expires_date", "withdrawn_date"):
+        if clean.get(name) and clean.get("given_date") and clean[name] < clean["given_date"]:
+            problems.append(ValidationError(name, f"The {label(name)} is before the date it was given."))
     return problems
 
 

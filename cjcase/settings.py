@@ -28,7 +28,13 @@ SETTINGS = {s.key: s for s in (
     Setting("ics_kind", "no", "Calendar events say the kind (court, gate pick-up…).", ("yes", "no")),
     Setting("ics_location", "no", "Calendar events give the court as location.", ("yes", "no")),
     Setting("lock_after_minutes", "5", "Minutes without use before an encrypted caseload locks."),
+    Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
 )}
+
+
+def peer_mentors(db: sqlite_utils.Database) -> list[str]:
+    """The organisation's peer mentors."""
+    return [name.strip() for name in get(db, "peer_mentors").split(";") if name.strip()]
 
 
 def get(db: sqlite_utils.Database, key: str) -> str:

@@ -35,7 +35,7 @@ def problems_of(db, path):
 def test_the_sample_imports_with_every_row(db):
     report = import_path(db, SAMPLE, SAMPLE_TODAY)
     assert counts(db) == SAMPLE_COUNTS
-    assert {t: c.created for t, c in report.counts.items()} == SAMPLE_COUNTS
+    assert {t: c.created for t, c in report.counts.items() if t in TABLES} == SAMPLE_COUNTS
 
 
 def test_a_second_import_of_the_same_files_changes_nothing(db):
@@ -43,7 +43,7 @@ def test_a_second_import_of_the_same_files_changes_nothing(db):
     snapshot = {t: list(db.query(f"SELECT * FROM {t} ORDER BY id")) for t in TABLES}
     report = import_path(db, SAMPLE, SAMPLE_TODAY)
     assert report.changed == 0
-    assert {t: c.unchanged for t, c in report.counts.items()} == SAMPLE_COUNTS
+    assert {t: c.unchanged for t, c in report.counts.items() if t in TABLES} == SAMPLE_COUNTS
     assert {t: list(db.query(f"SELECT * FROM {t} ORDER BY id")) for t in TABLES} == snapshot
 
 

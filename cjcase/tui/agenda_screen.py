@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 
 from cjcase import agenda
 from cjcase.dates import format_date
+from cjcase.engagement import Engagement
 from cjcase.model import ActionItem, AgendaItem
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
@@ -153,7 +154,7 @@ class AgendaScreen(CjcaseScreen):
         item = self.selected()
         if isinstance(item, AgendaItem) and item.kind == "session":
             return item.record_id
-        if isinstance(item, ActionItem) and item.kind == "outcome_missing":
+        if isinstance(item, ActionItem) and item.kind in ("outcome_missing", "notify"):
             return item.record_id
         return None
 
@@ -171,6 +172,15 @@ class AgendaScreen(CjcaseScreen):
         session_id = self.selected_session_id()
         if session_id is None:
             self.notify("Select an appointment first.", severity="warning")
+            return
+        session = self.app.caseload.get_session(session_id)
+        if status == "dna" and Engagement(self.app.caseload).requirement_on(session.client_id, session.starts_at.date()):
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            item = self.selected()
+            self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"),
+                                 self._saved)
             return
         self.app.caseload.set_session_status(session_id, status)
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")

@@ -10,7 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
+from cjcase.engagement import Engagement
 from cjcase.errors import NotFoundError
+from cjcase.tui.dialogs.engagement_dialogs import checklist_text
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
@@ -34,10 +36,12 @@ class ClientScreen(CjcaseScreen):
             "change since the start TOP); History (the audit trail). l logs a session, e edits "
             "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
             "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
-            "k changes keyworker, m writes a note. Esc goes back.")
+            "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
+            "line of the information-sharing ledger, u a disclosure. Esc goes back.")
     EDIT_ACTIONS = frozenset({
         "log_session", "mark", "edit_selected", "new_episode", "discharge", "add_goal", "review_goal",
-        "close_goal", "add_hearing", "adjourn_hearing", "add_top", "change_keyworker", "add_note"})
+        "close_goal", "add_hearing", "adjourn_hearing", "add_top", "change_keyworker", "add_note",
+        "add_barrier", "add_consent", "add_disclosure"})
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("l", "log_session", "Log session"),
@@ -56,6 +60,9 @@ class ClientScreen(CjcaseScreen):
         Binding("t", "add_top", "Enter TOP", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
         Binding("m", "add_note", "Write note", show=False),
+        Binding("b", "add_barrier", "Checklist barrier", show=False),
+        Binding("i", "add_consent", "Information sharing", show=False),
+        Binding("u", "add_disclosure", "Log disclosure", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -71,6 +78,7 @@ class ClientScreen(CjcaseScreen):
                     yield Static(id="contact")
                     yield DataTable(id="episodes", cursor_type="row")
                     yield Static(id="notes")
+                    yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
                 yield DataTable(id="sessions", cursor_type="row")
             with TabPane("Goals", id="goals-tab"):
@@ -140,7 +148,8 @@ class ClientScreen(CjcaseScreen):
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
-        parts.append(f"Consent {consent}")
+        sharing = Engagement(self.app.caseload).consent_summary(client.id, today)
+        parts.append(f"Consent {consent}" + (f" · shares with {sharing}" if sharing else ""))
         line = Text(" · ".join(parts))
         flags = visible_flags(client.flags, self.app.read_only)
         if flags:
@@ -181,6 +190,24 @@ class ClientScreen(CjcaseScreen):
                           f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
                           words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""),
                           key=str(episode.id))
+        engagement = Engagement(self.app.caseload)
+        ledger = engagement.consents(self.client_id)
+        log = engagement.disclosures(self.client_id)
+        sections = [
+            ("Compliance checklist (b adds)", [checklist_text(engagement, self.client_id) or "none recorded"]),
+            ("Information sharing (i adds)", [
+                f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
+                + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "") for c in ledger] or ["none"]),
+            ("Disclosures (u logs one)", [
+                f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
+                for d in log] or ["none"]),
+        ]
+        text = Text()
+        for heading, lines in sections:
+            text.append(heading + "\n", style="bold")
+            text.append("\n".join(lines) + "\n")
+        self.query_one("#engagement", Static).update(text)
         notes_widget = self.query_one("#notes", Static)
         notes_widget.display = not self.app.read_only  # case notes are not for volunteers
         if self.app.read_only:
@@ -436,6 +463,24 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
 
         self._push(KeyworkerDialog([self.client_id], self.client.name))
+
+    def action_add_barrier(self) -> None:
+        """Record a barrier to attending on the compliance checklist."""
+        from cjcase.tui.dialogs.engagement_dialogs import BarrierDialog
+
+        self._push(BarrierDialog(self.client_id, self.client.name))
+
+    def action_add_consent(self) -> None:
+        """Add to the information-sharing ledger."""
+        from cjcase.tui.dialogs.engagement_dialogs import ConsentDialog
+
+        self._push(ConsentDialog(self.client_id, self.client.name))
+
+    def action_add_disclosure(self) -> None:
+        """Log a disclosure."""
+        from cjcase.tui.dialogs.engagement_dialogs import DisclosureDialog
+
+        self._push(DisclosureDialog(self.client_id, self.client.name))
 
     def action_add_note(self) -> None:
         """Write a note on the record."""

@@ -200,7 +200,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         """Show a message beside a field (or under the form when the field is not on it)."""
         if field in self._fields:
             error = self.query_one(f"#error-{field}", Static)
-            error.update(f"[b $error]{message}[/]")
+            error.update(message if message.startswith("[") else f"[b $error]{message}[/]")
             error.display = True
             widget = self.query_one(f"#field-{field}")
             widget.focus()

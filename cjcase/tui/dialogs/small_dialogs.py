@@ -28,6 +28,19 @@ class NoteDialog(FormDialog[CaseNote]):
     def fields(self) -> list[FormField]:
         return [FormField("text", "Note", "note", required=True)]
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.kind == "dna_follow_up":
+            # The follow-up starts from what gets in the way of attending.
+            from cjcase.engagement import Engagement
+            from cjcase.tui.dialogs.engagement_dialogs import checklist_text
+
+            checklist = checklist_text(Engagement(self.app.caseload), self.client_id)
+            from rich.text import Text
+
+            self.query_one("#form-error", Static).update(
+                Text("Compliance checklist:\n" + (checklist or "nothing recorded yet: b on the client's record adds it")))
+
     def submit(self, values: dict[str, Any]) -> CaseNote:
         if not values["text"]:
             raise ValidationError("text", "Write the note before saving it.")
