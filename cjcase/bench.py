@@ -66,6 +66,18 @@ def dump_import_format(db_path: Path, folder: Path) -> int:
     return rows
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. ru_maxrss survives exec on Linux (a child forked from
+    a large benchmark would report the parent's size), so VmHWM is read where there is one."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child_env(t0: float) -> dict:
     return {**os.environ, "CJCASE_TODAY": TODAY.isoformat(), "BENCH_T0": repr(t0)}
 
@@ -170,7 +182,7 @@ def _child_tui(db_path: str) -> None:
         await pilot.pause()
         await pilot.pause()
         found["open_client"] = marks["client"] - start
-        found["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        found["peak_rss_mb"] = _peak_rss_mb()
         app.exit()
 
     app.run(headless=True, size=(80, 24), auto_pilot=pilot_run)

@@ -124,12 +124,21 @@ class ClientScreen(CjcaseScreen):
         self.hearings = caseload.court_dates(client.id)
         self.tops = caseload.tops(client.id)
         self._show_header()
-        self._show_overview()
-        self._show_sessions()
-        self._show_goals()
-        self._show_court()
-        self._show_tops()
-        self._show_history()
+        # Only the tab in front is filled now; the others when they are first shown, so a long
+        # history does not slow opening the record.
+        self._filled: set[str] = set()
+        self._fill_tab(self.query_one("#tabs", TabbedContent).active or "overview")
+
+    def _fill_tab(self, tab: str) -> None:
+        if tab in self._filled:
+            return
+        self._filled.add(tab)
+        {"overview": self._show_overview, "sessions-tab": self._show_sessions, "goals-tab": self._show_goals,
+         "court-tab": self._show_court, "outcomes": self._show_tops, "history": self._show_history}[tab]()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if getattr(self, "_loaded", False) and event.pane.id:
+            self._fill_tab(event.pane.id)
 
     def _show_header(self) -> None:
         client, today = self.client, self.app.clock.today()
@@ -324,6 +333,7 @@ class ClientScreen(CjcaseScreen):
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front."""
         self.query_one("#tabs", TabbedContent).active = tab
+        self._fill_tab(tab)
 
     _show_tab = action_show_tab
 
