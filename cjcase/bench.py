@@ -257,7 +257,7 @@ def report(results: list[dict], help_seconds: float) -> str:
     ms = lambda s: f"{s * 1000:,.0f} ms"
     lines = [f"cjcase benchmark · {datetime.now():%d %b %Y %H:%M} · {os.cpu_count()} cores · Python {sys.version.split()[0]}",
              f"cjcase --help: {ms(help_seconds)} (target under 300 ms)", ""]
-    header = f"{'figure':<30}" + "".join(f"{r['clients']:>14,} clients" for r in results) + "   floor / target"
+    header = f"{'figure':<30}" + "".join(f"{r['clients']:>18,} clients" for r in results) + "   floor / target"
     lines += [header, "-" * len(header)]
     rows = [
         ("sessions", lambda r: f"{r['sessions']:,}", ""),
@@ -277,7 +277,7 @@ def report(results: list[dict], help_seconds: float) -> str:
         ("peak memory (TUI)", lambda r: f"{r['peak_rss_mb']:.0f} MB", "target < 200 MB at 50,000"),
     ]
     for label, value, note in rows:
-        lines.append(f"{label:<30}" + "".join(f"{value(r):>22}" for r in results) + f"   {note}")
+        lines.append(f"{label:<30}" + "".join(f"{value(r):>26}" for r in results) + f"   {note}")
     return "\n".join(lines)
 
 

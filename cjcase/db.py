@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils

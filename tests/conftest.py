@@ -46,6 +46,26 @@ def sample_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture
+def sample_db(db):
+    """The database with the shared sample caseload imported."""
+    from cjcase.importer import import_path
+
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    return db
+
+
+def top_form(**overrides):
+    """A valid TOP form (all days 0, scores 10), with any field overridden."""
+    from cjcase.codes import TOP_DAY_FIELDS
+
+    values = {name: 0 for name in TOP_DAY_FIELDS}
+    values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no",
+                  acute_housing_problem="no", date=date(2026, 1, 5), stage="start")
+    values.update(overrides)
+    return values
+
+
 def make_client(caseload: Caseload, **overrides):
     """A valid client, with any field overridden."""
     values = {

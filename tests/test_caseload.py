@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from cjcase.errors import ValidationError
-from tests.conftest import make_client, make_episode
+from tests.conftest import make_client, make_episode, top_form
 
 
 def audit_rows(db):
@@ -206,30 +206,19 @@ def test_a_goal_review_keeps_its_note_and_moves_the_review_date(caseload):
     assert error.value.field == "note"
 
 
-def top_values(**overrides):
-    values = {name: 0 for name in (
-        "alcohol_days opiates_days crack_days cocaine_days amphetamines_days cannabis_days "
-        "other_drug_days injecting_days shoplifting_days drug_selling_days other_theft_days "
-        "paid_work_days education_days").split()}
-    values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no",
-                  acute_housing_problem="no", date=date(2026, 1, 5), stage="start")
-    values.update(overrides)
-    return values
-
-
 @pytest.mark.parametrize("field, value", [("opiates_days", 29), ("alcohol_days", -1),
                                           ("psych_health", 21), ("quality_of_life", -1),
                                           ("assault", "sometimes"), ("stage", "middle")])
 def test_top_day_counts_are_0_to_28_and_scores_0_to_20(caseload, field, value):
     client = make_client(caseload)
     with pytest.raises(ValidationError) as error:
-        caseload.add_top(client.id, top_values(**{field: value}))
+        caseload.add_top(client.id, top_form(**{field: value}))
     assert error.value.field == field
 
 
 def test_a_top_at_the_limits_is_accepted(caseload):
     client = make_client(caseload)
-    top = caseload.add_top(client.id, top_values(opiates_days=28, psych_health=20, quality_of_life=0))
+    top = caseload.add_top(client.id, top_form(opiates_days=28, psych_health=20, quality_of_life=0))
     assert (top.opiates_days, top.psych_health) == (28, 20)
 
 

@@ -13,7 +13,7 @@ from cjcase.importer import import_path
 from cjcase.timeslots import parse_slots
 from cjcase.tui.app import make_app
 from cjcase.tui.dialogs.session_dialog import SessionDialog
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, make_episode, settle
+from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
 
 NOW = datetime(2026, 11, 20, 12, 0)  # a Friday
 

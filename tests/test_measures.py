@@ -13,7 +13,7 @@ from cjcase.dates import parse_quarter
 from cjcase.returns.build import aggregate, rate, suppress
 from cjcase.returns.measures import compute
 from cjcase.returns.template import Item, Template
-from tests.conftest import make_client
+from tests.conftest import make_client, top_form
 
 Q2 = parse_quarter("2026-27 Q2")
 refs = count(1)
@@ -168,12 +168,7 @@ def test_new_starts_by_age_on_the_start_date_with_a_leap_day_birthday(caseload, 
 
 
 def top(caseload, client, when, stage, **days):
-    values = {name: 0 for name in (
-        "alcohol_days opiates_days crack_days cocaine_days amphetamines_days cannabis_days other_drug_days "
-        "injecting_days shoplifting_days drug_selling_days other_theft_days paid_work_days education_days").split()}
-    values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no", acute_housing_problem="no",
-                  date=when, stage=stage, **days)
-    caseload.add_top(client.id, values)
+    caseload.add_top(client.id, top_form(date=when, stage=stage, **days))
 
 
 def top_values(db):

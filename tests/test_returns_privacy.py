@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -20,12 +19,6 @@ from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
-
-
-@pytest.fixture
-def sample_db(db):
-    import_path(db, SAMPLE, SAMPLE_TODAY)
-    return db
 
 
 def identifying_values(db):

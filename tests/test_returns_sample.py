@@ -9,19 +9,12 @@ import openpyxl
 import pytest
 
 from cjcase.dates import parse_quarter
-from cjcase.importer import import_path
 from cjcase.returns import exporter, template as templates
 from cjcase.returns.writers import to_csv
-from tests.conftest import SAMPLE, SAMPLE_TODAY
+from tests.conftest import SAMPLE
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
-
-
-@pytest.fixture
-def sample_db(db):
-    import_path(db, SAMPLE, SAMPLE_TODAY)
-    return db
 
 
 def expected(name):

@@ -106,7 +106,7 @@ class CaseloadScreen(CjcaseScreen):
         if not total:
             count.update("Nobody matches. Change the search or the filters, or press n to add a client.")
         else:
-            more = f" (scroll down for more)" if shown < total else ""
+            more = " (scroll down for more)" if shown < total else ""
             count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
 
     def _cells(self, row: CaseloadRow) -> list:
