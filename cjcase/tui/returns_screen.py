@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from cjcase.dates import last_complete_quarter, parse_quarter
 from cjcase.errors import CjcaseError
 from cjcase.returns import exporter, template as templates
-from cjcase.tui.base import CjcaseScreen
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
 
 class ReturnsScreen(CjcaseScreen):
@@ -76,7 +76,8 @@ class ReturnsScreen(CjcaseScreen):
             status.update(f"[b $error]{error}[/]")
             return
         data = self.prepared.table
-        table.add_columns(*data.header)
+        widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
+        add_fixed_columns(table, list(zip(data.header, widths)))
         for row in data.rows:
             table.add_row(*["" if cell is None else str(cell) for cell in row])
         found = self.prepared.findings

@@ -32,8 +32,10 @@ class TopDialog(FormDialog[Top]):
         return [
             FormField("date", "Date", "date", direction=PAST, required=True),
             FormField("stage", "Stage", "select", code_options(codes.TOP_STAGE), required=True),
-            *[FormField(name, TOP_LABELS[name], "int", required=True)
-              for name in codes.TOP_DAY_FIELDS + codes.TOP_SCORE_FIELDS],
+            *[FormField(name, TOP_LABELS[name], "int", required=True, placeholder="0-28")
+              for name in codes.TOP_DAY_FIELDS],
+            *[FormField(name, TOP_LABELS[name], "int", required=True, placeholder="0-20")
+              for name in codes.TOP_SCORE_FIELDS],
             *[FormField(name, TOP_LABELS[name], "select", code_options(codes.YES_NO), required=True)
               for name in codes.TOP_YES_NO_FIELDS],
         ]
