@@ -217,3 +217,24 @@ async def test_the_client_record_shows_the_checklist_ledger_and_disclosures(db, 
         assert "Childcare: Two under fives → plan: Creche on Tuesdays" in text
         assert "probation: DRR attendance · court order" in text
         assert "shares with probation (court order)" in str(app.screen.query_one("#client-header", Static).render())
+
+
+async def test_the_agenda_shows_a_peer_mentors_own_list(db, clock, caseload):
+    settings.set_value(db, "peer_mentors", "Dee Mentor")
+    client = make_client(caseload)
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 8, 0), "kind": "gate_pickup", "status": "scheduled",
+                                     "peer_mentor": "Dee Mentor"})
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 24, 10, 0), "kind": "keywork", "status": "scheduled"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#agenda", DataTable)
+        assert table.row_count == 4
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen.title.endswith("Dee Mentor's list")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[1][2] == "Gate pickup (scheduled), with peer mentor Dee Mentor" and table.row_count == 2
+        await pilot.press("p")
+        await settle(pilot)
+        assert table.row_count == 4

@@ -30,7 +30,8 @@ class AgendaScreen(CjcaseScreen):
             "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
             "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
             "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
-            "opens the client. f writes a follow-up note for the selected client.")
+            "opens the client. f writes a follow-up note for the selected client; p shows each peer "
+            "mentor's own bookings in turn.")
     EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open client", show=False),
@@ -39,11 +40,13 @@ class AgendaScreen(CjcaseScreen):
         Binding("d", "mark('dna')", "DNA"),
         Binding("f", "follow_up", "Follow-up note", show=False),
         Binding("r", "refresh", "Refresh", show=False),
+        Binding("p", "next_peer_mentor", "Peer mentor's list", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self._rows: dict[str, ActionItem | AgendaItem] = {}
+        self.peer_mentor: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,8 +71,21 @@ class AgendaScreen(CjcaseScreen):
         self.refresh_data()
 
     def refresh_data(self) -> None:
-        self.title = f"Agenda · {format_date(self.app.clock.today())}"
+        self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
+            f" · {self.peer_mentor}'s list" if self.peer_mentor else "")
         self.load()
+
+    def action_next_peer_mentor(self) -> None:
+        """Show each peer mentor's own bookings in turn (gate pick-ups), then everything again."""
+        from cjcase.settings import peer_mentors
+
+        mentors = [None, *peer_mentors(self.app.caseload.db)]
+        if len(mentors) == 1:
+            self.notify("No peer mentors yet: add them with `cjcase settings peer_mentors \"A; B\"`.",
+                        severity="warning")
+            return
+        self.peer_mentor = mentors[(mentors.index(self.peer_mentor) + 1) % len(mentors)]
+        self.refresh_data()
 
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
@@ -77,7 +93,7 @@ class AgendaScreen(CjcaseScreen):
         clock = self.app.clock
         today = clock.today()
         db = self.app.caseload.db
-        items = agenda.agenda(db, today, today + timedelta(days=AGENDA_DAYS))
+        items = agenda.agenda(db, today, today + timedelta(days=AGENDA_DAYS), peer_mentor=self.peer_mentor)
         actions = agenda.actions(db, clock.now())
         has_clients = self.app.caseload.has_clients()
         if not get_current_worker().is_cancelled:

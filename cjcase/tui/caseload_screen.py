@@ -15,7 +15,7 @@ from cjcase.model import CaseloadRow
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
-PAGE = 100
+PAGE = 50
 
 
 class CaseloadScreen(CjcaseScreen):
