@@ -238,3 +238,22 @@ async def test_the_agenda_shows_a_peer_mentors_own_list(db, clock, caseload):
         await pilot.press("p")
         await settle(pilot)
         assert table.row_count == 4
+
+
+async def test_a_referral_records_the_legal_requirement_and_who_to_tell(db, clock, caseload):
+    client = make_client(caseload)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("o")
+        for name, value in (("referral_source", "court"), ("pathway", "restriction_on_bail"),
+                            ("primary_substance", "crack"), ("legal_requirement", "rob")):
+            app.screen.query_one(f"#field-{name}", Select).value = value
+        app.screen.query_one("#field-notify_agency").value = "custody sergeant"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        episode = caseload.open_episode(client.id)
+        assert (episode.legal_requirement, episode.notify_agency) == ("rob", "custody sergeant")
+        assert Engagement(caseload).requirement_on(client.id, SAMPLE_TODAY) == ("rob", "custody sergeant")

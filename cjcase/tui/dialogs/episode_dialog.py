@@ -18,6 +18,8 @@ EPISODE_FIELDS = [
     FormField("prison_release_date", "Prison release", "date"),
     FormField("order_start", "Order start", "date", direction=PAST),
     FormField("order_end", "Order end", "date", direction="future"),
+    FormField("legal_requirement", "Legal requirement", "select", code_options(codes.LEGAL_REQUIREMENT)),
+    FormField("notify_agency", "Tell of absences", placeholder="default: probation (DRR/ATR/licence), police (RoB)"),
 ]
 
 
@@ -36,7 +38,7 @@ class EpisodeDialog(FormDialog[Episode]):
     def initial(self) -> dict[str, Any]:
         if self.episode:
             return {field.name: getattr(self.episode, field.name) for field in EPISODE_FIELDS}
-        return {"referral_date": self.app.clock.today()}
+        return {"referral_date": self.app.clock.today(), "legal_requirement": "none"}
 
     def submit(self, values: dict[str, Any]) -> Episode:
         if self.episode:
