@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
+    import sqlite_utils
 
 from cjcase.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
 

@@ -121,8 +121,12 @@ def _child_tui(db_path: str) -> None:
     """cjcase from process start: first paint, agenda filled, caseload, search, client, RSS."""
     t0 = float(os.environ["BENCH_T0"])
     from cjcase.clock import Clock
-    from cjcase.db import connect
-    from cjcase.tui.app import make_app
+    from cjcase.tui.app import make_opening_app
+
+    def connect(*args, **kwargs):
+        from cjcase.db import connect as open_database
+
+        return open_database(*args, **kwargs)
 
     from cjcase.tui.agenda_screen import AgendaScreen
 
@@ -155,8 +159,9 @@ def _child_tui(db_path: str) -> None:
         screen.call_after_refresh(lambda: marks.__setitem__("client", time.perf_counter()))
 
     ClientScreen.on_mount = client_mount_timed
-    database = connect(Path(db_path), verify=False)
-    app = make_app(database, Clock.from_environment(), path=Path(db_path))
+    path = Path(db_path)
+    # The same path as `cjcase`: paint first, open the database in a worker just after.
+    app = make_opening_app(lambda: connect(path, verify=False), Clock.from_environment(), path=path)
 
     async def pilot_run(pilot):
         await pilot.app.workers.wait_for_complete()
@@ -176,7 +181,7 @@ def _child_tui(db_path: str) -> None:
             await pilot.pause()
             keystrokes.append(marks["table"] - start)
         found["search_keystroke"] = max(keystrokes)
-        client_id = int(database.execute("SELECT max(id) / 2 FROM clients").fetchone()[0])
+        client_id = int(app.caseload.db.execute("SELECT max(id) / 2 FROM clients").fetchone()[0])
         start = time.perf_counter()
         app.open_client(client_id)
         await pilot.pause()

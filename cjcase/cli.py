@@ -89,31 +89,40 @@ def root(
 
 
 def _run_tui(path: Path, read_only: bool) -> None:
-    from cjcase.tui.app import make_app
+    from cjcase.paths import is_encrypted, synced_folder_warning
+    from cjcase.tui.app import make_app, make_opening_app
 
     clock = _clock()
-    from cjcase.db import connect
 
-    from cjcase.db import is_encrypted
-    from cjcase.paths import synced_folder_warning
+    def connect(*args, **kwargs):
+        from cjcase.db import connect as open_database  # after the first frame, in the app's worker
+
+        return open_database(*args, **kwargs)
 
     # The file is checked in the background once the agenda is painted, so start-up stays quick.
-    if is_encrypted(path) and not os.environ.get("CJCASE_PASSPHRASE"):
-        from cjcase.tui.lock_screens import PassphraseApp
+    if is_encrypted(path):
+        passphrase = os.environ.get("CJCASE_PASSPHRASE")
+        if passphrase:
+            database = connect(path, read_only=read_only, verify=False, passphrase=passphrase)
+        else:
+            from cjcase.tui.lock_screens import PassphraseApp
 
-        database = PassphraseApp(str(path), lambda phrase: connect(
-            path, read_only=read_only, verify=False, passphrase=phrase)).run()
-        if database is None:
-            return
+            database = PassphraseApp(str(path), lambda phrase: connect(
+                path, read_only=read_only, verify=False, passphrase=phrase)).run()
+            if database is None:
+                return
+        app = make_app(database, clock, path=path, read_only=read_only)
+        minutes = next(database.query("SELECT value FROM settings WHERE key = 'lock_after_minutes'"), None)
+        if minutes:
+            app.lock_after_seconds = int(minutes["value"]) * 60
     else:
-        database = connect(path, read_only=read_only, verify=False,
-                           passphrase=os.environ.get("CJCASE_PASSPHRASE") if is_encrypted(path) else None)
-    app = make_app(database, clock, path=path, read_only=read_only)
-    minutes = next(database.query("SELECT value FROM settings WHERE key = 'lock_after_minutes'"), None)
-    if minutes:
-        app.lock_after_seconds = int(minutes["value"]) * 60
+        # The screen is painted first; the database is opened (and upgraded) just after.
+        app = make_opening_app(lambda: connect(path, read_only=read_only, verify=False), clock,
+                               path=path, read_only=read_only)
     app.start_warning = synced_folder_warning(path)
-    app.run()
+    result = app.run()
+    if app.return_code == 1 and isinstance(result, str):
+        raise UserError(result)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from cjcase.errors import DatabaseError
 from cjcase.resources import resource_dir
 
 _MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
-SQLITE_HEADER = b"SQLite format 3\x00"
+from cjcase.paths import is_encrypted  # noqa: E402  (re-exported: callers ask the db layer)
 
 
 def _drivers():
@@ -38,15 +38,6 @@ class ReadOnlyError(DatabaseError):
 
 class PassphraseError(DatabaseError):
     """An encrypted database needs a passphrase, or the one given does not open it."""
-
-
-def is_encrypted(path: Path) -> bool:
-    """True for an existing database file that is not plain SQLite (SQLCipher encrypts the header)."""
-    path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as handle:
-        return handle.read(16) != SQLITE_HEADER
 
 
 def quote(text: str) -> str:

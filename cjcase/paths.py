@@ -40,3 +40,15 @@ def _filesystem_of(path: Path) -> str | None:
         if len(parts) >= 3 and str(path).startswith(parts[1]) and len(parts[1]) > len(best):
             best, kind = parts[1], parts[2]
     return kind
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_encrypted(path: Path) -> bool:
+    """True for an existing database file that is not plain SQLite (SQLCipher encrypts the header)."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle:
+        return handle.read(16) != SQLITE_HEADER

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
+    import sqlite_utils
 
 from cjcase.dates import DateInputError, parse_import_date
 from cjcase.model import CaseloadRow

@@ -38,3 +38,33 @@ async def test_an_appointment_shows_under_its_day(db, clock, caseload):
         table = app.screen.query_one("#agenda", DataTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows == [["Sat 21 Nov 2026", "", ""], ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"]]
+
+
+async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, caseload):
+    from cjcase.db import connect
+    from cjcase.tui.app import make_opening_app
+
+    client = make_client(caseload)
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
+    caseload.db.close()
+    app = make_opening_app(lambda: connect(db_path, verify=False), clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.caseload is not None
+        table = app.screen.query_one("#agenda", DataTable)
+        assert ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"] in [
+            [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    app.caseload.db.close()
+
+
+async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_sentence(db_path, clock):
+    from cjcase.db import connect
+    from cjcase.tui.app import make_opening_app
+
+    holder = connect(db_path)  # another cjcase is writing
+    app = make_opening_app(lambda: connect(db_path, verify=False), clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(20):  # the app ends itself once the opener has failed
+            await pilot.pause(0.05)
+    assert app.return_code == 1 and "Another cjcase is already open" in app.return_value
+    holder.close()

@@ -13,7 +13,6 @@ from textual.worker import get_current_worker
 
 from cjcase import agenda
 from cjcase.dates import format_date
-from cjcase.engagement import Engagement
 from cjcase.model import ActionItem, AgendaItem
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
@@ -73,6 +72,9 @@ class AgendaScreen(CjcaseScreen):
     def refresh_data(self) -> None:
         self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
             f" · {self.peer_mentor}'s list" if self.peer_mentor else "")
+        if self.app.caseload is None:  # still opening: the screen is painted first
+            self.query_one("#actions-heading", Static).update("Opening the caseload…")
+            return
         self.load()
 
     def action_next_peer_mentor(self) -> None:
@@ -189,6 +191,8 @@ class AgendaScreen(CjcaseScreen):
         if session_id is None:
             self.notify("Select an appointment first.", severity="warning")
             return
+        from cjcase.engagement import Engagement
+
         session = self.app.caseload.get_session(session_id)
         if status == "dna" and Engagement(self.app.caseload).requirement_on(session.client_id, session.starts_at.date()):
             # A reportable absence: the form asks why, and when the agency was told.

@@ -6,16 +6,21 @@ from functools import partial
 from pathlib import Path
 from typing import Iterable
 
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable
+
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cjcase.caseload import Caseload
 from cjcase.clock import Clock
 from cjcase.tui.agenda_screen import AgendaScreen
 from cjcase.tui.commands import ClientProvider
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from cjcase.caseload import Caseload
 
 
 class CjcaseApp(App):
@@ -45,21 +50,30 @@ class CjcaseApp(App):
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
-    def __init__(self, caseload: Caseload, path: Path | None = None, read_only: bool = False):
+    def __init__(self, caseload: Caseload | None, path: Path | None = None, read_only: bool = False,
+                 clock: Clock | None = None, opener: Callable[[], "sqlite_utils.Database"] | None = None):
         super().__init__()
-        self.caseload = caseload
+        self.caseload = None
+        self._clock = clock or (caseload.clock if caseload else Clock())
+        self.opener = opener
         self.db_path = path
         self.read_only = read_only
         self.initials_only = False
+        self.name_style = "full"
+        if caseload is not None:
+            self._use(caseload)
+
+    def _use(self, caseload: Caseload) -> None:
         from cjcase import settings
 
+        self.caseload = caseload
         # A read-only (volunteer) view names clients as the organisation chooses.
-        self.name_style = settings.get(caseload.db, "name_display") if read_only else "full"
+        self.name_style = settings.get(caseload.db, "name_display") if self.read_only else "full"
 
     @property
     def clock(self) -> Clock:
         """The program's clock (fixed by CJCASE_TODAY in tests)."""
-        return self.caseload.clock
+        return self._clock
 
     @property
     def user_templates_dir(self) -> Path | None:
@@ -71,12 +85,39 @@ class CjcaseApp(App):
     _last_activity = 0.0
 
     def on_mount(self) -> None:
+        self.push_screen(AgendaScreen())
+        if self.caseload is None:
+            self.open_database()
+        else:
+            self._opened()
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_database(self) -> None:
+        """Open the caseload after the first frame is painted, so start-up does not wait for it."""
+        from cjcase.caseload import Caseload
+        from cjcase.errors import CjcaseError
+
+        try:
+            caseload = Caseload(self.opener(), self.clock)
+        except CjcaseError as error:
+            self.call_from_thread(lambda: self.exit(result=str(error), return_code=1))
+            return
+        self.call_from_thread(self._arrived, caseload)
+
+    def _arrived(self, caseload: Caseload) -> None:
+        self._use(caseload)
+        self._opened()
+        for screen in self.screen_stack:
+            if isinstance(screen, AgendaScreen):
+                screen.refresh_data()
+
+    def _opened(self) -> None:
+        """Once the caseload is open: the idle lock, warnings, the background check, reminders."""
         import time
 
         self._last_activity = time.monotonic()
         if getattr(self.caseload.db, "passphrase", None):
             self.set_interval(5, self._lock_if_idle)
-        self.push_screen(AgendaScreen())
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
@@ -137,6 +178,8 @@ class CjcaseApp(App):
 
         if isinstance(self.screen, LockScreen) and action != "quit":
             return False  # nothing reaches the caseload while it is locked
+        if self.caseload is None and action not in ("quit", "help", "toggle_initials"):
+            return False  # still opening
         if self.read_only and action in self.EDIT_ACTIONS:
             return False
         return True
@@ -226,5 +269,14 @@ class CjcaseApp(App):
 def make_app(
     db: sqlite_utils.Database, clock: Clock, path: Path | None = None, read_only: bool = False
 ) -> CjcaseApp:
-    """Build the app over an open database: used by `cjcase` and by Pilot tests alike."""
+    """Build the app over an open database (Pilot tests, and `cjcase` for an encrypted file)."""
+    from cjcase.caseload import Caseload
+
     return CjcaseApp(Caseload(db, clock), path=path, read_only=read_only)
+
+
+def make_opening_app(
+    opener: Callable[[], "sqlite_utils.Database"], clock: Clock, path: Path, read_only: bool = False
+) -> CjcaseApp:
+    """Build the app that paints first and then opens the database with `opener` (`cjcase`)."""
+    return CjcaseApp(None, path=path, read_only=read_only, clock=clock, opener=opener)

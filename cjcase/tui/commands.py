@@ -13,9 +13,9 @@ class ClientProvider(Provider):
     """Jump to any client by typing part of a name, an alias or a reference."""
 
     async def search(self, query: str) -> Hits:
-        if len(query.strip()) < 2:
-            return
         app = self.app
+        if len(query.strip()) < 2 or app.caseload is None:
+            return
         rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
         for row in rows:
             shown = app.name_of(row.first_name, row.last_name, row.client_ref)
