@@ -87,7 +87,8 @@ class CjcaseApp(App):
     def on_mount(self) -> None:
         self.push_screen(AgendaScreen())
         if self.caseload is None:
-            self.open_database()
+            # After the first frame: the worker's imports would otherwise compete with painting.
+            self.call_after_refresh(self.open_database)
         else:
             self._opened()
 
