@@ -62,6 +62,15 @@ PATHWAY_SOURCE = {
     "iom": ("probation", "other_cj"),
     "community": ("self", "gp", "family_friends", "health_other", "drug_service"),
 }
+PEER_MENTORS = ("Dee Marsh", "Lenny Okafor")
+REQUIREMENT_OF_PATHWAY = {"drr": "drr", "atr": "atr", "restriction_on_bail": "rob", "prison_link": "licence"}
+BARRIER_EXAMPLES = (
+    ("appointment_timing", "Methadone pick-up at the chemist", "Book after 10:30", "mon-fri 08:30-10:30"),
+    ("childcare", "School run", "Appointments 10:00-14:30 only", "mon-fri 08:00-09:30; mon-fri 14:45-16:00"),
+    ("travel", "No bus fare", "Bus pass from the hub", None),
+    ("family_commitments", "Cares for her mother", "Phone sessions when needed", None),
+    ("literacy_language", "Reads little", "Text reminders read out by phone", None),
+)
 SUBSTANCE_WEIGHTS = (("heroin", 30), ("crack", 20), ("cocaine", 12), ("alcohol", 20),
                      ("cannabis", 6), ("amphetamines", 4), ("benzodiazepines", 3),
                      ("other_opiates", 3), ("other", 2))
@@ -94,11 +103,14 @@ def generate(
     maker = _Maker(random.Random(seed), today)
     batch = 2000
     with db.atomic():
-        for table in ("goal_reviews", "tops", "court_dates", "goals", "sessions", "episodes", "clients"):
+        for table in ("goal_reviews", "tops", "court_dates", "goals", "sessions", "case_notes",
+                      "keyworker_changes", "barriers", "consents", "disclosures", "episodes", "clients"):
             db.execute(f"DELETE FROM {table}")
+        db.execute("INSERT INTO settings (key, value) VALUES ('peer_mentors', ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", ["; ".join(PEER_MENTORS)])
         for first in range(0, clients, batch):
             rows = maker.batch(first, min(first + batch, clients))
-            for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"):
+            for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents"):
                 if rows[table]:
                     _insert_many(db, table, rows[table])
             if progress:
@@ -122,8 +134,8 @@ class _Maker:
         return self.ids[table]
 
     def batch(self, first: int, last: int) -> dict[str, list[dict]]:
-        rows: dict[str, list[dict]] = {t: [] for t in
-                                       ("clients", "episodes", "sessions", "goals", "court_dates", "tops")}
+        rows: dict[str, list[dict]] = {t: [] for t in ("clients", "episodes", "sessions", "goals", "court_dates",
+                                                       "tops", "barriers", "consents")}
         for number in range(first, last):
             self.client(number + 1, rows)
         return rows
@@ -161,6 +173,24 @@ class _Maker:
                          latest_referral - timedelta(days=rng.randint(10, 60)), rows)
         self.episode(client_id, pathway, latest_referral, None, rows)
         rows["clients"][-1]["consent_date"] = latest_referral.isoformat()
+        self.engagement(client_id, pathway, latest_referral, rows)
+
+    def engagement(self, client_id: int, pathway: str, referral: date, rows) -> None:
+        """A compliance checklist for some clients, and the sharing ledger of the current episode."""
+        rng = self.rng
+        if rng.random() < 0.25:
+            barrier, note, plan, unavailable = rng.choice(BARRIER_EXAMPLES)
+            rows["barriers"].append({"client_id": client_id, "barrier": barrier, "note": note, "plan": plan,
+                                     "unavailable": unavailable})
+        if pathway in ("drr", "atr", "prison_link"):
+            rows["consents"].append({"client_id": client_id, "agency": "probation", "purpose": "Attendance and progress",
+                                     "lawful_basis": "court_order", "given_date": referral.isoformat()})
+        if rng.random() < 0.5:
+            # Mostly still current; a few ran out in the last fortnight and need renewing.
+            expires = max(referral + timedelta(days=30), self.today + timedelta(days=rng.randint(-14, 300)))
+            rows["consents"].append({"client_id": client_id, "agency": "GP", "purpose": "Prescribing and health care",
+                                     "lawful_basis": "consent", "given_date": referral.isoformat(),
+                                     "expires_date": expires.isoformat()})
 
     def episode(self, client_id: int, pathway: str, referral: date, must_end: date | None, rows) -> None:
         rng, today = self.rng, self.today
@@ -200,15 +230,17 @@ class _Maker:
             "prison_release_date": release.isoformat() if release else None,
             "order_start": order_start.isoformat() if order_start else None,
             "order_end": order_end.isoformat() if order_end else None,
+            "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
         })
-        self.sessions(client_id, referral, start, discharge, release, rows)
+        self.sessions(client_id, referral, start, discharge, release, rows,
+                      reportable=pathway in REQUIREMENT_OF_PATHWAY)
         if start:
             self.goals(client_id, start, discharge, rows)
             self.tops(client_id, start, discharge, reason, rows)
         if pathway in ("court", "drr", "atr", "restriction_on_bail", "arrest_referral", "iom"):
             self.hearings(client_id, pathway, referral, discharge, rows)
 
-    def sessions(self, client_id, referral, start, discharge, release, rows) -> None:
+    def sessions(self, client_id, referral, start, discharge, release, rows, reportable=False) -> None:
         rng, today = self.rng, self.today
         end = discharge or today + timedelta(days=rng.randint(7, 21))
         day = referral
@@ -233,12 +265,20 @@ class _Maker:
                 else:
                     status = rng.choices(
                         ("attended", "dna", "cancelled_client", "cancelled_service"), (80, 11, 5, 4))[0]
-                rows["sessions"].append({
+                session = {
                     "id": self.next_id("sessions"), "client_id": client_id, "starts_at": at,
                     "kind": kind, "status": status,
                     "duration_minutes": 30 if kind == "phone" else rng.choice((30, 45, 60, 60, 90)),
                     "notes": rng.choice(SESSION_NOTES) or None if status == "attended" else None,
-                })
+                    "peer_mentor": rng.choice(PEER_MENTORS) if kind == "gate_pickup" else None,
+                    "dna_reason": None, "notified_at": None,
+                }
+                if status == "dna" and reportable:
+                    # Reported the same day, except the latest, which still shows "Notify … today".
+                    session["dna_reason"] = rng.choice(("Unwell", "Forgot", "No bus fare", "Childcare fell through"))
+                    if (today - day).days > 1:
+                        session["notified_at"] = f"{day.isoformat()} 17:00"
+                rows["sessions"].append(session)
             day += timedelta(days=rng.choice((5, 7, 7, 7, 10, 14)))
 
     def goals(self, client_id, start, discharge, rows) -> None:

@@ -1,6 +1,6 @@
 """Demo data: a living caseload dated from today, never written into a real one."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -56,3 +56,14 @@ def test_running_the_demo_again_replaces_it(db):
     demo.generate(db, TODAY, clients=40)
     demo.generate(db, TODAY, clients=25)
     assert db.table("clients").count == 25
+
+
+def test_the_demo_shows_engagement_work_too(db):
+    demo.generate(db, TODAY, clients=300, seed=7)
+    assert db.execute("SELECT count(*) FROM barriers").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM consents WHERE lawful_basis = 'court_order'").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM sessions WHERE peer_mentor IS NOT NULL").fetchone()[0] > 0
+    assert {r[0] for r in db.execute("SELECT DISTINCT legal_requirement FROM episodes")} >= {"drr", "rob", "none"}
+    kinds = {a.kind for a in agenda.actions(db, datetime(2026, 11, 23, 10, 0))}
+    assert "notify" in kinds or db.execute(
+        "SELECT count(*) FROM sessions WHERE status = 'dna' AND dna_reason IS NOT NULL").fetchone()[0] > 0
