@@ -64,24 +64,31 @@ def caseload(
     """
     where, params = _filters(status, pathway, keyworker, text)
     now_text = now.strftime("%Y-%m-%d %H:%M")
+    # The page is chosen first (MATERIALIZED keeps SQLite from folding it back in), so last
+    # seen and next appointment are looked up for the rows shown, not for every match.
     sql = f"""
-        SELECT c.id, c.client_ref, c.first_name, c.last_name, c.preferred_name, c.date_of_birth,
-               c.keyworker, c.risk_flags, e.pathway,
-               CASE WHEN e.id IS NOT NULL AND e.discharge_date IS NULL THEN 'open'
-                    WHEN e.id IS NULL THEN 'no episode' ELSE 'closed' END AS status,
+        WITH page AS MATERIALIZED (
+            SELECT c.id, c.client_ref, c.first_name, c.last_name, c.preferred_name, c.date_of_birth,
+                   c.keyworker, c.risk_flags, e.pathway,
+                   CASE WHEN e.id IS NOT NULL AND e.discharge_date IS NULL THEN 'open'
+                        WHEN e.id IS NULL THEN 'no episode' ELSE 'closed' END AS status
+            FROM clients c
+            LEFT JOIN episodes e ON e.id = (
+                SELECT id FROM episodes WHERE client_id = c.id ORDER BY referral_date DESC LIMIT 1)
+            WHERE {' AND '.join(where) or '1'}
+            ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.client_ref
+            LIMIT ? OFFSET ?
+        )
+        SELECT page.*,
                (SELECT max(s.starts_at) FROM sessions s
-                 WHERE s.client_id = c.id AND s.status = 'attended') AS last_seen,
+                 WHERE s.client_id = page.id AND s.status = 'attended') AS last_seen,
                (SELECT min(s.starts_at) FROM sessions s
-                 WHERE s.client_id = c.id AND s.status = 'scheduled' AND s.starts_at >= ?)
+                 WHERE s.client_id = page.id AND s.status = 'scheduled' AND s.starts_at >= ?)
                  AS next_appointment
-        FROM clients c
-        LEFT JOIN episodes e ON e.id = (
-            SELECT id FROM episodes WHERE client_id = c.id ORDER BY referral_date DESC LIMIT 1)
-        WHERE {' AND '.join(where) or '1'}
-        ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.client_ref
-        LIMIT ? OFFSET ?
+        FROM page
+        ORDER BY page.last_name COLLATE NOCASE, page.first_name COLLATE NOCASE, page.client_ref
     """
-    rows = db.query(sql, [now_text, *params, limit, offset])
+    rows = db.query(sql, [*params, limit, offset, now_text])
     return [_caseload_row(row) for row in rows]
 
 
