@@ -37,6 +37,15 @@ IMPORT_COLUMNS = {
 }
 
 ProgressCallback = Callable[[str, int, int], None]
+_IN_CHUNK = 500  # values per IN (...) list, well under SQLite's limit on parameters
+
+
+def query_in(db: sqlite_utils.Database, sql: str, values: Iterable) -> Iterable[dict]:
+    """Rows of `sql`, whose `{marks}` is an IN list filled from `values` a chunk at a time."""
+    values = list(values)
+    for start in range(0, len(values), _IN_CHUNK):
+        part = values[start:start + _IN_CHUNK]
+        yield from db.query(sql.format(marks=",".join("?" * len(part))), part)
 
 
 @dataclass(frozen=True)
@@ -303,15 +312,8 @@ class _Checker:
             self.rows[name] = kept
 
     def existing_clients(self, refs: Iterable[str]) -> dict[str, dict]:
-        found = {}
-        refs = list(refs)
-        for chunk in range(0, len(refs), 500):
-            part = refs[chunk:chunk + 500]
-            for row in self.db.query(
-                f"SELECT id, client_ref, date_of_birth FROM clients WHERE client_ref IN "
-                f"({','.join('?' * len(part))})", part):
-                found[row["client_ref"]] = row
-        return found
+        return {row["client_ref"]: row for row in query_in(
+            self.db, "SELECT id, client_ref, date_of_birth FROM clients WHERE client_ref IN ({marks})", refs)}
 
     def check_episodes(self) -> None:
         sheet = self.sheets.get("episodes")
@@ -341,14 +343,10 @@ class _Checker:
 
     def existing_episodes(self, by_client) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = defaultdict(list)
-        refs = list(by_client)
-        for chunk in range(0, len(refs), 500):
-            part = refs[chunk:chunk + 500]
-            for row in self.db.query(
-                f"SELECT c.client_ref, e.referral_date, e.discharge_date FROM episodes e "
-                f"JOIN clients c ON c.id = e.client_id WHERE c.client_ref IN ({','.join('?' * len(part))})",
-                part):
-                found[row["client_ref"]].append(row)
+        for row in query_in(
+            self.db, "SELECT c.client_ref, e.referral_date, e.discharge_date FROM episodes e "
+            "JOIN clients c ON c.id = e.client_id WHERE c.client_ref IN ({marks})", by_client):
+            found[row["client_ref"]].append(row)
         return found
 
 
@@ -396,12 +394,9 @@ class _RollBack(Exception):
 def _write(db, rows: dict[str, list[Row]], report: ImportReport, progress) -> None:
     touched: dict[int, dict[str, int]] = defaultdict(dict)
     client_ids = _write_clients(db, rows["clients"], report, progress, touched)
-    refs = list({r.client_ref for name in ORDER[1:] for r in rows[name]} - set(client_ids))
-    for chunk in range(0, len(refs), 500):
-        part = refs[chunk:chunk + 500]
-        for row in db.query(
-            f"SELECT id, client_ref FROM clients WHERE client_ref IN ({','.join('?' * len(part))})", part):
-            client_ids[row["client_ref"]] = row["id"]
+    refs = {r.client_ref for name in ORDER[1:] for r in rows[name]} - set(client_ids)
+    for row in query_in(db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})", refs):
+        client_ids[row["client_ref"]] = row["id"]
     for name in ORDER[1:]:
         _write_children(db, name, rows[name], client_ids, report, progress, touched)
     for client_id, tables in touched.items():
@@ -412,26 +407,15 @@ def _write(db, rows: dict[str, list[Row]], report: ImportReport, progress) -> No
 
 
 def _existing(db, table: str, key_columns: list[str], client_ids: Iterable[int]) -> dict[tuple, dict]:
-    found = {}
-    ids = list(client_ids)
     column = "id" if table == "clients" else "client_id"
-    for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        for row in db.query(
-            f"SELECT * FROM {table} WHERE {column} IN ({','.join('?' * len(part))})", part):
-            found[tuple(row[c] for c in key_columns)] = row
-    return found
+    return {tuple(row[c] for c in key_columns): row
+            for row in query_in(db, f"SELECT * FROM {table} WHERE {column} IN ({{marks}})", client_ids)}
 
 
 def _write_clients(db, rows: list[Row], report, progress, touched) -> dict[str, int]:
     spec = rules.CLIENT
-    existing = {}
-    refs = [r.client_ref for r in rows]
-    for chunk in range(0, len(refs), 500):
-        part = refs[chunk:chunk + 500]
-        for row in db.query(
-            f"SELECT * FROM clients WHERE client_ref IN ({','.join('?' * len(part))})", part):
-            existing[row["client_ref"]] = row
+    existing = {row["client_ref"]: row for row in query_in(
+        db, "SELECT * FROM clients WHERE client_ref IN ({marks})", (r.client_ref for r in rows))}
     counts = report.counts["clients"]
     ids: dict[str, int] = {}
     inserts = []
@@ -452,14 +436,10 @@ def _write_clients(db, rows: list[Row], report, progress, touched) -> dict[str, 
     if inserts:
         _insert_many(db, "clients", inserts)
         counts.created += len(inserts)
-        refs = [v["client_ref"] for v in inserts]
-        for chunk in range(0, len(refs), 500):
-            part = refs[chunk:chunk + 500]
-            for row in db.query(
-                f"SELECT id, client_ref FROM clients WHERE client_ref IN ({','.join('?' * len(part))})",
-                part):
-                ids[row["client_ref"]] = row["id"]
-                touched[row["id"]]["clients"] = 1
+        for row in query_in(db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})",
+                            (v["client_ref"] for v in inserts)):
+            ids[row["client_ref"]] = row["id"]
+            touched[row["id"]]["clients"] = 1
     if progress:
         progress("clients", len(rows), len(rows))
     return ids

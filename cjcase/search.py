@@ -13,8 +13,11 @@ if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens 
 from cjcase.dates import DateInputError, parse_import_date
 from cjcase.model import CaseloadRow
 
-STATUSES = ("open", "closed", "all")
 UNALLOCATED = "(unallocated)"
+
+# Each client's latest episode, which gives the caseload its status and pathway.
+LATEST_EPISODE = """LEFT JOIN episodes e ON e.id = (
+    SELECT id FROM episodes WHERE client_id = c.id ORDER BY referral_date DESC LIMIT 1)"""
 
 _DOB_DAY_MONTH = re.compile(r"(\d{1,2})/(\d{1,2})")
 _YEAR = re.compile(r"(19|20)\d{2}")
@@ -73,8 +76,7 @@ def caseload(
                    CASE WHEN e.id IS NOT NULL AND e.discharge_date IS NULL THEN 'open'
                         WHEN e.id IS NULL THEN 'no episode' ELSE 'closed' END AS status
             FROM clients c
-            LEFT JOIN episodes e ON e.id = (
-                SELECT id FROM episodes WHERE client_id = c.id ORDER BY referral_date DESC LIMIT 1)
+            {LATEST_EPISODE}
             WHERE {' AND '.join(where) or '1'}
             ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.client_ref
             LIMIT ? OFFSET ?
@@ -98,8 +100,7 @@ def count(db: sqlite_utils.Database, *, status: str = "open", pathway: str | Non
     where, params = _filters(status, pathway, keyworker, text)
     sql = f"""
         SELECT count(*) FROM clients c
-        LEFT JOIN episodes e ON e.id = (
-            SELECT id FROM episodes WHERE client_id = c.id ORDER BY referral_date DESC LIMIT 1)
+        {LATEST_EPISODE}
         WHERE {' AND '.join(where) or '1'}
     """
     return db.execute(sql, params).fetchone()[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cjcase import settings
 from cjcase.audit import write_audit
 from cjcase.dates import Period
 from cjcase.errors import CjcaseError
@@ -18,7 +19,6 @@ from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
 
-ORGANISATION_SETTING = "organisation"
 
 
 class IncompleteData(CjcaseError):
@@ -91,17 +91,12 @@ def default_path(template: Template, period: Period, fmt: str, out: Path | None)
 
 def organisation(db: sqlite_utils.Database) -> str:
     """The organisation named on return covers."""
-    rows = list(db.query("SELECT value FROM settings WHERE key = ?", [ORGANISATION_SETTING]))
-    return rows[0]["value"] if rows else "(not set: give it once with --organisation)"
+    return settings.get(db, "organisation") or "(not set: give it once with --organisation)"
 
 
 def set_organisation(db: sqlite_utils.Database, name: str) -> None:
     """Remember the organisation's name for return covers."""
-    with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                   [ORGANISATION_SETTING, name.strip()])
-        write_audit(db, "update", "settings", None, None, "fields: organisation")
+    settings.set_value(db, "organisation", name)
 
 
 def write(db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime,

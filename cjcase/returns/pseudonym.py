@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from pathlib import Path
 
 import sqlite_utils
 
 from cjcase.audit import write_audit
+from cjcase.db import PSEUDONYM_KEY_SETTING, ensure_pseudonym_key
 from cjcase.errors import CjcaseError
 
-KEY_SETTING = "pseudonym_key"
+KEY_SETTING = PSEUDONYM_KEY_SETTING
 _KEY_TEXT = re.compile(r"[0-9a-f]{64}")
 
 
@@ -23,15 +23,10 @@ def pseudo_id(key: bytes, client_ref: str) -> str:
 
 
 def get_key(db: sqlite_utils.Database) -> bytes:
-    """The organisation's key, created (and kept in settings) on first use."""
-    rows = list(db.query("SELECT value FROM settings WHERE key = ?", [KEY_SETTING]))
-    if rows:
-        return bytes.fromhex(rows[0]["value"])
-    key = secrets.token_bytes(32)
-    with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [KEY_SETTING, key.hex()])
-        write_audit(db, "create", "pseudonym_key")
-    return key
+    """The organisation's key (made with the database; made now for one that predates that)."""
+    ensure_pseudonym_key(db)
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [KEY_SETTING]).fetchone()
+    return bytes.fromhex(row[0])
 
 
 def export_key(db: sqlite_utils.Database, path: Path) -> None:

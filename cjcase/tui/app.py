@@ -101,7 +101,8 @@ class CjcaseApp(App):
         try:
             caseload = Caseload(self.opener(), self.clock)
         except CjcaseError as error:
-            self.call_from_thread(lambda: self.exit(result=str(error), return_code=1))
+            message = str(error)
+            self.call_from_thread(lambda: self.exit(result=message, return_code=1))
             return
         self.call_from_thread(self._arrived, caseload)
 
@@ -210,9 +211,8 @@ class CjcaseApp(App):
                 continue
             if screen.check_action(binding.action.split("(")[0], ()) is False:
                 continue
-            if True:
-                yield SystemCommand(f"{area}: {binding.description.lower()}", f"key {binding.key}",
-                                    partial(screen.run_action, binding.action))
+            yield SystemCommand(f"{area}: {binding.description.lower()}", f"key {binding.key}",
+                                partial(screen.run_action, binding.action))
 
     # ------------------------------------------------------------------ navigation
 

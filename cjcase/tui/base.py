@@ -32,9 +32,7 @@ class CjcaseScreen(Screen):
 
     def open_client(self, client_id: int) -> None:
         """Show a client's record."""
-        from cjcase.tui.client_screen import ClientScreen
-
-        self.app.push_screen(ClientScreen(client_id))
+        self.app.open_client(client_id)
 
     def refresh_data(self) -> None:
         """Reload what the screen shows from the database (after a change elsewhere)."""

@@ -42,6 +42,10 @@ def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
     return [(code.replace("_", " "), code) for code in codes]
 
 
+class StayOpen(Exception):
+    """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
+
+
 class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
     """A modal form; subclasses give `form_title`, `fields()`, `initial()` and `submit()`."""
 
@@ -188,6 +192,8 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             error.display = False
         try:
             result = self.submit(self.values())
+        except StayOpen:
+            return
         except ValidationError as error:
             self.show_error(error.field, error.message)
             return

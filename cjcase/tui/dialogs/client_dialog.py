@@ -10,7 +10,7 @@ from textual.widgets import Static
 from cjcase import codes
 from cjcase.dates import PAST, format_date
 from cjcase.model import Client
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.tui.forms import FormDialog, FormField, StayOpen, code_options
 
 ETHNICITY_OPTIONS = [
     (f"{code} – {label}", code) for code, label in zip(codes.ETHNICITY, (
@@ -85,20 +85,11 @@ class ClientDialog(FormDialog[Client]):
             self.query_one("#form-error", Static).update(
                 f"[b $warning]This may be someone already on the caseload: {listing}.[/] "
                 "ctrl+o opens that record; ctrl+s again creates a new client anyway.")
-            raise _StayOpen()
+            raise StayOpen()
         return caseload.add_client(values)
-
-    def action_save(self) -> None:
-        try:
-            super().action_save()
-        except _StayOpen:
-            pass
 
     def action_open_existing(self) -> None:
         """Open the existing record instead of creating a duplicate."""
         if self._duplicates:
             self.dismiss(self._duplicates[0])
 
-
-class _StayOpen(Exception):
-    """Raised to keep the form open after a duplicate warning."""

@@ -11,7 +11,7 @@ from cjcase.errors import ValidationError
 from cjcase.engagement import Engagement
 from cjcase.model import Session
 from cjcase.settings import peer_mentors
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.tui.forms import FormDialog, FormField, StayOpen, code_options
 
 
 @dataclass
@@ -94,7 +94,7 @@ class SessionDialog(FormDialog[Logged]):
             self._warned = tuple(clashes)
             self.show_error(clashes[0][0], f"[b $warning]The checklist says {clashes[0][1]}.[/] "
                                            "Choose another time, or ctrl+s again to book it anyway.")
-            raise _StayOpen()
+            raise StayOpen()
         next_values = ({"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60}
                        if next_when else None)
         if self.session:
@@ -102,13 +102,3 @@ class SessionDialog(FormDialog[Logged]):
         else:
             session, booked = caseload.log_session(self.client_id, values, next_values)
         return Logged(session, booked)
-
-    def action_save(self) -> None:
-        try:
-            super().action_save()
-        except _StayOpen:
-            pass
-
-
-class _StayOpen(Exception):
-    """Raised to keep the form open after a warning."""
