@@ -16,71 +16,82 @@ def _words(code: str | None) -> str:
     return (code or "").replace("_", " ")
 
 
-def agenda(db: sqlite_utils.Database, start: date, end: date,
-           keyworker: str | None = None, peer_mentor: str | None = None) -> list[AgendaItem]:
+# Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
+# which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
+_AGENDA_SOURCES = (
+    ("session", "sessions s", "s.starts_at", "s.kind, s.status, s.peer_mentor",
+     "s.starts_at >= :first AND s.starts_at < :after_last"),
+    ("court", "court_dates d", "d.hearing_at", "d.court, d.hearing_type",
+     "d.hearing_at >= :first AND d.hearing_at < :after_last"),
+    ("goal_review", "goals g", "g.review_date", "g.domain",
+     "g.status = 'open' AND g.review_date BETWEEN :first AND :last"),
+    ("order_end", "episodes e", "e.order_end", "e.pathway",
+     "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last"),
+    ("release", "episodes e", "e.prison_release_date", "e.pathway",
+     "e.prison_release_date BETWEEN :first AND :last"),
+)
+_AGENDA_ORDER = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
+
+
+def _agenda_summary(kind: str, row: dict) -> str:
+    if kind == "session":
+        return (f"{_words(row['kind']).capitalize()} ({_words(row['status'])})"
+                + (f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""))
+    if kind == "court":
+        return f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}"
+    if kind == "goal_review":
+        return f"Goal review due ({_words(row['domain'])})"
+    if kind == "order_end":
+        return f"{row['pathway'].upper()} order ends"
+    return "Released from prison"
+
+
+def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: str | None):
+    """(kind, table, date column, columns, condition, parameters) for each source that applies."""
+    params = {"first": start.isoformat(), "last": end.isoformat(),
+              "after_last": (end + timedelta(days=1)).isoformat(), "keyworker": keyworker, "mentor": peer_mentor}
+    for kind, table, when, columns, condition in _AGENDA_SOURCES:
+        if peer_mentor:
+            # A peer mentor's own list: only the appointments they are booked for.
+            if kind != "session":
+                continue
+            condition += " AND s.peer_mentor = :mentor"
+        if keyworker:
+            condition += " AND c.keyworker = :keyworker"
+        yield kind, table, when, columns, condition, params
+
+
+def agenda(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None,
+           peer_mentor: str | None = None, limit: int | None = None) -> list[AgendaItem]:
     """Everything due from `start` to `end` inclusive: appointments, hearings, goal reviews,
-    DRR/ATR orders ending and prison releases, in day and time order."""
-    first, last = start.isoformat(), end.isoformat()
-    after_last = (end + timedelta(days=1)).isoformat()
-    client_filter = "AND c.keyworker = ?" if keyworker else ""
-    extra = [keyworker] if keyworker else []
-    items: list[AgendaItem] = []
-
-    def add(sql: str, params: list, build) -> None:
-        for row in db.query(sql, params + extra):
-            items.append(build(row))
-
+    DRR/ATR orders ending and prison releases, in day and time order; the first `limit` only
+    when given (a large caseload has tens of thousands in a fortnight)."""
     name = ("c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, "
             "c.first_name, c.last_name")
-    add(
-        f"""SELECT s.id, s.client_id, s.starts_at, s.kind, s.status, s.peer_mentor, {name}
-            FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.starts_at >= ? AND s.starts_at < ? {client_filter}""",
-        [first, after_last],
-        lambda r: _item(r, "session", r["starts_at"],
-                        f"{_words(r['kind']).capitalize()} ({_words(r['status'])})"
-                        + (f", with peer mentor {r['peer_mentor']}" if r["peer_mentor"] else "")),
-    )
-    add(
-        f"""SELECT d.id, d.client_id, d.hearing_at, d.court, d.hearing_type, {name}
-            FROM court_dates d JOIN clients c ON c.id = d.client_id
-            WHERE d.hearing_at >= ? AND d.hearing_at < ? {client_filter}""",
-        [first, after_last],
-        lambda r: _item(r, "court", r["hearing_at"],
-                        f"{_words(r['hearing_type']).capitalize()} hearing at {r['court']}"),
-    )
-    add(
-        f"""SELECT g.id, g.client_id, g.review_date, g.domain, {name}
-            FROM goals g JOIN clients c ON c.id = g.client_id
-            WHERE g.status = 'open' AND g.review_date BETWEEN ? AND ? {client_filter}""",
-        [first, last],
-        lambda r: _item(r, "goal_review", r["review_date"],
-                        f"Goal review due ({_words(r['domain'])})"),
-    )
-    add(
-        f"""SELECT e.id, e.client_id, e.order_end, e.pathway, {name}
-            FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.discharge_date IS NULL AND e.order_end BETWEEN ? AND ? {client_filter}""",
-        [first, last],
-        lambda r: _item(r, "order_end", r["order_end"], f"{r['pathway'].upper()} order ends"),
-    )
-    add(
-        f"""SELECT e.id, e.client_id, e.prison_release_date, {name}
-            FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.prison_release_date BETWEEN ? AND ? {client_filter}""",
-        [first, last],
-        lambda r: _item(r, "release", r["prison_release_date"], "Released from prison"),
-    )
-    if peer_mentor:
-        # A peer mentor's own list: the appointments they are booked for.
-        booked = {row["id"] for row in db.query(
-            "SELECT id FROM sessions WHERE peer_mentor = ? AND starts_at >= ? AND starts_at < ?",
-            [peer_mentor, first, after_last])}
-        items = [i for i in items if i.kind == "session" and i.record_id in booked]
-    order = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
+    items: list[AgendaItem] = []
+    for kind, table, when, columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
+        alias = table.split()[1]
+        # Each source in the agenda's own order, so its first `limit` rows hold every row of
+        # that source that can be among the first `limit` of the whole agenda.
+        sql = (f"SELECT {alias}.id, {alias}.client_id, {when} AS due, {columns}, {name} "
+               f"FROM {table} JOIN clients c ON c.id = {alias}.client_id WHERE {condition} "
+               f"ORDER BY due, client_name LIMIT {-1 if limit is None else int(limit)}")
+        for row in db.query(sql, params):
+            items.append(_item(row, kind, row["due"], _agenda_summary(kind, row)))
     items.sort(key=lambda i: (i.day, i.at or datetime.combine(i.day, datetime.min.time()),
-                              order[i.kind], i.client_name))
-    return items
+                              _AGENDA_ORDER[i.kind], i.client_name))
+    return items if limit is None else items[:limit]
+
+
+def agenda_count(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None,
+                 peer_mentor: str | None = None) -> int:
+    """How many things `agenda` holds for these days, without reading them."""
+    total = 0
+    for _kind, table, _when, _columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
+        alias = table.split()[1]
+        join = f"JOIN clients c ON c.id = {alias}.client_id" if keyworker else ""  # only to filter
+        total += db.execute(f"SELECT count(*) FROM {table} {join} WHERE {condition}", params).fetchone()[0]
+    return total
 
 
 def _item(row: dict, kind: str, when: str, summary: str) -> AgendaItem:

@@ -104,3 +104,26 @@ def test_the_audit_trail_of_a_client(caseload, db):
     make_episode(caseload, client.id)
     trail = agenda.audit_trail(db, client.id)
     assert [(e.action, e.entity) for e in trail] == [("create", "episode"), ("create", "client")]
+
+
+def test_the_first_rows_of_a_long_agenda_are_its_earliest_and_the_count_is_all_of_it(caseload, db):
+    # Two clients with things due at the same times, so the cut falls between equal times and
+    # the order must still be the agenda's: court before release before session, then by name.
+    for ref, first in (("A-1", "Ann"), ("B-1", "Bob")):
+        client = make_client(caseload, client_ref=ref, first_name=first)
+        make_episode(caseload, client.id, pathway="prison_link", referral_source="prison",
+                     referral_date=date(2026, 10, 1), prison_release_date=date(2026, 11, 21))
+        for day in (21, 22, 23):
+            caseload.add_session(client.id, {"when": datetime(2026, 11, day, 0, 0), "kind": "keywork",
+                                             "status": "scheduled"})
+        caseload.add_court_date(client.id, {"when": datetime(2026, 11, 22, 0, 0), "court": "Leeds Crown Court",
+                                            "hearing_type": "trial"})
+    everything = agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4))
+    assert len(everything) == 10
+    assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 12, 4)) == 10
+    for limit in range(0, 12):
+        assert agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4), limit=limit) == everything[:limit]
+    assert [(i.day.day, i.kind, i.client_name) for i in everything[:4]] == [
+        (21, "release", "Ann Bloggs"), (21, "release", "Bob Bloggs"),
+        (21, "session", "Ann Bloggs"), (21, "session", "Bob Bloggs")]
+    assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 12, 4), keyworker="Nobody") == 0

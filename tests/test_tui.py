@@ -393,3 +393,20 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
         rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", DataTable))}
         assert rows["opiates"][-1] == "-16"
         assert rows["quality of life"][-1] == "+5"
+
+
+async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, caseload, monkeypatch):
+    from cjcase.tui import agenda_screen
+
+    monkeypatch.setattr(agenda_screen, "MAX_AGENDA_ROWS", 3)
+    client = make_client(caseload)
+    for day in range(21, 26):
+        caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork",
+                                         "status": "scheduled"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        rows = table_text(app.screen.query_one("#agenda", DataTable))
+        sessions = [row for row in rows if row[0] == "10:00"]
+        assert len(sessions) == 3 and rows[1][2] == "Keywork (scheduled)"
+        assert rows[-1][1] == "… and 2 more"

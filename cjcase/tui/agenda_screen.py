@@ -95,17 +95,20 @@ class AgendaScreen(CjcaseScreen):
         clock = self.app.clock
         today = clock.today()
         db = self.app.caseload.db
-        items = agenda.agenda(db, today, today + timedelta(days=AGENDA_DAYS), peer_mentor=self.peer_mentor)
+        last = today + timedelta(days=AGENDA_DAYS)
+        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
+        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
         actions = agenda.actions(db, clock.now())
         has_clients = self.app.caseload.has_clients()
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, items, actions, has_clients, today)
+            self.app.call_from_thread(self.show, items, total, actions, has_clients, today)
 
-    def show(self, items: list[AgendaItem], actions: list[ActionItem], has_clients: bool, today) -> None:
-        """Put a loaded agenda on the screen."""
+    def show(self, items: list[AgendaItem], total: int, actions: list[ActionItem], has_clients: bool,
+             today) -> None:
+        """Put a loaded agenda (its first rows, and how many there are in all) on the screen."""
         self._rows = {}
         self._fill_actions(actions)
-        self._fill_agenda(items, today)
+        self._fill_agenda(items, total, today)
         empty = not items and not actions and not has_clients
         self.query_one("#empty", Static).display = empty
         for widget in self.query("DataTable, .heading"):
@@ -129,7 +132,7 @@ class AgendaScreen(CjcaseScreen):
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
 
-    def _fill_agenda(self, items: list[AgendaItem], today) -> None:
+    def _fill_agenda(self, items: list[AgendaItem], total: int, today) -> None:
         table = self.query_one("#agenda", DataTable)
         cursor = table.cursor_row
         table.clear()
@@ -147,8 +150,8 @@ class AgendaScreen(CjcaseScreen):
                 days = (item.day - today).days
                 summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
             table.add_row(when, self._who(item), summary, key=key)
-        if len(items) > MAX_AGENDA_ROWS:
-            table.add_row("", f"… and {len(items) - MAX_AGENDA_ROWS:,} more",
+        if total > len(items):
+            table.add_row("", f"… and {total - len(items):,} more",
                           "see a keyworker's list: cjcase agenda --keyworker", key="more")
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
