@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cjcase import rules
+from cjcase import rules, search
 from cjcase.db import INTEGRITY_ERRORS
 from cjcase.audit import write_audit
 from cjcase.codes import GOAL_STATUS
@@ -192,7 +192,7 @@ class Caseload:
 
     def has_clients(self) -> bool:
         """True once anyone is on the caseload."""
-        return self.db.execute("SELECT EXISTS (SELECT 1 FROM clients)").fetchone()[0] == 1
+        return search.has_clients(self.db)
 
     def get_client(self, client_id: int) -> Client:
         """One client by id."""

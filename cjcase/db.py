@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 from pathlib import Path
 
 import sqlite_utils
@@ -96,6 +97,9 @@ def latest_version() -> int:
     return len(migrations())
 
 
+_READERS_LOCK = threading.Lock()
+
+
 class CaseDatabase(sqlite_utils.Database):
     """A sqlite-utils Database whose transactions take the write lock at once, and which holds
     the one-writer lock of its file while open."""
@@ -131,7 +135,36 @@ class CaseDatabase(sqlite_utils.Database):
                     self.conn.execute("ROLLBACK")
                 raise
 
+    def reader(self) -> sqlite_utils.Database:
+        """A read-only connection of the calling thread's own, for loads off the event loop.
+
+        One connection shared by threads would interleave the main thread's transactions with
+        the savepoints sqlite-utils wraps each query in; WAL lets this one read a committed
+        snapshot while the main one writes. The main thread gets the database itself.
+        """
+        if self.path is None or threading.current_thread() is threading.main_thread():
+            return self
+        with _READERS_LOCK:
+            if "_local" not in self.__dict__:
+                self._local, self._readers = threading.local(), []
+        reader = getattr(self._local, "db", None)
+        if reader is None:
+            if self.passphrase:
+                conn = open_encrypted(self.path, self.passphrase, read_only=True)
+            else:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            conn.isolation_level = None
+            conn.execute("PRAGMA busy_timeout = 5000")
+            reader = self._local.db = sqlite_utils.Database(conn)
+            with _READERS_LOCK:
+                self._readers.append(reader)
+        return reader
+
     def close(self) -> None:
+        with _READERS_LOCK:
+            readers, self._readers = self.__dict__.get("_readers", []), []
+        for reader in readers:
+            reader.close()
         super().close()
         release_writer_lock(self.writer_lock)
         self.writer_lock = None

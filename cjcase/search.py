@@ -156,6 +156,11 @@ def _caseload_row(row: dict) -> CaseloadRow:
     )
 
 
+def has_clients(db: sqlite_utils.Database) -> bool:
+    """True once anyone is on the caseload."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM clients)").fetchone()[0] == 1
+
+
 def keyworkers(db: sqlite_utils.Database) -> list[str]:
     """Every keyworker named on a client, for the filter."""
     return [

@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 from cjcase.tui.app import make_app
 from cjcase.tui.caseload_screen import CaseloadScreen
 from cjcase.tui.client_screen import ClientScreen
+from cjcase.tui.row_table import RowTable
 from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
 from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
@@ -133,7 +134,7 @@ async def test_search_narrows_the_caseload_and_enter_opens_the_client(db, clock,
         await pilot.press("slash")
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
-        table = app.screen.query_one("#clients", DataTable)
+        table = app.screen.query_one("#clients", RowTable)
         assert table.row_count == 3
         await pilot.press("b", "a")
         await settle(pilot)
@@ -158,7 +159,7 @@ async def test_the_closed_filter_finds_a_client_to_refer_again(db, clock, caselo
         app.action_caseload_closed()
         await settle(pilot)
         await settle(pilot)
-        table = app.screen.query_one("#clients", DataTable)
+        table = app.screen.query_one("#clients", RowTable)
         assert [row[0] for row in table_text(table)] == ["T-1"]
         table.focus()
         await pilot.press("r")
@@ -410,3 +411,43 @@ async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, c
         sessions = [row for row in rows if row[0] == "10:00"]
         assert len(sessions) == 3 and rows[1][2] == "Keywork (scheduled)"
         assert rows[-1][1] == "… and 2 more"
+
+
+async def test_the_next_record_opened_shows_only_that_client_from_its_overview(db, clock, caseload):
+    first = make_client(caseload, client_ref="A-1", first_name="Anne", last_name="Archer", phone="07700 900111")
+    make_episode(caseload, first.id)
+    caseload.add_session(first.id, {"when": datetime(2026, 11, 2, 10, 0), "kind": "keywork", "status": "attended",
+                                    "notes": "Anne's private note"})
+    second = make_client(caseload, client_ref="B-2", first_name="Bob", last_name="Baker", phone="07700 900222")
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(first.id)
+        await settle(pilot)
+        await pilot.press("2")  # Anne's sessions in front
+        await settle(pilot)
+        assert table_text(app.screen.query_one("#sessions", DataTable))[0][4] == "Anne's private note"
+        kept = app.screen
+        await pilot.press("escape")
+        await settle(pilot)
+        app.open_client(second.id)
+        await settle(pilot)
+        screen = app.screen
+        assert screen is kept  # the record screen is refilled, not built again
+        assert screen.title == "Bob Baker · B-2"
+        assert screen.query_one("#tabs", TabbedContent).active == "overview"
+        assert "07700 900222" in static_text(screen.query_one("#contact", Static))
+        assert "07700 900111" not in static_text(screen.query_one("#contact", Static))
+        await pilot.press("2")
+        await settle(pilot)
+        assert table_text(screen.query_one("#sessions", DataTable)) == []
+        # From one record to another through the palette: the record in front changes.
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"anne")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.title == "Anne Archer · A-1"
+        assert "07700 900111" in static_text(app.screen.query_one("#contact", Static))
+        assert app.screen.query_one("#tabs", TabbedContent).active == "overview"

@@ -18,6 +18,7 @@ from cjcase.db import ReadOnlyError, connect
 from cjcase.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.client_screen import ClientScreen
+from cjcase.tui.row_table import RowTable
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, settle
 
 UTC = timezone.utc
@@ -109,7 +110,7 @@ async def test_one_key_switches_any_screen_to_initials_only(db, clock, caseload)
         await pilot.press("slash")
         await settle(pilot)
         await settle(pilot)
-        table = app.screen.query_one("#clients", DataTable)
+        table = app.screen.query_one("#clients", RowTable)
         assert "Persephone Quill" in str(table.get_row_at(0))
         app.screen.query_one("#clients").focus()
         await pilot.press("f4")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from cjcase import agenda
+from cjcase import agenda, search
 from cjcase.dates import format_date
 from cjcase.model import ActionItem, AgendaItem
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
@@ -94,12 +94,12 @@ class AgendaScreen(CjcaseScreen):
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
         clock = self.app.clock
         today = clock.today()
-        db = self.app.caseload.db
+        db = self.app.caseload.db.reader()
         last = today + timedelta(days=AGENDA_DAYS)
         items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
         total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
         actions = agenda.actions(db, clock.now())
-        has_clients = self.app.caseload.has_clients()
+        has_clients = search.has_clients(db)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show, items, total, actions, has_clients, today)
 

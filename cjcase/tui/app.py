@@ -153,6 +153,7 @@ class CjcaseApp(App):
         """Check the database file in the background, with its own read-only connection."""
         from cjcase.backups import verify_file
 
+        _yield_cpu_to_the_screen()
         problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None))
         if problem:
             self.call_from_thread(self.refuse_damaged, problem)
@@ -249,11 +250,25 @@ class CjcaseApp(App):
         self._home()
         self.push_screen(ReturnsScreen(template_name))
 
+    _client_screen = None
+
     def open_client(self, client_id: int) -> None:
-        """Show a client's record."""
+        """Show a client's record. One record screen is kept and refilled for each client:
+        building the screen costs Textual several times what filling it does."""
         from cjcase.tui.client_screen import ClientScreen
 
-        self.push_screen(ClientScreen(client_id))
+        if isinstance(self.screen, ClientScreen):
+            self.screen.show_client(client_id)
+            return
+        screen = self._client_screen
+        if screen is None:
+            screen = self._client_screen = ClientScreen(client_id)
+            self.install_screen(screen, "client")  # kept when popped
+        elif screen in self.screen_stack:
+            screen = ClientScreen(client_id)  # under a dialog: this record opens on top of it
+        else:
+            screen.show_client(client_id)
+        self.push_screen(screen)
 
     def action_new_client(self) -> None:
         """Add a client, then open their record (or the existing one it duplicated)."""
@@ -265,6 +280,19 @@ class CjcaseApp(App):
                 self.open_client(client.id)
 
         self.push_screen(ClientDialog(), added)
+
+
+def _yield_cpu_to_the_screen() -> None:
+    """Lower this thread's scheduling priority: the check of a large file takes seconds of CPU,
+    and on a two-core laptop it would otherwise slow the keystrokes typed meanwhile. Linux
+    gives each thread its own nice value; elsewhere the check runs as it is."""
+    import os
+    import threading
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (AttributeError, OSError):
+        pass
 
 
 def make_app(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from cjcase.tui.row_table import RowTable
 
-def add_fixed_columns(table: DataTable, columns: list[tuple[str, int]]) -> None:
+
+def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]]) -> None:
     """Columns of set widths: the table then need not measure every cell of a long list,
     which is what made a keystroke slow on a large caseload."""
     for label, width in columns:

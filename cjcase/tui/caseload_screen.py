@@ -7,13 +7,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
+from textual.worker import get_current_worker
 
 from cjcase import codes, search
 from cjcase.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.model import CaseloadRow
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.row_table import RowTable
 
 PAGE = 50
 
@@ -58,13 +60,13 @@ class CaseloadScreen(CjcaseScreen):
             keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
             yield Select(keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker",
                          id="keyworker", compact=True)
-        yield DataTable(id="clients", cursor_type="row")
+        yield RowTable(id="clients")
         yield Static(id="count")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Caseload"
-        add_fixed_columns(self.query_one("#clients", DataTable), [
+        add_fixed_columns(self.query_one("#clients", RowTable), [
             ("Ref", 10), ("Name", 20), ("Pathway", 18), ("KW", 2), ("Seen", 8), ("Next", 11), ("Risk", 8)])
         self.refresh_data()
         self._loaded = True
@@ -83,24 +85,38 @@ class CaseloadScreen(CjcaseScreen):
     def refresh_data(self) -> None:
         self.load(self.filters(), 0)
 
-    @work(exclusive=True, group="caseload")
-    async def load(self, filters: dict, offset: int) -> None:
-        """Load one page of the caseload; a newer keystroke cancels an older load."""
-        caseload = self.app.caseload
-        rows = search.caseload(caseload.db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
-        total = search.count(caseload.db, **filters) if offset == 0 else self._total
-        self.show(rows, total, append=offset > 0)
+    @work(thread=True, exclusive=True, group="caseload")
+    def load(self, filters: dict, offset: int) -> None:
+        """Load one page of the caseload off the event loop, then count the matches: the page
+        is painted while the count is read. A newer keystroke cancels an older load."""
+        worker = get_current_worker()
+        db = self.app.caseload.db.reader()
+        rows = search.caseload(db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self.show, rows, None if offset == 0 else self._total, offset > 0, worker)
+        if offset == 0:
+            total = search.count(db, **filters)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_count, total, worker)
 
-    def show(self, rows: list[CaseloadRow], total: int, append: bool) -> None:
-        """Put a page of rows in the table."""
-        table = self.query_one("#clients", DataTable)
+    def show(self, rows: list[CaseloadRow], total: int | None, append: bool, worker=None) -> None:
+        """Put a page of rows in the table (and the number of matches, once known)."""
+        if worker is not None and worker.is_cancelled:
+            return  # a later keystroke's rows are on their way
+        table = self.query_one("#clients", RowTable)
         if not append:
             table.clear()
             self._rows = []
         self._rows += rows
+        table.add_rows([self._cells(row) for row in rows])
+        if total is not None:
+            self._show_count(total)
+
+    def _show_count(self, total: int, worker=None) -> None:
+        if worker is not None and worker.is_cancelled:
+            return
         self._total = total
-        for row in rows:
-            table.add_row(*self._cells(row), key=str(row.client_id))
         shown = len(self._rows)
         count = self.query_one("#count", Static)
         if not total:
@@ -125,26 +141,26 @@ class CaseloadScreen(CjcaseScreen):
             " ".join(RISK_MARKER[flag] for flag in visible_flags(row.risk_flags, self.app.read_only)),
         ]
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         # Near the end of what is loaded: load the next page, so no search loads everyone.
         if event.cursor_row >= len(self._rows) - 5 and len(self._rows) < self._total:
             self.load(self.filters(), len(self._rows))
 
     def selected(self) -> CaseloadRow | None:
         """The client under the cursor."""
-        table = self.query_one("#clients", DataTable)
+        table = self.query_one("#clients", RowTable)
         if not table.row_count or table.cursor_row >= len(self._rows):
             return None
         return self._rows[table.cursor_row]
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        table = self.query_one("#clients", DataTable)
+        table = self.query_one("#clients", RowTable)
         if table.row_count == 1:
             self.action_open_selected()
         else:
             table.focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         self.action_open_selected()
 
     def action_open_selected(self) -> None:
@@ -182,8 +198,8 @@ class CaseloadScreen(CjcaseScreen):
         if row is None:
             return
         self._marked ^= {row.client_id}
-        table = self.query_one("#clients", DataTable)
-        table.update_cell(str(row.client_id), table.ordered_columns[0].key, self._cells(row)[0])
+        table = self.query_one("#clients", RowTable)
+        table.update_row(table.cursor_row, self._cells(row))
 
     def action_change_keyworker(self) -> None:
         """Move the marked clients (or the selected one) to another keyworker."""
