@@ -1,5 +1,7 @@
-"""Loads off the event loop read through their own connection, never the writer's."""
+"""Work off the event loop: loads read through their own connection, never the writer's, and
+the background file check gives way to the screen."""
 
+import os
 import sqlite3
 import threading
 from datetime import datetime
@@ -54,3 +56,15 @@ def test_a_workers_connection_is_read_only_its_own_and_closed_with_the_database(
     db.close()
     with pytest.raises(sqlite3.ProgrammingError):
         reader.execute("SELECT 1")
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread priority is a Linux feature")
+def test_the_background_check_runs_at_the_lowest_priority_and_only_its_own_thread_does():
+    from cjcase.tui.app import _yield_cpu_to_the_screen
+
+    def lowered():
+        _yield_cpu_to_the_screen()
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert in_thread(lowered) == 19
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 19
