@@ -451,3 +451,21 @@ async def test_the_next_record_opened_shows_only_that_client_from_its_overview(d
         assert app.screen.title == "Anne Archer · A-1"
         assert "07700 900111" in static_text(app.screen.query_one("#contact", Static))
         assert app.screen.query_one("#tabs", TabbedContent).active == "overview"
+
+
+async def test_opening_a_kept_record_reads_the_client_once(db, clock, caseload, monkeypatch):
+    first = make_client(caseload, client_ref="A-1")
+    second = make_client(caseload, client_ref="B-2")
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(first.id)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        reads = []
+        original = ClientScreen.refresh_data
+        monkeypatch.setattr(ClientScreen, "refresh_data", lambda screen: reads.append(1) or original(screen))
+        app.open_client(second.id)
+        await settle(pilot)
+        assert app.screen.client_id == second.id and len(reads) == 1

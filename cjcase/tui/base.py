@@ -39,7 +39,13 @@ class CjcaseScreen(Screen):
     def refresh_data(self) -> None:
         """Reload what the screen shows from the database (after a change elsewhere)."""
 
+    # Set when the screen was filled just before it was shown: the resume that follows need
+    # not read everything again.
+    _fresh = False
+
     def on_screen_resume(self) -> None:
         # Coming back from a record or a dialog: show what may have changed there.
-        if self.is_mounted and getattr(self, "_loaded", False):
+        if self._fresh:
+            self._fresh = False
+        elif self.is_mounted and getattr(self, "_loaded", False):
             self.refresh_data()

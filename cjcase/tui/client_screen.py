@@ -116,15 +116,8 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#tabs", TabbedContent).active = "overview"
         self.query_one("#overview VerticalScroll", VerticalScroll).scroll_home(animate=False)
         self.refresh_data()
-        # Filled before it is shown, so the last client's record is never painted; the resume
-        # that follows need not read it again.
-        self._just_filled = not self.is_current
-
-    def on_screen_resume(self) -> None:
-        if getattr(self, "_just_filled", False):
-            self._just_filled = False
-            return
-        super().on_screen_resume()
+        # Filled before it is shown, so the last client's record is never painted.
+        self._fresh = not self.is_current
 
     def refresh_data(self) -> None:
         caseload = self.app.caseload
