@@ -35,3 +35,14 @@ def test_the_pure_modules_do_no_io():
         text = (PACKAGE / name).read_text(encoding="utf-8")
         for forbidden in ("import sqlite", " open(", "os.environ", "import textual", "import os"):
             assert forbidden not in text, f"{name}: {forbidden}"
+
+
+def test_the_tui_paints_before_it_loads_the_services():
+    # Start-up is measured against a bare Textual app: what the agenda's load needs is
+    # imported by the load, after the first frame.
+    code = ("import sys\nimport cjcase.tui.app\n"
+            "print([m for m in ('sqlite_utils', 'sqlite3', 'cjcase.model', 'cjcase.search', 'cjcase.agenda', "
+            "'cjcase.caseload', 'cjcase.db') if m in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -11,10 +12,11 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from cjcase import agenda, search
 from cjcase.dates import format_date
-from cjcase.model import ActionItem, AgendaItem
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+
+if TYPE_CHECKING:  # the services are imported by the load, after the first paint
+    from cjcase.model import ActionItem, AgendaItem
 
 AGENDA_DAYS = 14
 # Beyond this the list is no longer read on screen; the rest is a command away.
@@ -92,6 +94,8 @@ class AgendaScreen(CjcaseScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
+        from cjcase import agenda, search
+
         clock = self.app.clock
         today = clock.today()
         db = self.app.caseload.db.reader()
@@ -172,6 +176,8 @@ class AgendaScreen(CjcaseScreen):
 
     def selected_session_id(self) -> int | None:
         """The appointment under the cursor, if the row is one."""
+        from cjcase.model import ActionItem, AgendaItem
+
         item = self.selected()
         if isinstance(item, AgendaItem) and item.kind == "session":
             return item.record_id
@@ -228,7 +234,7 @@ class AgendaScreen(CjcaseScreen):
         item = self.selected()
         if item is None:
             return
-        kind = "dna_follow_up" if isinstance(item, ActionItem) and item.kind == "dna_follow_up" else "note"
+        kind = "dna_follow_up" if item.kind == "dna_follow_up" else "note"
         self.app.push_screen(NoteDialog(item.client_id, item.client_name, kind), self._saved)
 
     def _saved(self, result) -> None:

@@ -177,9 +177,9 @@ class CjcaseApp(App):
         return display_name(first, last, client_ref, INITIALS_ONLY if self.initials_only else self.name_style)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        from cjcase.tui.lock_screens import LockScreen
-
-        if isinstance(self.screen, LockScreen) and action != "quit":
+        # (An attribute, not isinstance: this runs before the first paint, and the lock
+        # screens' module is not needed until the lock.)
+        if getattr(self.screen, "LOCKS_THE_APP", False) and action != "quit":
             return False  # nothing reaches the caseload while it is locked
         if self.caseload is None and action not in ("quit", "help", "toggle_initials"):
             return False  # still opening

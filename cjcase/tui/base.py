@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from textual.screen import Screen
-from textual.widgets import DataTable
+from typing import TYPE_CHECKING
 
-from cjcase.tui.row_table import RowTable
+from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
+    from cjcase.tui.row_table import RowTable
 
 
 def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]]) -> None:

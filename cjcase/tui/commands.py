@@ -6,8 +6,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from cjcase import search
-
 
 class ClientProvider(Provider):
     """Jump to any client by typing part of a name, an alias or a reference."""
@@ -16,6 +14,8 @@ class ClientProvider(Provider):
         app = self.app
         if len(query.strip()) < 2 or app.caseload is None:
             return
+        from cjcase import search
+
         rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
         for row in rows:
             shown = app.name_of(row.first_name, row.last_name, row.client_ref)

@@ -45,6 +45,7 @@ class PassphraseApp(App):
 class LockScreen(ModalScreen[None]):
     """Covers the caseload after a spell of inactivity until the passphrase is typed again."""
 
+    LOCKS_THE_APP = True  # the app refuses every action but quit while this is in front
     BINDINGS = [Binding("escape", "nothing", show=False)]
 
     def __init__(self, passphrase: str):
