@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
-import io
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
@@ -96,12 +98,15 @@ class ImportReport:
 
 @dataclass
 class Sheet:
-    """One table of the import: its file name, header and (line, cells) rows."""
+    """One table of the import: its file name, header, and its (line, cells) rows, read as the
+    import goes so that a large file is never held in memory whole."""
 
     name: str
     file: str
     header: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: Iterator[tuple[int, list[str]]]
+    size_hint: int = 0  # about how many rows, for progress
+    writable: bool = True  # False when its columns are wrong: checked for the report only
 
 
 @dataclass
@@ -120,83 +125,118 @@ class Row:
 # ---------------------------------------------------------------- reading
 
 
-def read_sheets(path: Path) -> dict[str, Sheet]:
-    """The sheets of a folder of CSV files or of an .xlsx workbook, by entity name."""
+def read_sheets(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
+    """The sheets of a folder of CSV files or of an .xlsx workbook, by entity name; the files
+    stay open on `files` while the rows are read."""
     path = Path(path)
     if path.is_dir():
         sheets = {}
         for name in ORDER:
             file = path / f"{name}.csv"
             if file.exists():
-                sheets[name] = _read_csv(file, file.name)
+                sheets[name] = _read_csv(file, file.name, files)
         if not sheets:
             raise CjcaseError(
                 f"{path} holds none of the import files: clients.csv, episodes.csv, sessions.csv, "
                 "goals.csv, court_dates.csv, tops.csv, consents.csv.")
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
-        return _read_xlsx(path)
+        return _read_xlsx(path, files)
     if not path.exists():
         raise CjcaseError(f"There is no file or folder at {path}.")
     raise CjcaseError(f"{path} is neither a folder of CSV files nor an .xlsx workbook.")
 
 
-def _read_csv(file: Path, display: str) -> Sheet:
+def _check_utf8(file: Path, display: str) -> int:
+    """Refuse a file that is not UTF-8 before anything is read from it; count its lines."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = lines = 0
+    with open(file, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                raise CjcaseError(
+                    f"{display} is not UTF-8 text (byte {offset + error.start}): save it as 'CSV UTF-8' "
+                    "and import again.") from None
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
     try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CjcaseError(
-            f"{display} is not UTF-8 text (byte {error.start}): save it as 'CSV UTF-8' and import again."
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise CjcaseError(f"{display} is not UTF-8 text (it ends part way through a character): "
+                          "save it as 'CSV UTF-8' and import again.") from None
+    return lines
+
+
+def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
+    lines = _check_utf8(file, display)
+    handle = files.enter_context(open(file, encoding="utf-8-sig", newline=""))
+    reader = csv.reader(handle)
     header: list[str] = []
-    rows: list[tuple[int, list[str]]] = []
-    last_line = 0
     try:
         for cells in reader:
-            first_line = last_line + 1
-            last_line = reader.line_num
-            if not header:
-                header = [cell.strip() for cell in cells]
-                continue
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, as spreadsheets leave at the end
-            rows.append((first_line, cells))
+            header = [cell.strip() for cell in cells]
+            if header:
+                break
     except csv.Error as error:
         raise CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).") from None
-    return Sheet(file.stem, display, header, rows)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        last_line = reader.line_num
+        try:
+            for cells in reader:
+                first_line = last_line + 1
+                last_line = reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue  # blank lines, as spreadsheets leave at the end
+                yield first_line, cells
+        except csv.Error as error:
+            raise CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).") from None
+
+    return Sheet(file.stem, display, header, rows(), max(lines - 1, 0))
 
 
-def _read_xlsx(path: Path) -> dict[str, Sheet]:
+def _read_xlsx(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise CjcaseError(f"{path.name} cannot be opened as a workbook ({error}).") from None
+    files.callback(book.close)
     sheets = {}
-    try:
-        for name in ORDER:
-            if name not in book.sheetnames:
-                continue
-            header: list[str] = []
-            rows = []
-            for line, values in enumerate(book[name].iter_rows(values_only=True), start=1):
-                cells = [_cell_text(v) for v in values]
-                while cells and cells[-1] == "":
-                    cells.pop()
-                if not header:
-                    header = [c.strip() for c in cells]
-                    continue
-                if any(c.strip() for c in cells):
-                    rows.append((line, cells + [""] * (len(header) - len(cells))))
-            sheets[name] = Sheet(name, f"{path.name}[{name}]", header, rows)
-    finally:
-        book.close()
+    for name in ORDER:
+        if name not in book.sheetnames:
+            continue
+        worksheet = book[name]
+        lines = enumerate(worksheet.iter_rows(values_only=True), start=1)
+        header: list[str] = []
+        for _line, values in lines:
+            header = [cell.strip() for cell in _row_text(values)]
+            if header:
+                break
+        sheets[name] = Sheet(name, f"{path.name}[{name}]", header, _xlsx_rows(lines, len(header)),
+                             max((worksheet.max_row or 1) - 1, 0))
     if not sheets:
         raise CjcaseError(f"{path.name} has none of the sheets clients, episodes, sessions, goals, "
                           "court_dates, tops.")
     return sheets
+
+
+def _xlsx_rows(lines, width: int) -> Iterator[tuple[int, list[str]]]:
+    for line, values in lines:
+        cells = _row_text(values)
+        if any(cell.strip() for cell in cells):
+            yield line, cells + [""] * (width - len(cells))
+
+
+def _row_text(values) -> list[str]:
+    """A worksheet row as text, without the empty cells a spreadsheet leaves after the last."""
+    cells = [_cell_text(value) for value in values]
+    while cells and cells[-1] == "":
+        cells.pop()
+    return cells
 
 
 def _cell_text(value: Any) -> str:
@@ -212,32 +252,85 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-# ---------------------------------------------------------------- checking
+# ---------------------------------------------------------------- checking and writing
+
+# Every sheet but episodes is checked and written a batch at a time; episodes are checked
+# whole, against each other, and are few beside sessions.
+STREAMED = ("sessions", "goals", "court_dates", "tops", "consents")
+_BATCH = 5000
 
 
-class _Checker:
-    """Checks every sheet and collects every problem, so one report lists them all."""
+class _Import:
+    """Checks every row and writes the rows that pass, inside the caller's transaction, which
+    is rolled back when any row had a problem: one report lists every problem, and nothing is
+    half imported. Rows are read, checked and written in batches, so memory stays flat however
+    long the history."""
 
-    def __init__(self, db: sqlite_utils.Database, sheets: dict[str, Sheet], today: date):
+    def __init__(self, db: sqlite_utils.Database, sheets: dict[str, Sheet], today: date,
+                 report: ImportReport, progress: ProgressCallback | None):
         self.db = db
         self.sheets = sheets
         self.today = today
+        self.report = report
+        self.progress = progress
         self.problems: list[Problem] = []
-        self.rows: dict[str, list[Row]] = {name: [] for name in ORDER}
+        self.client_ids: dict[str, int] = {}
+        self.touched: dict[int, dict[str, int]] = defaultdict(dict)
 
     def problem(self, sheet: Sheet, line: int, column: str, message: str) -> None:
         self.problems.append(Problem(sheet.file, line, column, message))
 
     def run(self) -> None:
         for name in ORDER:
-            if name in self.sheets:
-                self.check_sheet(self.sheets[name])
-        self.check_client_refs()
-        self.check_episodes()
+            if name in self.sheets and not self.check_header(self.sheets[name]):
+                # Its rows are still checked, for the report, but never written: a missing
+                # column would otherwise reach the database as an empty required field.
+                self.sheets[name].writable = False
+        # Keys already seen in this import, to find a row given twice, kept out of memory.
+        self.db.execute("CREATE TEMP TABLE import_keys (key TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+        try:
+            if "clients" in self.sheets:
+                self.stream(self.sheets["clients"])
+            if "episodes" in self.sheets:
+                sheet = self.sheets["episodes"]
+                episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
+                episodes = self.check_episodes(sheet, episodes)
+                if sheet.writable:
+                    _write_children(self.db, "episodes", episodes, self.client_ids, self.report, self.progress,
+                                    self.touched)
+            for name in STREAMED:
+                if name in self.sheets:
+                    self.stream(self.sheets[name])
+        finally:
+            self.db.execute("DROP TABLE IF EXISTS temp.import_keys")
+        if not self.problems:
+            for client_id, tables in self.touched.items():
+                write_audit(self.db, "import", "client", client_id, client_id,
+                            ", ".join(f"{table} {n}" for table, n in sorted(tables.items())))
+            summary = ", ".join(f"{name} +{c.created} ~{c.updated}" for name, c in self.report.counts.items())
+            write_audit(self.db, "import", "import", None, None, summary)
 
-    def check_sheet(self, sheet: Sheet) -> None:
-        _, spec, key_fields = SHEETS[sheet.name]
-        allowed = IMPORT_COLUMNS[sheet.name] + (() if sheet.name == "clients" else ("client_ref",))
+    def stream(self, sheet: Sheet) -> None:
+        done = 0
+        rows = self.checked_rows(sheet)
+        while batch := list(itertools.islice(rows, _BATCH)):
+            kept = self.unique(sheet, batch)
+            if sheet.name == "clients":
+                if sheet.writable:
+                    self.client_ids.update(_write_clients(self.db, kept, self.report, None, self.touched))
+            else:
+                kept = self.known_clients(sheet, kept)
+                if sheet.writable:
+                    _write_children(self.db, sheet.name, kept, self.client_ids, self.report, None, self.touched)
+            done += len(batch)
+            if self.progress:
+                self.progress(sheet.name, done, max(done, sheet.size_hint))
+
+    def check_header(self, sheet: Sheet) -> bool:
+        """Report what is wrong with a sheet's columns; True when nothing is."""
+        before = len(self.problems)
+        _, spec, _ = SHEETS[sheet.name]
+        allowed = self.allowed(sheet)
         required = [n for n in allowed if n == "client_ref" or (n in spec and spec[n].required)]
         for column in required:
             if column not in sheet.header:
@@ -250,8 +343,18 @@ class _Checker:
             if column not in allowed:
                 self.problem(sheet, 1, column or "(empty)",
                              f"unknown column: {sheet.file} takes {', '.join(allowed)}")
+        return len(self.problems) == before
+
+    @staticmethod
+    def allowed(sheet: Sheet) -> tuple[str, ...]:
+        return IMPORT_COLUMNS[sheet.name] + (() if sheet.name == "clients" else ("client_ref",))
+
+    def checked_rows(self, sheet: Sheet) -> Iterator[Row]:
+        """The rows of a sheet that pass their own checks; the others become problems."""
+        _, spec, _ = SHEETS[sheet.name]
+        allowed = self.allowed(sheet)
         known = [(i, c) for i, c in enumerate(sheet.header) if c in allowed]
-        keys: dict[tuple, int] = {}
+        fields = None
         for line, cells in sheet.rows:
             if len(cells) != len(sheet.header):
                 self.problem(sheet, line, "(row)",
@@ -264,23 +367,14 @@ class _Checker:
             if sheet.name != "clients" and not client_ref and "client_ref" in sheet.header:
                 self.problem(sheet, line, "client_ref", "the client reference is required")
                 continue
-            clean, problems = rules.check_fields(
-                {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header},
-                values)
+            if fields is None:  # the same columns on every row of a sheet
+                fields = {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header}
+            clean, problems = rules.check_fields(fields, values)
             problems += self.cross_field(sheet.name, clean, problems)
             for error in problems:
                 self.problem(sheet, line, error.field, _lower_first(error.message))
-            if problems:
-                continue
-            row = Row(sheet.name, line, client_ref, clean)
-            key = row.key()
-            if key in keys:
-                self.problem(sheet, line, key_fields[-1],
-                             f"the same {' + '.join(('client_ref',) + key_fields) if sheet.name != 'clients' else 'client_ref'} "
-                             f"is on line {keys[key]} already")
-                continue
-            keys[key] = line
-            self.rows[sheet.name].append(row)
+            if not problems:
+                yield Row(sheet.name, line, client_ref, clean)
 
     def cross_field(self, name: str, clean: dict, problems: list) -> list[ValidationError]:
         if problems:
@@ -295,38 +389,56 @@ class _Checker:
             return rules.check_consent(clean)
         return []
 
-    def check_client_refs(self) -> None:
-        imported = {row.client_ref: row for row in self.rows["clients"]}
-        refs = {ref for name in ORDER[1:] for ref in (r.client_ref for r in self.rows[name])}
-        existing = self.existing_clients(refs - set(imported))
-        self.dob = {ref: row["date_of_birth"] for ref, row in existing.items()}
-        self.dob.update({ref: row.values["date_of_birth"] for ref, row in imported.items()})
-        for name in ORDER[1:]:
-            kept = []
-            for row in self.rows[name]:
-                if row.client_ref in self.dob:
-                    kept.append(row)
-                else:
-                    self.problem(self.sheets[name], row.line, "client_ref",
-                                 f"no client has the reference {row.client_ref}: add them to clients.csv")
-            self.rows[name] = kept
+    def unique(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
+        """The rows whose key no earlier row of the sheet had; a repeat is a problem on its line."""
+        key_fields = SHEETS[sheet.name][2]
+        label = " + ".join(("client_ref",) + key_fields) if sheet.name != "clients" else "client_ref"
+        first: dict[str, Row] = {}
+        for row in rows:
+            key = sheet.name + "\x1f" + "\x1f".join(repr(value) for value in row.key())
+            if key in first:
+                self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {first[key].line} already")
+            else:
+                first[key] = row
+        earlier = {found["key"]: found["line"] for found in query_in(
+            self.db, "SELECT key, line FROM temp.import_keys WHERE key IN ({marks})", first)}
+        for key, line in earlier.items():
+            row = first.pop(key)
+            self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {line} already")
+        self.db.conn.executemany("INSERT INTO temp.import_keys (key, line) VALUES (?, ?)",
+                                 [(key, row.line) for key, row in first.items()])
+        return sorted(first.values(), key=lambda row: row.line)
 
-    def existing_clients(self, refs: Iterable[str]) -> dict[str, dict]:
-        return {row["client_ref"]: row for row in query_in(
-            self.db, "SELECT id, client_ref, date_of_birth FROM clients WHERE client_ref IN ({marks})", refs)}
+    def known_clients(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
+        """The rows whose client is in the database (imported just now, or there already)."""
+        unknown = {row.client_ref for row in rows} - set(self.client_ids)
+        for found in query_in(self.db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})", unknown):
+            self.client_ids[found["client_ref"]] = found["id"]
+        kept = []
+        for row in rows:
+            if row.client_ref in self.client_ids:
+                kept.append(row)
+            else:
+                self.problem(sheet, row.line, "client_ref",
+                             f"no client has the reference {row.client_ref}: add them to clients.csv")
+        return kept
 
-    def check_episodes(self) -> None:
-        sheet = self.sheets.get("episodes")
-        if sheet is None:
-            return
+    def check_episodes(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
+        """The episodes of adults that overlap no other episode of the same client."""
+        dob = {found["client_ref"]: found["date_of_birth"] for found in query_in(
+            self.db, "SELECT client_ref, date_of_birth FROM clients WHERE client_ref IN ({marks})",
+            {row.client_ref for row in rows})}
         by_client: dict[str, list[dict]] = defaultdict(list)
-        for row in self.rows["episodes"]:
-            problem = rules.check_adult(self.dob[row.client_ref], row.values["referral_date"])
+        rows_by_line = {}
+        for row in rows:
+            problem = rules.check_adult(dob[row.client_ref], row.values["referral_date"])
             if problem:
                 self.problem(sheet, row.line, "referral_date", _lower_first(problem.message))
                 continue
             by_client[row.client_ref].append({**row.values, "_line": row.line})
+            rows_by_line[row.line] = row
         existing = self.existing_episodes(by_client)
+        kept = []
         for ref, episodes in by_client.items():
             imported_keys = {e["referral_date"] for e in episodes}
             others = [e for e in existing.get(ref, []) if e["referral_date"] not in imported_keys]
@@ -340,6 +452,8 @@ class _Checker:
                                  f"({where}): a new referral must come after the earlier discharge")
                 else:
                     placed.append(episode)
+                    kept.append(rows_by_line[episode["_line"]])
+        return sorted(kept, key=lambda row: row.line)
 
     def existing_episodes(self, by_client) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = defaultdict(list)
@@ -355,9 +469,6 @@ def _lower_first(message: str) -> str:
     return message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
 
 
-# ---------------------------------------------------------------- writing
-
-
 def import_path(
     db: sqlite_utils.Database,
     path: Path,
@@ -367,43 +478,28 @@ def import_path(
 ) -> ImportReport:
     """Check and import a folder or workbook in one transaction; raise ImportRejected with
     every problem. With `dry_run`, check and count what would change, writing nothing."""
-    sheets = read_sheets(path)
-    checker = _Checker(db, sheets, today)
-    checker.run()
-    if checker.problems:
-        raise ImportRejected(checker.problems)
     report = ImportReport(dry_run=dry_run)
-    try:
-        with db.atomic():
-            _write(db, checker.rows, report, progress)
-            if dry_run:
-                # Counting needs the same comparisons as writing: doing the work and rolling
-                # it back is the surest way for a dry run to report what a real run does.
-                raise _RollBack()
-    except _RollBack:
-        pass
-    except INTEGRITY_ERRORS as error:
-        raise CjcaseError(f"Nothing was imported: the database refused a row ({error}).") from None
+    with contextlib.ExitStack() as files:
+        sheets = read_sheets(path, files)
+        run = _Import(db, sheets, today, report, progress)
+        try:
+            with db.atomic():
+                run.run()
+                if run.problems or dry_run:
+                    # A dry run does the work and rolls it back: the surest way for it to count
+                    # what a real run would do.
+                    raise _RollBack()
+        except _RollBack:
+            pass
+        except INTEGRITY_ERRORS as error:
+            raise CjcaseError(f"Nothing was imported: the database refused a row ({error}).") from None
+    if run.problems:
+        raise ImportRejected(run.problems)
     return report
 
 
 class _RollBack(Exception):
-    """Raised inside the transaction to undo a dry run."""
-
-
-def _write(db, rows: dict[str, list[Row]], report: ImportReport, progress) -> None:
-    touched: dict[int, dict[str, int]] = defaultdict(dict)
-    client_ids = _write_clients(db, rows["clients"], report, progress, touched)
-    refs = {r.client_ref for name in ORDER[1:] for r in rows[name]} - set(client_ids)
-    for row in query_in(db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})", refs):
-        client_ids[row["client_ref"]] = row["id"]
-    for name in ORDER[1:]:
-        _write_children(db, name, rows[name], client_ids, report, progress, touched)
-    for client_id, tables in touched.items():
-        write_audit(db, "import", "client", client_id, client_id,
-                    ", ".join(f"{table} {n}" for table, n in sorted(tables.items())))
-    summary = ", ".join(f"{name} +{c.created} ~{c.updated}" for name, c in report.counts.items())
-    write_audit(db, "import", "import", None, None, summary)
+    """Raised inside the transaction to undo a dry run or a rejected import."""
 
 
 def _existing(db, table: str, key_columns: list[str], client_ids: Iterable[int]) -> dict[tuple, dict]:

@@ -198,3 +198,44 @@ def test_a_file_that_is_not_utf8_gets_a_sentence(db, tmp_path):
     from cjcase.errors import CjcaseError
     with pytest.raises(CjcaseError, match="UTF-8"):
         import_path(db, folder, SAMPLE_TODAY)
+
+
+# The long sheets are read, checked and written a batch at a time (so a 50,000-client history
+# never sits in memory whole); with batches of 7 rows the sample crosses many batch edges.
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    from cjcase import importer
+
+    monkeypatch.setattr(importer, "_BATCH", 7)
+
+
+def test_in_small_batches_the_sample_imports_the_same_and_again_unchanged(db, small_batches):
+    report = import_path(db, SAMPLE, SAMPLE_TODAY)
+    assert counts(db) == SAMPLE_COUNTS
+    assert {t: c.created for t, c in report.counts.items() if t in TABLES} == SAMPLE_COUNTS
+    again = import_path(db, SAMPLE, SAMPLE_TODAY)
+    assert again.changed == 0 and again.counts["sessions"].unchanged == SAMPLE_COUNTS["sessions"]
+
+
+def test_a_row_repeated_in_a_later_batch_is_a_problem_on_its_line(db, sample_copy, small_batches):
+    def repeat_first_session_at_the_end(rows):
+        rows.append(list(rows[1]))
+    rewrite(sample_copy / "sessions.csv", repeat_first_session_at_the_end)
+    problems = problems_of(db, sample_copy)
+    last = SAMPLE_COUNTS["sessions"] + 2
+    assert any(p.startswith(f"sessions.csv:{last}: kind: the same client_ref + when + kind is on line 2")
+               for p in problems), problems
+    assert counts(db) == {t: 0 for t in TABLES}  # nothing written: the batches before were undone
+
+
+def test_an_unknown_client_in_a_late_batch_rejects_the_whole_import(db, sample_copy, small_batches):
+    def unknown_last(rows):
+        rows[-1][0] = "CJ-00000"
+    rewrite(sample_copy / "goals.csv", unknown_last)
+    problems = problems_of(db, sample_copy)
+    assert problems == [f"goals.csv:{SAMPLE_COUNTS['goals'] + 1}: client_ref: no client has the reference "
+                        "CJ-00000: add them to clients.csv"]
+    assert counts(db) == {t: 0 for t in TABLES}
+    assert db.execute("SELECT count(*) FROM audit WHERE action = 'import'").fetchone()[0] == 0
