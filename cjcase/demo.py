@@ -102,6 +102,20 @@ def generate(
     ensure_demo_database(db)
     maker = _Maker(random.Random(seed), today)
     batch = 2000
+    # Rows arrive in client order but the date indexes take them in any order: a larger page
+    # cache while they are built saves re-reading index pages (56 s to 48 s at 50,000 clients).
+    cache_size = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute("PRAGMA cache_size = -65536")
+    try:
+        _fill(db, maker, clients, seed, batch, progress)
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(cache_size)}")
+    return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")}
+
+
+def _fill(db, maker: "_Maker", clients: int, seed: int, batch: int, progress) -> None:
+    """Replace the demo's rows with new ones, in one transaction."""
     with db.atomic():
         for table in ("goal_reviews", "tops", "court_dates", "goals", "sessions", "case_notes",
                       "keyworker_changes", "barriers", "consents", "disclosures", "episodes", "clients"):
@@ -116,8 +130,6 @@ def generate(
             if progress:
                 progress(min(first + batch, clients), clients)
         write_audit(db, "demo", "demo", None, None, f"clients {clients}, seed {seed}")
-    return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")}
 
 
 class _Maker:

@@ -67,3 +67,9 @@ def test_the_demo_shows_engagement_work_too(db):
     kinds = {a.kind for a in agenda.actions(db, datetime(2026, 11, 23, 10, 0))}
     assert "notify" in kinds or db.execute(
         "SELECT count(*) FROM sessions WHERE status = 'dna' AND dna_reason IS NOT NULL").fetchone()[0] > 0
+
+
+def test_generating_leaves_the_connections_page_cache_as_it_was(db):
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    demo.generate(db, TODAY, clients=20, seed=2)
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == before
