@@ -49,6 +49,18 @@ class Engagement:
         rows = {r["barrier"]: r for r in self.db.query("SELECT * FROM barriers WHERE client_id = ?", [client_id])}
         return [Barrier.from_row(rows[code]) for code in codes.BARRIER if code in rows]
 
+    def checklist_text(self, client_id: int) -> str:
+        """The compliance checklist as lines, for the record and the DNA follow-up."""
+        lines = []
+        for barrier in self.barriers(client_id):
+            line = f"{barrier.barrier.replace('_', ' ').capitalize()}: {barrier.note or '—'}"
+            if barrier.unavailable:
+                line += f" [not {barrier.unavailable}]"
+            if barrier.plan:
+                line += f" → plan: {barrier.plan}"
+            lines.append(line)
+        return "\n".join(lines)
+
     def clashes(self, client_id: int, moment: datetime) -> list[str]:
         """The checklist's reasons why a time does not work for the client (empty: it is fine)."""
         found = []

@@ -1,5 +1,6 @@
 """The keyworker's TUI driven through the real app with Pilot, against a real database file."""
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
@@ -469,3 +470,46 @@ async def test_opening_a_kept_record_reads_the_client_once(db, clock, caseload, 
         app.open_client(second.id)
         await settle(pilot)
         assert app.screen.client_id == second.id and len(reads) == 1
+
+
+async def test_a_tab_shown_before_its_widgets_are_mounted_still_fills(db, clock, caseload):
+    client = make_client(caseload)
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 2, 10, 0), "kind": "keywork", "status": "attended"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        screen = app.screen
+        while not screen.is_mounted:
+            await asyncio.sleep(0)
+        # Behind the first tab, widgets are mounted just after the record is painted: a key
+        # can arrive between the two.
+        assert not screen.query("#sessions")
+        screen.action_show_tab("sessions-tab")
+        await settle(pilot)
+        assert table_text(screen.query_one("#sessions", DataTable))[0][:3] == ["Mon 2 Nov 2026 10:00", "keywork", "attended"]
+
+
+def test_the_record_screens_code_loads_while_the_agenda_is_read(tmp_path):
+    import subprocess
+    import sys
+
+    code = f"""
+import asyncio, sys
+from datetime import date
+from pathlib import Path
+from cjcase.clock import Clock
+from cjcase.db import connect
+from cjcase.tui.app import make_app
+
+app = make_app(connect(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 20)))
+
+async def main():
+    async with app.run_test() as pilot:
+        await pilot.app.workers.wait_for_complete()
+        print('cjcase.tui.client_screen' in sys.modules)
+
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "True", result.stderr

@@ -124,6 +124,7 @@ class CjcaseApp(App):
             self.notify(self.start_warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
+        self.load_screen_code()
         from cjcase.agenda import reminders
 
         for reminder in reminders(self.caseload.db, self.clock.now()):
@@ -147,6 +148,13 @@ class CjcaseApp(App):
         idle = time.monotonic() - self._last_activity
         if idle >= self.lock_after_seconds and not isinstance(self.screen, LockScreen):
             self.push_screen(LockScreen(self.caseload.db.passphrase))
+
+    @work(thread=True, group="warm-up")
+    def load_screen_code(self) -> None:
+        """Import the record and caseload screens while the agenda is read, so the first record
+        opened does not wait for its code as well as its widgets."""
+        import cjcase.tui.caseload_screen  # noqa: F401
+        import cjcase.tui.client_screen  # noqa: F401
 
     @work(thread=True, exclusive=True, group="integrity")
     def check_file(self) -> None:

@@ -6,19 +6,26 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.lazy import Lazy
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
 from cjcase.engagement import Engagement
 from cjcase.errors import NotFoundError
-from cjcase.tui.dialogs.engagement_dialogs import checklist_text
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
         ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+
+
+def _table(*columns: tuple[str, int], id: str) -> DataTable:
+    """A row-cursor table with its columns of set widths."""
+    table = DataTable(id=id, cursor_type="row")
+    add_fixed_columns(table, list(columns))
+    return table
 
 
 def words(code: str | None) -> str:
@@ -70,39 +77,42 @@ class ClientScreen(CjcaseScreen):
         self.client_id = client_id
 
     def compose(self) -> ComposeResult:
+        # The tabs behind the first are mounted just after the record is painted (Textual's
+        # Lazy): opening a record then builds only what is in front. Their widgets are kept
+        # here, so they can be filled before they are mounted.
+        self._hidden = {
+            "sessions": _table(("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40), id="sessions"),
+            "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
+            "goal-reviews": Static(id="goal-reviews"),
+            "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
+            "tops": DataTable(id="tops", cursor_type="row"),
+            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+        }
+        hidden = self._hidden
         yield Header()
         yield Static(id="client-header")
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
                     yield Static(id="contact")
-                    yield DataTable(id="episodes", cursor_type="row")
+                    yield _table(("Referred", 8), ("Pathway", 15), ("From", 15), ("Started", 11),
+                                 ("Discharged", 10), ("Reason", 30), id="episodes")
                     yield Static(id="notes")
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
-                yield DataTable(id="sessions", cursor_type="row")
+                yield Lazy(hidden["sessions"])
             with TabPane("Goals", id="goals-tab"):
-                yield DataTable(id="goals", cursor_type="row")
-                yield Static(id="goal-reviews")
+                yield Lazy(hidden["goals"])
+                yield Lazy(hidden["goal-reviews"])
             with TabPane("Court", id="court-tab"):
-                yield DataTable(id="court", cursor_type="row")
+                yield Lazy(hidden["court"])
             with TabPane("Outcomes", id="outcomes"):
-                yield DataTable(id="tops", cursor_type="row")
+                yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
-                yield DataTable(id="audit", cursor_type="row")
+                yield Lazy(hidden["audit"])
         yield Footer()
 
     def on_mount(self) -> None:
-        columns = {
-            "#episodes": [("Referred", 8), ("Pathway", 15), ("From", 15), ("Started", 11), ("Discharged", 10),
-                          ("Reason", 30)],
-            "#sessions": [("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40)],
-            "#goals": [("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15)],
-            "#court": [("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40)],
-            "#audit": [("When", 16), ("What", 22), ("Record", 6), ("Detail", 40)],
-        }
-        for selector, widths in columns.items():
-            add_fixed_columns(self.query_one(selector, DataTable), widths)
         self.refresh_data()
         self._loaded = True
 
@@ -214,7 +224,7 @@ class ClientScreen(CjcaseScreen):
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
-            ("Compliance checklist (b adds)", [checklist_text(engagement, self.client_id) or "none recorded"]),
+            ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
             ("Information sharing (i adds)", [
                 f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
                 + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
@@ -239,7 +249,7 @@ class ClientScreen(CjcaseScreen):
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
     def _show_sessions(self) -> None:
-        table = self.query_one("#sessions", DataTable)
+        table = self._hidden["sessions"]
         table.clear()
         now = self.app.clock.now()
         upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
@@ -253,7 +263,7 @@ class ClientScreen(CjcaseScreen):
         self._session_order = upcoming + past
 
     def _show_goals(self) -> None:
-        table = self.query_one("#goals", DataTable)
+        table = self._hidden["goals"]
         table.clear()
         for goal in self.goals:
             table.add_row(words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
@@ -263,7 +273,7 @@ class ClientScreen(CjcaseScreen):
 
     def _show_goal_reviews(self) -> None:
         goal = self.selected_goal()
-        widget = self.query_one("#goal-reviews", Static)
+        widget = self._hidden["goal-reviews"]
         widget.display = not self.app.read_only
         if self.app.read_only:
             return
@@ -275,7 +285,7 @@ class ClientScreen(CjcaseScreen):
         widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
 
     def _show_court(self) -> None:
-        table = self.query_one("#court", DataTable)
+        table = self._hidden["court"]
         table.clear()
         by_id = {h.id: h for h in self.hearings}
         for hearing in self.hearings:
@@ -287,7 +297,7 @@ class ClientScreen(CjcaseScreen):
                           outcome, key=str(hearing.id))
 
     def _show_tops(self) -> None:
-        table = self.query_one("#tops", DataTable)
+        table = self._hidden["tops"]
         table.clear(columns=True)
         if not self.tops:
             table.add_column("TOP")
@@ -310,7 +320,7 @@ class ClientScreen(CjcaseScreen):
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
 
     def _show_history(self) -> None:
-        table = self.query_one("#audit", DataTable)
+        table = self._hidden["audit"]
         table.clear()
         for entry in agenda.audit_trail(self.app.caseload.db, self.client_id):
             table.add_row(entry.at[:16], f"{entry.action} {words(entry.entity)}",
@@ -322,23 +332,23 @@ class ClientScreen(CjcaseScreen):
 
     # ------------------------------------------------------------------ selection
 
-    def _selected_key(self, selector: str) -> int | None:
-        table = self.query_one(selector, DataTable)
+    def _selected_key(self, name: str) -> int | None:
+        table = self._hidden[name]
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key and key.isdigit() else None
 
     def selected_goal(self):
-        goal_id = self._selected_key("#goals")
+        goal_id = self._selected_key("goals")
         return next((g for g in self.goals if g.id == goal_id), None)
 
     def selected_hearing(self):
-        hearing_id = self._selected_key("#court")
+        hearing_id = self._selected_key("court")
         return next((h for h in self.hearings if h.id == hearing_id), None)
 
     def selected_session(self):
-        session_id = self._selected_key("#sessions")
+        session_id = self._selected_key("sessions")
         return next((s for s in self.sessions if s.id == session_id), None)
 
     def action_show_tab(self, tab: str) -> None:

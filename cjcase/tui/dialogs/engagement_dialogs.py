@@ -86,14 +86,3 @@ class DisclosureDialog(FormDialog[Disclosure]):
             values["by_whom"])
 
 
-def checklist_text(engagement: Engagement, client_id: int) -> str:
-    """The compliance checklist as lines, for the record and the DNA follow-up."""
-    lines = []
-    for barrier in engagement.barriers(client_id):
-        line = f"{barrier.barrier.replace('_', ' ').capitalize()}: {barrier.note or '—'}"
-        if barrier.unavailable:
-            line += f" [not {barrier.unavailable}]"
-        if barrier.plan:
-            line += f" → plan: {barrier.plan}"
-        lines.append(line)
-    return "\n".join(lines)

@@ -33,9 +33,8 @@ class NoteDialog(FormDialog[CaseNote]):
         if self.kind == "dna_follow_up":
             # The follow-up starts from what gets in the way of attending.
             from cjcase.engagement import Engagement
-            from cjcase.tui.dialogs.engagement_dialogs import checklist_text
 
-            checklist = checklist_text(Engagement(self.app.caseload), self.client_id)
+            checklist = Engagement(self.app.caseload).checklist_text(self.client_id)
             from rich.text import Text
 
             self.query_one("#form-error", Static).update(
