@@ -127,3 +127,15 @@ def test_the_first_rows_of_a_long_agenda_are_its_earliest_and_the_count_is_all_o
         (21, "release", "Ann Bloggs"), (21, "release", "Bob Bloggs"),
         (21, "session", "Ann Bloggs"), (21, "session", "Bob Bloggs")]
     assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 12, 4), keyworker="Nobody") == 0
+
+
+def test_the_dna_follow_up_alert_reads_the_index_of_absences(db):
+    # At 50,000 clients the 28-day window holds 110,000 sessions; the alert must read the
+    # absences' own index, not every session of those weeks.
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    agenda.actions(db, NOW)
+    db.conn.set_trace_callback(None)
+    follow_up = next(sql for sql in statements if "WITH dnas AS" in sql)
+    plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + follow_up).fetchall())
+    assert "sessions_dna" in plan, plan
