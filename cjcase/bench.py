@@ -154,6 +154,13 @@ def _child_tui(db_path: str) -> None:
         screen.call_after_refresh(lambda: found.setdefault("first_paint", time.time() - t0))
 
     AgendaScreen.on_mount = on_mount_timed
+    show_agenda = AgendaScreen.show_agenda
+
+    def show_agenda_timed(screen, *args):
+        show_agenda(screen, *args)
+        screen.call_after_refresh(lambda: found.setdefault("agenda_shown", time.time() - t0))
+
+    AgendaScreen.show_agenda = show_agenda_timed
 
     # Key-to-updated-table and open-to-painted, without the test pilot's own waits.
     from cjcase.tui.caseload_screen import CaseloadScreen
@@ -293,7 +300,8 @@ def report(results: list[dict], help_seconds: float) -> str:
         ("bare Textual first paint", lambda r: ms(r["bare_first_paint"]), "the floor for start-up"),
         ("cjcase first paint", lambda r: f"{ms(r['first_paint'])} ({r['first_paint'] / r['bare_first_paint']:.2f}×)",
          "target ≤ 1.3× the bare app"),
-        ("agenda filled", lambda r: ms(r["agenda_filled"]), "loaded in a worker after paint"),
+        ("agenda days shown", lambda r: ms(r["agenda_shown"]), "loaded in a worker after paint"),
+        ("action list shown", lambda r: ms(r["agenda_filled"]), "worked out after the days"),
         ("open caseload", lambda r: ms(r["open_caseload"]), ""),
         ("search keystroke (worst of 3)", lambda r: ms(r["search_keystroke"]), "target < 50 ms (median run)"),
         ("open client record (first)", lambda r: ms(r["open_client_first"]), "builds the record screen"),

@@ -68,3 +68,35 @@ async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_sentence(d
             await pilot.pause(0.05)
     assert app.return_code == 1 and "Another cjcase is already open" in app.return_value
     holder.close()
+
+
+async def test_the_days_are_shown_while_the_action_list_is_still_being_worked_out(db, clock, caseload,
+                                                                                  monkeypatch):
+    import asyncio
+    import threading
+
+    from cjcase import agenda
+
+    client = make_client(caseload)
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 10, 0), "kind": "keywork",
+                                     "status": "scheduled"})
+    release = threading.Event()
+    actions = agenda.actions
+
+    def slow_actions(*args):
+        release.wait(10)  # as on a large caseload
+        return actions(*args)
+
+    monkeypatch.setattr(agenda, "actions", slow_actions)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        days = app.screen.query_one("#agenda", DataTable)
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if days.row_count:
+                break
+        assert [str(cell) for cell in days.get_row_at(1)][0] == "10:00"
+        assert "looking" in str(app.screen.query_one("#actions-heading", Static).render())
+        release.set()
+        await settle(pilot)
+        assert "Needs action (0)" in str(app.screen.query_one("#actions-heading", Static).render())

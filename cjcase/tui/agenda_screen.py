@@ -47,6 +47,7 @@ class AgendaScreen(CjcaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self._rows: dict[str, ActionItem | AgendaItem] = {}
+        self._actions_shown = False
         self.peer_mentor: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -96,28 +97,31 @@ class AgendaScreen(CjcaseScreen):
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
         from cjcase import agenda, search
 
+        worker = get_current_worker()
         clock = self.app.clock
         today = clock.today()
         db = self.app.caseload.db.reader()
         last = today + timedelta(days=AGENDA_DAYS)
         items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
         total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
-        actions = agenda.actions(db, clock.now())
         has_clients = search.has_clients(db)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, items, total, actions, has_clients, today)
+        if worker.is_cancelled:
+            return
+        # The days first: the action list takes longer to work out on a large caseload.
+        self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        actions = agenda.actions(db, clock.now())
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_actions, actions)
 
-    def show(self, items: list[AgendaItem], total: int, actions: list[ActionItem], has_clients: bool,
-             today) -> None:
-        """Put a loaded agenda (its first rows, and how many there are in all) on the screen."""
-        self._rows = {}
-        self._fill_actions(actions)
+    def show_agenda(self, items: list[AgendaItem], total: int, has_clients: bool, today) -> None:
+        """Put the loaded days (their first rows, and how many there are in all) on the screen."""
         self._fill_agenda(items, total, today)
-        empty = not items and not actions and not has_clients
+        if not self._actions_shown:
+            self.query_one("#actions-heading", Static).update("Needs action (looking…)")
+        empty = not has_clients
         self.query_one("#empty", Static).display = empty
         for widget in self.query("DataTable, .heading"):
             widget.display = not empty
-        self.query_one("#actions-heading", Static).update(f"Needs action ({len(actions)})")
         if empty:
             self.query_one("#empty", Static).update(
                 "There is nobody on the caseload yet.\n\n"
@@ -125,10 +129,17 @@ class AgendaScreen(CjcaseScreen):
                 + "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
                 "to bring in a spreadsheet, `cjcase import FOLDER`.")
 
+    def show_actions(self, actions: list[ActionItem]) -> None:
+        """Put the loaded action list on the screen."""
+        self._fill_actions(actions)
+        self._actions_shown = True
+        self.query_one("#actions-heading", Static).update(f"Needs action ({len(actions)})")
+
     def _fill_actions(self, actions: list[ActionItem]) -> None:
         table = self.query_one("#actions", DataTable)
         cursor = table.cursor_row
         table.clear()
+        self._rows = {key: row for key, row in self._rows.items() if not key.startswith("action-")}
         for index, action in enumerate(actions[:MAX_AGENDA_ROWS]):
             key = f"action-{index}"
             self._rows[key] = action
@@ -140,6 +151,7 @@ class AgendaScreen(CjcaseScreen):
         table = self.query_one("#agenda", DataTable)
         cursor = table.cursor_row
         table.clear()
+        self._rows = {key: row for key, row in self._rows.items() if not key.startswith("item-")}
         current = None
         for index, item in enumerate(items[:MAX_AGENDA_ROWS]):
             if item.day != current:
