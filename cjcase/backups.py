@@ -47,14 +47,19 @@ def _open_file(path: Path, passphrase: str | None, read_only: bool = True):
     return sqlite3.connect(path)
 
 
-def verify_file(path: Path, passphrase: str | None = None) -> str | None:
-    """None when a database file passes SQLite's integrity check, else what is wrong."""
+def verify_file(path: Path, passphrase: str | None = None, quick: bool = False) -> str | None:
+    """None when a database file passes SQLite's integrity check, else what is wrong.
+
+    `quick` runs quick_check: every page and b-tree, but not whether each index agrees with
+    its table (0.7 s rather than 11 s at 50,000 clients).
+    """
     from cjcase.db import DATABASE_ERRORS
 
     try:
         conn = _open_file(path, passphrase)
         try:
-            result = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+            pragma = "quick_check" if quick else "integrity_check"
+            result = [row[0] for row in conn.execute(f"PRAGMA {pragma}").fetchall()]
         finally:
             conn.close()
     except (DatabaseError, *DATABASE_ERRORS) as error:

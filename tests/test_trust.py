@@ -243,3 +243,34 @@ def test_a_damaged_file_is_refused_at_open_and_the_latest_backup_offered(tmp_pat
     assert result.returncode == 1
     assert "damaged" in result.stderr and str(good) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def damaged_copy(db, target: Path) -> Path:
+    """A copy of the database with random bytes over some of its pages."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(Path(db.path).read_bytes())
+    for offset in range(4096 * 5, min(len(data), 4096 * 40), 4096):
+        data[offset + 10: offset + 60] = os.urandom(50)
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_the_quick_check_finds_damaged_pages_as_the_full_check_does(sample_db, tmp_path):
+    assert backups.verify_file(Path(sample_db.path), quick=True) is None
+    damaged = damaged_copy(sample_db, tmp_path / "damaged.db")
+    assert backups.verify_file(damaged, quick=True) is not None
+    assert backups.verify_file(damaged) is not None
+
+
+async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damage(sample_db, clock, tmp_path):
+    from cjcase.tui.app import make_app
+    from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+    from tests.conftest import settle
+
+    damaged = damaged_copy(sample_db, tmp_path / "damaged.db")
+    app = make_app(sample_db, clock, path=damaged)  # the background check reads the file at `path`
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.question.startswith("This caseload file is damaged")

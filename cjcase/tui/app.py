@@ -158,11 +158,15 @@ class CjcaseApp(App):
 
     @work(thread=True, exclusive=True, group="integrity")
     def check_file(self) -> None:
-        """Check the database file in the background, with its own read-only connection."""
+        """Check the database file in the background, with its own read-only connection.
+
+        The quick check, as the command line does at open: the full check (which took 11 s at
+        50,000 clients, beside every keystroke of the first seconds) runs once a day on the
+        verified backup, and on demand with `cjcase check`."""
         from cjcase.backups import verify_file
 
         _yield_cpu_to_the_screen()
-        problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None))
+        problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None), quick=True)
         if problem:
             self.call_from_thread(self.refuse_damaged, problem)
 
