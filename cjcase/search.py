@@ -65,7 +65,12 @@ def caseload(
     `status` is open (an open episode), closed (none open) or all; `keyworker` may be
     UNALLOCATED; `text` matches names, aliases, references and date-of-birth fragments.
     """
-    where, params = _filters(status, pathway, keyworker, text)
+    # A word of one or two letters matches a large share of the caseload: reading clients in
+    # name order and keeping the matches finds the first page sooner than sorting every match
+    # (4 ms rather than 26 ms for "s" at 50,000 clients); a longer word matches few, and they
+    # are found through the search index first.
+    broad = all(len(token) <= 2 for token in _tokens(text))
+    where, params = _filters(status, pathway, keyworker, text, in_name_order=broad)
     now_text = now.strftime("%Y-%m-%d %H:%M")
     # The page is chosen first (MATERIALIZED keeps SQLite from folding it back in), so last
     # seen and next appointment are looked up for the rows shown, not for every match.
@@ -106,7 +111,7 @@ def count(db: sqlite_utils.Database, *, status: str = "open", pathway: str | Non
     return db.execute(sql, params).fetchone()[0]
 
 
-def _filters(status, pathway, keyworker, text) -> tuple[list[str], list]:
+def _filters(status, pathway, keyworker, text, in_name_order: bool = False) -> tuple[list[str], list]:
     where: list[str] = []
     params: list = []
     if status == "open":
@@ -122,7 +127,9 @@ def _filters(status, pathway, keyworker, text) -> tuple[list[str], list]:
         where.append("c.keyworker = ?")
         params.append(keyworker)
     for token in _tokens(text):
-        condition = "c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?)"
+        # The unary + keeps SQLite from driving the query from the matches, so that it reads
+        # clients in name order and tests each against them.
+        condition = ("+" if in_name_order else "") + "c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?)"
         token_params: list = [fts_query(token)]
         dob = _dob_condition(token)
         if dob:

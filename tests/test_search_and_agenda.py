@@ -139,3 +139,28 @@ def test_the_dna_follow_up_alert_reads_the_index_of_absences(db):
     follow_up = next(sql for sql in statements if "WITH dnas AS" in sql)
     plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + follow_up).fetchall())
     assert "sessions_dna" in plan, plan
+
+
+def search_plan(db, text: str) -> str:
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    search.caseload(db, NOW, text=text)
+    db.conn.set_trace_callback(None)
+    page = next(sql for sql in statements if "WITH page" in sql)
+    return " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + page).fetchall())
+
+
+def test_a_short_word_reads_clients_in_name_order_and_a_longer_one_starts_from_its_matches(db):
+    # At 50,000 clients "s" matches 7,800 of them: the first page is found in name order.
+    assert "clients_name" in search_plan(db, "s")
+    assert "clients_name" in search_plan(db, "")
+    plan = search_plan(db, "smith")  # each match looked up by its row id, then sorted
+    assert "clients_name" not in plan and "SEARCH c USING INTEGER PRIMARY KEY" in plan
+
+
+def test_a_short_word_and_a_long_one_find_the_same_clients_in_the_same_order(caseload, db):
+    for number, (first, last) in enumerate([("Sam", "Smith"), ("Al", "Sands"), ("Sue", "Ahmed"), ("Bo", "Ng")]):
+        make_episode(caseload, make_client(caseload, client_ref=f"T-{number}", first_name=first, last_name=last).id)
+    assert refs(search.caseload(db, NOW, text="s")) == ["T-2", "T-1", "T-0"]
+    assert refs(search.caseload(db, NOW, text="sa")) == ["T-1", "T-0"]
+    assert refs(search.caseload(db, NOW, text="sam")) == ["T-0"]
