@@ -178,28 +178,45 @@ def _child_tui(db_path: str) -> None:
     app = make_opening_app(lambda: connect(path, verify=False), Clock.from_environment(), path=path)
 
     async def pilot_run(pilot):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        # Until the action list is on screen: waiting for the workers alone could return before
+        # the database worker had started, and time the keys against the loads.
+        agenda_screen = app.screen
+        while app.caseload is None or not agenda_screen._actions_shown:
+            await asyncio.sleep(0.002)
         found["agenda_filled"] = time.time() - t0
+        await pilot.pause()
         start = time.perf_counter()
         app.action_caseload()
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         found["open_caseload"] = marks["table"] - start
-        keystrokes = []
-        for key in "smi":
-            marks.pop("table", None)
-            start = time.perf_counter()
-            # Straight to the app, as a terminal's key arrives: Pilot.press also sleeps until
-            # the whole process is idle, which is the test's wait, not the keyworker's.
-            app.post_message(events.Key(key, key))
-            while "table" not in marks:
-                await asyncio.sleep(0.001)
-            keystrokes.append(marks["table"] - start)
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-        found["search_keystroke"] = max(keystrokes)
+        async def type_keys(keys: str) -> float:
+            """The slowest key of `keys`, from key to the table repainted."""
+            slowest = 0.0
+            for key in keys:
+                marks.pop("table", None)
+                start = time.perf_counter()
+                # Straight to the app, as a terminal's key arrives: Pilot.press also sleeps until
+                # the whole process is idle, which is the test's wait, not the keyworker's.
+                app.post_message(events.Key(key, key))
+                while "table" not in marks:
+                    await asyncio.sleep(0.001)
+                slowest = max(slowest, marks["table"] - start)
+                await pilot.app.workers.wait_for_complete()
+                await pilot.pause()
+            return slowest
+
+        # Typed at once, while the background check of the file may still run; then again
+        # once the program has settled.
+        found["search_keystroke"] = await type_keys("smi")
+        await asyncio.sleep(3)
+        await pilot.app.workers.wait_for_complete()
+        for _ in range(3):
+            app.post_message(events.Key("backspace", None))
+        await asyncio.sleep(0.5)
+        await pilot.app.workers.wait_for_complete()
+        found["search_keystroke_settled"] = await type_keys("jon")
         middle = int(app.caseload.db.execute("SELECT max(id) / 2 FROM clients").fetchone()[0])
         # The first record of a session builds the record screen; later ones refill it.
         for figure, client_id in (("open_client_first", middle), ("open_client", middle + 1)):
@@ -271,7 +288,7 @@ def bench_size(clients: int, workdir: Path) -> dict:
         tui_runs.append(_run_child("tui", str(demo_path)))
     figures["bare_first_paint"] = min(r["first_paint"] for r in bare_runs)
     figures.update(min(tui_runs, key=lambda r: r["first_paint"]))
-    for figure in ("search_keystroke", "open_client", "open_client_first"):
+    for figure in ("search_keystroke", "search_keystroke_settled", "open_client", "open_client_first"):
         figures[figure] = sorted(r[figure] for r in tui_runs)[len(tui_runs) // 2]  # the median run
     return figures
 
@@ -304,6 +321,7 @@ def report(results: list[dict], help_seconds: float) -> str:
         ("action list shown", lambda r: ms(r["agenda_filled"]), "worked out after the days"),
         ("open caseload", lambda r: ms(r["open_caseload"]), ""),
         ("search keystroke (worst of 3)", lambda r: ms(r["search_keystroke"]), "target < 50 ms (median run)"),
+        ("  the same, settled", lambda r: ms(r["search_keystroke_settled"]), "typed 3 s later"),
         ("open client record (first)", lambda r: ms(r["open_client_first"]), "builds the record screen"),
         ("open client record", lambda r: ms(r["open_client"]), "target < 50 ms"),
         ("save a logged session", lambda r: ms(r["save_session"]), ""),
