@@ -73,3 +73,11 @@ def test_generating_leaves_the_connections_page_cache_as_it_was(db):
     before = db.execute("PRAGMA cache_size").fetchone()[0]
     demo.generate(db, TODAY, clients=20, seed=2)
     assert db.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
+def test_generating_puts_back_every_index_it_set_aside(db):
+    indexes = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    before = list(db.query(indexes))
+    demo.generate(db, TODAY, clients=20, seed=2)
+    assert list(db.query(indexes)) == before
+    assert any(row["name"] == "sessions_starts_at" for row in before)
