@@ -457,19 +457,20 @@ async def test_the_next_record_opened_shows_only_that_client_from_its_overview(d
 async def test_opening_a_kept_record_reads_the_client_once(db, clock, caseload, monkeypatch):
     first = make_client(caseload, client_ref="A-1")
     second = make_client(caseload, client_ref="B-2")
+    reads = []
+    original = ClientScreen.refresh_data
+    monkeypatch.setattr(ClientScreen, "refresh_data", lambda screen: reads.append(1) or original(screen))
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.open_client(first.id)
+        app.open_client(first.id)  # the first record builds the screen
         await settle(pilot)
+        assert len(reads) == 1
         await pilot.press("escape")
         await settle(pilot)
-        reads = []
-        original = ClientScreen.refresh_data
-        monkeypatch.setattr(ClientScreen, "refresh_data", lambda screen: reads.append(1) or original(screen))
-        app.open_client(second.id)
+        app.open_client(second.id)  # later ones refill it
         await settle(pilot)
-        assert app.screen.client_id == second.id and len(reads) == 1
+        assert app.screen.client_id == second.id and len(reads) == 2
 
 
 async def test_a_tab_shown_before_its_widgets_are_mounted_still_fills(db, clock, caseload):

@@ -115,6 +115,7 @@ class ClientScreen(CjcaseScreen):
     def on_mount(self) -> None:
         self.refresh_data()
         self._loaded = True
+        self._fresh = True  # the resume that follows the first mount need not read it again
 
     # ------------------------------------------------------------------ showing
 
