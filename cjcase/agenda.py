@@ -47,7 +47,8 @@ def _agenda_summary(kind: str, row: dict) -> str:
 
 
 def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: str | None):
-    """(kind, table, date column, columns, condition, parameters) for each source that applies."""
+    """(kind, table, its alias, date column, columns, condition, parameters) for each source
+    that applies."""
     params = {"first": start.isoformat(), "last": end.isoformat(),
               "after_last": (end + timedelta(days=1)).isoformat(), "keyworker": keyworker, "mentor": peer_mentor}
     for kind, table, when, columns, condition in _AGENDA_SOURCES:
@@ -58,7 +59,7 @@ def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: 
             condition += " AND s.peer_mentor = :mentor"
         if keyworker:
             condition += " AND c.keyworker = :keyworker"
-        yield kind, table, when, columns, condition, params
+        yield kind, table, table.split()[1], when, columns, condition, params
 
 
 def agenda(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None,
@@ -69,8 +70,7 @@ def agenda(db: sqlite_utils.Database, start: date, end: date, keyworker: str | N
     name = ("c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, "
             "c.first_name, c.last_name")
     items: list[AgendaItem] = []
-    for kind, table, when, columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
-        alias = table.split()[1]
+    for kind, table, alias, when, columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
         # Each source in the agenda's own order, so its first `limit` rows hold every row of
         # that source that can be among the first `limit` of the whole agenda.
         sql = (f"SELECT {alias}.id, {alias}.client_id, {when} AS due, {columns}, {name} "
@@ -87,8 +87,8 @@ def agenda_count(db: sqlite_utils.Database, start: date, end: date, keyworker: s
                  peer_mentor: str | None = None) -> int:
     """How many things `agenda` holds for these days, without reading them."""
     total = 0
-    for _kind, table, _when, _columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
-        alias = table.split()[1]
+    for _kind, table, alias, _when, _columns, condition, params in _agenda_queries(start, end, keyworker,
+                                                                                 peer_mentor):
         join = f"JOIN clients c ON c.id = {alias}.client_id" if keyworker else ""  # only to filter
         total += db.execute(f"SELECT count(*) FROM {table} {join} WHERE {condition}", params).fetchone()[0]
     return total

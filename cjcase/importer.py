@@ -180,7 +180,7 @@ def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
             if header:
                 break
     except csv.Error as error:
-        raise CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).") from None
+        raise _unreadable(display, reader, error) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         last_line = reader.line_num
@@ -192,9 +192,14 @@ def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
                     continue  # blank lines, as spreadsheets leave at the end
                 yield first_line, cells
         except csv.Error as error:
-            raise CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).") from None
+            raise _unreadable(display, reader, error) from None
 
     return Sheet(file.stem, display, header, rows(), max(lines - 1, 0))
+
+
+def _unreadable(display: str, reader, error: csv.Error) -> CjcaseError:
+    """The sentence for a file the CSV reader cannot parse, at the line it stopped on."""
+    return CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).")
 
 
 def _read_xlsx(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
@@ -317,7 +322,7 @@ class _Import:
             kept = self.unique(sheet, batch)
             if sheet.name == "clients":
                 if sheet.writable:
-                    self.client_ids.update(_write_clients(self.db, kept, self.report, None, self.touched))
+                    self.client_ids.update(_write_clients(self.db, kept, self.report, self.touched))
             else:
                 kept = self.known_clients(sheet, kept)
                 if sheet.writable:
@@ -393,18 +398,21 @@ class _Import:
         """The rows whose key no earlier row of the sheet had; a repeat is a problem on its line."""
         key_fields = SHEETS[sheet.name][2]
         label = " + ".join(("client_ref",) + key_fields) if sheet.name != "clients" else "client_ref"
+
+        def repeated(row: Row, earlier_line: int) -> None:
+            self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {earlier_line} already")
+
         first: dict[str, Row] = {}
         for row in rows:
             key = sheet.name + "\x1f" + "\x1f".join(repr(value) for value in row.key())
             if key in first:
-                self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {first[key].line} already")
+                repeated(row, first[key].line)
             else:
                 first[key] = row
         earlier = {found["key"]: found["line"] for found in query_in(
             self.db, "SELECT key, line FROM temp.import_keys WHERE key IN ({marks})", first)}
         for key, line in earlier.items():
-            row = first.pop(key)
-            self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {line} already")
+            repeated(first.pop(key), line)
         self.db.conn.executemany("INSERT INTO temp.import_keys (key, line) VALUES (?, ?)",
                                  [(key, row.line) for key, row in first.items()])
         return sorted(first.values(), key=lambda row: row.line)
@@ -508,7 +516,7 @@ def _existing(db, table: str, key_columns: list[str], client_ids: Iterable[int])
             for row in query_in(db, f"SELECT * FROM {table} WHERE {column} IN ({{marks}})", client_ids)}
 
 
-def _write_clients(db, rows: list[Row], report, progress, touched) -> dict[str, int]:
+def _write_clients(db, rows: list[Row], report, touched) -> dict[str, int]:
     spec = rules.CLIENT
     existing = {row["client_ref"]: row for row in query_in(
         db, "SELECT * FROM clients WHERE client_ref IN ({marks})", (r.client_ref for r in rows))}
@@ -536,8 +544,6 @@ def _write_clients(db, rows: list[Row], report, progress, touched) -> dict[str, 
                             (v["client_ref"] for v in inserts)):
             ids[row["client_ref"]] = row["id"]
             touched[row["id"]]["clients"] = 1
-    if progress:
-        progress("clients", len(rows), len(rows))
     return ids
 
 

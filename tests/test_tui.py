@@ -24,6 +24,16 @@ def static_text(widget: Static) -> str:
     return str(widget.render())
 
 
+async def jump_by_palette(pilot, text: str) -> None:
+    """Type part of a name into the command palette and take its first client."""
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await pilot.press(*text)
+    await pilot.pause(0.5)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def type_into(pilot, selector: str, text: str) -> None:
     widget = pilot.app.screen.query_one(selector, Input)
     widget.value = text
@@ -298,12 +308,7 @@ async def test_the_palette_jumps_to_a_client_by_part_of_a_name(db, clock, caselo
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"perse")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(pilot)
+        await jump_by_palette(pilot, "perse")
         assert isinstance(app.screen, ClientScreen) and app.screen.client_id == client.id
 
 
@@ -443,12 +448,7 @@ async def test_the_next_record_opened_shows_only_that_client_from_its_overview(d
         await settle(pilot)
         assert table_text(screen.query_one("#sessions", DataTable)) == []
         # From one record to another through the palette: the record in front changes.
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        await pilot.press(*"anne")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        await settle(pilot)
+        await jump_by_palette(pilot, "anne")
         assert app.screen.title == "Anne Archer · A-1"
         assert "07700 900111" in static_text(app.screen.query_one("#contact", Static))
         assert app.screen.query_one("#tabs", TabbedContent).active == "overview"

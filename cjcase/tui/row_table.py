@@ -169,10 +169,6 @@ class RowTable(ScrollView, can_focus=True):
         if self._rows:
             self.post_message(self.RowHighlighted(self, new))
 
-    def move_cursor(self, *, row: int) -> None:
-        """Put the cursor on a row."""
-        self.cursor_row = row
-
     def _scroll_cursor_into_view(self) -> None:
         visible = max(1, self.scrollable_content_region.height - 1)
         top = self.scroll_offset.y
