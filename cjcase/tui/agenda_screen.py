@@ -9,11 +9,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import get_current_worker
 
 from cjcase.dates import format_date
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.key_footer import KeyFooter
 
 if TYPE_CHECKING:  # the services are imported by the load, after the first paint
     from cjcase.model import ActionItem, AgendaItem
@@ -60,7 +61,7 @@ class AgendaScreen(CjcaseScreen):
         yield DataTable(id="actions", cursor_type="row")
         yield Static(f"Today and the next {AGENDA_DAYS} days", id="agenda-heading", classes="heading")
         yield DataTable(id="agenda", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         add_fixed_columns(self.query_one("#actions", DataTable), [("Client", 28), ("Why", 46)])

@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import get_current_worker
 
 from cjcase import codes, search
@@ -15,6 +15,7 @@ from cjcase.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.model import CaseloadRow
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.key_footer import KeyFooter
 from cjcase.tui.row_table import RowTable
 
 PAGE = 50
@@ -62,7 +63,7 @@ class CaseloadScreen(CjcaseScreen):
                          id="keyworker", compact=True)
         yield RowTable(id="clients")
         yield Static(id="count")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Caseload"

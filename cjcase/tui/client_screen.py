@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
@@ -15,6 +15,7 @@ from cjcase.engagement import Engagement
 from cjcase.errors import NotFoundError
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.key_footer import KeyFooter
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
         ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
@@ -110,7 +111,7 @@ class ClientScreen(CjcaseScreen):
                 yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.refresh_data()

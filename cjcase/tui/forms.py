@@ -16,10 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from cjcase.dates import DateInputError, format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.errors import CjcaseError, ValidationError
+from cjcase.tui.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
 
@@ -85,7 +86,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
                         yield Static("", id=f"error-{field.name}", classes="form-error")
             yield Static("", id="form-error")
             yield Static("ctrl+s save · esc cancel · tab next field", classes="form-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def _widget(self, field: FormField, value: Any) -> Widget:
         widget_id = f"field-{field.name}"

@@ -8,12 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Header, Input, Select, Static
 
 from cjcase.dates import last_complete_quarter, parse_quarter
 from cjcase.errors import CjcaseError
 from cjcase.returns import exporter, template as templates
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.key_footer import KeyFooter
 
 
 class ReturnsScreen(CjcaseScreen):
@@ -51,7 +52,7 @@ class ReturnsScreen(CjcaseScreen):
             yield Input(str(Path.cwd()), id="out", compact=True)
         yield Static(id="return-status")
         yield DataTable(id="preview", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Returns"
