@@ -69,7 +69,7 @@ async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda
             (datetime(2026, 11, 24, 14, 0), "scheduled"), (datetime(2026, 11, 20, 10, 0), "attended")]
         app.screen.query_one("#tabs", TabbedContent).active = "sessions-tab"
         await settle(pilot)
-        rows = table_text(app.screen.query_one("#sessions", DataTable))
+        rows = table_text(app.screen.query_one("#sessions", RowTable))
         assert rows[0][:3] == ["Tue 24 Nov 2026 14:00", "keywork", "scheduled"]
         assert rows[1][:3] == ["Fri 20 Nov 2026 10:00", "keywork", "attended"]
 
@@ -369,7 +369,7 @@ async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, cas
         await type_into(pilot, "#field-when", "14/12/2026 10:00")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        rows = table_text(app.screen.query_one("#court", DataTable))
+        rows = table_text(app.screen.query_one("#court", RowTable))
         assert rows[0][0] == "Mon 14 Dec 2026 10:00" and "adjourned from 30/11/26" in rows[0][3]
         assert rows[1][3] == "Adjourned"
         assert caseload.get_court_date(hearing.id).outcome == "Adjourned"
@@ -397,7 +397,7 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
             await type_into(pilot, f"#field-{name}", "12")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", DataTable))}
+        rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", RowTable))}
         assert rows["opiates"][-1] == "-16"
         assert rows["quality of life"][-1] == "+5"
 
@@ -432,7 +432,7 @@ async def test_the_next_record_opened_shows_only_that_client_from_its_overview(d
         await settle(pilot)
         await pilot.press("2")  # Anne's sessions in front
         await settle(pilot)
-        assert table_text(app.screen.query_one("#sessions", DataTable))[0][4] == "Anne's private note"
+        assert table_text(app.screen.query_one("#sessions", RowTable))[0][4] == "Anne's private note"
         kept = app.screen
         await pilot.press("escape")
         await settle(pilot)
@@ -446,7 +446,7 @@ async def test_the_next_record_opened_shows_only_that_client_from_its_overview(d
         assert "07700 900111" not in static_text(screen.query_one("#contact", Static))
         await pilot.press("2")
         await settle(pilot)
-        assert table_text(screen.query_one("#sessions", DataTable)) == []
+        assert table_text(screen.query_one("#sessions", RowTable)) == []
         # From one record to another through the palette: the record in front changes.
         await jump_by_palette(pilot, "anne")
         assert app.screen.title == "Anne Archer · A-1"
@@ -488,7 +488,7 @@ async def test_a_tab_shown_before_its_widgets_are_mounted_still_fills(db, clock,
         assert not screen.query("#sessions")
         screen.action_show_tab("sessions-tab")
         await settle(pilot)
-        assert table_text(screen.query_one("#sessions", DataTable))[0][:3] == ["Mon 2 Nov 2026 10:00", "keywork", "attended"]
+        assert table_text(screen.query_one("#sessions", RowTable))[0][:3] == ["Mon 2 Nov 2026 10:00", "keywork", "attended"]
 
 
 def test_the_record_screens_code_loads_while_the_agenda_is_read(tmp_path):

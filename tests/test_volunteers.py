@@ -90,7 +90,7 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
         assert "VS LW" in header and "DA" not in header and "violence" not in header
         assert not screen.query_one("#notes", Static).display
         await pilot.press("2")
-        sessions = screen.query_one("#sessions", DataTable)
+        sessions = screen.query_one("#sessions", RowTable)
         assert "Bring the housing letter" not in str([sessions.get_row_at(i) for i in range(sessions.row_count)])
         text = " ".join(str(w.render()) for w in screen.query(Static) if w.display)
         for secret in ("Fotheringay", "Wilhelmina", "Sister", "relapse"):

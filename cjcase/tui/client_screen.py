@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.lazy import Lazy
-from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cjcase import agenda, codes
 from cjcase.dates import age_on, format_date, format_datetime
@@ -16,15 +16,18 @@ from cjcase.errors import NotFoundError
 from cjcase.privacy import visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.key_footer import KeyFooter
+from cjcase.tui.row_table import RowTable
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
         ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
-def _table(*columns: tuple[str, int], id: str) -> DataTable:
-    """A row-cursor table with its columns of set widths."""
-    table = DataTable(id=id, cursor_type="row")
+def _table(*columns: tuple[str, int], id: str) -> RowTable:
+    """A row-cursor table with its columns of set widths. (A line table, not Textual's
+    DataTable: the record's six tables are restyled on every opening, and DataTable's many
+    component classes made that a quarter of the time.)"""
+    table = RowTable(id=id)
     add_fixed_columns(table, list(columns))
     return table
 
@@ -86,7 +89,7 @@ class ClientScreen(CjcaseScreen):
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
             "goal-reviews": Static(id="goal-reviews"),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
-            "tops": DataTable(id="tops", cursor_type="row"),
+            "tops": RowTable(id="tops"),
             "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
         }
         hidden = self._hidden
@@ -150,6 +153,7 @@ class ClientScreen(CjcaseScreen):
         # Only the tab in front is filled now; the others when they are first shown, so a long
         # history does not slow opening the record.
         self._filled: set[str] = set()
+        self._rows_of: dict[str, list] = {}  # what each table's rows show, in order
         self._fill_tab(self.query_one("#tabs", TabbedContent).active or "overview")
 
     def _fill_tab(self, tab: str) -> None:
@@ -213,15 +217,14 @@ class ClientScreen(CjcaseScreen):
         if client.aliases:
             lines.append(f"Also known as {client.aliases}")
         self.query_one("#contact", Static).update("\n".join(lines))
-        table = self.query_one("#episodes", DataTable)
+        table = self.query_one("#episodes", RowTable)
         table.clear()
-        for episode in self.episodes:
-            table.add_row(f"{episode.referral_date:%d/%m/%y}", words(episode.pathway),
-                          words(episode.referral_source),
-                          f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
-                          f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
-                          words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""),
-                          key=str(episode.id))
+        table.add_rows([(f"{episode.referral_date:%d/%m/%y}", words(episode.pathway),
+                         words(episode.referral_source),
+                         f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
+                         f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
+                         words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""))
+                        for episode in self.episodes])
         engagement = Engagement(self.app.caseload)
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
@@ -257,20 +260,20 @@ class ClientScreen(CjcaseScreen):
         upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
                           key=lambda s: s.starts_at)
         past = [s for s in self.sessions if s not in upcoming]
-        for session in upcoming + past:
-            status = Text(words(session.status), style="bold" if session.status == "dna" else "")
-            table.add_row(format_datetime(session.starts_at), words(session.kind), status,
-                          str(session.duration_minutes or ""),
-                          "" if self.app.read_only else (session.notes or "")[:40], key=str(session.id))
-        self._session_order = upcoming + past
+        self._rows_of["sessions"] = upcoming + past
+        table.add_rows([(format_datetime(session.starts_at), words(session.kind),
+                         Text(words(session.status), style="bold" if session.status == "dna" else ""),
+                         str(session.duration_minutes or ""),
+                         "" if self.app.read_only else (session.notes or "")[:40])
+                        for session in upcoming + past])
 
     def _show_goals(self) -> None:
         table = self._hidden["goals"]
         table.clear()
-        for goal in self.goals:
-            table.add_row(words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
-                          f"{goal.review_date:%d/%m/%y}" if goal.review_date else "",
-                          words(goal.status), key=str(goal.id))
+        self._rows_of["goals"] = self.goals
+        table.add_rows([(words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
+                         f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
+                        for goal in self.goals])
         self._show_goal_reviews()
 
     def _show_goal_reviews(self) -> None:
@@ -290,27 +293,29 @@ class ClientScreen(CjcaseScreen):
         table = self._hidden["court"]
         table.clear()
         by_id = {h.id: h for h in self.hearings}
+        self._rows_of["court"] = self.hearings
         for hearing in self.hearings:
             outcome = hearing.outcome or ""
             if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
                 outcome = (outcome + " " if outcome else "") + \
                     f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
-            table.add_row(format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type),
-                          outcome, key=str(hearing.id))
+            table.add_row(format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome)
 
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
         if not self.tops:
-            table.add_column("TOP")
+            table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
         start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
-        table.add_column("Measure")
+        table.add_column("Measure", width=max(len(words(name.removesuffix("_days")))
+                                              for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS))
         for top in shown:
-            table.add_column(f"{top.top_date:%d/%m/%y} {top.stage}")
-        table.add_column("Change")
+            label = f"{top.top_date:%d/%m/%y} {top.stage}"
+            table.add_column(label, width=len(label))
+        table.add_column("Change", width=6)
         latest = self.tops[-1]
         for name in TOP_ROWS:
             change = ""
@@ -324,34 +329,29 @@ class ClientScreen(CjcaseScreen):
     def _show_history(self) -> None:
         table = self._hidden["audit"]
         table.clear()
-        for entry in agenda.audit_trail(self.app.caseload.db, self.client_id):
-            table.add_row(entry.at[:16], f"{entry.action} {words(entry.entity)}",
-                          str(entry.record_id or ""), entry.detail)
+        table.add_rows([(entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                        for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)])
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "goals":
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        if event.table.id == "goals":
             self._show_goal_reviews()
 
     # ------------------------------------------------------------------ selection
 
-    def _selected_key(self, name: str) -> int | None:
+    def _selected(self, name: str):
+        """The record on the cursor's row of a table, if the table has rows."""
         table = self._hidden[name]
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key and key.isdigit() else None
+        rows = self._rows_of.get(name, [])
+        return rows[table.cursor_row] if table.row_count and table.cursor_row < len(rows) else None
 
     def selected_goal(self):
-        goal_id = self._selected_key("goals")
-        return next((g for g in self.goals if g.id == goal_id), None)
+        return self._selected("goals")
 
     def selected_hearing(self):
-        hearing_id = self._selected_key("court")
-        return next((h for h in self.hearings if h.id == hearing_id), None)
+        return self._selected("court")
 
     def selected_session(self):
-        session_id = self._selected_key("sessions")
-        return next((s for s in self.sessions if s.id == session_id), None)
+        return self._selected("sessions")
 
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front."""

@@ -92,9 +92,11 @@ class RowTable(ScrollView, can_focus=True):
         self._columns.append((label, width))
         self._resized()
 
-    def clear(self) -> None:
-        """Remove every row; the cursor goes back to the first."""
+    def clear(self, columns: bool = False) -> None:
+        """Remove every row (and the columns too, if asked); the cursor goes back to the first."""
         self._rows = []
+        if columns:
+            self._columns = []
         self.set_reactive(RowTable.cursor_row, 0)
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._resized()
