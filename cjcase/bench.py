@@ -79,7 +79,11 @@ def _peak_rss_mb() -> float:
 
 
 def _child_env(t0: float) -> dict:
-    return {**os.environ, "CJCASE_TODAY": TODAY.isoformat(), "BENCH_T0": repr(t0)}
+    from cjcase.tui import FRAMES_PER_SECOND
+
+    # The bare app draws at the same frame rate as cjcase, so the floor is a fair one.
+    return {**os.environ, "CJCASE_TODAY": TODAY.isoformat(), "BENCH_T0": repr(t0),
+            "TEXTUAL_FPS": os.environ.get("TEXTUAL_FPS", str(FRAMES_PER_SECOND))}
 
 
 def _run_child(*args: str) -> dict:
@@ -133,6 +137,7 @@ def _child_tui(db_path: str) -> None:
     t0 = float(os.environ["BENCH_T0"])
     import asyncio
 
+    import cjcase.tui  # noqa: F401  (first: it sets Textual's frame cap, as in `cjcase`)
     from textual import events
 
     from cjcase.clock import Clock

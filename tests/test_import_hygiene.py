@@ -1,5 +1,6 @@
 """Layers stay clean: only cjcase.tui imports Textual, and the TUI never holds SQL."""
 
+import os
 import pkgutil
 import re
 import subprocess
@@ -46,3 +47,13 @@ def test_the_tui_paints_before_it_loads_the_services():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_tui_sets_textuals_frame_cap_before_textual_loads_and_a_users_own_wins():
+    # At Textual's default 60 frames a second a keystroke's rows wait up to 16.7 ms for a frame.
+    code = "import cjcase.tui.app\nfrom textual import constants\nprint(constants.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**env, "TEXTUAL_FPS": "30"})
+    assert (ours.stdout.strip(), theirs.stdout.strip()) == ("120", "30"), ours.stderr + theirs.stderr
