@@ -1,6 +1,6 @@
 """`python -m cjcase` behaves exactly like `cjcase`."""
 
-from cjcase.cli import main
+from cjcase.launch import main
 
 if __name__ == "__main__":
     main()

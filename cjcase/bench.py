@@ -133,20 +133,12 @@ def _child_bare() -> None:
 
 
 def _child_tui(db_path: str) -> None:
-    """cjcase from process start: first paint, agenda filled, caseload, search, client, RSS."""
+    """`cjcase --db PATH` from process start: first paint, agenda filled, caseload, search, client, RSS."""
     t0 = float(os.environ["BENCH_T0"])
     import asyncio
 
     import cjcase.tui  # noqa: F401  (first: it sets Textual's frame cap, as in `cjcase`)
     from textual import events
-
-    from cjcase.clock import Clock
-    from cjcase.tui.app import make_opening_app
-
-    def connect(*args, **kwargs):
-        from cjcase.db import connect as open_database
-
-        return open_database(*args, **kwargs)
 
     from cjcase.tui.agenda_screen import AgendaScreen
 
@@ -178,11 +170,8 @@ def _child_tui(db_path: str) -> None:
         screen.call_after_refresh(lambda: marks.__setitem__("table", time.perf_counter()))
 
     CaseloadScreen.show = show_timed
-    path = Path(db_path)
-    # The same path as `cjcase`: paint first, open the database in a worker just after.
-    app = make_opening_app(lambda: connect(path, verify=False), Clock.from_environment(), path=path)
-
     async def pilot_run(pilot):
+        app = pilot.app
         # Until the action list is on screen: waiting for the workers alone could return before
         # the database worker had started, and time the keys against the loads.
         agenda_screen = app.screen
@@ -238,7 +227,14 @@ def _child_tui(db_path: str) -> None:
         found["peak_rss_mb"] = _peak_rss_mb()
         app.exit()
 
-    app.run(headless=True, size=(80, 24), auto_pilot=pilot_run)
+    # `cjcase --db PATH` itself, from its entry point, with the app run headless at 80x24.
+    from cjcase.launch import main
+    from cjcase.tui.app import CjcaseApp
+
+    run = CjcaseApp.run
+    CjcaseApp.run = lambda app, **_: run(app, headless=True, size=(80, 24), auto_pilot=pilot_run)
+    sys.argv = ["cjcase", "--db", db_path]
+    main()
     print(json.dumps(found))
 
 

@@ -13,6 +13,9 @@ from typing import Optional
 
 import typer
 
+from cjcase.errors import UserError
+from cjcase.launch import main, open_tui  # noqa: F401  (main: `cjcase.cli:main` still runs the command)
+
 app = typer.Typer(
     help="cjcase: a caseload manager for criminal-justice drug and alcohol keyworkers. "
     "With no command, opens the caseload in the terminal.",
@@ -26,12 +29,8 @@ DB_HELP = "The database file (default: CJCASE_DB, else caseload.db in your user-
 DbOption = typer.Option(None, "--db", help=DB_HELP, metavar="PATH")
 
 
-class UserError(Exception):
-    """A problem with what the user asked for; the message is printed, exit code 1."""
-
-
 def _db_path(ctx: typer.Context, db: Optional[str]):
-    from cjcase.db import resolve_db_path
+    from cjcase.paths import resolve_db_path
 
     chosen = db or (ctx.obj or {}).get("db")
     return resolve_db_path(chosen)
@@ -85,44 +84,7 @@ def root(
     if warning and ctx.invoked_subcommand is not None:
         _err(warning)
     if ctx.invoked_subcommand is None:
-        _run_tui(_db_path(ctx, db), read_only)
-
-
-def _run_tui(path: Path, read_only: bool) -> None:
-    from cjcase.paths import is_encrypted, synced_folder_warning
-    from cjcase.tui.app import make_app, make_opening_app
-
-    clock = _clock()
-
-    def connect(*args, **kwargs):
-        from cjcase.db import connect as open_database  # after the first frame, in the app's worker
-
-        return open_database(*args, **kwargs)
-
-    # The file is checked in the background once the agenda is painted, so start-up stays quick.
-    if is_encrypted(path):
-        passphrase = os.environ.get("CJCASE_PASSPHRASE")
-        if passphrase:
-            database = connect(path, read_only=read_only, verify=False, passphrase=passphrase)
-        else:
-            from cjcase.tui.lock_screens import PassphraseApp
-
-            database = PassphraseApp(str(path), lambda phrase: connect(
-                path, read_only=read_only, verify=False, passphrase=phrase)).run()
-            if database is None:
-                return
-        app = make_app(database, clock, path=path, read_only=read_only)
-        minutes = next(database.query("SELECT value FROM settings WHERE key = 'lock_after_minutes'"), None)
-        if minutes:
-            app.lock_after_seconds = int(minutes["value"]) * 60
-    else:
-        # The screen is painted first; the database is opened (and upgraded) just after.
-        app = make_opening_app(lambda: connect(path, read_only=read_only, verify=False), clock,
-                               path=path, read_only=read_only)
-    app.start_warning = synced_folder_warning(path)
-    result = app.run()
-    if app.return_code == 1 and isinstance(result, str):
-        raise UserError(result)
+        open_tui(_db_path(ctx, db), read_only)
 
 
 @app.command()
@@ -137,7 +99,8 @@ def demo(
     import os
 
     from cjcase import demo as demo_data
-    from cjcase.db import connect, default_db_path
+    from cjcase.db import connect
+    from cjcase.paths import default_db_path
 
     chosen = db or (ctx.obj or {}).get("db") or os.environ.get("CJCASE_DB")
     path = Path(chosen).expanduser() if chosen else default_db_path().with_name("demo.db")
@@ -156,7 +119,7 @@ def demo(
         f"{counts['goals']:,} goals, {counts['court_dates']:,} court dates, {counts['tops']:,} TOPs.")
     if not no_open:
         database.close()
-        _run_tui(path, read_only=False)
+        open_tui(path, read_only=False)
 
 
 @app.command("import")
@@ -536,17 +499,3 @@ def settings_command(
             continue
         choices = f" ({' | '.join(setting.choices)})" if setting.choices else ""
         typer.echo(f"{setting.key:<20} {settings.get(database, setting.key) or '—':<14} {setting.help}{choices}")
-
-
-def main() -> None:
-    """Run the command line, turning user errors into a sentence and exit code 1."""
-    from cjcase.errors import CjcaseError
-
-    try:
-        app()
-    except (CjcaseError, UserError) as error:
-        _err(str(error))
-        sys.exit(1)
-    except KeyboardInterrupt:
-        _err("Stopped.")
-        sys.exit(130)

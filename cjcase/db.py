@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import sqlite3
@@ -63,19 +62,6 @@ def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
         conn.close()
         raise PassphraseError(f"That passphrase does not open {path}. Nothing was changed; try again.") from None
     return conn
-
-
-def default_db_path() -> Path:
-    """The caseload file in the platform's user-data folder."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("cjcase", appauthor=False)) / "caseload.db"
-
-
-def resolve_db_path(option: str | os.PathLike | None) -> Path:
-    """The database file to use: `--db`, else CJCASE_DB, else the default."""
-    chosen = option or os.environ.get("CJCASE_DB")
-    return Path(chosen).expanduser() if chosen else default_db_path()
 
 
 def migrations() -> list[tuple[int, Path]]:

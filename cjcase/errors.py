@@ -7,6 +7,10 @@ class CjcaseError(Exception):
     """A problem the user can fix; the message is a sentence that says how."""
 
 
+class UserError(CjcaseError):
+    """A problem with what was asked of the command line; the message is printed, exit code 1."""
+
+
 class ValidationError(CjcaseError):
     """A domain rule was broken by the value of one field."""
 

@@ -3,10 +3,24 @@ beyond the standard library, so the CLI can ask before anything heavy is loaded.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 SYNCED_FOLDER_MARKERS = ("onedrive", "dropbox", "google drive", "googledrive", "my drive",
                          "icloud", "mobile documents", "box sync", "nextcloud", "owncloud")
+
+
+def default_db_path() -> Path:
+    """The caseload file in the platform's user-data folder."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("cjcase", appauthor=False)) / "caseload.db"
+
+
+def resolve_db_path(option: str | os.PathLike | None) -> Path:
+    """The database file to use: `--db`, else CJCASE_DB, else the default."""
+    chosen = option or os.environ.get("CJCASE_DB")
+    return Path(chosen).expanduser() if chosen else default_db_path()
 
 
 def synced_folder_warning(path: Path) -> str | None:

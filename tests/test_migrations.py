@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from cjcase import db as database
+from cjcase import paths
 from cjcase.errors import DatabaseError
 
 TABLES = {"clients", "episodes", "sessions", "goals", "court_dates", "tops", "audit", "settings"}
@@ -89,7 +90,7 @@ def test_read_only_opening_refuses_writes(tmp_path):
 
 def test_the_database_path_comes_from_the_option_then_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CJCASE_DB", str(tmp_path / "env.db"))
-    assert database.resolve_db_path(tmp_path / "opt.db") == tmp_path / "opt.db"
-    assert database.resolve_db_path(None) == tmp_path / "env.db"
+    assert paths.resolve_db_path(tmp_path / "opt.db") == tmp_path / "opt.db"
+    assert paths.resolve_db_path(None) == tmp_path / "env.db"
     monkeypatch.delenv("CJCASE_DB")
-    assert database.resolve_db_path(None).name == "caseload.db"
+    assert paths.resolve_db_path(None).name == "caseload.db"

@@ -1,0 +1,93 @@
+"""The `cjcase` command's entry point, and opening the caseload in the terminal.
+
+Opening the caseload (`cjcase`, with `--db PATH` or `--read-only`) goes straight to the screen;
+every other command line goes through typer (cli.py). Typer reads option values through
+pydantic, which cost about 0.15 s before the first frame: half again what a bare Textual app
+takes to paint. Nothing here imports more than the standard library until the screen is built.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from cjcase.errors import CjcaseError, UserError
+
+
+def tui_arguments(args: list[str]) -> tuple[str | None, bool] | None:
+    """`(db, read_only)` when the arguments only open the caseload; None for anything else,
+    which typer then reads (and explains, when it is wrong)."""
+    db, read_only = None, False
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--read-only":
+            read_only = True
+        elif arg == "--db" and rest and not rest[0].startswith("-"):
+            db = rest.pop(0)
+        elif arg.startswith("--db=") and len(arg) > len("--db="):
+            db = arg[len("--db="):]
+        else:
+            return None
+    return db, read_only
+
+
+def open_tui(path: Path, read_only: bool) -> None:
+    """Run the terminal interface on a caseload file until the user quits."""
+    from cjcase.clock import Clock
+    from cjcase.paths import is_encrypted, synced_folder_warning
+    from cjcase.tui.app import make_app, make_opening_app
+
+    clock = Clock.from_environment()
+
+    def connect(*args, **kwargs):
+        from cjcase.db import connect as open_database  # after the first frame, in the app's worker
+
+        return open_database(*args, **kwargs)
+
+    # The file is checked in the background once the agenda is painted, so start-up stays quick.
+    if is_encrypted(path):
+        from cjcase import settings
+
+        passphrase = os.environ.get("CJCASE_PASSPHRASE")
+        if passphrase:
+            database = connect(path, read_only=read_only, verify=False, passphrase=passphrase)
+        else:
+            from cjcase.tui.lock_screens import PassphraseApp
+
+            database = PassphraseApp(str(path), lambda phrase: connect(
+                path, read_only=read_only, verify=False, passphrase=phrase)).run()
+            if database is None:
+                return
+        app = make_app(database, clock, path=path, read_only=read_only)
+        app.lock_after_seconds = int(settings.get(database, "lock_after_minutes")) * 60
+    else:
+        # The screen is painted first; the database is opened (and upgraded) just after.
+        app = make_opening_app(lambda: connect(path, read_only=read_only, verify=False), clock,
+                               path=path, read_only=read_only)
+    app.start_warning = synced_folder_warning(path)
+    result = app.run()
+    if app.return_code == 1 and isinstance(result, str):
+        raise UserError(result)
+
+
+def main() -> None:
+    """Run `cjcase`: a user's mistake is a sentence on stderr and exit code 1, never a traceback."""
+    try:
+        opening = tui_arguments(sys.argv[1:])
+        if opening is None:
+            from cjcase.cli import app
+
+            app()
+        else:
+            from cjcase.paths import resolve_db_path
+
+            db, read_only = opening
+            open_tui(resolve_db_path(db), read_only)
+    except CjcaseError as error:
+        print(error, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        sys.exit(130)
