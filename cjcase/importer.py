@@ -9,6 +9,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -585,7 +586,11 @@ def _insert_many(db, table: str, rows: list[dict]) -> None:
     columns = sorted({c for row in rows for c in row})
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' * len(columns))})")
-    db.conn.executemany(sql, [[row.get(c) for c in columns] for row in rows])
+    if len(columns) > 1 and all(len(row) == len(columns) for row in rows):
+        values = map(itemgetter(*columns), rows)  # every row has every column: the quick way
+    else:
+        values = ([row.get(c) for c in columns] for row in rows)
+    db.conn.executemany(sql, values)
 
 
 def _now() -> str:

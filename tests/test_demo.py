@@ -81,3 +81,20 @@ def test_generating_puts_back_every_index_it_set_aside(db):
     demo.generate(db, TODAY, clients=20, seed=2)
     assert list(db.query(indexes)) == before
     assert any(row["name"] == "sessions_starts_at" for row in before)
+
+
+def test_the_quick_draws_follow_their_weights_and_the_seed():
+    # The demo draws by weight without random.choices (which adds the weights up every call).
+    from collections import Counter
+
+    def draws(seed):
+        maker = demo._Maker(demo._QuickRandom(seed), TODAY)
+        return ([maker.weighted("abcde", (60, 12, 15, 8, 5)) for _ in range(20000)],
+                [maker.rng.choice("xyz") for _ in range(9000)])
+
+    weighted, uniform = draws(4)
+    counts, picks = Counter(weighted), Counter(uniform)
+    for letter, weight in zip("abcde", (60, 12, 15, 8, 5)):
+        assert abs(counts[letter] / 20000 - weight / 100) < 0.015, counts
+    assert all(abs(picks[letter] - 3000) < 200 for letter in "xyz"), picks
+    assert draws(4) == (weighted, uniform) and draws(5) != (weighted, uniform)
