@@ -180,6 +180,17 @@ def test_the_guard_knows_identifiers_in_their_usual_forms(sample_db, cell):
         guard.check(table, sample_db)
 
 
+def test_a_large_count_that_reads_as_a_birth_date_is_a_count_in_an_aggregate_return_only(sample_db):
+    # A client was born on 18 January 1993: 180193 and 18011993 are that date written compactly.
+    aggregate = build(sample_db, templates.find("quarterly_return", None), Q2, None)
+    aggregate.rows += [["sessions_attended", "all", 180193], ["sessions_attended", "all", 18011993]]
+    guard.check(aggregate, sample_db)  # does not raise: the measures count, they never copy
+    extract = build(sample_db, templates.find("pseudonymised_extract", None), Q2, None)
+    extract.rows.append([18011993] + extract.rows[0][1:])
+    with pytest.raises(guard.IdentifierInReturn):
+        guard.check(extract, sample_db)
+
+
 def test_codes_are_not_identifiers_even_when_they_are_surnames(sample_db):
     assert sample_db.execute("SELECT count(*) FROM clients WHERE last_name = 'White'").fetchone()[0] >= 1
     table = build(sample_db, templates.find("quarterly_return", None), Q2, None)
