@@ -4,8 +4,9 @@ import csv
 from datetime import date, datetime
 
 import pytest
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import Select, Static
 
+from cjcase.tui.row_table import RowTable
 from cjcase import agenda, settings
 from cjcase.engagement import Engagement
 from cjcase.errors import ValidationError
@@ -99,7 +100,7 @@ async def test_the_dna_follow_up_shows_the_checklist(db, clock, caseload):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#actions", DataTable).focus()
+        app.screen.query_one("#actions", RowTable).focus()
         await pilot.press("f")
         await settle(pilot)
         shown = str(app.screen.query_one("#form-error", Static).render())
@@ -112,7 +113,7 @@ async def test_marking_a_reportable_dna_from_the_agenda_asks_why_and_when_notifi
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#actions", DataTable).focus()
+        app.screen.query_one("#actions", RowTable).focus()
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, SessionDialog)
@@ -228,7 +229,7 @@ async def test_the_agenda_shows_a_peer_mentors_own_list(db, clock, caseload):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#agenda", DataTable)
+        table = app.screen.query_one("#agenda", RowTable)
         assert table.row_count == 4
         await pilot.press("p")
         await settle(pilot)

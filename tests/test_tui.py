@@ -75,7 +75,7 @@ async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda
 
         await pilot.press("escape")
         await settle(pilot)
-        agenda = table_text(app.screen.query_one("#agenda", DataTable))
+        agenda = table_text(app.screen.query_one("#agenda", RowTable))
         assert ["14:00", "Marigold Finch (N-1)", "Keywork (scheduled)"] in agenda
 
 
@@ -88,7 +88,7 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        actions = app.screen.query_one("#actions", DataTable)
+        actions = app.screen.query_one("#actions", RowTable)
         reasons = [row[1] for row in table_text(actions)]
         assert reasons == ["Keywork 10 Nov 10:00: outcome not recorded", "Keywork 17 Nov 10:00: outcome not recorded"]
         actions.focus()
@@ -104,7 +104,7 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
         app.screen.query_one("#field-text").text = "Rang, no answer; letter sent"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert table_text(app.screen.query_one("#actions", DataTable)) == []
+        assert table_text(app.screen.query_one("#actions", RowTable)) == []
         assert caseload.notes(client.id)[0].kind == "dna_follow_up"
 
 
@@ -115,7 +115,7 @@ async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db,
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        reasons = [row[1] for row in table_text(app.screen.query_one("#actions", DataTable))]
+        reasons = [row[1] for row in table_text(app.screen.query_one("#actions", RowTable))]
         assert "Released 10 Nov, not seen: 11 days left of 3 weeks" in reasons
 
 
@@ -128,10 +128,10 @@ async def test_a_court_date_tomorrow_and_an_overdue_review_need_action(db, clock
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        reasons = [row[1] for row in table_text(app.screen.query_one("#actions", DataTable))]
+        reasons = [row[1] for row in table_text(app.screen.query_one("#actions", RowTable))]
         assert "Court tomorrow 10:00: sentencing, Leeds Magistrates' Court" in reasons
         assert "Goal review overdue since 19 Nov (housing)" in reasons
-        agenda = table_text(app.screen.query_one("#agenda", DataTable))
+        agenda = table_text(app.screen.query_one("#agenda", RowTable))
         assert ["10:00", "Jo Bloggs (T-1)", "Sentencing hearing at Leeds Magistrates' Court (in 1 day)"] in agenda
 
 
@@ -413,7 +413,7 @@ async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, c
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        rows = table_text(app.screen.query_one("#agenda", DataTable))
+        rows = table_text(app.screen.query_one("#agenda", RowTable))
         sessions = [row for row in rows if row[0] == "10:00"]
         assert len(sessions) == 3 and rows[1][2] == "Keywork (scheduled)"
         assert rows[-1][1] == "… and 2 more"

@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from cjcase.tui.row_table import RowTable
 from cjcase.tui.app import make_app
 from tests.conftest import make_client, settle
 
@@ -35,7 +36,7 @@ async def test_an_appointment_shows_under_its_day(db, clock, caseload):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await settle(pilot)
-        table = app.screen.query_one("#agenda", DataTable)
+        table = app.screen.query_one("#agenda", RowTable)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert rows == [["Sat 21 Nov 2026", "", ""], ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"]]
 
@@ -51,7 +52,7 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.caseload is not None
-        table = app.screen.query_one("#agenda", DataTable)
+        table = app.screen.query_one("#agenda", RowTable)
         assert ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"] in [
             [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
     app.caseload.db.close()
@@ -90,7 +91,7 @@ async def test_the_days_are_shown_while_the_action_list_is_still_being_worked_ou
     monkeypatch.setattr(agenda, "actions", slow_actions)
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        days = app.screen.query_one("#agenda", DataTable)
+        days = app.screen.query_one("#agenda", RowTable)
         for _ in range(200):
             await asyncio.sleep(0.01)
             if days.row_count:

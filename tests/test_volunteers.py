@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 from icalendar import Calendar
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from cjcase import settings
 from cjcase.caseload import Caseload
@@ -79,8 +79,8 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
         await settle(pilot)
         assert type(app.screen).__name__ == "AgendaScreen"
         agenda = [[str(c) for c in row] for row in
-                  (app.screen.query_one("#agenda", DataTable).get_row_at(i)
-                   for i in range(app.screen.query_one("#agenda", DataTable).row_count))]
+                  (app.screen.query_one("#agenda", RowTable).get_row_at(i)
+                   for i in range(app.screen.query_one("#agenda", RowTable).row_count))]
         assert ["15:00", "W.F. (T-1)", "Keywork (scheduled)"] in agenda
         app.open_client(client.id)
         await settle(pilot)

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from cjcase.dates import format_date
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.key_footer import KeyFooter
+from cjcase.tui.row_table import RowTable
 
 if TYPE_CHECKING:  # the services are imported by the load, after the first paint
     from cjcase.model import ActionItem, AgendaItem
@@ -47,7 +48,8 @@ class AgendaScreen(CjcaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: dict[str, ActionItem | AgendaItem] = {}
+        # What each table's rows show, in order (None for a day's heading or the "more" line).
+        self._rows: dict[str, list[ActionItem | AgendaItem | None]] = {"actions": [], "agenda": []}
         self._actions_shown = False
         self.peer_mentor: str | None = None
 
@@ -58,14 +60,14 @@ class AgendaScreen(CjcaseScreen):
                          "this is not today's date.", id="clock-banner")
         yield Static(id="empty")
         yield Static("Needs action", id="actions-heading", classes="heading")
-        yield DataTable(id="actions", cursor_type="row")
+        yield RowTable(id="actions")
         yield Static(f"Today and the next {AGENDA_DAYS} days", id="agenda-heading", classes="heading")
-        yield DataTable(id="agenda", cursor_type="row")
+        yield RowTable(id="agenda")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        add_fixed_columns(self.query_one("#actions", DataTable), [("Client", 28), ("Why", 46)])
-        add_fixed_columns(self.query_one("#agenda", DataTable), [("When", 15), ("Client", 28), ("What", 60)])
+        add_fixed_columns(self.query_one("#actions", RowTable), [("Client", 28), ("Why", 46)])
+        add_fixed_columns(self.query_one("#agenda", RowTable), [("When", 15), ("Client", 28), ("What", 60)])
         self.refresh_data()
         self._loaded = True
 
@@ -121,7 +123,7 @@ class AgendaScreen(CjcaseScreen):
             self.query_one("#actions-heading", Static).update("Needs action (looking…)")
         empty = not has_clients
         self.query_one("#empty", Static).display = empty
-        for widget in self.query("DataTable, .heading"):
+        for widget in self.query("RowTable, .heading"):
             widget.display = not empty
         if empty:
             self.query_one("#empty", Static).update(
@@ -137,41 +139,37 @@ class AgendaScreen(CjcaseScreen):
         self.query_one("#actions-heading", Static).update(f"Needs action ({len(actions)})")
 
     def _fill_actions(self, actions: list[ActionItem]) -> None:
-        table = self.query_one("#actions", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self._rows = {key: row for key, row in self._rows.items() if not key.startswith("action-")}
-        for index, action in enumerate(actions[:MAX_AGENDA_ROWS]):
-            key = f"action-{index}"
-            self._rows[key] = action
-            table.add_row(self._who(action), action.reason, key=key)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+        shown = actions[:MAX_AGENDA_ROWS]
+        self._fill("actions", shown, [(self._who(action), action.reason) for action in shown])
 
     def _fill_agenda(self, items: list[AgendaItem], total: int, today) -> None:
-        table = self.query_one("#agenda", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        self._rows = {key: row for key, row in self._rows.items() if not key.startswith("item-")}
+        rows, cells = [], []
         current = None
-        for index, item in enumerate(items[:MAX_AGENDA_ROWS]):
+        for item in items[:MAX_AGENDA_ROWS]:
             if item.day != current:
                 current = item.day
-                label = "Today" if item.day == today else format_date(item.day)
-                table.add_row(Text(label, style="bold"), "", "", key=f"day-{item.day}")
-            key = f"item-{index}"
-            self._rows[key] = item
-            when = f"{item.at:%H:%M}" if item.at else ""
+                rows.append(None)
+                cells.append((Text("Today" if item.day == today else format_date(item.day), style="bold"), "", ""))
             summary = item.summary
             if item.kind == "court":
                 days = (item.day - today).days
                 summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
-            table.add_row(when, self._who(item), summary, key=key)
+            rows.append(item)
+            cells.append((f"{item.at:%H:%M}" if item.at else "", self._who(item), summary))
         if total > len(items):
-            table.add_row("", f"… and {total - len(items):,} more",
-                          "see a keyworker's list: cjcase agenda --keyworker", key="more")
+            rows.append(None)
+            cells.append(("", f"… and {total - len(items):,} more", "see a keyworker's list: cjcase agenda --keyworker"))
+        self._fill("agenda", rows, cells)
+
+    def _fill(self, name: str, rows: list, cells: list[tuple]) -> None:
+        """Refill a table, keeping its cursor where it was (or on the last row)."""
+        table = self.query_one(f"#{name}", RowTable)
+        cursor = table.cursor_row
+        table.clear()
+        self._rows[name] = rows
+        table.add_rows(cells)
         if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1))
+            table.cursor_row = min(cursor, table.row_count - 1)
 
     def _who(self, item: ActionItem | AgendaItem) -> str:
         name = self.shown_name(item.first_name, item.last_name, item.client_ref)
@@ -181,11 +179,9 @@ class AgendaScreen(CjcaseScreen):
 
     def selected(self) -> ActionItem | AgendaItem | None:
         """The row under the cursor of the focused list (the agenda when neither is focused)."""
-        focused = self.focused if isinstance(self.focused, DataTable) else self.query_one("#agenda", DataTable)
-        if not focused.row_count:
-            return None
-        key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
-        return self._rows.get(key)
+        focused = self.focused if isinstance(self.focused, RowTable) else self.query_one("#agenda", RowTable)
+        rows = self._rows[focused.id]
+        return rows[focused.cursor_row] if focused.cursor_row < len(rows) else None
 
     def selected_session_id(self) -> int | None:
         """The appointment under the cursor, if the row is one."""
@@ -204,7 +200,7 @@ class AgendaScreen(CjcaseScreen):
         if item:
             self.open_client(item.client_id)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
         self.action_open_selected()
 
     def action_mark(self, status: str) -> None:
