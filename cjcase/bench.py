@@ -126,6 +126,7 @@ def _child_bare() -> None:
 
         def _painted(self):
             found["first_paint"] = time.time() - t0
+            found["first_paint_cpu"] = time.process_time()
             self.exit()
 
     Bare().run(headless=True, size=(80, 24))
@@ -148,7 +149,8 @@ def _child_tui(db_path: str) -> None:
     def on_mount_timed(screen):
         # The first paint of the agenda, measured as the bare app's is: after its first refresh.
         mounted(screen)
-        screen.call_after_refresh(lambda: found.setdefault("first_paint", time.time() - t0))
+        screen.call_after_refresh(lambda: found.setdefault("first_paint", time.time() - t0)
+                                  and found.setdefault("first_paint_cpu", time.process_time()))
 
     AgendaScreen.on_mount = on_mount_timed
     show_agenda = AgendaScreen.show_agenda
@@ -274,20 +276,30 @@ def bench_size(clients: int, workdir: Path) -> dict:
     quarterly = templates.find("quarterly_return", None)
     extract = templates.find("pseudonymised_extract", None)
     now = datetime(2026, 11, 20, 12, 0)
-    figures["return_s"], _ = _timed(lambda: exporter.prepare(db, quarterly, period, 5, now))
-    figures["return_floor_s"], _ = _timed(
-        lambda: [measures.compute(db, item.name, period) for item in quarterly.items])
-    figures["extract_s"], _ = _timed(lambda: exporter.prepare(db, extract, period, None, now))
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    figures["extract_floor_s"], _ = _timed(lambda: db.conn.execute(build.EXTRACT_SQL, params).fetchall())
+    timings = {
+        "return_s": lambda: exporter.prepare(db, quarterly, period, 5, now),
+        "return_floor_s": lambda: [measures.compute(db, item.name, period) for item in quarterly.items],
+        "extract_s": lambda: exporter.prepare(db, extract, period, None, now),
+        "extract_floor_s": lambda: db.conn.execute(build.EXTRACT_SQL, params).fetchall(),
+    }
+    # Each in turn, twice, the better of the two: the first to run would otherwise pay for
+    # reading the file into the cache, and look slower than the floor measured after it.
+    for _ in range(2):
+        for figure, action in timings.items():
+            seconds, _ = _timed(action)
+            figures[figure] = min(seconds, figures.get(figure, seconds))
     db.close()
 
-    # Start-up is noisy on a shared machine: five runs of each, taken in turn, the best of each.
+    # Start-up is noisy on a shared machine: seven runs of each, taken in turn, the best of each
+    # (and the median CPU time to the first paint, which the machine's other work hardly moves).
     bare_runs, tui_runs = [], []
-    for _ in range(5):
+    for _ in range(7):
         bare_runs.append(_run_child("bare"))
         tui_runs.append(_run_child("tui", str(demo_path)))
     figures["bare_first_paint"] = min(r["first_paint"] for r in bare_runs)
+    figures["cpu_ratio"] = (sorted(r["first_paint_cpu"] for r in tui_runs)[len(tui_runs) // 2]
+                            / sorted(r["first_paint_cpu"] for r in bare_runs)[len(bare_runs) // 2])
     figures.update(min(tui_runs, key=lambda r: r["first_paint"]))
     for figure in ("search_keystroke", "search_keystroke_settled", "open_client", "open_client_first"):
         figures[figure] = sorted(r[figure] for r in tui_runs)[len(tui_runs) // 2]  # the median run
@@ -318,6 +330,7 @@ def report(results: list[dict], help_seconds: float) -> str:
         ("bare Textual first paint", lambda r: ms(r["bare_first_paint"]), "the floor for start-up"),
         ("cjcase first paint", lambda r: f"{ms(r['first_paint'])} ({r['first_paint'] / r['bare_first_paint']:.2f}×)",
          "target ≤ 1.3× the bare app"),
+        ("  CPU time to it, median", lambda r: f"{r['cpu_ratio']:.2f}× the bare app's", "from process start"),
         ("agenda days shown", lambda r: ms(r["agenda_shown"]), "loaded in a worker after paint"),
         ("action list shown", lambda r: ms(r["agenda_filled"]), "worked out after the days"),
         ("open caseload", lambda r: ms(r["open_caseload"]), ""),
