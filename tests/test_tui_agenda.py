@@ -1,5 +1,6 @@
 """The agenda screen, driven through the real app with Pilot."""
 
+import asyncio
 from datetime import datetime
 
 from textual.widgets import Static
@@ -55,6 +56,33 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
         table = app.screen.query_one("#agenda", RowTable)
         assert ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"] in [
             [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+    app.caseload.db.close()
+
+
+async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, clock, caseload):
+    import threading
+
+    from cjcase.db import connect
+    from cjcase.tui.app import make_opening_app
+
+    make_client(caseload)
+    caseload.db.close()
+    may_open = threading.Event()
+
+    def slow_open():
+        may_open.wait(10)
+        return connect(db_path, verify=False)
+
+    app = make_opening_app(slow_open, clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await asyncio.sleep(0.2)  # painted, focus settled, the file still opening
+        # What is on screen (a footer drawn before the file opened would keep its old keys).
+        assert "palette" not in app.export_screenshot() and "Quit" in app.export_screenshot()
+        may_open.set()
+        await settle(pilot)
+        assert app.caseload is not None
+        assert "palette" in app.export_screenshot()
     app.caseload.db.close()
 
 

@@ -108,6 +108,7 @@ class CjcaseApp(App):
 
     def _arrived(self, caseload: Caseload) -> None:
         self._use(caseload)
+        self.refresh_bindings()  # the app's keys, held back while it opened, are offered now
         self._opened()
         for screen in self.screen_stack:
             if isinstance(screen, AgendaScreen):
