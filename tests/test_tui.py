@@ -514,3 +514,17 @@ asyncio.run(main())
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "True", result.stderr
+
+
+async def test_a_tabs_number_key_puts_the_cursor_in_its_list(db, clock, caseload):
+    client = make_client(caseload)
+    for day in (2, 9, 16):
+        caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "attended"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await pilot.press("2", "down", "down", "e")  # straight away: the tab's list may still be mounting
+        await settle(pilot)
+        assert isinstance(app.screen, SessionDialog)
+        assert app.screen.session.starts_at == datetime(2026, 11, 2, 10, 0)  # the third row, newest first

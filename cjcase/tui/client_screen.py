@@ -20,6 +20,8 @@ from cjcase.tui.row_table import RowTable
 
 TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
         ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
+TAB_TABLES = {"sessions-tab": "sessions", "goals-tab": "goals", "court-tab": "court", "outcomes": "tops",
+              "history": "audit"}  # the list each tab's keys act on
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
@@ -354,9 +356,15 @@ class ClientScreen(CjcaseScreen):
         return self._selected("sessions")
 
     def action_show_tab(self, tab: str) -> None:
-        """Bring a tab to the front."""
+        """Bring a tab to the front, with the cursor in its list so up and down choose a row."""
         self.query_one("#tabs", TabbedContent).active = tab
         self._fill_tab(tab)
+        table = self._hidden.get(TAB_TABLES.get(tab, ""))
+        if table is not None:
+            if table.is_mounted:
+                table.focus()
+            else:  # a tab's list is mounted just after the record is first painted
+                self.call_after_refresh(table.focus)
 
     _show_tab = action_show_tab
 
