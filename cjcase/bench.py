@@ -307,6 +307,17 @@ def bench_size(clients: int, workdir: Path) -> dict:
     return figures
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (best of three): how busy the shared machine was."""
+    def loop():
+        total = 0
+        for number in range(5_000_000):
+            total += number
+        return total
+
+    return min(_timed(loop)[0] for _ in range(3))
+
+
 def help_time() -> float:
     """Best of five `cjcase --help` runs, from process start."""
     best = 99.0
@@ -317,10 +328,11 @@ def help_time() -> float:
     return best
 
 
-def report(results: list[dict], help_seconds: float) -> str:
+def report(results: list[dict], help_seconds: float, speeds: tuple[float, float]) -> str:
     """One table: each figure, its floor or target, at each size."""
     ms = lambda s: f"{s * 1000:,.0f} ms"
     lines = [f"cjcase benchmark · {datetime.now():%d %b %Y %H:%M} · {os.cpu_count()} cores · Python {sys.version.split()[0]}",
+             f"machine speed: a 5-million-step Python loop took {ms(speeds[0])} before and {ms(speeds[1])} after",
              f"cjcase --help: {ms(help_seconds)} (target under 300 ms)", ""]
     header = f"{'figure':<30}" + "".join(f"{r['clients']:>18,} clients" for r in results) + "   floor / target"
     lines += [header, "-" * len(header)]
@@ -362,8 +374,9 @@ def main() -> None:
         {"bare": _child_bare, "tui": _child_tui, "import": _child_import}[args.child[0]](*args.child[1:])
         return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="cjcase-bench-"))
+    before = machine_speed()
     results = [bench_size(int(size), workdir) for size in args.sizes.split(",")]
-    print(report(results, help_time()))
+    print(report(results, help_time(), (before, machine_speed())))
 
 
 if __name__ == "__main__":
