@@ -360,7 +360,7 @@ class _Import:
         _, spec, _ = SHEETS[sheet.name]
         allowed = self.allowed(sheet)
         known = [(i, c) for i, c in enumerate(sheet.header) if c in allowed]
-        fields = None
+        check = None
         for line, cells in sheet.rows:
             if len(cells) != len(sheet.header):
                 self.problem(sheet, line, "(row)",
@@ -373,9 +373,10 @@ class _Import:
             if sheet.name != "clients" and not client_ref and "client_ref" in sheet.header:
                 self.problem(sheet, line, "client_ref", "the client reference is required")
                 continue
-            if fields is None:  # the same columns on every row of a sheet
-                fields = {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header}
-            clean, problems = rules.check_fields(fields, values)
+            if check is None:  # the same columns on every row of a sheet
+                check = rules.field_checker(
+                    {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header})
+            clean, problems = check(values)
             problems += self.cross_field(sheet.name, clean, problems)
             for error in problems:
                 self.problem(sheet, line, error.field, _lower_first(error.message))

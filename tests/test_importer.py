@@ -250,3 +250,29 @@ def test_rows_are_written_column_by_name_whether_or_not_each_row_has_every_colum
     _insert_many(db, "scratch", [{"a": 10}])  # one column
     assert db.execute("SELECT a, b, c FROM scratch ORDER BY rowid").fetchall() == [
         (1, 2, 3), (4, 5, 6), (7, None, 9), (None, 8, None), (10, None, None)]
+
+
+def test_imported_dates_are_stored_in_one_form_whichever_way_they_were_written(tmp_path, db):
+    from cjcase import rules
+
+    when, day = rules.COURT_DATE["when"], rules.Field("date")
+    assert rules.clean_value("when", when, "2026-11-20 10:00") == "2026-11-20 10:00"
+    assert rules.clean_value("when", when, " 20/11/2026 10:00 ") == "2026-11-20 10:00"
+    assert rules.clean_value("when", when, "٢٠٢٦-١١-٢٠ ١٠:٠٠") == "2026-11-20 10:00"  # other digits
+    assert rules.clean_value("on", day, "2026-02-03") == "2026-02-03"
+    assert rules.clean_value("on", day, "03/02/2026") == "2026-02-03"
+    assert rules.clean_value("on", day, "٢٠٢٦-٠٢-٠٣") == "2026-02-03"
+    with pytest.raises(rules.ValidationError, match="not a real date"):
+        rules.clean_value("on", day, "2026-02-30")
+
+
+def test_one_checker_checks_many_records_against_the_same_fields():
+    from cjcase import rules
+
+    check = rules.field_checker(rules.SESSION)
+    clean, problems = check({"starts_at": "20/11/2026 09:30", "kind": "phone", "status": "dna"})
+    assert problems == [] and (clean["when"], clean["kind"], clean["status"]) == ("2026-11-20 09:30", "phone", "dna")
+    clean, problems = check({"when": "2026-11-31 10:00", "kind": "nonsense", "extra": "x"})
+    assert sorted(p.field for p in problems) == ["extra", "kind", "status", "when"]
+    clean, problems = check({"kind": "group"}, partial=True)  # only what is given is checked
+    assert problems == [] and clean == {"kind": "group"}
