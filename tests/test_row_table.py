@@ -110,3 +110,24 @@ async def test_the_caseload_loads_the_next_page_when_the_cursor_nears_the_end(db
         await settle(pilot)
         assert table.row_count == PAGE + 20
         assert str(table.get_row_at(PAGE + 19)[0]) == "P-069"
+
+
+async def test_replacing_the_rows_keeps_the_cursor_where_asked_within_the_new_rows():
+    app = TableApp(rows=30)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(RowTable)
+        await pilot.press("end")
+        await pilot.pause()
+        table.replace_rows([(f"N-{i}", "new") for i in range(30)], cursor_row=table.cursor_row)
+        await pilot.pause()
+        assert table.cursor_row == 29 and screen_lines(app)[-1].startswith(" N-29 ")  # still in view
+        table.replace_rows([(f"S-{i}", "short") for i in range(5)], cursor_row=29)
+        await pilot.pause()
+        assert table.row_count == 5 and table.cursor_row == 4
+        table.replace_rows([(f"T-{i}", "top") for i in range(30)])
+        await pilot.pause()
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        assert screen_lines(app)[1].startswith(" T-0 ")
+        table.replace_rows([])
+        await pilot.pause()
+        assert table.row_count == 0 and table.cursor_row == 0

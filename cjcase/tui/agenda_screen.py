@@ -164,12 +164,8 @@ class AgendaScreen(CjcaseScreen):
     def _fill(self, name: str, rows: list, cells: list[tuple]) -> None:
         """Refill a table, keeping its cursor where it was (or on the last row)."""
         table = self.query_one(f"#{name}", RowTable)
-        cursor = table.cursor_row
-        table.clear()
         self._rows[name] = rows
-        table.add_rows(cells)
-        if table.row_count:
-            table.cursor_row = min(cursor, table.row_count - 1)
+        table.replace_rows(cells, cursor_row=table.cursor_row)
 
     def _who(self, item: ActionItem | AgendaItem) -> str:
         name = self.shown_name(item.first_name, item.last_name, item.client_ref)

@@ -106,11 +106,13 @@ class CaseloadScreen(CjcaseScreen):
         if worker is not None and worker.is_cancelled:
             return  # a later keystroke's rows are on their way
         table = self.query_one("#clients", RowTable)
-        if not append:
-            table.clear()
-            self._rows = []
-        self._rows += rows
-        table.add_rows([self._cells(row) for row in rows])
+        cells = [self._cells(row) for row in rows]
+        if append:
+            self._rows += rows
+            table.add_rows(cells)
+        else:
+            self._rows = list(rows)
+            table.replace_rows(cells)
         if total is not None:
             self._show_count(total)
 

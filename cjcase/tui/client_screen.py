@@ -219,14 +219,12 @@ class ClientScreen(CjcaseScreen):
         if client.aliases:
             lines.append(f"Also known as {client.aliases}")
         self.query_one("#contact", Static).update("\n".join(lines))
-        table = self.query_one("#episodes", RowTable)
-        table.clear()
-        table.add_rows([(f"{episode.referral_date:%d/%m/%y}", words(episode.pathway),
-                         words(episode.referral_source),
-                         f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
-                         f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
-                         words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""))
-                        for episode in self.episodes])
+        self.query_one("#episodes", RowTable).replace_rows([
+            (f"{episode.referral_date:%d/%m/%y}", words(episode.pathway), words(episode.referral_source),
+             f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
+             f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
+             words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""))
+            for episode in self.episodes])
         engagement = Engagement(self.app.caseload)
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
@@ -256,26 +254,23 @@ class ClientScreen(CjcaseScreen):
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
     def _show_sessions(self) -> None:
-        table = self._hidden["sessions"]
-        table.clear()
         now = self.app.clock.now()
         upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
                           key=lambda s: s.starts_at)
         past = [s for s in self.sessions if s not in upcoming]
         self._rows_of["sessions"] = upcoming + past
-        table.add_rows([(format_datetime(session.starts_at), words(session.kind),
-                         Text(words(session.status), style="bold" if session.status == "dna" else ""),
-                         str(session.duration_minutes or ""),
-                         "" if self.app.read_only else (session.notes or "")[:40])
-                        for session in upcoming + past])
+        self._hidden["sessions"].replace_rows([
+            (format_datetime(session.starts_at), words(session.kind),
+             Text(words(session.status), style="bold" if session.status == "dna" else ""),
+             str(session.duration_minutes or ""), "" if self.app.read_only else (session.notes or "")[:40])
+            for session in upcoming + past])
 
     def _show_goals(self) -> None:
-        table = self._hidden["goals"]
-        table.clear()
         self._rows_of["goals"] = self.goals
-        table.add_rows([(words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
-                         f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
-                        for goal in self.goals])
+        self._hidden["goals"].replace_rows([
+            (words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
+             f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
+            for goal in self.goals])
         self._show_goal_reviews()
 
     def _show_goal_reviews(self) -> None:
@@ -292,16 +287,16 @@ class ClientScreen(CjcaseScreen):
         widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
 
     def _show_court(self) -> None:
-        table = self._hidden["court"]
-        table.clear()
         by_id = {h.id: h for h in self.hearings}
         self._rows_of["court"] = self.hearings
+        rows = []
         for hearing in self.hearings:
             outcome = hearing.outcome or ""
             if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
                 outcome = (outcome + " " if outcome else "") + \
                     f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
-            table.add_row(format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome)
+            rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
+        self._hidden["court"].replace_rows(rows)
 
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
@@ -329,10 +324,9 @@ class ClientScreen(CjcaseScreen):
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
 
     def _show_history(self) -> None:
-        table = self._hidden["audit"]
-        table.clear()
-        table.add_rows([(entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
-                        for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)])
+        self._hidden["audit"].replace_rows([
+            (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+            for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)])
 
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         if event.table.id == "goals":

@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -84,6 +84,7 @@ class RowTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._columns: list[tuple[str, int]] = []
         self._rows: list[tuple[Cell, ...]] = []
+        self._styles: tuple[Style, Style, Style] | None = None  # this frame's: plain, header, cursor
 
     # ------------------------------------------------------------------ content
 
@@ -105,6 +106,19 @@ class RowTable(ScrollView, can_focus=True):
         """Add rows at the end, each a cell per column."""
         self._rows.extend(tuple(row) for row in rows)
         self._resized()
+
+    def replace_rows(self, rows: list[tuple[Cell, ...]], cursor_row: int = 0) -> None:
+        """Put these rows in place of the old ones, the cursor on `cursor_row` (or the last row).
+
+        One change of size instead of clear() and add_rows()'s two: a page of search results
+        replacing another is then the same size, and the screen need not be laid out again.
+        """
+        self._rows = [tuple(row) for row in rows]
+        self.set_reactive(RowTable.cursor_row, max(0, min(cursor_row, len(self._rows) - 1)))
+        if not cursor_row:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self._resized()
+        self._scroll_cursor_into_view()
 
     def add_row(self, *cells: Cell) -> None:
         """Add one row at the end."""
@@ -131,22 +145,28 @@ class RowTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
+    def _line_styles(self) -> tuple[Style, Style, Style]:
+        base = self.rich_style
+        return (base, base + self.get_component_rich_style("row-table--header"),
+                base + self.get_component_rich_style("row-table--cursor"))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._styles = self._line_styles()  # once a frame, not once a line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base, header, cursor = self._styles or self._line_styles()
+        width = self.size.width
         if y == 0:
-            header = self.get_component_rich_style("row-table--header")
-            strip = self._strip([label for label, _w in self._columns], base + header)
+            strip = self._strip([label for label, _w in self._columns], header)
         else:
             index = scroll_y + y - 1
             if index >= len(self._rows):
-                return Strip.blank(self.size.width, base)
-            style = base
-            if index == self.cursor_row:
-                style = base + self.get_component_rich_style("row-table--cursor")
-            strip = self._strip(self._rows[index], style)
-            y = index + 1
-        return strip.crop_extend(scroll_x, scroll_x + self.size.width, base).apply_offsets(scroll_x, y)
+                return Strip.blank(width, base)
+            strip = self._strip(self._rows[index], cursor if index == self.cursor_row else base)
+        # (No offsets in the strip: a click is placed from its line and the scroll position.)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def _strip(self, cells, style: Style) -> Strip:
         segments = []
