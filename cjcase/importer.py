@@ -575,11 +575,10 @@ def _write_children(db, name, rows: list[Row], client_ids, report, progress, tou
     for record_id, changed in updates:
         db.table(table).update(record_id, {**changed, "updated_at": _now()})
     counts.updated += len(updates)
-    batch = 5000
-    for start in range(0, len(inserts), batch):
-        _insert_many(db, table, inserts[start:start + batch])
+    for start in range(0, len(inserts), _BATCH):
+        _insert_many(db, table, inserts[start:start + _BATCH])
         if progress:
-            progress(name, min(start + batch, len(inserts)), len(inserts))
+            progress(name, min(start + _BATCH, len(inserts)), len(inserts))
     counts.created += len(inserts)
 
 

@@ -131,3 +131,23 @@ async def test_replacing_the_rows_keeps_the_cursor_where_asked_within_the_new_ro
         table.replace_rows([])
         await pilot.pause()
         assert table.row_count == 0 and table.cursor_row == 0
+
+
+async def test_each_row_carries_the_record_it_shows_and_the_cursor_gives_it_back():
+    app = TableApp(rows=0)
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(RowTable)
+        assert table.cursor_record is None  # no rows
+        table.replace_rows([("R-1", "one"), ("R-2", "two")], records=["first", "second"])
+        table.add_rows([("R-3", "three")], records=["third"])
+        table.add_row("--", "a heading")  # a row that shows no record
+        await pilot.press("down")
+        assert table.cursor_record == "second"
+        table.update_row(1, ("R-2", "TWO"))
+        assert table.cursor_record == "second"
+        await pilot.press("end")
+        assert table.cursor_record is None
+        await pilot.press("up")
+        assert table.cursor_record == "third"
+        table.replace_rows([("X", "x")])
+        assert table.cursor_record is None

@@ -48,8 +48,6 @@ class AgendaScreen(CjcaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        # What each table's rows show, in order (None for a day's heading or the "more" line).
-        self._rows: dict[str, list[ActionItem | AgendaItem | None]] = {"actions": [], "agenda": []}
         self._actions_shown = False
         self.peer_mentor: str | None = None
 
@@ -140,32 +138,31 @@ class AgendaScreen(CjcaseScreen):
 
     def _fill_actions(self, actions: list[ActionItem]) -> None:
         shown = actions[:MAX_AGENDA_ROWS]
-        self._fill("actions", shown, [(self._who(action), action.reason) for action in shown])
+        self._fill("actions", [(self._who(action), action.reason) for action in shown], shown)
 
     def _fill_agenda(self, items: list[AgendaItem], total: int, today) -> None:
-        rows, cells = [], []
+        cells, records = [], []  # a day's heading and the "more" line show no item
         current = None
         for item in items[:MAX_AGENDA_ROWS]:
             if item.day != current:
                 current = item.day
-                rows.append(None)
                 cells.append((Text("Today" if item.day == today else format_date(item.day), style="bold"), "", ""))
+                records.append(None)
             summary = item.summary
             if item.kind == "court":
                 days = (item.day - today).days
                 summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
-            rows.append(item)
             cells.append((f"{item.at:%H:%M}" if item.at else "", self._who(item), summary))
+            records.append(item)
         if total > len(items):
-            rows.append(None)
             cells.append(("", f"… and {total - len(items):,} more", "see a keyworker's list: cjcase agenda --keyworker"))
-        self._fill("agenda", rows, cells)
+            records.append(None)
+        self._fill("agenda", cells, records)
 
-    def _fill(self, name: str, rows: list, cells: list[tuple]) -> None:
+    def _fill(self, name: str, cells: list[tuple], records: list) -> None:
         """Refill a table, keeping its cursor where it was (or on the last row)."""
         table = self.query_one(f"#{name}", RowTable)
-        self._rows[name] = rows
-        table.replace_rows(cells, cursor_row=table.cursor_row)
+        table.replace_rows(cells, cursor_row=table.cursor_row, records=records)
 
     def _who(self, item: ActionItem | AgendaItem) -> str:
         name = self.shown_name(item.first_name, item.last_name, item.client_ref)
@@ -176,8 +173,7 @@ class AgendaScreen(CjcaseScreen):
     def selected(self) -> ActionItem | AgendaItem | None:
         """The row under the cursor of the focused list (the agenda when neither is focused)."""
         focused = self.focused if isinstance(self.focused, RowTable) else self.query_one("#agenda", RowTable)
-        rows = self._rows[focused.id]
-        return rows[focused.cursor_row] if focused.cursor_row < len(rows) else None
+        return focused.cursor_record
 
     def selected_session_id(self) -> int | None:
         """The appointment under the cursor, if the row is one."""

@@ -45,7 +45,6 @@ class CaseloadScreen(CjcaseScreen):
         super().__init__()
         self.initial_text = text
         self.initial_status = status
-        self._rows: list[CaseloadRow] = []
         self._total = 0
         self._marked: set[int] = set()
 
@@ -108,11 +107,9 @@ class CaseloadScreen(CjcaseScreen):
         table = self.query_one("#clients", RowTable)
         cells = [self._cells(row) for row in rows]
         if append:
-            self._rows += rows
-            table.add_rows(cells)
+            table.add_rows(cells, records=rows)
         else:
-            self._rows = list(rows)
-            table.replace_rows(cells)
+            table.replace_rows(cells, records=rows)
         if total is not None:
             self._show_count(total)
 
@@ -120,7 +117,7 @@ class CaseloadScreen(CjcaseScreen):
         if worker is not None and worker.is_cancelled:
             return
         self._total = total
-        shown = len(self._rows)
+        shown = self.query_one("#clients", RowTable).row_count
         count = self.query_one("#count", Static)
         if not total:
             count.update("Nobody matches. Change the search or the filters, or press n to add a client.")
@@ -146,15 +143,13 @@ class CaseloadScreen(CjcaseScreen):
 
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         # Near the end of what is loaded: load the next page, so no search loads everyone.
-        if event.cursor_row >= len(self._rows) - 5 and len(self._rows) < self._total:
-            self.load(self.filters(), len(self._rows))
+        loaded = event.table.row_count
+        if event.cursor_row >= loaded - 5 and loaded < self._total:
+            self.load(self.filters(), loaded)
 
     def selected(self) -> CaseloadRow | None:
         """The client under the cursor."""
-        table = self.query_one("#clients", RowTable)
-        if not table.row_count or table.cursor_row >= len(self._rows):
-            return None
-        return self._rows[table.cursor_row]
+        return self.query_one("#clients", RowTable).cursor_record
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         table = self.query_one("#clients", RowTable)

@@ -155,7 +155,6 @@ class ClientScreen(CjcaseScreen):
         # Only the tab in front is filled now; the others when they are first shown, so a long
         # history does not slow opening the record.
         self._filled: set[str] = set()
-        self._rows_of: dict[str, list] = {}  # what each table's rows show, in order
         self._fill_tab(self.query_one("#tabs", TabbedContent).active or "overview")
 
     def _fill_tab(self, tab: str) -> None:
@@ -258,16 +257,14 @@ class ClientScreen(CjcaseScreen):
         upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
                           key=lambda s: s.starts_at)
         past = [s for s in self.sessions if s not in upcoming]
-        self._rows_of["sessions"] = upcoming + past
-        self._hidden["sessions"].replace_rows([
+        self._hidden["sessions"].replace_rows(records=upcoming + past, rows=[
             (format_datetime(session.starts_at), words(session.kind),
              Text(words(session.status), style="bold" if session.status == "dna" else ""),
              str(session.duration_minutes or ""), "" if self.app.read_only else (session.notes or "")[:40])
             for session in upcoming + past])
 
     def _show_goals(self) -> None:
-        self._rows_of["goals"] = self.goals
-        self._hidden["goals"].replace_rows([
+        self._hidden["goals"].replace_rows(records=self.goals, rows=[
             (words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
              f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
             for goal in self.goals])
@@ -288,7 +285,6 @@ class ClientScreen(CjcaseScreen):
 
     def _show_court(self) -> None:
         by_id = {h.id: h for h in self.hearings}
-        self._rows_of["court"] = self.hearings
         rows = []
         for hearing in self.hearings:
             outcome = hearing.outcome or ""
@@ -296,7 +292,7 @@ class ClientScreen(CjcaseScreen):
                 outcome = (outcome + " " if outcome else "") + \
                     f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
             rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
-        self._hidden["court"].replace_rows(rows)
+        self._hidden["court"].replace_rows(rows, records=self.hearings)
 
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
@@ -334,20 +330,14 @@ class ClientScreen(CjcaseScreen):
 
     # ------------------------------------------------------------------ selection
 
-    def _selected(self, name: str):
-        """The record on the cursor's row of a table, if the table has rows."""
-        table = self._hidden[name]
-        rows = self._rows_of.get(name, [])
-        return rows[table.cursor_row] if table.row_count and table.cursor_row < len(rows) else None
-
     def selected_goal(self):
-        return self._selected("goals")
+        return self._hidden["goals"].cursor_record
 
     def selected_hearing(self):
-        return self._selected("court")
+        return self._hidden["court"].cursor_record
 
     def selected_session(self):
-        return self._selected("sessions")
+        return self._hidden["sessions"].cursor_record
 
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front, with the cursor in its list so up and down choose a row."""

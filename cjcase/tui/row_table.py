@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -84,6 +86,7 @@ class RowTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._columns: list[tuple[str, int]] = []
         self._rows: list[tuple[Cell, ...]] = []
+        self._records: list[Any] = []  # what each row shows (a client, a session...), or None
         self._styles: tuple[Style, Style, Style] | None = None  # this frame's: plain, header, cursor
 
     # ------------------------------------------------------------------ content
@@ -95,25 +98,29 @@ class RowTable(ScrollView, can_focus=True):
 
     def clear(self, columns: bool = False) -> None:
         """Remove every row (and the columns too, if asked); the cursor goes back to the first."""
-        self._rows = []
+        self._rows, self._records = [], []
         if columns:
             self._columns = []
         self.set_reactive(RowTable.cursor_row, 0)
         self.scroll_to(0, 0, animate=False, immediate=True)
         self._resized()
 
-    def add_rows(self, rows: list[tuple[Cell, ...]]) -> None:
-        """Add rows at the end, each a cell per column."""
+    def add_rows(self, rows: list[tuple[Cell, ...]], records: list | None = None) -> None:
+        """Add rows at the end, each a cell per column, with the record each row shows."""
         self._rows.extend(tuple(row) for row in rows)
+        self._records.extend(records if records is not None else [None] * len(rows))
         self._resized()
 
-    def replace_rows(self, rows: list[tuple[Cell, ...]], cursor_row: int = 0) -> None:
-        """Put these rows in place of the old ones, the cursor on `cursor_row` (or the last row).
+    def replace_rows(self, rows: list[tuple[Cell, ...]], cursor_row: int = 0,
+                     records: list | None = None) -> None:
+        """Put these rows (and the records they show) in place of the old ones, the cursor on
+        `cursor_row` (or the last row).
 
         One change of size instead of clear() and add_rows()'s two: a page of search results
         replacing another is then the same size, and the screen need not be laid out again.
         """
         self._rows = [tuple(row) for row in rows]
+        self._records = list(records) if records is not None else [None] * len(self._rows)
         self.set_reactive(RowTable.cursor_row, max(0, min(cursor_row, len(self._rows) - 1)))
         if not cursor_row:
             self.scroll_to(0, 0, animate=False, immediate=True)
@@ -132,6 +139,11 @@ class RowTable(ScrollView, can_focus=True):
     def get_row_at(self, index: int) -> tuple[Cell, ...]:
         """The cells of a row."""
         return self._rows[index]
+
+    @property
+    def cursor_record(self) -> Any:
+        """The record the cursor's row shows, or None (no rows, or a row that shows none)."""
+        return self._records[self.cursor_row] if self._rows else None
 
     @property
     def row_count(self) -> int:
