@@ -64,6 +64,19 @@ def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
     return conn
 
 
+def _open_connection(path: Path, passphrase: str | None, read_only: bool) -> sqlite3.Connection:
+    """A connection to the file: SQLCipher when there is a passphrase, read-only when asked.
+    Transactions are begun explicitly (sqlite-utils and CaseDatabase.atomic())."""
+    if passphrase:
+        conn = open_encrypted(path, passphrase, read_only)
+    elif read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
+    conn.isolation_level = None
+    return conn
+
+
 def migrations() -> list[tuple[int, Path]]:
     """The shipped migrations in order, checked for gaps in their numbering."""
     found = []
@@ -135,11 +148,7 @@ class CaseDatabase(sqlite_utils.Database):
                 self._local, self._readers = threading.local(), []
         reader = getattr(self._local, "db", None)
         if reader is None:
-            if self.passphrase:
-                conn = open_encrypted(self.path, self.passphrase, read_only=True)
-            else:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            conn.isolation_level = None
+            conn = _open_connection(self.path, self.passphrase, read_only=True)
             conn.execute("PRAGMA busy_timeout = 5000")
             reader = self._local.db = sqlite_utils.Database(conn)
             with _READERS_LOCK:
@@ -207,16 +216,10 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = acquire_writer_lock(path)
     try:
-        if encrypted:
-            conn = open_encrypted(path, passphrase, read_only)
-        elif read_only:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(path, check_same_thread=False)
+        conn = _open_connection(path, passphrase if encrypted else None, read_only)
     except BaseException:
         release_writer_lock(lock)
         raise
-    conn.isolation_level = None  # sqlite-utils and db.atomic() manage transactions explicitly
     db = CaseDatabase(conn)
     db.writer_lock = lock
     db.path = path
