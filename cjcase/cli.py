@@ -77,14 +77,15 @@ def root(
 ) -> None:
     """Open the caseload in the terminal (the agenda first)."""
     ctx.obj = {"db": db, "read_only": read_only}
+    if ctx.invoked_subcommand is None:
+        open_tui(_db_path(ctx, db), read_only)  # which shows the warning on its screen
+        return
     from cjcase.paths import synced_folder_warning
 
     chosen = db or os.environ.get("CJCASE_DB")
     warning = synced_folder_warning(Path(chosen)) if chosen else None
-    if warning and ctx.invoked_subcommand is not None:
+    if warning:
         _err(warning)
-    if ctx.invoked_subcommand is None:
-        open_tui(_db_path(ctx, db), read_only)
 
 
 @app.command()
