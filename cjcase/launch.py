@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from cjcase.errors import CjcaseError, UserError
+from cjcase.domain.errors import CjcaseError, UserError
 
 
 def tui_arguments(args: list[str]) -> tuple[str | None, bool] | None:
@@ -35,26 +35,26 @@ def tui_arguments(args: list[str]) -> tuple[str | None, bool] | None:
 
 def open_tui(path: Path, read_only: bool) -> None:
     """Run the terminal interface on a caseload file until the user quits."""
-    from cjcase.clock import Clock
-    from cjcase.paths import is_encrypted, synced_folder_warning
+    from cjcase.domain.clock import Clock
+    from cjcase.store.paths import is_encrypted, synced_folder_warning
     from cjcase.tui.app import make_app, make_opening_app
 
     clock = Clock.from_environment()
 
     def connect(*args, **kwargs):
-        from cjcase.db import connect as open_database  # after the first frame, in the app's worker
+        from cjcase.store.database import connect as open_database  # after the first frame, in the app's worker
 
         return open_database(*args, **kwargs)
 
     # The file is checked in the background once the agenda is painted, so start-up stays quick.
     if is_encrypted(path):
-        from cjcase import settings
+        from cjcase.services import settings
 
         passphrase = os.environ.get("CJCASE_PASSPHRASE")
         if passphrase:
             database = connect(path, read_only=read_only, verify=False, passphrase=passphrase)
         else:
-            from cjcase.tui.lock_screens import PassphraseApp
+            from cjcase.tui.screens.lock_screens import PassphraseApp
 
             database = PassphraseApp(str(path), lambda phrase: connect(
                 path, read_only=read_only, verify=False, passphrase=phrase)).run()
@@ -77,11 +77,11 @@ def main() -> None:
     try:
         opening = tui_arguments(sys.argv[1:])
         if opening is None:
-            from cjcase.cli import app
+            from cjcase.cli.commands import app
 
             app()
         else:
-            from cjcase.paths import resolve_db_path
+            from cjcase.store.paths import resolve_db_path
 
             db, read_only = opening
             open_tui(resolve_db_path(db), read_only)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cjcase.caseload import Caseload
-from cjcase.clock import Clock
-from cjcase.db import connect
+from cjcase.services.caseload import Caseload
+from cjcase.domain.clock import Clock
+from cjcase.store.database import connect
 
 SAMPLE = Path(__file__).parent / "data" / "sample"
 SAMPLE_TODAY = date(2026, 11, 20)
@@ -49,7 +49,7 @@ def sample_copy(tmp_path) -> Path:
 @pytest.fixture
 def sample_db(db):
     """The database with the shared sample caseload imported."""
-    from cjcase.importer import import_path
+    from cjcase.services.importing.importer import import_path
 
     import_path(db, SAMPLE, SAMPLE_TODAY)
     return db
@@ -57,7 +57,7 @@ def sample_db(db):
 
 def top_form(**overrides):
     """A valid TOP form (all days 0, scores 10), with any field overridden."""
-    from cjcase.codes import TOP_DAY_FIELDS
+    from cjcase.domain.codes import TOP_DAY_FIELDS
 
     values = {name: 0 for name in TOP_DAY_FIELDS}
     values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no",

@@ -2,9 +2,10 @@
 
 import csv
 
-from cjcase import bench, demo
-from cjcase.db import connect
-from cjcase.importer import import_path
+from benchmarks import bench
+from cjcase.services import demo
+from cjcase.store.database import connect
+from cjcase.services.importing.importer import import_path
 
 
 def test_the_demo_written_out_in_the_import_format_imports_row_for_row(db, db_path, tmp_path):

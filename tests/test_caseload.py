@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from cjcase.errors import ValidationError
+from cjcase.domain.errors import ValidationError
 from tests.conftest import make_client, make_episode, top_form
 
 

@@ -34,9 +34,9 @@ def test_every_command_has_help(command):
 
 def test_help_does_not_import_textual_or_the_services():
     code = ("import sys; sys.argv=['cjcase','--help']\n"
-            "from cjcase.cli import main\n"
+            "from cjcase.cli.commands import main\n"
             "try:\n main()\nexcept SystemExit: pass\n"
-            "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.caseload','dateutil') if m in sys.modules]\n"
+            "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.services.caseload','dateutil') if m in sys.modules]\n"
             "print('HEAVY', heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr

@@ -8,15 +8,15 @@ import time
 
 import pytest
 
-from cjcase import audit
-from cjcase.db import connect
+from cjcase.services import audit
+from cjcase.store.database import connect
 
 WRITER = r"""
 import sys
 from datetime import datetime, timedelta
-from cjcase.caseload import Caseload
-from cjcase.clock import Clock
-from cjcase.db import connect
+from cjcase.services.caseload import Caseload
+from cjcase.domain.clock import Clock
+from cjcase.store.database import connect
 
 db = connect(sys.argv[1])
 caseload = Caseload(db, Clock())
@@ -36,7 +36,7 @@ RUNS = 40
 def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
     path = tmp_path / "c.db"
     db = connect(path)
-    from cjcase.caseload import Caseload
+    from cjcase.services.caseload import Caseload
     from datetime import date
     Caseload(db).add_client({"client_ref": "K-1", "first_name": "Kit", "last_name": "Kill",
                              "date_of_birth": date(1980, 1, 1), "sex": "other", "ethnicity": "Z"})

@@ -4,8 +4,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from cjcase import agenda, codes, demo
-from cjcase.errors import CjcaseError
+from cjcase.services import agenda
+from cjcase.domain import codes
+from cjcase.services import demo
+from cjcase.domain.errors import CjcaseError
 from tests.conftest import make_client
 
 TODAY = date(2026, 11, 23)
@@ -30,7 +32,7 @@ def test_the_demo_agenda_is_full_whenever_it_is_run(db):
 
 
 def test_the_same_seed_makes_the_same_caseload(tmp_path):
-    from cjcase.db import connect
+    from cjcase.store.database import connect
     first, second = connect(tmp_path / "a.db"), connect(tmp_path / "b.db")
     demo.generate(first, TODAY, clients=50, seed=5)
     demo.generate(second, TODAY, clients=50, seed=5)
@@ -40,7 +42,7 @@ def test_the_same_seed_makes_the_same_caseload(tmp_path):
 
 def test_every_demo_client_was_an_adult_at_each_referral(db):
     demo.generate(db, TODAY, clients=500, seed=11)
-    from cjcase.dates import age_on
+    from cjcase.domain.dates import age_on
     for row in db.query("SELECT c.date_of_birth, e.referral_date FROM episodes e JOIN clients c ON c.id = e.client_id"):
         assert age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"])) >= 18
 

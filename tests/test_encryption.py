@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from cjcase import backups
-from cjcase.caseload import Caseload
-from cjcase.db import PassphraseError, backup_dir, connect, is_encrypted
-from cjcase.encryption import encrypt
-from cjcase.errors import DatabaseError
-from cjcase.importer import import_path
+from cjcase.store import backups
+from cjcase.services.caseload import Caseload
+from cjcase.store.database import PassphraseError, backup_dir, connect, is_encrypted
+from cjcase.store.encryption import encrypt
+from cjcase.domain.errors import DatabaseError
+from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from cjcase.tui.lock_screens import LockScreen
+from cjcase.tui.screens.lock_screens import LockScreen
 from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
 
 PASSPHRASE = "orchard kettle lantern"

@@ -6,7 +6,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from cjcase.importer import ImportRejected, import_path
+from cjcase.services.importing.importer import ImportRejected, import_path
 from tests.conftest import SAMPLE, SAMPLE_TODAY
 
 TABLES = ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
@@ -195,7 +195,7 @@ def test_a_file_that_is_not_utf8_gets_a_sentence(db, tmp_path):
     folder = tmp_path / "latin"
     folder.mkdir()
     (folder / "clients.csv").write_bytes("client_ref,first_name\nX,Zoë\n".encode("latin-1"))
-    from cjcase.errors import CjcaseError
+    from cjcase.domain.errors import CjcaseError
     with pytest.raises(CjcaseError, match="UTF-8"):
         import_path(db, folder, SAMPLE_TODAY)
 
@@ -206,7 +206,7 @@ def test_a_file_that_is_not_utf8_gets_a_sentence(db, tmp_path):
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    from cjcase import importer
+    from cjcase.services.importing import importer
 
     monkeypatch.setattr(importer, "_BATCH", 7)
 
@@ -242,7 +242,7 @@ def test_an_unknown_client_in_a_late_batch_rejects_the_whole_import(db, sample_c
 
 
 def test_rows_are_written_column_by_name_whether_or_not_each_row_has_every_column(db):
-    from cjcase.importer import _insert_many
+    from cjcase.services.importing.importer import _insert_many
 
     db.execute("CREATE TABLE scratch (a, b, c)")
     _insert_many(db, "scratch", [{"c": 3, "a": 1, "b": 2}, {"b": 5, "a": 4, "c": 6}])  # every column
@@ -253,7 +253,7 @@ def test_rows_are_written_column_by_name_whether_or_not_each_row_has_every_colum
 
 
 def test_imported_dates_are_stored_in_one_form_whichever_way_they_were_written(tmp_path, db):
-    from cjcase import rules
+    from cjcase.domain import rules
 
     when, day = rules.COURT_DATE["when"], rules.Field("date")
     assert rules.clean_value("when", when, "2026-11-20 10:00") == "2026-11-20 10:00"
@@ -267,7 +267,7 @@ def test_imported_dates_are_stored_in_one_form_whichever_way_they_were_written(t
 
 
 def test_one_checker_checks_many_records_against_the_same_fields():
-    from cjcase import rules
+    from cjcase.domain import rules
 
     check = rules.field_checker(rules.SESSION)
     clean, problems = check({"starts_at": "20/11/2026 09:30", "kind": "phone", "status": "dna"})

@@ -4,10 +4,10 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input
 
-from cjcase.db import connect
-from cjcase.importer import import_path
+from cjcase.store.database import connect
+from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from cjcase.tui.key_footer import KeyFooter
+from cjcase.tui.widgets.key_footer import KeyFooter
 from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
 
 

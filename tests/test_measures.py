@@ -9,7 +9,7 @@ from itertools import count
 
 import pytest
 
-from cjcase.dates import parse_quarter
+from cjcase.domain.dates import parse_quarter
 from cjcase.returns.build import aggregate, rate, suppress
 from cjcase.returns.measures import compute
 from cjcase.returns.template import Item, Template

@@ -4,9 +4,9 @@ import sqlite3
 
 import pytest
 
-from cjcase import db as database
-from cjcase import paths
-from cjcase.errors import DatabaseError
+from cjcase.store import database
+from cjcase.store import paths
+from cjcase.domain.errors import DatabaseError
 
 TABLES = {"clients", "episodes", "sessions", "goals", "court_dates", "tops", "audit", "settings"}
 

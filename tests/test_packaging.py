@@ -31,14 +31,14 @@ def test_the_wheel_runs_the_demo_from_another_folder(tmp_path):
                    "XDG_DATA_HOME": str(tmp_path / "home" / "data")}
     environment.pop("CJCASE_DB", None)
     result = subprocess.run(
-        [str(python), "-c", "import cjcase, sys; print(cjcase.__file__); from cjcase.cli import main; "
+        [str(python), "-c", "import cjcase, sys; print(cjcase.__file__); from cjcase.cli.commands import main; "
          "sys.argv=['cjcase','demo','--no-open','--clients','20']; main()"],
         cwd=elsewhere, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert str(env_dir) in result.stdout.splitlines()[0]  # the installed copy, not the checkout
     assert "Demo caseload written" in result.stdout
     shipped = subprocess.run(
-        [str(python), "-c", "from cjcase.resources import resource_dir; "
+        [str(python), "-c", "from cjcase.store.resources import resource_dir; "
          "print(resource_dir('migrations')); print(resource_dir('exports'))"],
         cwd=elsewhere, env=environment, capture_output=True, text=True, check=True).stdout
     assert all(str(env_dir) in line for line in shipped.splitlines())

@@ -5,11 +5,11 @@ from datetime import datetime
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from cjcase import search
-from cjcase.dates import DateInputError, parse_import_date, parse_import_datetime, parse_quarter, parse_user_datetime
-from cjcase.db import connect
-from cjcase.errors import CjcaseError
-from cjcase.importer import import_path
+from cjcase.services import search
+from cjcase.domain.dates import DateInputError, parse_import_date, parse_import_datetime, parse_quarter, parse_user_datetime
+from cjcase.store.database import connect
+from cjcase.domain.errors import CjcaseError
+from cjcase.services.importing.importer import import_path
 
 NOW = datetime(2026, 11, 20, 12, 0)
 # Text as people (and broken spreadsheets) produce it: quotes, NUL, right-to-left and combining marks.

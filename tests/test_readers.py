@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from cjcase import search
+from cjcase.services import search
 from tests.conftest import make_client
 
 NOW = datetime(2026, 11, 20, 12, 0)

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cjcase.dates import parse_quarter
-from cjcase.importer import import_path
+from cjcase.domain.dates import parse_quarter
+from cjcase.services.importing.importer import import_path
 from cjcase.returns import exporter, guard, template as templates
 from cjcase.returns.build import build
-from cjcase.returns.pseudonym import export_key, get_key, import_key, pseudo_id
+from cjcase.services.keys import export_key, get_key, import_key, pseudo_id
 from cjcase.returns.template import TemplateError
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
 
@@ -103,7 +103,7 @@ def test_pseudonyms_are_stable_across_runs_and_differ_across_keys(sample_db, tmp
 
 
 def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sample_db, tmp_path):
-    from cjcase.db import connect
+    from cjcase.store.database import connect
     key_file = tmp_path / "org.key"
     export_key(sample_db, key_file)
     other = connect(tmp_path / "laptop2.db")
@@ -114,7 +114,7 @@ def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sam
 
 
 def test_a_bad_key_file_is_refused_with_a_sentence(db, tmp_path):
-    from cjcase.errors import CjcaseError
+    from cjcase.domain.errors import CjcaseError
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
     with pytest.raises(CjcaseError, match="not a cjcase pseudonym key"):

@@ -8,7 +8,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from cjcase.dates import parse_quarter
+from cjcase.domain.dates import parse_quarter
 from cjcase.returns import exporter, template as templates
 from cjcase.returns.writers import to_csv
 from tests.conftest import SAMPLE

@@ -4,8 +4,8 @@ from rich.text import Text
 from textual.app import App
 
 from cjcase.tui.app import make_app
-from cjcase.tui.caseload_screen import PAGE
-from cjcase.tui.row_table import RowTable
+from cjcase.tui.screens.caseload_screen import PAGE
+from cjcase.tui.widgets.row_table import RowTable
 from tests.conftest import make_client, make_episode, settle
 
 

@@ -6,7 +6,7 @@ The real assertions live in the Pilot tests; these catch layouts that break (run
 
 import pytest
 
-from cjcase.importer import import_path
+from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
 

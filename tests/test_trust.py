@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from cjcase import audit, backups, erasure
-from cjcase.caseload import Caseload
-from cjcase.db import backup_dir, connect, latest_version
-from cjcase.errors import DatabaseError
-from cjcase.importer import import_path
-from cjcase.integrity import check
-from cjcase.paths import synced_folder_warning
+from cjcase.services import audit
+from cjcase.store import backups
+from cjcase.services import erasure
+from cjcase.services.caseload import Caseload
+from cjcase.store.database import backup_dir, connect, latest_version
+from cjcase.domain.errors import DatabaseError
+from cjcase.services.importing.importer import import_path
+from cjcase.services.integrity import check
+from cjcase.store.paths import synced_folder_warning
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from cjcase.tui.app import make_app
-from cjcase.tui.caseload_screen import CaseloadScreen
-from cjcase.tui.client_screen import ClientScreen
-from cjcase.tui.row_table import RowTable
+from cjcase.tui.screens.caseload_screen import CaseloadScreen
+from cjcase.tui.screens.client_screen import ClientScreen
+from cjcase.tui.widgets.row_table import RowTable
 from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
 from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
@@ -403,7 +403,7 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
 
 
 async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, caseload, monkeypatch):
-    from cjcase.tui import agenda_screen
+    from cjcase.tui.screens import agenda_screen
 
     monkeypatch.setattr(agenda_screen, "MAX_AGENDA_ROWS", 3)
     client = make_client(caseload)
@@ -499,8 +499,8 @@ def test_the_record_screens_code_loads_while_the_agenda_is_read(tmp_path):
 import asyncio, sys
 from datetime import date
 from pathlib import Path
-from cjcase.clock import Clock
-from cjcase.db import connect
+from cjcase.domain.clock import Clock
+from cjcase.store.database import connect
 from cjcase.tui.app import make_app
 
 app = make_app(connect(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 20)))
@@ -508,7 +508,7 @@ app = make_app(connect(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 2
 async def main():
     async with app.run_test() as pilot:
         await pilot.app.workers.wait_for_complete()
-        print('cjcase.tui.client_screen' in sys.modules)
+        print('cjcase.tui.screens.client_screen' in sys.modules)
 
 asyncio.run(main())
 """

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from cjcase.tui.row_table import RowTable
+from cjcase.tui.widgets.row_table import RowTable
 from cjcase.tui.app import make_app
 from tests.conftest import make_client, settle
 
@@ -43,7 +43,7 @@ async def test_an_appointment_shows_under_its_day(db, clock, caseload):
 
 
 async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, caseload):
-    from cjcase.db import connect
+    from cjcase.store.database import connect
     from cjcase.tui.app import make_opening_app
 
     client = make_client(caseload)
@@ -62,7 +62,7 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
 async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, clock, caseload):
     import threading
 
-    from cjcase.db import connect
+    from cjcase.store.database import connect
     from cjcase.tui.app import make_opening_app
 
     make_client(caseload)
@@ -87,7 +87,7 @@ async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, cloc
 
 
 async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_sentence(db_path, clock):
-    from cjcase.db import connect
+    from cjcase.store.database import connect
     from cjcase.tui.app import make_opening_app
 
     holder = connect(db_path)  # another cjcase is writing
@@ -104,7 +104,7 @@ async def test_the_days_are_shown_while_the_action_list_is_still_being_worked_ou
     import asyncio
     import threading
 
-    from cjcase import agenda
+    from cjcase.services import agenda
 
     client = make_client(caseload)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 10, 0), "kind": "keywork",

@@ -11,14 +11,14 @@ import pytest
 from icalendar import Calendar
 from textual.widgets import Static
 
-from cjcase import settings
-from cjcase.caseload import Caseload
-from cjcase.calendar_export import to_ics
-from cjcase.db import ReadOnlyError, connect
-from cjcase.importer import import_path
+from cjcase.services import settings
+from cjcase.services.caseload import Caseload
+from cjcase.services.calendar import to_ics
+from cjcase.store.database import ReadOnlyError, connect
+from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from cjcase.tui.client_screen import ClientScreen
-from cjcase.tui.row_table import RowTable
+from cjcase.tui.screens.client_screen import ClientScreen
+from cjcase.tui.widgets.row_table import RowTable
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, settle
 
 UTC = timezone.utc
@@ -155,7 +155,7 @@ def test_the_printable_agenda_and_court_sheet_parse_and_hide_what_the_setting_hi
 
 
 def test_reminders_cover_today_tomorrow_and_releases(db, clock, caseload):
-    from cjcase.agenda import reminders
+    from cjcase.services.agenda import reminders
     client = make_client(caseload)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled"})
     caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"})

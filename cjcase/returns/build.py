@@ -7,10 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlite_utils
 
-from cjcase import codes
-from cjcase.dates import Period
+from cjcase.domain import codes
+from cjcase.domain.dates import Period
 from cjcase.returns import measures
-from cjcase.returns.pseudonym import get_key, pseudo_id
+from cjcase.services.keys import get_key, pseudo_id
 from cjcase.returns.template import Template
 
 SUPPRESSED = "*"
@@ -86,7 +86,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     """One pseudonymised row per episode open at any time in the period."""
     from datetime import date
 
-    from cjcase.dates import age_on
+    from cjcase.domain.dates import age_on
 
     key = get_key(db)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}

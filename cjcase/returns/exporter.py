@@ -10,10 +10,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase import settings
-from cjcase.audit import write_audit
-from cjcase.dates import Period
-from cjcase.errors import CjcaseError
+from cjcase.services import settings
+from cjcase.services.audit import write_audit
+from cjcase.domain.dates import Period
+from cjcase.domain.errors import CjcaseError
 from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings

@@ -7,8 +7,8 @@ from datetime import date
 
 import sqlite_utils
 
-from cjcase import codes
-from cjcase.errors import CjcaseError
+from cjcase.domain import codes
+from cjcase.domain.errors import CjcaseError
 from cjcase.returns.build import ReturnTable
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

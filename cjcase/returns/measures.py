@@ -7,8 +7,8 @@ from typing import Callable
 
 import sqlite_utils
 
-from cjcase import codes
-from cjcase.dates import Period
+from cjcase.domain import codes
+from cjcase.domain.dates import Period
 
 # A count is an int; a rate is its (numerator, denominator).
 Value = int | tuple[int, int]

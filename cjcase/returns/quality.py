@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from cjcase.dates import Period
+from cjcase.domain.dates import Period
 
 
 @dataclass

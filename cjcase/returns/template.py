@@ -6,8 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cjcase.errors import CjcaseError
-from cjcase.resources import resource_dir
+from cjcase.domain.errors import CjcaseError
+from cjcase.store.resources import resource_dir
 from cjcase.returns.measures import MEASURES
 
 KINDS = ("aggregate", "extract")

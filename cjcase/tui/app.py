@@ -13,14 +13,14 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cjcase.clock import Clock
-from cjcase.tui.agenda_screen import AgendaScreen
+from cjcase.domain.clock import Clock
+from cjcase.tui.screens.agenda_screen import AgendaScreen
 from cjcase.tui.commands import ClientProvider
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from cjcase.caseload import Caseload
+    from cjcase.services.caseload import Caseload
 
 
 class CjcaseApp(App):
@@ -64,7 +64,7 @@ class CjcaseApp(App):
             self._use(caseload)
 
     def _use(self, caseload: Caseload) -> None:
-        from cjcase import settings
+        from cjcase.services import settings
 
         self.caseload = caseload
         # A read-only (volunteer) view names clients as the organisation chooses.
@@ -95,8 +95,8 @@ class CjcaseApp(App):
     @work(thread=True, exclusive=True, group="open")
     def open_database(self) -> None:
         """Open the caseload after the first frame is painted, so start-up does not wait for it."""
-        from cjcase.caseload import Caseload
-        from cjcase.errors import CjcaseError
+        from cjcase.services.caseload import Caseload
+        from cjcase.domain.errors import CjcaseError
 
         try:
             caseload = Caseload(self.opener(), self.clock)
@@ -126,7 +126,7 @@ class CjcaseApp(App):
         if self.db_path and not self.read_only:
             self.check_file()
         self.load_screen_code()
-        from cjcase.agenda import reminders
+        from cjcase.services.agenda import reminders
 
         for reminder in reminders(self.caseload.db, self.clock.now()):
             self.notify(reminder, title="Reminder", timeout=12)
@@ -144,7 +144,7 @@ class CjcaseApp(App):
         """With encryption on, cover the screen after the idle time until the passphrase is typed."""
         import time
 
-        from cjcase.tui.lock_screens import LockScreen
+        from cjcase.tui.screens.lock_screens import LockScreen
 
         idle = time.monotonic() - self._last_activity
         if idle >= self.lock_after_seconds and not isinstance(self.screen, LockScreen):
@@ -154,8 +154,8 @@ class CjcaseApp(App):
     def load_screen_code(self) -> None:
         """Import the record and caseload screens while the agenda is read, so the first record
         opened does not wait for its code as well as its widgets."""
-        import cjcase.tui.caseload_screen  # noqa: F401
-        import cjcase.tui.client_screen  # noqa: F401
+        import cjcase.tui.screens.caseload_screen  # noqa: F401
+        import cjcase.tui.screens.client_screen  # noqa: F401
 
     @work(thread=True, exclusive=True, group="integrity")
     def check_file(self) -> None:
@@ -164,7 +164,7 @@ class CjcaseApp(App):
         The quick check, as the command line does at open: the full check (which took 11 s at
         50,000 clients, beside every keystroke of the first seconds) runs once a day on the
         verified backup, and on demand with `cjcase check`."""
-        from cjcase.backups import verify_file
+        from cjcase.store.backups import verify_file
 
         _yield_cpu_to_the_screen()
         problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None), quick=True)
@@ -173,8 +173,8 @@ class CjcaseApp(App):
 
     def refuse_damaged(self, problem: str) -> None:
         """Stop: a damaged file must not be written to. Say which backup to restore."""
-        from cjcase.backups import latest_verified
-        from cjcase.db import backup_dir
+        from cjcase.store.backups import latest_verified
+        from cjcase.store.database import backup_dir
         from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
 
         offer = latest_verified(backup_dir(self.db_path))
@@ -185,7 +185,7 @@ class CjcaseApp(App):
 
     def name_of(self, first: str, last: str, client_ref: str) -> str:
         """A client's name as this view shows it (the setting, or initials only)."""
-        from cjcase.privacy import INITIALS_ONLY, display_name
+        from cjcase.domain.privacy import INITIALS_ONLY, display_name
 
         return display_name(first, last, client_ref, INITIALS_ONLY if self.initials_only else self.name_style)
 
@@ -232,7 +232,7 @@ class CjcaseApp(App):
 
     def action_help(self) -> None:
         """Show the keys and guide of the screen in front."""
-        from cjcase.tui.help_screen import HelpScreen
+        from cjcase.tui.screens.help_screen import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
@@ -247,7 +247,7 @@ class CjcaseApp(App):
 
     def action_caseload(self, status: str = "open") -> None:
         """Open the caseload with the search box ready."""
-        from cjcase.tui.caseload_screen import CaseloadScreen
+        from cjcase.tui.screens.caseload_screen import CaseloadScreen
 
         self._home()
         self.push_screen(CaseloadScreen(status=status))
@@ -258,7 +258,7 @@ class CjcaseApp(App):
 
     def action_returns(self, template_name: str | None = None) -> None:
         """Open the returns screen."""
-        from cjcase.tui.returns_screen import ReturnsScreen
+        from cjcase.tui.screens.returns_screen import ReturnsScreen
 
         self._home()
         self.push_screen(ReturnsScreen(template_name))
@@ -268,7 +268,7 @@ class CjcaseApp(App):
     def open_client(self, client_id: int) -> None:
         """Show a client's record. One record screen is kept and refilled for each client:
         building the screen costs Textual several times what filling it does."""
-        from cjcase.tui.client_screen import ClientScreen
+        from cjcase.tui.screens.client_screen import ClientScreen
 
         if isinstance(self.screen, ClientScreen):
             self.screen.show_client(client_id)
@@ -312,7 +312,7 @@ def make_app(
     db: sqlite_utils.Database, clock: Clock, path: Path | None = None, read_only: bool = False
 ) -> CjcaseApp:
     """Build the app over an open database (Pilot tests, and `cjcase` for an encrypted file)."""
-    from cjcase.caseload import Caseload
+    from cjcase.services.caseload import Caseload
 
     return CjcaseApp(Caseload(db, clock), path=path, read_only=read_only)
 

@@ -9,7 +9,7 @@ from textual.screen import Screen
 if TYPE_CHECKING:
     from textual.widgets import DataTable
 
-    from cjcase.tui.row_table import RowTable
+    from cjcase.tui.widgets.row_table import RowTable
 
 
 def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]]) -> None:

@@ -14,7 +14,7 @@ class ClientProvider(Provider):
         app = self.app
         if len(query.strip()) < 2 or app.caseload is None:
             return
-        from cjcase import search
+        from cjcase.services import search
 
         rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
         for row in rows:

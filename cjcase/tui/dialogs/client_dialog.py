@@ -7,10 +7,10 @@ from typing import Any
 from textual.binding import Binding
 from textual.widgets import Static
 
-from cjcase import codes
-from cjcase.dates import PAST, format_date
-from cjcase.model import Client
-from cjcase.tui.forms import FormDialog, FormField, StayOpen, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import PAST, format_date
+from cjcase.domain.model import Client
+from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 ETHNICITY_OPTIONS = [
     (f"{code} – {label}", code) for code, label in zip(codes.ETHNICITY, (

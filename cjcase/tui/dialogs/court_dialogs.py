@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import FUTURE
-from cjcase.model import CourtDate
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import FUTURE
+from cjcase.domain.model import CourtDate
+from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
 class CourtDialog(FormDialog[CourtDate]):

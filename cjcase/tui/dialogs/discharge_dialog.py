@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import PAST
-from cjcase.errors import ValidationError
-from cjcase.model import Episode
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import PAST
+from cjcase.domain.errors import ValidationError
+from cjcase.domain.model import Episode
+from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
 @dataclass

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import PAST
-from cjcase.engagement import Engagement
-from cjcase.errors import ValidationError
-from cjcase.model import Barrier, Consent, Disclosure
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import PAST
+from cjcase.services.engagement import Engagement
+from cjcase.domain.errors import ValidationError
+from cjcase.domain.model import Barrier, Consent, Disclosure
+from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
 class BarrierDialog(FormDialog[Barrier]):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import FUTURE, PAST
-from cjcase.errors import ValidationError
-from cjcase.model import Goal, GoalReview
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import FUTURE, PAST
+from cjcase.domain.errors import ValidationError
+from cjcase.domain.model import Goal, GoalReview
+from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
 class GoalDialog(FormDialog[Goal]):

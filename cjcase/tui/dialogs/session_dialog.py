@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import FUTURE, PAST
-from cjcase.errors import ValidationError
-from cjcase.engagement import Engagement
-from cjcase.model import Session
-from cjcase.settings import peer_mentors
-from cjcase.tui.forms import FormDialog, FormField, StayOpen, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import FUTURE, PAST
+from cjcase.domain.errors import ValidationError
+from cjcase.services.engagement import Engagement
+from cjcase.domain.model import Session
+from cjcase.services.settings import peer_mentors
+from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 
 @dataclass

@@ -10,10 +10,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from cjcase.dates import PAST
-from cjcase.errors import ValidationError
-from cjcase.model import CaseNote
-from cjcase.tui.forms import FormDialog, FormField
+from cjcase.domain.dates import PAST
+from cjcase.domain.errors import ValidationError
+from cjcase.domain.model import CaseNote
+from cjcase.tui.widgets.forms import FormDialog, FormField
 
 
 class NoteDialog(FormDialog[CaseNote]):
@@ -32,7 +32,7 @@ class NoteDialog(FormDialog[CaseNote]):
         super().on_mount()
         if self.kind == "dna_follow_up":
             # The follow-up starts from what gets in the way of attending.
-            from cjcase.engagement import Engagement
+            from cjcase.services.engagement import Engagement
 
             checklist = Engagement(self.app.caseload).checklist_text(self.client_id)
             from rich.text import Text
@@ -55,7 +55,7 @@ class KeyworkerDialog(FormDialog[int]):
         self.form_title = f"Change keyworker · {description}"
 
     def fields(self) -> list[FormField]:
-        from cjcase.search import keyworkers
+        from cjcase.services.search import keyworkers
 
         return [
             FormField("keyworker", "New keyworker", placeholder="empty: unallocated · "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjcase import codes
-from cjcase.dates import PAST
-from cjcase.model import Top
-from cjcase.tui.forms import FormDialog, FormField, code_options
+from cjcase.domain import codes
+from cjcase.domain.dates import PAST
+from cjcase.domain.model import Top
+from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 TOP_LABELS = {
     "alcohol_days": "Alcohol", "opiates_days": "Opiates", "crack_days": "Crack",

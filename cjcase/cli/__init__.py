@@ -1,0 +1,1 @@
+"""The `cjcase` command line: thin typer commands over the services, grouped by area."""

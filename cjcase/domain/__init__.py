@@ -1,0 +1,1 @@
+"""The records, code lists, dates, rules, clock and errors: pure, with no I/O."""

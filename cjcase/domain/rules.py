@@ -1,0 +1,366 @@
+"""The field rules of DOMAIN.md, shared by the services and the importer. Pure: no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+
+from cjcase.domain import codes
+from cjcase.domain.dates import DateInputError, parse_import_date, parse_import_datetime
+from cjcase.domain.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one field is checked: its kind, whether it is required, its codes or range."""
+
+    kind: str  # text, date, datetime, code, flags, int, yes_no, bool
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 0
+    column: str | None = None  # the table column, where it differs from the field name
+    default: Any = None  # stored when the value is empty
+
+
+def _code(choices, required=False):
+    return Field("code", required, choices)
+
+
+CLIENT = {
+    "client_ref": Field("text", True),
+    "first_name": Field("text", True),
+    "last_name": Field("text", True),
+    "preferred_name": Field("text"),
+    "date_of_birth": Field("date", True),
+    "sex": _code(codes.SEX, True),
+    "ethnicity": _code(codes.ETHNICITY, True),
+    "postcode": Field("text"),
+    "phone": Field("text"),
+    "keyworker": Field("text"),
+    "risk_flags": Field("flags", choices=codes.RISK_FLAG),
+    "consent_to_share": Field("yes_no"),
+    "consent_date": Field("date"),
+    "notes": Field("text"),
+    "prison": Field("text"),
+    "prison_number": Field("text"),
+    "pnc_id": Field("text"),
+    "probation_ref": Field("text"),
+    "nhs_number": Field("text"),
+    "offender_manager_name": Field("text"),
+    "offender_manager_phone": Field("text"),
+    "offender_manager_email": Field("text"),
+    "address": Field("text"),
+    "no_fixed_abode": Field("bool"),
+    "alt_contact": Field("text"),
+    "aliases": Field("text"),
+}
+EPISODE = {
+    "referral_date": Field("date", True),
+    "referral_source": _code(codes.REFERRAL_SOURCE, True),
+    "pathway": _code(codes.PATHWAY, True),
+    "primary_substance": _code(codes.SUBSTANCE, True),
+    "start_date": Field("date"),
+    "discharge_date": Field("date"),
+    "discharge_reason": _code(codes.DISCHARGE_REASON),
+    "prison_release_date": Field("date"),
+    "order_start": Field("date"),
+    "order_end": Field("date"),
+    "transferred_to": Field("text"),
+    "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
+    "notify_agency": Field("text"),
+}
+SESSION = {
+    "when": Field("datetime", True, column="starts_at"),
+    "kind": _code(codes.SESSION_KIND, True),
+    "status": _code(codes.SESSION_STATUS, True),
+    "duration_minutes": Field("int", low=0, high=1440),
+    "notes": Field("text"),
+    "staff": Field("text"),
+    "peer_mentor": Field("text"),
+    "dna_reason": Field("text"),
+    "notified_at": Field("datetime"),
+}
+GOAL = {
+    "domain": _code(codes.GOAL_DOMAIN, True),
+    "description": Field("text", True),
+    "set_date": Field("date", True),
+    "review_date": Field("date"),
+    "status": _code(codes.GOAL_STATUS, True),
+    "closed_date": Field("date"),
+}
+COURT_DATE = {
+    "when": Field("datetime", True, column="hearing_at"),
+    "court": Field("text", True),
+    "hearing_type": _code(codes.HEARING_TYPE, True),
+    "outcome": Field("text"),
+    "support_needed": Field("text"),
+}
+CONSENT = {
+    "agency": Field("text", True),
+    "purpose": Field("text", True),
+    "lawful_basis": Field("code", choices=codes.LAWFUL_BASIS, default="consent"),
+    "given_date": Field("date", True),
+    "expires_date": Field("date"),
+    "withdrawn_date": Field("date"),
+}
+
+TOP = {
+    "date": Field("date", True, column="top_date"),
+    "stage": _code(codes.TOP_STAGE, True),
+    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[:11]},
+    "assault": Field("yes_no", True),
+    **{name: Field("int", True, low=0, high=20) for name in codes.TOP_SCORE_FIELDS},
+    "acute_housing_problem": Field("yes_no", True),
+    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[11:]},
+}
+
+LABEL = {
+    "client_ref": "client reference",
+    "date_of_birth": "date of birth",
+    "when": "date and time",
+    "date": "date",
+}
+
+
+def label(name: str) -> str:
+    """A field's name as a sentence says it."""
+    return LABEL.get(name, name.replace("_", " "))
+
+
+def clean_value(name: str, spec: Field, value: Any) -> Any:
+    """Check one value and return its stored form (ISO text for dates), or raise."""
+    return _clean(name, spec, value, _CLEANERS[spec.kind])
+
+
+def _clean(name: str, spec: Field, value: Any, cleaner: Callable) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if value == "":
+            value = None
+    if value is None:
+        if spec.required:
+            raise ValidationError(name, f"The {label(name)} is required.")
+        if spec.default is not None:
+            return spec.default
+        return 0 if spec.kind == "bool" else ("" if spec.kind == "flags" else None)
+    try:
+        return cleaner(name, spec, value)
+    except DateInputError as error:
+        raise ValidationError(name, f"The {label(name)} {error}") from None
+
+
+def _clean_text(name, spec, value):
+    return str(value)
+
+
+def _clean_date(name, spec, value):
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    day = parse_import_date(text)
+    # Already in its stored form (the usual case in an import): no need to write it again.
+    return text if text.isascii() and len(text) == 10 and text[4] == "-" else day.isoformat()
+
+
+def _clean_datetime(name, spec, value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        raise ValidationError(name, f"The {label(name)} needs a time as well as a date.")
+    text = str(value)
+    moment = parse_import_datetime(text)
+    return text if text.isascii() and len(text) == 16 and text[4] == "-" else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _clean_code(name, spec, value):
+    value = str(value)
+    if value not in spec.choices:
+        raise ValidationError(
+            name, f"'{value}' is not a {label(name)} code: use one of {', '.join(spec.choices)}."
+        )
+    return value
+
+
+def _clean_flags(name, spec, value):
+    items = value if isinstance(value, (list, tuple, set)) else str(value).split(";")
+    flags = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        if item not in spec.choices:
+            raise ValidationError(
+                name, f"'{item}' is not a risk flag: use {', '.join(spec.choices)}, separated by ;."
+            )
+        if item not in flags:
+            flags.append(item)
+    return ";".join(flags)
+
+
+def _clean_int(name, spec, value):
+    if isinstance(value, bool):
+        raise ValidationError(name, f"The {label(name)} must be a whole number.")
+    try:
+        number = int(value) if not isinstance(value, str) else int(value, 10)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            name, f"The {label(name)} must be a whole number from {spec.low} to {spec.high}, not '{value}'."
+        ) from None
+    if isinstance(value, float) and value != number:
+        raise ValidationError(name, f"The {label(name)} must be a whole number, not {value}.")
+    if not spec.low <= number <= spec.high:
+        raise ValidationError(
+            name, f"The {label(name)} must be from {spec.low} to {spec.high}, not {number}."
+        )
+    return number
+
+
+def _clean_yes_no(name, spec, value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value).lower()
+    if text not in ("yes", "no"):
+        raise ValidationError(name, f"The {label(name)} must be yes or no, not '{value}'.")
+    return text
+
+
+def _clean_bool(name, spec, value):
+    if isinstance(value, bool) or value in (0, 1):
+        return int(value)
+    text = str(value).lower()
+    if text in ("yes", "true", "1"):
+        return 1
+    if text in ("no", "false", "0"):
+        return 0
+    raise ValidationError(name, f"The {label(name)} must be yes or no, not '{value}'.")
+
+
+_CLEANERS = {
+    "text": _clean_text,
+    "date": _clean_date,
+    "datetime": _clean_datetime,
+    "code": _clean_code,
+    "flags": _clean_flags,
+    "int": _clean_int,
+    "yes_no": _clean_yes_no,
+    "bool": _clean_bool,
+}
+
+
+def check_fields(
+    spec: dict[str, Field], values: dict[str, Any], partial: bool = False
+) -> tuple[dict[str, Any], list[ValidationError]]:
+    """Clean every field of a record and list every problem, keyed by field name.
+
+    With `partial`, fields absent from `values` are left out rather than checked as empty.
+    """
+    return field_checker(spec)(values, partial)
+
+
+def field_checker(spec: dict[str, Field]) -> Callable[..., tuple[dict[str, Any], list[ValidationError]]]:
+    """`check_fields` for one spec, with its per-field preparation done once: an import checks
+    hundreds of thousands of rows against the same fields."""
+    columns = {f.column: name for name, f in spec.items() if f.column}
+    plan = [(name, field, _CLEANERS[field.kind]) for name, field in spec.items()]
+
+    def check(values: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any], list[ValidationError]]:
+        if columns:
+            values = {columns.get(name, name): value for name, value in values.items()}
+        problems = [ValidationError(name, f"'{name}' is not a field of this record.")
+                    for name in values if name not in spec]
+        clean: dict[str, Any] = {}
+        for name, field_spec, cleaner in plan:
+            if partial and name not in values:
+                continue
+            try:
+                clean[name] = _clean(name, field_spec, values.get(name), cleaner)
+            except ValidationError as error:
+                problems.append(error)
+        return clean, problems
+
+    return check
+
+
+def check_client(clean: dict[str, Any], today: date) -> list[ValidationError]:
+    """Rules across a client's fields."""
+    problems = []
+    dob = clean.get("date_of_birth")
+    if dob and dob > today.isoformat():
+        problems.append(ValidationError("date_of_birth", "The date of birth is in the future."))
+    elif dob and dob < "1900-01-01":
+        problems.append(ValidationError("date_of_birth", "The date of birth is before 1900: check the year."))
+    return problems
+
+
+def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules across an episode's fields: dates in order, a reason exactly with a discharge."""
+    problems = []
+    referral, start, discharge = (
+        clean.get("referral_date"), clean.get("start_date"), clean.get("discharge_date")
+    )
+    if start and referral and start < referral:
+        problems.append(ValidationError("start_date", "The start date is before the referral date."))
+    if discharge and referral and discharge < referral:
+        problems.append(
+            ValidationError("discharge_date", "The discharge date is before the referral date.")
+        )
+    elif discharge and start and discharge < start:
+        problems.append(ValidationError("discharge_date", "The discharge date is before the start date."))
+    if discharge and not clean.get("discharge_reason"):
+        problems.append(
+            ValidationError("discharge_reason", "A discharge needs a reason: choose one from the list.")
+        )
+    if clean.get("discharge_reason") and not discharge:
+        problems.append(
+            ValidationError("discharge_date", "A discharge reason needs a discharge date as well.")
+        )
+    order_start, order_end = clean.get("order_start"), clean.get("order_end")
+    if order_start and order_end and order_end < order_start:
+        problems.append(ValidationError("order_end", "The order ends before it starts."))
+    return problems
+
+
+def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules across a goal's fields: a closed date exactly when the goal is not open."""
+    problems = []
+    status, closed = clean.get("status"), clean.get("closed_date")
+    if status == "open" and closed:
+        problems.append(
+            ValidationError("closed_date", "An open goal has no closed date: clear it or change the status.")
+        )
+    if status and status != "open" and not closed:
+        problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
+    if closed and clean.get("set_date") and closed < clean["set_date"]:
+        problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_consent(clean: dict[str, Any]) -> list[ValidationError]:
+    """A consent ends after it was given."""
+    problems = []
+    for name in ("expires_date", "withdrawn_date"):
+        if clean.get(name) and clean.get("given_date") and clean[name] < clean["given_date"]:
+            problems.append(ValidationError(name, f"The {label(name)} is before the date it was given."))
+    return problems
+
+
+def check_adult(date_of_birth: str, referral_date: str, field: str = "referral_date") -> ValidationError | None:
+    """Clients are adults: 18 or over on the referral date of each episode."""
+    from cjcase.domain.dates import age_on
+
+    age = age_on(date.fromisoformat(date_of_birth), date.fromisoformat(referral_date))
+    if age < 18:
+        return ValidationError(
+            field,
+            f"The client was {age} on the referral date {referral_date}: this service is for adults (18 or over).",
+        )
+    return None
+
+
+def overlap(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
+    """True when two episodes of one client overlap (the same day counts as an overlap)."""
+    first, second = sorted((earlier, later), key=lambda e: e["referral_date"])
+    return first.get("discharge_date") is None or second["referral_date"] <= first["discharge_date"]

@@ -1,0 +1,1 @@
+"""Every read and write the program does; every rule lives here, once."""

@@ -1,0 +1,570 @@
+"""Every write to the caseload: clients, episodes, sessions, goals, court dates and TOPs.
+
+Each public write is one transaction that leaves a row in the audit log, and every rule of
+DOMAIN.md is checked here, so the TUI, the CLI and the importer share them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import sqlite_utils
+
+from cjcase.domain import rules
+from cjcase.services import search
+from cjcase.store.database import INTEGRITY_ERRORS
+from cjcase.services.audit import write_audit
+from cjcase.domain.codes import GOAL_STATUS
+from cjcase.domain.clock import Clock
+from cjcase.domain.errors import NotFoundError, ValidationError
+from cjcase.domain.model import (
+    CaseNote, Client, CourtDate, DischargeOutcome, Episode, Goal, GoalReview, KeyworkerChange, Session, Top,
+)
+
+# entity name -> (table, field rules, record class, check across fields)
+ENTITIES = {
+    "client": ("clients", rules.CLIENT, Client),
+    "episode": ("episodes", rules.EPISODE, Episode),
+    "session": ("sessions", rules.SESSION, Session),
+    "goal": ("goals", rules.GOAL, Goal),
+    "court_date": ("court_dates", rules.COURT_DATE, CourtDate),
+    "top": ("tops", rules.TOP, Top),
+}
+
+
+def columns_of(spec: dict[str, rules.Field], clean: dict[str, Any]) -> dict[str, Any]:
+    """Rename cleaned fields to their table columns (`when` is `starts_at`, and so on)."""
+    return {(spec[name].column or name): value for name, value in clean.items()}
+
+
+def raise_first(problems: list[ValidationError]) -> None:
+    """Raise the first problem found, if any."""
+    if problems:
+        raise problems[0]
+
+
+_CONSTRAINT_FIELDS = {
+    "clients.client_ref": ("client_ref", "That client reference is already in use: choose another."),
+    "episodes.client_id, episodes.referral_date": (
+        "referral_date", "This client already has an episode referred on that date."),
+    "episodes.client_id": ("discharge_date", "This client already has an open episode."),
+    "sessions.client_id, sessions.starts_at, sessions.kind": (
+        "when", "This client already has a session of that kind at that time."),
+    "goals.client_id, goals.domain, goals.set_date, goals.description": (
+        "description", "This goal is already in the care plan."),
+    "court_dates.client_id, court_dates.hearing_at": (
+        "when", "This client already has a hearing at that time."),
+    "tops.client_id, tops.top_date, tops.stage": (
+        "date", "This client already has a TOP of that stage on that date."),
+}
+
+
+class Caseload:
+    """The keyworker's records, read and written with the domain rules enforced."""
+
+    def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None):
+        self.db = db
+        self.clock = clock or Clock()
+
+    # ------------------------------------------------------------ generic writes
+
+    def _insert(self, entity: str, values: dict[str, Any], client_id: int | None,
+                extra_checks=None) -> int:
+        table, spec, _ = ENTITIES[entity]
+        clean, problems = rules.check_fields(spec, values)
+        raise_first(problems)
+        if extra_checks:
+            raise_first(extra_checks(clean))
+        row = columns_of(spec, clean)
+        if client_id is not None:
+            row["client_id"] = client_id
+        with self.db.atomic():
+            try:
+                record_id = self.db.table(table).insert(row).last_pk
+            except INTEGRITY_ERRORS as error:
+                raise self._constraint_error(error) from None
+            write_audit(self.db, "create", entity, record_id, client_id if entity != "client" else record_id)
+        return record_id
+
+    def _update(self, entity: str, record_id: int, changes: dict[str, Any], check_all) -> None:
+        table, spec, record_class = ENTITIES[entity]
+        current = self._row(table, record_id)
+        clean_changes, problems = rules.check_fields(spec, changes, partial=True)
+        raise_first(problems)
+        merged = {**self._fields_of(spec, current), **clean_changes}
+        raise_first(check_all(merged, current))
+        changed = {
+            name: value for name, value in clean_changes.items()
+            if current[spec[name].column or name] != value
+        }
+        if not changed:
+            return
+        row = columns_of(spec, changed)
+        row["updated_at"] = datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        client_id = current["id"] if entity == "client" else current["client_id"]
+        with self.db.atomic():
+            try:
+                self.db.table(table).update(record_id, row)
+            except INTEGRITY_ERRORS as error:
+                raise self._constraint_error(error) from None
+            write_audit(self.db, "update", entity, record_id, client_id,
+                        "fields: " + ", ".join(sorted(changed)))
+
+    def _delete(self, entity: str, record_id: int) -> None:
+        table, _, _ = ENTITIES[entity]
+        current = self._row(table, record_id)
+        client_id = current["id"] if entity == "client" else current["client_id"]
+        with self.db.atomic():
+            self.db.execute(f"DELETE FROM {table} WHERE id = ?", [record_id])
+            write_audit(self.db, "delete", entity, record_id, client_id)
+
+    def _row(self, table: str, record_id: int) -> dict[str, Any]:
+        rows = list(self.db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]))
+        if not rows:
+            raise NotFoundError(f"That record ({table} #{record_id}) no longer exists.")
+        return rows[0]
+
+    @staticmethod
+    def _fields_of(spec, row) -> dict[str, Any]:
+        return {name: row.get(field.column or name) for name, field in spec.items()}
+
+    @staticmethod
+    def _constraint_error(error: Exception) -> ValidationError:
+        text = str(error)
+        for columns, (field, message) in _CONSTRAINT_FIELDS.items():
+            if text.endswith(columns):
+                return ValidationError(field, message)
+        match = re.search(r"CHECK constraint failed: (\w+)", text)
+        field = match.group(1) if match else "record"
+        return ValidationError(field, f"The {rules.label(field)} breaks a rule of the caseload ({text}).")
+
+    # ------------------------------------------------------------ clients
+
+    def add_client(self, values: dict[str, Any]) -> Client:
+        """Create a client."""
+        today = self.clock.today()
+        client_id = self._insert("client", values, None, lambda c: rules.check_client(c, today))
+        return self.get_client(client_id)
+
+    def update_client(self, client_id: int, changes: dict[str, Any]) -> Client:
+        """Change a client's details."""
+        def check_all(merged, current):
+            problems = rules.check_client(merged, self.clock.today())
+            if merged["date_of_birth"] != current["date_of_birth"]:
+                for episode in self.episodes(client_id):
+                    problem = rules.check_adult(
+                        merged["date_of_birth"], episode.referral_date.isoformat(), "date_of_birth")
+                    if problem:
+                        problems.append(problem)
+                        break
+            return problems
+
+        self._update("client", client_id, changes, check_all)
+        return self.get_client(client_id)
+
+    def delete_client(self, client_id: int) -> None:
+        """Delete a client and all their records."""
+        self._delete("client", client_id)
+
+    def possible_duplicates(self, values: dict[str, Any]) -> list[Client]:
+        """Existing clients a new one may duplicate: same birth date and a similar name,
+        or the same prison number or probation case reference."""
+        found: dict[int, Client] = {}
+        dob = values.get("date_of_birth")
+        if dob:
+            dob_text = dob.isoformat() if isinstance(dob, date) else str(dob)
+            try:
+                dob_text = rules.clean_value("date_of_birth", rules.CLIENT["date_of_birth"], dob_text)
+            except ValidationError:
+                dob_text = None
+            for row in self.db.query("SELECT * FROM clients WHERE date_of_birth = ?", [dob_text]):
+                if _similar_name(values, row):
+                    found[row["id"]] = Client.from_row(row)
+        for column in ("prison_number", "probation_ref"):
+            value = (values.get(column) or "").strip()
+            if value:
+                for row in self.db.query(
+                    f"SELECT * FROM clients WHERE upper({column}) = upper(?)", [value]
+                ):
+                    found[row["id"]] = Client.from_row(row)
+        return list(found.values())
+
+    def has_clients(self) -> bool:
+        """True once anyone is on the caseload."""
+        return search.has_clients(self.db)
+
+    def get_client(self, client_id: int) -> Client:
+        """One client by id."""
+        return Client.from_row(self._row("clients", client_id))
+
+    def client_by_ref(self, client_ref: str) -> Client:
+        """One client by their reference."""
+        rows = list(self.db.query("SELECT * FROM clients WHERE client_ref = ?", [client_ref.strip()]))
+        if not rows:
+            raise NotFoundError(f"No client has the reference {client_ref}.")
+        return Client.from_row(rows[0])
+
+    # ------------------------------------------------------------ episodes
+
+    def add_episode(self, client_id: int, values: dict[str, Any]) -> Episode:
+        """Open (or record) an episode of a client."""
+        client = self.get_client(client_id)
+        episode_id = self._insert(
+            "episode", values, client_id,
+            lambda clean: self._episode_problems(client, clean, None),
+        )
+        return self.get_episode(episode_id)
+
+    def update_episode(self, episode_id: int, changes: dict[str, Any]) -> Episode:
+        """Change an episode's dates, codes or discharge."""
+        current = self.get_episode(episode_id)
+        client = self.get_client(current.client_id)
+        self._update(
+            "episode", episode_id, changes,
+            lambda merged, row: self._episode_problems(client, merged, episode_id),
+        )
+        return self.get_episode(episode_id)
+
+    def discharge_episode(
+        self, episode_id: int, discharge_date: date, reason: str, transferred_to: str | None = None,
+        close_goals_as: str | None = None,
+    ) -> DischargeOutcome:
+        """Discharge an episode, cancel the client's sessions booked after the discharge and,
+        with `close_goals_as`, close their open goals with that status: one transaction."""
+        episode = self.get_episode(episode_id)
+        if not episode.is_open:
+            raise ValidationError("discharge_date", "This episode is already discharged.")
+        changes = {"discharge_date": discharge_date, "discharge_reason": reason}
+        if transferred_to is not None:
+            changes["transferred_to"] = transferred_to
+        client = self.get_client(episode.client_id)
+        spec = rules.EPISODE
+        clean, problems = rules.check_fields(spec, changes, partial=True)
+        raise_first(problems)
+        merged = {**self._fields_of(spec, self._row("episodes", episode_id)), **clean}
+        raise_first(self._episode_problems(client, merged, episode_id))
+        cutoff = f"{clean['discharge_date']} 23:59"
+        with self.db.atomic():
+            self.db.table("episodes").update(episode_id, columns_of(spec, clean))
+            write_audit(self.db, "update", "episode", episode_id, client.id,
+                        "fields: " + ", ".join(sorted(clean)))
+            cancelled = self.db.execute(
+                "UPDATE sessions SET status = 'cancelled_service', updated_at = datetime('now') "
+                "WHERE client_id = ? AND status = 'scheduled' AND starts_at > ?",
+                [client.id, cutoff],
+            ).rowcount
+            if cancelled:
+                write_audit(self.db, "update", "session", None, client.id,
+                            f"cancelled {cancelled} future sessions on discharge")
+            closed = 0
+            if close_goals_as:
+                if close_goals_as not in GOAL_STATUS[1:]:
+                    raise ValidationError("goal_status", "Choose how the open goals ended.")
+                closed = self.db.execute(
+                    "UPDATE goals SET status = ?, closed_date = max(set_date, ?), "
+                    "updated_at = datetime('now') WHERE client_id = ? AND status = 'open'",
+                    [close_goals_as, clean["discharge_date"], client.id]).rowcount
+                if closed:
+                    write_audit(self.db, "update", "goal", None, client.id,
+                                f"closed {closed} open goals on discharge")
+        return DischargeOutcome(cancelled, closed)
+
+    def delete_episode(self, episode_id: int) -> None:
+        """Delete an episode recorded in error."""
+        self._delete("episode", episode_id)
+
+    def get_episode(self, episode_id: int) -> Episode:
+        """One episode by id."""
+        return Episode.from_row(self._row("episodes", episode_id))
+
+    def episodes(self, client_id: int) -> list[Episode]:
+        """A client's episodes, latest referral first."""
+        return [
+            Episode.from_row(row) for row in self.db.query(
+                "SELECT * FROM episodes WHERE client_id = ? ORDER BY referral_date DESC", [client_id])
+        ]
+
+    def open_episode(self, client_id: int) -> Episode | None:
+        """The client's open episode, if any."""
+        rows = list(self.db.query(
+            "SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
+        return Episode.from_row(rows[0]) if rows else None
+
+    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None):
+        problems = rules.check_episode(clean)
+        if problems:
+            return problems
+        adult = rules.check_adult(client.date_of_birth.isoformat(), clean["referral_date"])
+        if adult:
+            return [adult]
+        for other in self.episodes(client.id):
+            if other.id == episode_id:
+                continue
+            other_row = {
+                "referral_date": other.referral_date.isoformat(),
+                "discharge_date": other.discharge_date.isoformat() if other.discharge_date else None,
+            }
+            if other.is_open and not clean.get("discharge_date"):
+                return [ValidationError(
+                    "referral_date",
+                    f"The client already has an open episode (referred {other.referral_date:%d/%m/%Y}): "
+                    "discharge it before opening another.")]
+            if rules.overlap(other_row, clean):
+                return [ValidationError(
+                    "referral_date",
+                    f"This episode overlaps the one referred on {other.referral_date:%d/%m/%Y}: "
+                    "a new referral must come after the earlier discharge date.")]
+        return []
+
+    # ------------------------------------------------------------ sessions
+
+    def add_session(self, client_id: int, values: dict[str, Any]) -> Session:
+        """Log or book a session."""
+        self.get_client(client_id)
+        return self.get_session(self._insert("session", values, client_id))
+
+    def update_session(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Change a session (its outcome, time, notes)."""
+        self._update("session", session_id, changes, lambda merged, row: [])
+        return self.get_session(session_id)
+
+    def log_session(self, client_id: int, values: dict[str, Any],
+                    next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+        """Log a session and, in the same transaction, book the next appointment."""
+        self.get_client(client_id)
+        with self.db.atomic():
+            session_id = self._insert("session", values, client_id)
+            next_id = self._insert("session", next_values, client_id) if next_values else None
+        return self.get_session(session_id), self.get_session(next_id) if next_id else None
+
+    def update_session_and_book(self, session_id: int, changes: dict[str, Any],
+                                next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+        """Record an appointment's outcome and, in the same transaction, book the next one."""
+        client_id = self.get_session(session_id).client_id
+        with self.db.atomic():
+            self._update("session", session_id, changes, lambda merged, row: [])
+            next_id = self._insert("session", next_values, client_id) if next_values else None
+        return self.get_session(session_id), self.get_session(next_id) if next_id else None
+
+    def set_session_status(self, session_id: int, status: str) -> Session:
+        """Record what happened to an appointment: attended, dna, cancelled."""
+        return self.update_session(session_id, {"status": status})
+
+    def delete_session(self, session_id: int) -> None:
+        """Delete a session recorded in error."""
+        self._delete("session", session_id)
+
+    def get_session(self, session_id: int) -> Session:
+        """One session by id."""
+        return Session.from_row(self._row("sessions", session_id))
+
+    def sessions(self, client_id: int) -> list[Session]:
+        """A client's sessions, latest first."""
+        return [
+            Session.from_row(row) for row in self.db.query(
+                "SELECT * FROM sessions WHERE client_id = ? ORDER BY starts_at DESC", [client_id])
+        ]
+
+    # ------------------------------------------------------------ goals
+
+    def add_goal(self, client_id: int, values: dict[str, Any]) -> Goal:
+        """Add a goal to a client's care plan."""
+        self.get_client(client_id)
+        return self.get_goal(self._insert("goal", values, client_id, rules.check_goal))
+
+    def update_goal(self, goal_id: int, changes: dict[str, Any]) -> Goal:
+        """Change a goal (its wording, review date, status)."""
+        self._update("goal", goal_id, changes, lambda merged, row: rules.check_goal(merged))
+        return self.get_goal(goal_id)
+
+    def open_goal_count(self, client_id: int) -> int:
+        """How many of a client's goals are open."""
+        return self.db.execute("SELECT count(*) FROM goals WHERE client_id = ? AND status = 'open'",
+                               [client_id]).fetchone()[0]
+
+    def close_goal(self, goal_id: int, status: str, closed_date: date) -> Goal:
+        """Close a goal as achieved, partly achieved, not achieved or withdrawn."""
+        if status == "open":
+            raise ValidationError("status", "Choose how the goal ended: achieved, partly_achieved, not_achieved or withdrawn.")
+        return self.update_goal(goal_id, {"status": status, "closed_date": closed_date})
+
+    def review_goal(self, goal_id: int, reviewed_on: date, note: str,
+                    next_review_date: date | None = None) -> GoalReview:
+        """Record a review of a goal with its note, and when to review it next."""
+        goal = self.get_goal(goal_id)
+        if not (note or "").strip():
+            raise ValidationError("note", "Write what the review found.")
+        reviewed = rules.clean_value("reviewed_on", rules.Field("date", True), reviewed_on)
+        following = rules.clean_value("next_review_date", rules.Field("date"), next_review_date)
+        if following and following < reviewed:
+            raise ValidationError("next_review_date", "The next review is before this one.")
+        with self.db.atomic():
+            review_id = self.db.table("goal_reviews").insert({
+                "goal_id": goal_id, "reviewed_on": reviewed, "note": note.strip(),
+                "next_review_date": following,
+            }).last_pk
+            self.db.execute(
+                "UPDATE goals SET review_date = ?, updated_at = datetime('now') WHERE id = ?",
+                [following, goal_id])
+            write_audit(self.db, "create", "goal_review", review_id, goal.client_id)
+        return GoalReview.from_row(self._row("goal_reviews", review_id))
+
+    def delete_goal(self, goal_id: int) -> None:
+        """Delete a goal recorded in error."""
+        self._delete("goal", goal_id)
+
+    def get_goal(self, goal_id: int) -> Goal:
+        """One goal by id."""
+        return Goal.from_row(self._row("goals", goal_id))
+
+    def goals(self, client_id: int) -> list[Goal]:
+        """A client's care plan: open goals first, by domain."""
+        return [
+            Goal.from_row(row) for row in self.db.query(
+                "SELECT * FROM goals WHERE client_id = ? "
+                "ORDER BY status != 'open', domain, set_date DESC", [client_id])
+        ]
+
+    def goal_reviews(self, goal_id: int) -> list[GoalReview]:
+        """The reviews of a goal, latest first."""
+        return [
+            GoalReview.from_row(row) for row in self.db.query(
+                "SELECT * FROM goal_reviews WHERE goal_id = ? ORDER BY reviewed_on DESC, id DESC",
+                [goal_id])
+        ]
+
+    # ------------------------------------------------------------ court dates
+
+    def add_court_date(self, client_id: int, values: dict[str, Any]) -> CourtDate:
+        """Add a court hearing."""
+        self.get_client(client_id)
+        return self.get_court_date(self._insert("court_date", values, client_id))
+
+    def update_court_date(self, court_date_id: int, changes: dict[str, Any]) -> CourtDate:
+        """Change a hearing (its outcome, time, court)."""
+        self._update("court_date", court_date_id, changes, lambda merged, row: [])
+        return self.get_court_date(court_date_id)
+
+    def delete_court_date(self, court_date_id: int) -> None:
+        """Delete a hearing recorded in error."""
+        self._delete("court_date", court_date_id)
+
+    def get_court_date(self, court_date_id: int) -> CourtDate:
+        """One hearing by id."""
+        return CourtDate.from_row(self._row("court_dates", court_date_id))
+
+    def court_dates(self, client_id: int) -> list[CourtDate]:
+        """A client's hearings, latest first."""
+        return [
+            CourtDate.from_row(row) for row in self.db.query(
+                "SELECT * FROM court_dates WHERE client_id = ? ORDER BY hearing_at DESC", [client_id])
+        ]
+
+    def adjourn_hearing(self, court_date_id: int, new_when: datetime, outcome: str = "Adjourned") -> CourtDate:
+        """Adjourn a hearing: it keeps its record with the outcome, and a new hearing of the same
+        type and court is booked, linked back to it."""
+        old = self.get_court_date(court_date_id)
+        clean = rules.clean_value("when", rules.COURT_DATE["when"], new_when)
+        if clean <= old.hearing_at.strftime("%Y-%m-%d %H:%M"):
+            raise ValidationError("when", "An adjourned hearing moves to a later date and time.")
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE court_dates SET outcome = ?, updated_at = datetime('now') WHERE id = ?",
+                [outcome.strip() or "Adjourned", court_date_id])
+            write_audit(self.db, "update", "court_date", court_date_id, old.client_id, "fields: outcome")
+            try:
+                new_id = self.db.table("court_dates").insert({
+                    "client_id": old.client_id, "hearing_at": clean, "court": old.court,
+                    "hearing_type": old.hearing_type, "adjourned_from_id": court_date_id,
+                }).last_pk
+            except INTEGRITY_ERRORS as error:
+                raise self._constraint_error(error) from None
+            write_audit(self.db, "create", "court_date", new_id, old.client_id, "adjourned hearing")
+        return self.get_court_date(new_id)
+
+    # ------------------------------------------------------------ notes and keyworkers
+
+    def add_note(self, client_id: int, text: str, written_at: datetime | None = None,
+                 kind: str = "note") -> CaseNote:
+        """Add a dated note to a client's record."""
+        self.get_client(client_id)
+        if not (text or "").strip():
+            raise ValidationError("text", "Write the note before saving it.")
+        at = (written_at or self.clock.now()).strftime("%Y-%m-%d %H:%M")
+        with self.db.atomic():
+            note_id = self.db.table("case_notes").insert(
+                {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip()}).last_pk
+            write_audit(self.db, "create", "case_note", note_id, client_id)
+        return CaseNote.from_row(self._row("case_notes", note_id))
+
+    def notes(self, client_id: int) -> list[CaseNote]:
+        """A client's notes, latest first."""
+        return [CaseNote.from_row(row) for row in self.db.query(
+            "SELECT * FROM case_notes WHERE client_id = ? ORDER BY written_at DESC, id DESC", [client_id])]
+
+    def change_keyworker(self, client_ids: list[int], keyworker: str | None, changed_on: date) -> int:
+        """Move clients to another keyworker (None: unallocated) from a date; returns how many moved."""
+        new = (keyworker or "").strip() or None
+        on = rules.clean_value("changed_on", rules.Field("date", True), changed_on)
+        moved = 0
+        with self.db.atomic():
+            for client_id in client_ids:
+                client = self.get_client(client_id)
+                if client.keyworker == new:
+                    continue
+                self.db.execute("UPDATE clients SET keyworker = ?, updated_at = datetime('now') WHERE id = ?",
+                                [new, client_id])
+                change_id = self.db.table("keyworker_changes").insert({
+                    "client_id": client_id, "changed_on": on, "from_keyworker": client.keyworker,
+                    "to_keyworker": new}).last_pk
+                write_audit(self.db, "update", "client", client_id, client_id, "fields: keyworker")
+                write_audit(self.db, "create", "keyworker_change", change_id, client_id)
+                moved += 1
+        return moved
+
+    def keyworker_history(self, client_id: int) -> list[KeyworkerChange]:
+        """A client's keyworker changes, latest first."""
+        return [KeyworkerChange.from_row(row) for row in self.db.query(
+            "SELECT * FROM keyworker_changes WHERE client_id = ? ORDER BY changed_on DESC, id DESC",
+            [client_id])]
+
+    # ------------------------------------------------------------ TOPs
+
+    def add_top(self, client_id: int, values: dict[str, Any]) -> Top:
+        """Record a TOP form."""
+        self.get_client(client_id)
+        return self.get_top(self._insert("top", values, client_id))
+
+    def update_top(self, top_id: int, changes: dict[str, Any]) -> Top:
+        """Correct a TOP form."""
+        self._update("top", top_id, changes, lambda merged, row: [])
+        return self.get_top(top_id)
+
+    def delete_top(self, top_id: int) -> None:
+        """Delete a TOP recorded in error."""
+        self._delete("top", top_id)
+
+    def get_top(self, top_id: int) -> Top:
+        """One TOP by id."""
+        return Top.from_row(self._row("tops", top_id))
+
+    def tops(self, client_id: int) -> list[Top]:
+        """A client's TOPs, earliest first (the order the change from start is read in)."""
+        return [
+            Top.from_row(row) for row in self.db.query(
+                "SELECT * FROM tops WHERE client_id = ? "
+                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END",
+                [client_id])
+        ]
+
+
+def _similar_name(values: dict[str, Any], row: dict[str, Any]) -> bool:
+    """Names alike enough to ask: same last name, or same first name, ignoring case."""
+    first = (values.get("first_name") or "").strip().lower()
+    last = (values.get("last_name") or "").strip().lower()
+    return bool(
+        (last and last == (row["last_name"] or "").lower())
+        or (first and first[:3] == (row["first_name"] or "").lower()[:3])
+    )

@@ -1,0 +1,96 @@
+"""Erasure and retention: removing every personal value of a client, and remembering it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from cjcase.services.audit import write_audit
+from cjcase.domain.errors import NotFoundError
+
+
+@dataclass(frozen=True)
+class RetentionCandidate:
+    """A client whose last episode closed long enough ago to be erased."""
+
+    client_id: int
+    client_ref: str
+    last_discharge: date
+
+
+def ledger_path(path: Path) -> Path:
+    """The file beside the database that remembers erasures by pseudonym, across restores."""
+    return Path(path).with_name(Path(path).name + ".erasures")
+
+
+def _pseudonym(db: sqlite_utils.Database, client_ref: str) -> str:
+    from cjcase.services.keys import get_key, pseudo_id
+
+    return pseudo_id(get_key(db), client_ref)
+
+
+def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason: str = "request") -> None:
+    """Remove a client and everything recorded about them, leaving a tombstone without
+    personal data; then purge the search index, the WAL and freed pages of the values."""
+    rows = list(db.query("SELECT id FROM clients WHERE client_ref = ?", [client_ref.strip()]))
+    if not rows:
+        raise NotFoundError(f"No client has the reference {client_ref}: check it with the caseload search.")
+    client_id = rows[0]["id"]
+    pseudonym = _pseudonym(db, client_ref.strip())
+    with db.atomic():
+        db.execute("DELETE FROM clients WHERE id = ?", [client_id])  # children go by cascade
+        db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
+        write_audit(db, "erase", "client", client_id, client_id, f"reason {reason}")
+    # The search index keeps deleted words in old segments until they are merged.
+    with db.atomic():
+        db.execute("INSERT INTO clients_fts (clients_fts) VALUES ('optimize')")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if path is not None:
+        _remember(ledger_path(path), pseudonym)
+
+
+def _remember(ledger: Path, pseudonym: str) -> None:
+    with open(ledger, "a", encoding="ascii") as handle:
+        handle.write(pseudonym + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def remembered(path: Path) -> set[str]:
+    """The pseudonyms of every client erased from this database."""
+    ledger = ledger_path(path)
+    if not ledger.exists():
+        return set()
+    return {line.strip() for line in ledger.read_text(encoding="ascii").splitlines() if line.strip()}
+
+
+def reapply(db: sqlite_utils.Database, path: Path) -> list[int]:
+    """Erase again every client a restored (older) copy still holds; returns their ids."""
+    from cjcase.services.keys import get_key, pseudo_id
+
+    erased = remembered(path) | {row["pseudonym"] for row in db.query("SELECT pseudonym FROM erasures")}
+    if not erased:
+        return []
+    key = get_key(db)
+    again = [(row["id"], row["client_ref"]) for row in db.query("SELECT id, client_ref FROM clients")
+             if pseudo_id(key, row["client_ref"]) in erased]
+    for _, client_ref in again:
+        erase(db, client_ref, path)
+    return [client_id for client_id, _ in again]
+
+
+def retention_candidates(db: sqlite_utils.Database, years: int, today: date) -> list[RetentionCandidate]:
+    """Clients with no open episode whose last episode closed more than `years` years ago."""
+    cutoff = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+        else date(today.year - years, 2, 28)
+    rows = db.query(
+        """SELECT c.id, c.client_ref, max(e.discharge_date) AS last_discharge
+           FROM clients c JOIN episodes e ON e.client_id = c.id
+           GROUP BY c.id
+           HAVING sum(e.discharge_date IS NULL) = 0 AND max(e.discharge_date) < ?
+           ORDER BY last_discharge""", [cutoff.isoformat()])
+    return [RetentionCandidate(r["id"], r["client_ref"], date.fromisoformat(r["last_discharge"])) for r in rows]

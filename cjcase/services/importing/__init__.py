@@ -1,0 +1,1 @@
+"""Importing a spreadsheet of records: read, check, write, all or nothing."""

@@ -1,0 +1,66 @@
+"""`cjcase check`: the file, its links, every row against the domain rules, the audit chain."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlite_utils
+
+from cjcase.services import audit
+from cjcase.domain import rules
+
+# table -> (field rules, check across fields)
+TABLE_RULES = {
+    "clients": (rules.CLIENT, None),
+    "episodes": (rules.EPISODE, rules.check_episode),
+    "sessions": (rules.SESSION, None),
+    "goals": (rules.GOAL, rules.check_goal),
+    "court_dates": (rules.COURT_DATE, None),
+    "tops": (rules.TOP, None),
+    "consents": (rules.CONSENT, rules.check_consent),
+}
+
+
+def check(db: sqlite_utils.Database) -> list[str]:
+    """Every problem found, as sentences; an empty list means all is well."""
+    problems = [f"SQLite integrity check: {row[0]}" for row in db.execute("PRAGMA integrity_check").fetchall()
+                if row[0] != "ok"]
+    if problems:
+        return problems  # a damaged file cannot be trusted to answer the rest
+    for row in db.execute("PRAGMA foreign_key_check").fetchall():
+        problems.append(f"{row[0]} row {row[1]} points to a missing {row[2]} record.")
+    problems += check_rows(db)
+    problems += audit.verify(db)
+    return problems
+
+
+def check_rows(db: sqlite_utils.Database) -> list[str]:
+    """Every stored row against the rules the services apply when writing."""
+    problems = []
+    for table, (spec, across) in TABLE_RULES.items():
+        for row in db.query(f"SELECT * FROM {table}"):
+            values = {name: row.get(field.column or name) for name, field in spec.items()}
+            if table == "clients":
+                values["no_fixed_abode"] = bool(values["no_fixed_abode"])
+            clean, found = rules.check_fields(spec, values)
+            if not found and across:
+                found = across(clean)
+            problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
+    problems += _episode_rules(db)
+    return problems
+
+
+def _episode_rules(db: sqlite_utils.Database) -> list[str]:
+    problems = []
+    by_client: dict[int, list[dict]] = defaultdict(list)
+    for row in db.query(
+        "SELECT e.id, e.client_id, e.referral_date, e.discharge_date, c.date_of_birth "
+        "FROM episodes e JOIN clients c ON c.id = e.client_id ORDER BY e.client_id, e.referral_date"):
+        adult = rules.check_adult(row["date_of_birth"], row["referral_date"])
+        if adult:
+            problems.append(f"episodes row {row['id']}: {adult.message}")
+        for earlier in by_client[row["client_id"]]:
+            if rules.overlap(earlier, row):
+                problems.append(f"episodes row {row['id']} overlaps episodes row {earlier['id']} of the same client.")
+        by_client[row["client_id"]].append(row)
+    return problems

@@ -1,0 +1,1 @@
+"""The caseload file: connection, migrations, backups, encryption, paths. It knows no rule."""

@@ -1,0 +1,245 @@
+"""The home screen: what needs action now, then today and the next 14 days by day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Header, Static
+from textual.worker import get_current_worker
+
+from cjcase.domain.dates import format_date
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.widgets.key_footer import KeyFooter
+from cjcase.tui.widgets.row_table import RowTable
+
+if TYPE_CHECKING:  # the services are imported by the load, after the first paint
+    from cjcase.domain.model import ActionItem, AgendaItem
+
+AGENDA_DAYS = 14
+# Beyond this the list is no longer read on screen; the rest is a command away.
+MAX_AGENDA_ROWS = 300
+
+
+class AgendaScreen(CjcaseScreen):
+    """What is due today and in the next two weeks, and what needs doing now."""
+
+    AREA = "Agenda"
+    HELP = ("The agenda is the home screen. At the top, what needs action now, each with its "
+            "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
+            "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
+            "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
+            "opens the client. f writes a follow-up note for the selected client; p shows each peer "
+            "mentor's own bookings in turn.")
+    EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open client", show=False),
+        Binding("l", "log_selected", "Log session"),
+        Binding("a", "mark('attended')", "Attended"),
+        Binding("d", "mark('dna')", "DNA"),
+        Binding("f", "follow_up", "Follow-up note", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("p", "next_peer_mentor", "Peer mentor's list", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._actions_shown = False
+        self.peer_mentor: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        if self.app.clock.is_fixed:
+            yield Static(f"Clock fixed by CJCASE_TODAY to {format_date(self.app.clock.today())}: "
+                         "this is not today's date.", id="clock-banner")
+        yield Static(id="empty")
+        yield Static("Needs action", id="actions-heading", classes="heading")
+        yield RowTable(id="actions")
+        yield Static(f"Today and the next {AGENDA_DAYS} days", id="agenda-heading", classes="heading")
+        yield RowTable(id="agenda")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        add_fixed_columns(self.query_one("#actions", RowTable), [("Client", 28), ("Why", 46)])
+        add_fixed_columns(self.query_one("#agenda", RowTable), [("When", 15), ("Client", 28), ("What", 60)])
+        self.refresh_data()
+        self._loaded = True
+
+    def action_refresh(self) -> None:
+        """Reload the agenda from the database."""
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
+            f" · {self.peer_mentor}'s list" if self.peer_mentor else "")
+        if self.app.caseload is None:  # still opening: the screen is painted first
+            self.query_one("#actions-heading", Static).update("Opening the caseload…")
+            return
+        self.load()
+
+    def action_next_peer_mentor(self) -> None:
+        """Show each peer mentor's own bookings in turn (gate pick-ups), then everything again."""
+        from cjcase.services.settings import peer_mentors
+
+        mentors = [None, *peer_mentors(self.app.caseload.db)]
+        if len(mentors) == 1:
+            self.notify("No peer mentors yet: add them with `cjcase settings peer_mentors \"A; B\"`.",
+                        severity="warning")
+            return
+        self.peer_mentor = mentors[(mentors.index(self.peer_mentor) + 1) % len(mentors)]
+        self.refresh_data()
+
+    @work(thread=True, exclusive=True, group="agenda")
+    def load(self) -> None:
+        """Read the agenda off the event loop, so a large caseload never freezes the screen."""
+        from cjcase.services import agenda
+        from cjcase.services import search
+
+        worker = get_current_worker()
+        clock = self.app.clock
+        today = clock.today()
+        db = self.app.caseload.db.reader()
+        last = today + timedelta(days=AGENDA_DAYS)
+        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
+        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
+        has_clients = search.has_clients(db)
+        if worker.is_cancelled:
+            return
+        # The days first: the action list takes longer to work out on a large caseload.
+        self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        actions = agenda.actions(db, clock.now())
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_actions, actions)
+
+    def show_agenda(self, items: list[AgendaItem], total: int, has_clients: bool, today) -> None:
+        """Put the loaded days (their first rows, and how many there are in all) on the screen."""
+        self._fill_agenda(items, total, today)
+        if not self._actions_shown:
+            self.query_one("#actions-heading", Static).update("Needs action (looking…)")
+        empty = not has_clients
+        self.query_one("#empty", Static).display = empty
+        for widget in self.query("RowTable, .heading"):
+            widget.display = not empty
+        if empty:
+            self.query_one("#empty", Static).update(
+                "There is nobody on the caseload yet.\n\n"
+                + ("" if self.app.read_only else "Press n to add your first client, or Ctrl+P for every action.\n")
+                + "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
+                "to bring in a spreadsheet, `cjcase import FOLDER`.")
+
+    def show_actions(self, actions: list[ActionItem]) -> None:
+        """Put the loaded action list on the screen."""
+        self._fill_actions(actions)
+        self._actions_shown = True
+        self.query_one("#actions-heading", Static).update(f"Needs action ({len(actions)})")
+
+    def _fill_actions(self, actions: list[ActionItem]) -> None:
+        shown = actions[:MAX_AGENDA_ROWS]
+        self._fill("actions", [(self._who(action), action.reason) for action in shown], shown)
+
+    def _fill_agenda(self, items: list[AgendaItem], total: int, today) -> None:
+        cells, records = [], []  # a day's heading and the "more" line show no item
+        current = None
+        for item in items[:MAX_AGENDA_ROWS]:
+            if item.day != current:
+                current = item.day
+                cells.append((Text("Today" if item.day == today else format_date(item.day), style="bold"), "", ""))
+                records.append(None)
+            summary = item.summary
+            if item.kind == "court":
+                days = (item.day - today).days
+                summary += f" ({'today' if days == 0 else f'in {days} day' + ('s' if days != 1 else '')})"
+            cells.append((f"{item.at:%H:%M}" if item.at else "", self._who(item), summary))
+            records.append(item)
+        if total > len(items):
+            cells.append(("", f"… and {total - len(items):,} more", "see a keyworker's list: cjcase agenda --keyworker"))
+            records.append(None)
+        self._fill("agenda", cells, records)
+
+    def _fill(self, name: str, cells: list[tuple], records: list) -> None:
+        """Refill a table, keeping its cursor where it was (or on the last row)."""
+        table = self.query_one(f"#{name}", RowTable)
+        table.replace_rows(cells, cursor_row=table.cursor_row, records=records)
+
+    def _who(self, item: ActionItem | AgendaItem) -> str:
+        name = self.shown_name(item.first_name, item.last_name, item.client_ref)
+        return name if item.client_ref in name else f"{name} ({item.client_ref})"
+
+    # ------------------------------------------------------------------ the selected row
+
+    def selected(self) -> ActionItem | AgendaItem | None:
+        """The row under the cursor of the focused list (the agenda when neither is focused)."""
+        focused = self.focused if isinstance(self.focused, RowTable) else self.query_one("#agenda", RowTable)
+        return focused.cursor_record
+
+    def selected_session_id(self) -> int | None:
+        """The appointment under the cursor, if the row is one."""
+        from cjcase.domain.model import ActionItem, AgendaItem
+
+        item = self.selected()
+        if isinstance(item, AgendaItem) and item.kind == "session":
+            return item.record_id
+        if isinstance(item, ActionItem) and item.kind in ("outcome_missing", "notify"):
+            return item.record_id
+        return None
+
+    def action_open_selected(self) -> None:
+        """Open the client of the selected row."""
+        item = self.selected()
+        if item:
+            self.open_client(item.client_id)
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        self.action_open_selected()
+
+    def action_mark(self, status: str) -> None:
+        """Mark the selected appointment attended or DNA."""
+        session_id = self.selected_session_id()
+        if session_id is None:
+            self.notify("Select an appointment first.", severity="warning")
+            return
+        from cjcase.services.engagement import Engagement
+
+        session = self.app.caseload.get_session(session_id)
+        if status == "dna" and Engagement(self.app.caseload).requirement_on(session.client_id, session.starts_at.date()):
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            item = self.selected()
+            self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"),
+                                 self._saved)
+            return
+        self.app.caseload.set_session_status(session_id, status)
+        self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
+        self.refresh_data()
+
+    def action_log_selected(self) -> None:
+        """Open the log form for the selected appointment (or a new session for its client)."""
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        item = self.selected()
+        if item is None:
+            self.notify("Select a client's row first, or press Ctrl+P to find a client.", severity="warning")
+            return
+        session_id = self.selected_session_id()
+        session = self.app.caseload.get_session(session_id) if session_id else None
+        self.app.push_screen(SessionDialog(item.client_id, item.client_name, session), self._saved)
+
+    def action_follow_up(self) -> None:
+        """Write a follow-up note for the selected client."""
+        from cjcase.tui.dialogs.small_dialogs import NoteDialog
+
+        item = self.selected()
+        if item is None:
+            return
+        kind = "dna_follow_up" if item.kind == "dna_follow_up" else "note"
+        self.app.push_screen(NoteDialog(item.client_id, item.client_name, kind), self._saved)
+
+    def _saved(self, result) -> None:
+        if result is not None:
+            self.notify("Saved.")
+            self.refresh_data()

@@ -1,0 +1,222 @@
+"""The caseload: every client in a table, filtered and searched as you type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Header, Input, Select, Static
+from textual.worker import get_current_worker
+
+from cjcase.domain import codes
+from cjcase.services import search
+from cjcase.domain.codes import PATHWAY_SHORT, RISK_MARKER
+from cjcase.domain.model import CaseloadRow
+from cjcase.domain.privacy import visible_flags
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.widgets.key_footer import KeyFooter
+from cjcase.tui.widgets.row_table import RowTable
+
+PAGE = 50
+
+
+class CaseloadScreen(CjcaseScreen):
+    """Find a client by name, reference or date of birth; filter by status, pathway, keyworker."""
+
+    AREA = "Caseload"
+    HELP = ("Type in the search box to narrow the list by name, alias, reference or date of birth "
+            "(14/09/1988, or 1988). The filters choose open, closed or all clients, a pathway and "
+            "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
+            "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
+            "the selected client again (start from the closed filter to re-refer).")
+    EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
+    BINDINGS = [
+        Binding("enter", "open_selected", "Open", show=False),
+        Binding("/", "focus_search", "Search"),
+        Binding("n", "new_client", "New client"),
+        Binding("r", "refer", "Re-refer", show=False),
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("k", "change_keyworker", "Change keyworker", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, text: str = "", status: str = "open"):
+        super().__init__()
+        self.initial_text = text
+        self.initial_status = status
+        self._total = 0
+        self._marked: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(self.initial_text, placeholder="Search name, reference or date of birth", id="search",
+                    compact=True)
+        with Horizontal(id="filters"):
+            yield Select([("Open", "open"), ("Closed", "closed"), ("All", "all")], value=self.initial_status,
+                         allow_blank=False, id="status", compact=True)
+            yield Select([(code.replace("_", " "), code) for code in codes.PATHWAY], prompt="Any pathway",
+                         id="pathway", compact=True)
+            keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
+            yield Select(keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker",
+                         id="keyworker", compact=True)
+        yield RowTable(id="clients")
+        yield Static(id="count")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.title = "Caseload"
+        add_fixed_columns(self.query_one("#clients", RowTable), [
+            ("Ref", 10), ("Name", 20), ("Pathway", 18), ("KW", 2), ("Seen", 8), ("Next", 11), ("Risk", 8)])
+        self.refresh_data()
+        self._loaded = True
+        self.query_one("#search", Input).focus()
+
+    def filters(self) -> dict:
+        """The filters as the search service takes them."""
+        def chosen(widget_id):
+            select = self.query_one(widget_id, Select)
+            return None if select.is_blank() else select.value
+        return {"status": chosen("#status") or "open", "pathway": chosen("#pathway"),
+                "keyworker": chosen("#keyworker"), "text": self.query_one("#search", Input).value}
+
+    @on(Input.Changed, "#search")
+    @on(Select.Changed)
+    def refresh_data(self) -> None:
+        self.load(self.filters(), 0)
+
+    @work(thread=True, exclusive=True, group="caseload")
+    def load(self, filters: dict, offset: int) -> None:
+        """Load one page of the caseload off the event loop, then count the matches: the page
+        is painted while the count is read. A newer keystroke cancels an older load."""
+        worker = get_current_worker()
+        db = self.app.caseload.db.reader()
+        rows = search.caseload(db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        if worker.is_cancelled:
+            return
+        self.app.call_from_thread(self.show, rows, None if offset == 0 else self._total, offset > 0, worker)
+        if offset == 0:
+            total = search.count(db, **filters)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_count, total, worker)
+
+    def show(self, rows: list[CaseloadRow], total: int | None, append: bool, worker=None) -> None:
+        """Put a page of rows in the table (and the number of matches, once known)."""
+        if worker is not None and worker.is_cancelled:
+            return  # a later keystroke's rows are on their way
+        table = self.query_one("#clients", RowTable)
+        cells = [self._cells(row) for row in rows]
+        if append:
+            table.add_rows(cells, records=rows)
+        else:
+            table.replace_rows(cells, records=rows)
+        if total is not None:
+            self._show_count(total)
+
+    def _show_count(self, total: int, worker=None) -> None:
+        if worker is not None and worker.is_cancelled:
+            return
+        self._total = total
+        shown = self.query_one("#clients", RowTable).row_count
+        count = self.query_one("#count", Static)
+        if not total:
+            count.update("Nobody matches. Change the search or the filters, or press n to add a client.")
+        else:
+            more = " (scroll down for more)" if shown < total else ""
+            count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
+
+    def _cells(self, row: CaseloadRow) -> list:
+        """One table row, narrow enough for 80 columns: closed clients dimmed."""
+        mark = "✓" if row.client_id in self._marked else ""
+        style = "" if row.status == "open" else "dim"
+        pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
+        full = row.name if self.app.name_style == "full" and not self.app.initials_only else \
+            self.shown_name(row.first_name, row.last_name, row.client_ref)
+        name = full if len(full) <= 20 else full[:19] + "…"
+        keyworker = "".join(part[0] for part in (row.keyworker or "").split()[:2]) or "—"
+        return [
+            Text(mark + row.client_ref, style=style), Text(name, style=style), Text(pathway, style=style),
+            keyworker, f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
+            f"{row.next_appointment:%d/%m %H:%M}" if row.next_appointment else "",
+            " ".join(RISK_MARKER[flag] for flag in visible_flags(row.risk_flags, self.app.read_only)),
+        ]
+
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        # Near the end of what is loaded: load the next page, so no search loads everyone.
+        loaded = event.table.row_count
+        if event.cursor_row >= loaded - 5 and loaded < self._total:
+            self.load(self.filters(), loaded)
+
+    def selected(self) -> CaseloadRow | None:
+        """The client under the cursor."""
+        return self.query_one("#clients", RowTable).cursor_record
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        table = self.query_one("#clients", RowTable)
+        if table.row_count == 1:
+            self.action_open_selected()
+        else:
+            table.focus()
+
+    def on_row_table_row_selected(self, event: RowTable.RowSelected) -> None:
+        self.action_open_selected()
+
+    def action_open_selected(self) -> None:
+        """Open the selected client."""
+        row = self.selected()
+        if row:
+            self.open_client(row.client_id)
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        """Back to the agenda."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_new_client(self) -> None:
+        """Add a client."""
+        self.app.run_action("new_client")
+
+    def action_refer(self) -> None:
+        """Refer the selected client again (a new episode)."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        row = self.selected()
+        if row is None:
+            self.notify("Select a client first.", severity="warning")
+            return
+        self.app.push_screen(EpisodeDialog(row.client_id, row.name), self._saved)
+
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the selected client for a bulk change of keyworker."""
+        row = self.selected()
+        if row is None:
+            return
+        self._marked ^= {row.client_id}
+        table = self.query_one("#clients", RowTable)
+        table.update_row(table.cursor_row, self._cells(row))
+
+    def action_change_keyworker(self) -> None:
+        """Move the marked clients (or the selected one) to another keyworker."""
+        from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
+
+        ids = sorted(self._marked) or ([self.selected().client_id] if self.selected() else [])
+        if not ids:
+            return
+        description = f"{len(ids)} clients" if len(ids) > 1 else self.selected().name
+        self.app.push_screen(KeyworkerDialog(ids, description), self._moved)
+
+    def _moved(self, moved: int | None) -> None:
+        if moved is not None:
+            self._marked.clear()
+            self.notify(f"Saved: {moved} client{'s' if moved != 1 else ''} moved.")
+            self.refresh_data()
+
+    def _saved(self, result) -> None:
+        if result is not None:
+            self.notify("Saved.")
+            self.refresh_data()

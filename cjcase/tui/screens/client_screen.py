@@ -1,0 +1,515 @@
+"""A client's record: a header and tabs for overview, sessions, goals, court, outcomes, history."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.lazy import Lazy
+from textual.widgets import Header, Static, TabbedContent, TabPane
+
+from cjcase.services import agenda
+from cjcase.domain import codes
+from cjcase.domain.dates import age_on, format_date, format_datetime
+from cjcase.services.engagement import Engagement
+from cjcase.domain.errors import NotFoundError
+from cjcase.domain.privacy import visible_flags
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.widgets.key_footer import KeyFooter
+from cjcase.tui.widgets.row_table import RowTable
+
+TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
+        ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
+TAB_TABLES = {"sessions-tab": "sessions", "goals-tab": "goals", "court-tab": "court", "outcomes": "tops",
+              "history": "audit"}  # the list each tab's keys act on
+TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+
+
+def _table(*columns: tuple[str, int], id: str) -> RowTable:
+    """A row-cursor table with its columns of set widths. (A line table, not Textual's
+    DataTable: the record's six tables are restyled on every opening, and DataTable's many
+    component classes made that a quarter of the time.)"""
+    table = RowTable(id=id)
+    add_fixed_columns(table, list(columns))
+    return table
+
+
+def words(code: str | None) -> str:
+    """A code as words."""
+    return (code or "").replace("_", " ")
+
+
+class ClientScreen(CjcaseScreen):
+    """Everything about one client, and the forms to change it."""
+
+    AREA = "Client"
+    HELP = ("The client's record. The header shows age, pathway, days in service, risk flags and "
+            "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
+            "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
+            "change since the start TOP); History (the audit trail). l logs a session, e edits "
+            "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+            "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
+            "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
+            "line of the information-sharing ledger, u a disclosure. Esc goes back.")
+    EDIT_ACTIONS = frozenset({
+        "log_session", "mark", "edit_selected", "new_episode", "discharge", "add_goal", "review_goal",
+        "close_goal", "add_hearing", "adjourn_hearing", "add_top", "change_keyworker", "add_note",
+        "add_barrier", "add_consent", "add_disclosure"})
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("l", "log_session", "Log session"),
+        *[Binding(str(number), f"show_tab('{tab}')", f"Show {title}", show=False)
+          for number, (tab, title) in enumerate(TABS, start=1)],
+        Binding("a", "mark('attended')", "Attended", show=False),
+        Binding("d", "mark('dna')", "DNA", show=False),
+        Binding("e", "edit_selected", "Edit", show=False),
+        Binding("o", "new_episode", "New referral", show=False),
+        Binding("x", "discharge", "Discharge", show=False),
+        Binding("g", "add_goal", "Add goal", show=False),
+        Binding("v", "review_goal", "Review goal", show=False),
+        Binding("c", "close_goal", "Close goal", show=False),
+        Binding("h", "add_hearing", "Add hearing", show=False),
+        Binding("j", "adjourn_hearing", "Adjourn hearing", show=False),
+        Binding("t", "add_top", "Enter TOP", show=False),
+        Binding("k", "change_keyworker", "Change keyworker", show=False),
+        Binding("m", "add_note", "Write note", show=False),
+        Binding("b", "add_barrier", "Checklist barrier", show=False),
+        Binding("i", "add_consent", "Information sharing", show=False),
+        Binding("u", "add_disclosure", "Log disclosure", show=False),
+    ]
+
+    def __init__(self, client_id: int):
+        super().__init__()
+        self.client_id = client_id
+
+    def compose(self) -> ComposeResult:
+        # The tabs behind the first are mounted just after the record is painted (Textual's
+        # Lazy): opening a record then builds only what is in front. Their widgets are kept
+        # here, so they can be filled before they are mounted.
+        self._hidden = {
+            "sessions": _table(("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40), id="sessions"),
+            "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
+            "goal-reviews": Static(id="goal-reviews"),
+            "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
+            "tops": RowTable(id="tops"),
+            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+        }
+        hidden = self._hidden
+        yield Header()
+        yield Static(id="client-header")
+        with TabbedContent(id="tabs"):
+            with TabPane("Overview", id="overview"):
+                with VerticalScroll():
+                    yield Static(id="contact")
+                    yield _table(("Referred", 8), ("Pathway", 15), ("From", 15), ("Started", 11),
+                                 ("Discharged", 10), ("Reason", 30), id="episodes")
+                    yield Static(id="notes")
+                    yield Static(id="engagement")
+            with TabPane("Sessions", id="sessions-tab"):
+                yield Lazy(hidden["sessions"])
+            with TabPane("Goals", id="goals-tab"):
+                yield Lazy(hidden["goals"])
+                yield Lazy(hidden["goal-reviews"])
+            with TabPane("Court", id="court-tab"):
+                yield Lazy(hidden["court"])
+            with TabPane("Outcomes", id="outcomes"):
+                yield Lazy(hidden["tops"])
+            with TabPane("History", id="history"):
+                yield Lazy(hidden["audit"])
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.refresh_data()
+        self._loaded = True
+        self._fresh = True  # the resume that follows the first mount need not read it again
+
+    # ------------------------------------------------------------------ showing
+
+    def show_client(self, client_id: int) -> None:
+        """Show another client's record in this screen, from its overview."""
+        self.client_id = client_id
+        if not self.is_mounted:
+            return  # on_mount fills it
+        self.query_one("#tabs", TabbedContent).active = "overview"
+        self.query_one("#overview VerticalScroll", VerticalScroll).scroll_home(animate=False)
+        self.refresh_data()
+        # Filled before it is shown, so the last client's record is never painted.
+        self._fresh = not self.is_current
+
+    def refresh_data(self) -> None:
+        caseload = self.app.caseload
+        try:
+            self.client = caseload.get_client(self.client_id)
+        except NotFoundError:
+            self.app.pop_screen()
+            return
+        client = self.client
+        shown = self.shown_name(client.first_name, client.last_name, client.client_ref)
+        self.title = shown if client.client_ref in shown else f"{shown} · {client.client_ref}"
+        self.episodes = caseload.episodes(client.id)
+        self.sessions = caseload.sessions(client.id)
+        self.goals = caseload.goals(client.id)
+        self.hearings = caseload.court_dates(client.id)
+        self.tops = caseload.tops(client.id)
+        self._show_header()
+        # Only the tab in front is filled now; the others when they are first shown, so a long
+        # history does not slow opening the record.
+        self._filled: set[str] = set()
+        self._fill_tab(self.query_one("#tabs", TabbedContent).active or "overview")
+
+    def _fill_tab(self, tab: str) -> None:
+        if tab in self._filled:
+            return
+        self._filled.add(tab)
+        {"overview": self._show_overview, "sessions-tab": self._show_sessions, "goals-tab": self._show_goals,
+         "court-tab": self._show_court, "outcomes": self._show_tops, "history": self._show_history}[tab]()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if getattr(self, "_loaded", False) and event.pane.id:
+            self._fill_tab(event.pane.id)
+
+    def _show_header(self) -> None:
+        client, today = self.client, self.app.clock.today()
+        current = self.episodes[0] if self.episodes else None
+        parts = [f"Age {age_on(client.date_of_birth, today)}"]
+        if current:
+            parts.append(words(current.pathway))
+            if current.is_open:
+                days = (today - (current.start_date or current.referral_date)).days
+                parts.append(f"{days} days in service" if current.start_date else f"referred {days} days ago")
+            else:
+                parts.append(f"closed {format_date(current.discharge_date)}")
+        else:
+            parts.append("no referral yet")
+        parts.append(f"KW {client.keyworker or 'unallocated'}")
+        consent = client.consent_to_share or "not recorded"
+        if client.consent_date:
+            consent += f" ({client.consent_date:%d/%m/%y})"
+        sharing = Engagement(self.app.caseload).consent_summary(client.id, today)
+        parts.append(f"Consent {consent}" + (f" · shares with {sharing}" if sharing else ""))
+        line = Text(" · ".join(parts))
+        flags = visible_flags(client.flags, self.app.read_only)
+        if flags:
+            line.append(" · ")
+            line.append(" ".join(codes.RISK_MARKER[f] for f in flags), style="bold reverse")
+            if not self.app.read_only:  # a volunteer sees the markers, not the detail
+                line.append(" · ")
+                line.append(", ".join(words(f) for f in flags), style="bold")
+        self.query_one("#client-header", Static).update(line)
+
+    def _show_overview(self) -> None:
+        client = self.client
+        lines = [
+            f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
+            + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
+            f"Phone {client.phone or '—'} · "
+            + ("No fixed abode" if client.no_fixed_abode else f"{client.address or ''} {client.postcode or ''}".strip() or "No address"),
+        ]
+        if client.alt_contact:
+            lines.append(f"Other contact: {client.alt_contact}")
+        ids = [f"{label} {value}" for label, value in (
+            ("Prison", client.prison), ("No.", client.prison_number), ("PNC", client.pnc_id),
+            ("Probation", client.probation_ref), ("NHS", client.nhs_number)) if value]
+        if ids:
+            lines.append(" · ".join(ids))
+        if client.offender_manager_name:
+            lines.append(f"Offender manager {client.offender_manager_name} "
+                         f"{client.offender_manager_phone or ''} {client.offender_manager_email or ''}".rstrip())
+        if client.aliases:
+            lines.append(f"Also known as {client.aliases}")
+        self.query_one("#contact", Static).update("\n".join(lines))
+        self.query_one("#episodes", RowTable).replace_rows([
+            (f"{episode.referral_date:%d/%m/%y}", words(episode.pathway), words(episode.referral_source),
+             f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
+             f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
+             words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""))
+            for episode in self.episodes])
+        engagement = Engagement(self.app.caseload)
+        ledger = engagement.consents(self.client_id)
+        log = engagement.disclosures(self.client_id)
+        sections = [
+            ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
+            ("Information sharing (i adds)", [
+                f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
+                + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "") for c in ledger] or ["none"]),
+            ("Disclosures (u logs one)", [
+                f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
+                for d in log] or ["none"]),
+        ]
+        text = Text()
+        for heading, lines in sections:
+            text.append(heading + "\n", style="bold")
+            text.append("\n".join(lines) + "\n")
+        self.query_one("#engagement", Static).update(text)
+        notes_widget = self.query_one("#notes", Static)
+        notes_widget.display = not self.app.read_only  # case notes are not for volunteers
+        if self.app.read_only:
+            return
+        notes = self.app.caseload.notes(self.client_id)
+        text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
+        if self.client.notes:
+            text.insert(0, f"Notes: {self.client.notes}")
+        notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _show_sessions(self) -> None:
+        now = self.app.clock.now()
+        upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
+                          key=lambda s: s.starts_at)
+        past = [s for s in self.sessions if s not in upcoming]
+        self._hidden["sessions"].replace_rows(records=upcoming + past, rows=[
+            (format_datetime(session.starts_at), words(session.kind),
+             Text(words(session.status), style="bold" if session.status == "dna" else ""),
+             str(session.duration_minutes or ""), "" if self.app.read_only else (session.notes or "")[:40])
+            for session in upcoming + past])
+
+    def _show_goals(self) -> None:
+        self._hidden["goals"].replace_rows(records=self.goals, rows=[
+            (words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
+             f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
+            for goal in self.goals])
+        self._show_goal_reviews()
+
+    def _show_goal_reviews(self) -> None:
+        goal = self.selected_goal()
+        widget = self._hidden["goal-reviews"]
+        widget.display = not self.app.read_only
+        if self.app.read_only:
+            return
+        if goal is None:
+            widget.update("No goals yet: g adds the first.")
+            return
+        reviews = self.app.caseload.goal_reviews(goal.id)
+        lines = [f"{r.reviewed_on:%d/%m/%y}  {r.note}" for r in reviews]
+        widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
+
+    def _show_court(self) -> None:
+        by_id = {h.id: h for h in self.hearings}
+        rows = []
+        for hearing in self.hearings:
+            outcome = hearing.outcome or ""
+            if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
+                outcome = (outcome + " " if outcome else "") + \
+                    f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
+            rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
+        self._hidden["court"].replace_rows(rows, records=self.hearings)
+
+    def _show_tops(self) -> None:
+        table = self._hidden["tops"]
+        table.clear(columns=True)
+        if not self.tops:
+            table.add_column("TOP", width=30)
+            table.add_row("No TOP yet: t enters one.")
+            return
+        shown = self.tops[-4:]
+        start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
+        table.add_column("Measure", width=max(len(words(name.removesuffix("_days")))
+                                              for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS))
+        for top in shown:
+            label = f"{top.top_date:%d/%m/%y} {top.stage}"
+            table.add_column(label, width=len(label))
+        table.add_column("Change", width=6)
+        latest = self.tops[-1]
+        for name in TOP_ROWS:
+            change = ""
+            if start and latest is not start:
+                delta = getattr(latest, name) - getattr(start, name)
+                change = f"{delta:+d}" if delta else "0"
+            table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
+        for name in codes.TOP_YES_NO_FIELDS:
+            table.add_row(words(name), *[getattr(t, name) for t in shown], "")
+
+    def _show_history(self) -> None:
+        self._hidden["audit"].replace_rows([
+            (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+            for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)])
+
+    def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
+        if event.table.id == "goals":
+            self._show_goal_reviews()
+
+    # ------------------------------------------------------------------ selection
+
+    def selected_goal(self):
+        return self._hidden["goals"].cursor_record
+
+    def selected_hearing(self):
+        return self._hidden["court"].cursor_record
+
+    def selected_session(self):
+        return self._hidden["sessions"].cursor_record
+
+    def action_show_tab(self, tab: str) -> None:
+        """Bring a tab to the front, with the cursor in its list so up and down choose a row."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        self._fill_tab(tab)
+        table = self._hidden.get(TAB_TABLES.get(tab, ""))
+        if table is not None:
+            if table.is_mounted:
+                table.focus()
+            else:  # a tab's list is mounted just after the record is first painted
+                self.call_after_refresh(table.focus)
+
+    _show_tab = action_show_tab
+
+    # ------------------------------------------------------------------ actions
+
+    def _push(self, dialog, message: str = "Saved.") -> None:
+        def saved(result) -> None:
+            if result is not None:
+                self.notify(message)
+                self.refresh_data()
+        self.app.push_screen(dialog, saved)
+
+    def action_back(self) -> None:
+        """Back to where you came from."""
+        self.app.pop_screen()
+
+    def action_log_session(self) -> None:
+        """Log a session (or the outcome of the selected appointment) and book the next."""
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        session = self.selected_session() if self.query_one("#tabs", TabbedContent).active == "sessions-tab" else None
+        if session and session.status != "scheduled":
+            session = None
+        self._push(SessionDialog(self.client_id, self.client.name, session))
+
+    def action_mark(self, status: str) -> None:
+        """Mark the selected appointment attended or DNA."""
+        session = self.selected_session()
+        if self.query_one("#tabs", TabbedContent).active != "sessions-tab" or session is None:
+            self._show_tab("sessions-tab")
+            self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
+            return
+        self.app.caseload.set_session_status(session.id, status)
+        self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
+        self.refresh_data()
+
+    def action_edit_selected(self) -> None:
+        """Edit what is selected on the tab in front: the client, a session, a goal or a hearing."""
+        from cjcase.tui.dialogs.client_dialog import ClientDialog
+        from cjcase.tui.dialogs.court_dialogs import CourtDialog
+        from cjcase.tui.dialogs.goal_dialogs import GoalDialog
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        tab = self.query_one("#tabs", TabbedContent).active
+        if tab == "sessions-tab" and self.selected_session():
+            self._push(SessionDialog(self.client_id, self.client.name, self.selected_session()))
+        elif tab == "goals-tab" and self.selected_goal():
+            self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
+        elif tab == "court-tab" and self.selected_hearing():
+            self._push(CourtDialog(self.client_id, self.client.name, self.selected_hearing()))
+        else:
+            self._push(ClientDialog(self.client))
+
+    def action_new_episode(self) -> None:
+        """Record a new referral."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        self._push(EpisodeDialog(self.client_id, self.client.name))
+
+    def action_discharge(self) -> None:
+        """Discharge the open episode; a planned exit then asks for the exit TOP."""
+        from cjcase.tui.dialogs.discharge_dialog import DischargeDialog
+
+        episode = next((e for e in self.episodes if e.is_open), None)
+        if episode is None:
+            self.notify("There is no open episode to discharge.", severity="warning")
+            return
+        open_goals = self.app.caseload.open_goal_count(self.client_id)
+
+        def discharged(result) -> None:
+            if result is None:
+                return
+            self.notify(f"Saved: discharged; {result.cancelled_sessions} future session(s) cancelled, "
+                        f"{result.closed_goals} goal(s) closed.")
+            self.refresh_data()
+            if result.needs_exit_top:
+                from cjcase.tui.dialogs.top_dialog import TopDialog
+
+                self.notify("A planned exit needs an exit TOP: enter it now.")
+                self._push(TopDialog(self.client_id, self.client.name, stage="exit"))
+
+        self.app.push_screen(DischargeDialog(episode, self.client.name, open_goals), discharged)
+
+    def action_add_goal(self) -> None:
+        """Add a goal to the care plan."""
+        from cjcase.tui.dialogs.goal_dialogs import GoalDialog
+
+        self._show_tab("goals-tab")
+        self._push(GoalDialog(self.client_id, self.client.name))
+
+    def _goal_action(self, dialog_name: str) -> None:
+        from cjcase.tui.dialogs import goal_dialogs
+
+        goal = self.selected_goal()
+        if self.query_one("#tabs", TabbedContent).active != "goals-tab" or goal is None:
+            self._show_tab("goals-tab")
+            self.notify("Select the goal in Goals first.", severity="warning")
+            return
+        self._push(getattr(goal_dialogs, dialog_name)(goal))
+
+    def action_review_goal(self) -> None:
+        """Review the selected goal with a note."""
+        self._goal_action("GoalReviewDialog")
+
+    def action_close_goal(self) -> None:
+        """Close the selected goal."""
+        self._goal_action("GoalCloseDialog")
+
+    def action_add_hearing(self) -> None:
+        """Add a court hearing."""
+        from cjcase.tui.dialogs.court_dialogs import CourtDialog
+
+        self._show_tab("court-tab")
+        self._push(CourtDialog(self.client_id, self.client.name))
+
+    def action_adjourn_hearing(self) -> None:
+        """Adjourn the selected hearing to a later date."""
+        from cjcase.tui.dialogs.court_dialogs import AdjournDialog
+
+        hearing = self.selected_hearing()
+        if self.query_one("#tabs", TabbedContent).active != "court-tab" or hearing is None:
+            self._show_tab("court-tab")
+            self.notify("Select the hearing in Court first.", severity="warning")
+            return
+        self._push(AdjournDialog(hearing))
+
+    def action_add_top(self) -> None:
+        """Enter a TOP form."""
+        from cjcase.tui.dialogs.top_dialog import TopDialog
+
+        self._show_tab("outcomes")
+        stage = "start" if not any(t.stage == "start" for t in self.tops) else "review"
+        self._push(TopDialog(self.client_id, self.client.name, stage))
+
+    def action_change_keyworker(self) -> None:
+        """Move the client to another keyworker."""
+        from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
+
+        self._push(KeyworkerDialog([self.client_id], self.client.name))
+
+    def action_add_barrier(self) -> None:
+        """Record a barrier to attending on the compliance checklist."""
+        from cjcase.tui.dialogs.engagement_dialogs import BarrierDialog
+
+        self._push(BarrierDialog(self.client_id, self.client.name))
+
+    def action_add_consent(self) -> None:
+        """Add to the information-sharing ledger."""
+        from cjcase.tui.dialogs.engagement_dialogs import ConsentDialog
+
+        self._push(ConsentDialog(self.client_id, self.client.name))
+
+    def action_add_disclosure(self) -> None:
+        """Log a disclosure."""
+        from cjcase.tui.dialogs.engagement_dialogs import DisclosureDialog
+
+        self._push(DisclosureDialog(self.client_id, self.client.name))
+
+    def action_add_note(self) -> None:
+        """Write a note on the record."""
+        from cjcase.tui.dialogs.small_dialogs import NoteDialog
+
+        self._push(NoteDialog(self.client_id, self.client.name))

@@ -1,0 +1,122 @@
+"""Returns: choose a template and period, preview the rows with hidden cells marked, write it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Select, Static
+
+from cjcase.domain.dates import last_complete_quarter, parse_quarter
+from cjcase.domain.errors import CjcaseError
+from cjcase.returns import exporter, template as templates
+from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.widgets.key_footer import KeyFooter
+
+
+class ReturnsScreen(CjcaseScreen):
+    """Preview and write a commissioner's return or the pseudonymised extract."""
+
+    AREA = "Returns"
+    HELP = ("Choose a template and a quarter (the last complete quarter is filled in). The preview "
+            "shows the rows as they will be written, with hidden small numbers as *. The "
+            "data-quality check lists what makes the figures doubtful; ctrl+s writes the file "
+            "(asking first when the check found something) into the folder given, and says where.")
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write file"),
+        Binding("p", "preview", "Preview", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, template_name: str | None = None):
+        super().__init__()
+        self.template_name = template_name
+        self.prepared = None
+
+    def compose(self) -> ComposeResult:
+        user_dir = self.app.user_templates_dir
+        self.templates = {t.name: t for t in templates.available(user_dir)}
+        yield Header()
+        with Horizontal(id="return-choices"):
+            yield Select([(t.title, name) for name, t in self.templates.items()], id="template",
+                         value=self.template_name or "quarterly_return", allow_blank=False, compact=True)
+            yield Input(last_complete_quarter(self.app.clock.today()).label, id="period", compact=True,
+                        placeholder="2026-27 Q2")
+            yield Select([("csv", "csv"), ("xlsx", "xlsx"), ("json", "json")], value="xlsx", id="format",
+                         allow_blank=False, compact=True)
+        with Horizontal(id="return-out"):
+            yield Static("Folder", classes="form-label")
+            yield Input(str(Path.cwd()), id="out", compact=True)
+        yield Static(id="return-status")
+        yield DataTable(id="preview", cursor_type="row")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.title = "Returns"
+        self.action_preview()
+        self._loaded = True
+
+    @on(Select.Changed)
+    @on(Input.Submitted, "#period")
+    def action_preview(self) -> None:
+        """Build the return and show its rows."""
+        status = self.query_one("#return-status", Static)
+        table = self.query_one("#preview", DataTable)
+        table.clear(columns=True)
+        self.prepared = None
+        try:
+            template = self.templates[self.query_one("#template", Select).value]
+            period = parse_quarter(self.query_one("#period", Input).value)
+            threshold = template.suppression
+            self.prepared = exporter.prepare(self.app.caseload.db, template, period, threshold,
+                                             self.app.clock.now())
+        except CjcaseError as error:
+            status.update(f"[b $error]{error}[/]")
+            return
+        data = self.prepared.table
+        widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
+        add_fixed_columns(table, list(zip(data.header, widths)))
+        for row in data.rows:
+            table.add_row(*["" if cell is None else str(cell) for cell in row])
+        found = self.prepared.findings
+        quality = ("Data quality: no problems found." if not found else
+                   "Data quality: " + "; ".join(f.message for f in found) + ".")
+        suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
+        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}")
+
+    def action_write(self) -> None:
+        """Write the previewed return (asking first if the data-quality check found problems)."""
+        if self.prepared is None:
+            self.notify("Fix the template or period first.", severity="warning")
+            return
+        if self.prepared.findings:
+            from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+
+            question = ("The data-quality check found: " + "; ".join(f.message for f in self.prepared.findings)
+                        + ". Write the return anyway? (The problems go on the XLSX cover.)")
+            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(True))
+        else:
+            self._write(False)
+
+    def _write(self, allow_incomplete: bool) -> None:
+        data = self.prepared.table
+        fmt = self.query_one("#format", Select).value
+        folder = Path(self.query_one("#out", Input).value).expanduser()
+        try:
+            if not folder.is_dir():
+                raise CjcaseError(f"{folder} is not a folder: type the folder to write into.")
+            path = exporter.default_path(data.template, data.period, fmt, folder)
+            written = exporter.write(self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(),
+                                     allow_incomplete=allow_incomplete)
+        except CjcaseError as error:
+            self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")
+            return
+        self.query_one("#return-status", Static).update(f"Written to {written.path}")
+        self.notify(f"Saved: {written.path}")
+
+    def action_back(self) -> None:
+        """Back to where you came from."""
+        self.app.pop_screen()

@@ -1,0 +1,220 @@
+"""A modal form built from field descriptions: labels, widgets, errors beside each field.
+
+Every dialog that edits a record is a FormDialog: it lists its fields, gives initial values and
+saves through a service. A service's ValidationError is shown beside its field; nothing typed
+is lost; Esc closes the form without saving.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any, Generic, Sequence, TypeVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+
+from cjcase.domain.dates import DateInputError, format_date, format_datetime, parse_user_date, parse_user_datetime
+from cjcase.domain.errors import CjcaseError, ValidationError
+from cjcase.tui.widgets.key_footer import KeyFooter
+
+ResultType = TypeVar("ResultType")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a form: its name (as the services name it), label and kind of input."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text, int, date, datetime, select, flags, check, note
+    options: Sequence[tuple[str, Any]] = ()
+    direction: str | None = None  # for dates without a year: "past" when logging, "future" when booking
+    required: bool = False
+    placeholder: str = ""
+
+
+def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
+    """Select options for a code list, shown in words."""
+    return [(code.replace("_", " "), code) for code in codes]
+
+
+class StayOpen(Exception):
+    """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
+
+
+class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
+    """A modal form; subclasses give `form_title`, `fields()`, `initial()` and `submit()`."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save"),
+    ]
+    form_title = "Form"
+
+    def fields(self) -> list[FormField]:
+        """The fields of the form, in order."""
+        raise NotImplementedError
+
+    def initial(self) -> dict[str, Any]:
+        """Values to start with, by field name."""
+        return {}
+
+    def submit(self, values: dict[str, Any]) -> ResultType:
+        """Save through a service and return the result; raise ValidationError to stay open."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ building
+
+    def compose(self) -> ComposeResult:
+        initial = self.initial()
+        self._fields = {field.name: field for field in self.fields()}
+        with Vertical(id="form"):
+            yield Static(self.form_title, classes="form-title")
+            with VerticalScroll(id="form-fields"):
+                for field in self._fields.values():
+                    with Vertical(classes="form-cell"):
+                        with Horizontal(classes="form-row"):
+                            yield Label(field.label + (" *" if field.required else ""), classes="form-label")
+                            yield self._widget(field, initial.get(field.name))
+                        if field.kind in ("date", "datetime"):
+                            yield Static("", id=f"echo-{field.name}", classes="form-echo")
+                        yield Static("", id=f"error-{field.name}", classes="form-error")
+            yield Static("", id="form-error")
+            yield Static("ctrl+s save · esc cancel · tab next field", classes="form-hint")
+        yield KeyFooter()
+
+    def _widget(self, field: FormField, value: Any) -> Widget:
+        widget_id = f"field-{field.name}"
+        if field.kind == "select":
+            options = list(field.options)
+            known = {v for _, v in options}
+            return Select(options, value=value if value in known else Select.NULL,
+                          allow_blank=not field.required or value not in known, id=widget_id, compact=True)
+        if field.kind == "flags":
+            chosen = set(value or [])
+            return SelectionList(*[(label, code, code in chosen) for label, code in field.options],
+                                 id=widget_id, classes="form-flags")
+        if field.kind == "check":
+            return Checkbox(value=bool(value), id=widget_id, compact=True)
+        if field.kind == "note":
+            return TextArea(value or "", id=widget_id, classes="form-note", soft_wrap=True)
+        return Input(self._text_of(field, value), placeholder=field.placeholder, id=widget_id,
+                     compact=True, type="integer" if field.kind == "int" else "text")
+
+    @staticmethod
+    def _text_of(field: FormField, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return value.strftime("%d/%m/%Y %H:%M")
+        if isinstance(value, date):
+            return value.strftime("%d/%m/%Y")
+        return str(value)
+
+    def on_mount(self) -> None:
+        for field in self._fields.values():
+            if field.kind in ("date", "datetime"):
+                self._echo(field)
+        first = next(iter(self._fields.values()), None)
+        if first:
+            self.query_one(f"#field-{first.name}").focus()
+
+    # ------------------------------------------------------------------ reading
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("field-")
+        field = self._fields.get(name)
+        if field:
+            self.query_one(f"#error-{name}", Static).display = False
+        if field and field.kind in ("date", "datetime"):
+            self._echo(field)
+
+    def _echo(self, field: FormField) -> None:
+        """Show the full date a typed date resolves to, before saving."""
+        echo = self.query_one(f"#echo-{field.name}", Static)
+        text = self.query_one(f"#field-{field.name}", Input).value
+        echo.display = bool(text.strip())
+        if not text.strip():
+            return
+        try:
+            parsed = self._parse_date(field, text)
+        except DateInputError:
+            echo.update("[dim]not a date yet: e.g. 3/12, tomorrow 10am, next tue[/]")
+            return
+        echo.update(f"[dim]= {format_datetime(parsed) if field.kind == 'datetime' else format_date(parsed)}[/]")
+
+    def _parse_date(self, field: FormField, text: str):
+        now = self.app.clock.now()
+        if field.kind == "datetime":
+            return parse_user_datetime(text, now, field.direction, default_time=time(10, 0))
+        return parse_user_date(text, now.date(), field.direction)
+
+    def value_of(self, name: str) -> Any:
+        """The typed value of one field, parsed (dates into dates); raises ValidationError."""
+        field = self._fields[name]
+        widget = self.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            return None if widget.is_blank() else widget.value
+        if isinstance(widget, SelectionList):
+            return list(widget.selected)
+        if isinstance(widget, Checkbox):
+            return widget.value
+        if isinstance(widget, TextArea):
+            return widget.text.strip() or None
+        text = widget.value.strip()
+        if not text:
+            if field.required:
+                raise ValidationError(name, f"Fill in {field.label.lower()}.")
+            return None
+        if field.kind in ("date", "datetime"):
+            try:
+                return self._parse_date(field, text)
+            except DateInputError as error:
+                raise ValidationError(name, str(error)) from None
+        if field.kind == "int":
+            return int(text)
+        return text
+
+    def values(self) -> dict[str, Any]:
+        """Every field's value; raises the first ValidationError of a field that cannot be read."""
+        return {name: self.value_of(name) for name in self._fields}
+
+    # ------------------------------------------------------------------ saving
+
+    def action_save(self) -> None:
+        """Save through the service; on a broken rule show it beside its field and stay open."""
+        for error in self.query(".form-error"):
+            error.update("")
+            error.display = False
+        try:
+            result = self.submit(self.values())
+        except StayOpen:
+            return
+        except ValidationError as error:
+            self.show_error(error.field, error.message)
+            return
+        except CjcaseError as error:
+            self.query_one("#form-error", Static).update(f"[b $error]{error}[/]")
+            return
+        self.dismiss(result)
+
+    def show_error(self, field: str, message: str) -> None:
+        """Show a message beside a field (or under the form when the field is not on it)."""
+        if field in self._fields:
+            error = self.query_one(f"#error-{field}", Static)
+            error.update(message if message.startswith("[") else f"[b $error]{message}[/]")
+            error.display = True
+            widget = self.query_one(f"#field-{field}")
+            widget.focus()
+            widget.scroll_visible()
+        else:
+            self.query_one("#form-error", Static).update(f"[b $error]{message}[/]")
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
