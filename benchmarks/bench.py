@@ -100,10 +100,10 @@ def _run_child(*args: str) -> dict:
 
 def _child_import(folder: str, db_path: str) -> None:
     """Import the import format into a new database: seconds and this process's peak memory."""
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     from cjcase.services.importing.importer import import_path
 
-    db = connect(Path(db_path))
+    db = open_caseload(Path(db_path))
     seconds, _ = _timed(lambda: import_path(db, Path(folder), TODAY))
     db.close()
     print(json.dumps({"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}))
@@ -249,7 +249,7 @@ def bench_size(clients: int, workdir: Path) -> dict:
     from cjcase.services.caseload import Caseload
     from cjcase.domain.clock import Clock
     from cjcase.domain.dates import parse_quarter
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     from cjcase.returns import build, exporter, measures, template as templates
 
     figures: dict = {"clients": clients}
@@ -257,7 +257,7 @@ def bench_size(clients: int, workdir: Path) -> dict:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     demo_path = folder / "demo.db"
-    db = connect(demo_path)
+    db = open_caseload(demo_path)
     figures["demo_s"], counts = _timed(lambda: demo.generate(db, TODAY, clients=clients, seed=7))
     figures["sessions"] = counts["sessions"]
     db.close()
@@ -267,7 +267,7 @@ def bench_size(clients: int, workdir: Path) -> dict:
     figures["import_rows_per_s"] = rows / imported["seconds"]
     figures["import_peak_rss_mb"] = imported["peak_rss_mb"]
 
-    db = connect(demo_path)  # takes the day's backup now, not during the start-up figures
+    db = open_caseload(demo_path)  # takes the day's backup now, not during the start-up figures
     caseload = Caseload(db, Clock(TODAY))
     client = caseload.client_by_ref(f"DM-{100000 + clients // 2}")
     figures["save_session"], _ = _timed(lambda: caseload.log_session(

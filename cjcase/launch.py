@@ -1,7 +1,7 @@
 """The `cjcase` command's entry point, and opening the caseload in the terminal.
 
 Opening the caseload (`cjcase`, with `--db PATH` or `--read-only`) goes straight to the screen;
-every other command line goes through typer (cli.py). Typer reads option values through
+every other command line goes through typer (cli/). Typer reads option values through
 pydantic, which cost about 0.15 s before the first frame: half again what a bare Textual app
 takes to paint. Nothing here imports more than the standard library until the screen is built.
 """
@@ -42,9 +42,9 @@ def open_tui(path: Path, read_only: bool) -> None:
     clock = Clock.from_environment()
 
     def connect(*args, **kwargs):
-        from cjcase.store.database import connect as open_database  # after the first frame, in the app's worker
+        from cjcase.services.caseload_file import open_caseload  # after the first frame, in the app's worker
 
-        return open_database(*args, **kwargs)
+        return open_caseload(*args, **kwargs)
 
     # The file is checked in the background once the agenda is painted, so start-up stays quick.
     if is_encrypted(path):
@@ -77,9 +77,9 @@ def main() -> None:
     try:
         opening = tui_arguments(sys.argv[1:])
         if opening is None:
-            from cjcase.cli.commands import app
+            from cjcase.cli.main import app
 
-            app()
+            app(obj={"open_tui": open_tui})
         else:
             from cjcase.store.paths import resolve_db_path
 

@@ -10,7 +10,7 @@ import pytest
 
 from cjcase.services.caseload import Caseload
 from cjcase.domain.clock import Clock
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 
 SAMPLE = Path(__file__).parent / "data" / "sample"
 SAMPLE_TODAY = date(2026, 11, 20)
@@ -28,7 +28,7 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def db(db_path):
-    database = connect(db_path)
+    database = open_caseload(db_path)
     yield database
     database.close()
 

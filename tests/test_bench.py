@@ -4,7 +4,7 @@ import csv
 
 from benchmarks import bench
 from cjcase.services import demo
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 
 
@@ -13,7 +13,7 @@ def test_the_demo_written_out_in_the_import_format_imports_row_for_row(db, db_pa
     rows = bench.dump_import_format(db_path, tmp_path / "import")
     with open(tmp_path / "import" / "clients.csv", encoding="utf-8") as handle:
         assert len(list(csv.DictReader(handle))) == 30
-    target = connect(tmp_path / "imported.db")
+    target = open_caseload(tmp_path / "imported.db")
     import_path(target, tmp_path / "import", bench.TODAY)
     for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"):
         assert target.table(table).count == db.table(table).count, table

@@ -34,7 +34,7 @@ def test_every_command_has_help(command):
 
 def test_help_does_not_import_textual_or_the_services():
     code = ("import sys; sys.argv=['cjcase','--help']\n"
-            "from cjcase.cli.commands import main\n"
+            "from cjcase.launch import main\n"
             "try:\n main()\nexcept SystemExit: pass\n"
             "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.services.caseload','dateutil') if m in sys.modules]\n"
             "print('HEAVY', heavy)")

@@ -9,16 +9,16 @@ import time
 import pytest
 
 from cjcase.services import audit
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 
 WRITER = r"""
 import sys
 from datetime import datetime, timedelta
 from cjcase.services.caseload import Caseload
 from cjcase.domain.clock import Clock
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 
-db = connect(sys.argv[1])
+db = open_caseload(sys.argv[1])
 caseload = Caseload(db, Clock())
 client = caseload.client_by_ref("K-1")
 start = datetime(2026, 1, 1, 9, 0) + timedelta(days=int(sys.argv[2]) * 10)
@@ -35,7 +35,7 @@ RUNS = 40
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     from cjcase.services.caseload import Caseload
     from datetime import date
     Caseload(db).add_client({"client_ref": "K-1", "first_name": "Kit", "last_name": "Kill",
@@ -53,7 +53,7 @@ def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
         acknowledged |= {int(line) for line in out.split() if line.isdigit()}
     assert len(acknowledged) > RUNS  # the harness really wrote between kills
 
-    db = connect(path)
+    db = open_caseload(path)
     stored = {row[0] for row in db.execute("SELECT id FROM sessions").fetchall()}
     assert acknowledged <= stored
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

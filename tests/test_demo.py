@@ -32,8 +32,8 @@ def test_the_demo_agenda_is_full_whenever_it_is_run(db):
 
 
 def test_the_same_seed_makes_the_same_caseload(tmp_path):
-    from cjcase.store.database import connect
-    first, second = connect(tmp_path / "a.db"), connect(tmp_path / "b.db")
+    from cjcase.services.caseload_file import open_caseload
+    first, second = open_caseload(tmp_path / "a.db"), open_caseload(tmp_path / "b.db")
     demo.generate(first, TODAY, clients=50, seed=5)
     demo.generate(second, TODAY, clients=50, seed=5)
     query = "SELECT client_ref, first_name, last_name, date_of_birth FROM clients ORDER BY id"

@@ -9,7 +9,8 @@ import pytest
 
 from cjcase.store import backups
 from cjcase.services.caseload import Caseload
-from cjcase.store.database import PassphraseError, backup_dir, connect, is_encrypted
+from cjcase.store.database import PassphraseError, backup_dir, is_encrypted
+from cjcase.services.caseload_file import open_caseload
 from cjcase.store.encryption import encrypt
 from cjcase.domain.errors import DatabaseError
 from cjcase.services.importing.importer import import_path
@@ -34,7 +35,7 @@ def all_bytes(folder: Path) -> dict[Path, bytes]:
 @pytest.fixture
 def encrypted(tmp_path):
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     secret = names(db)
     backups.write_backup(db, backup_dir(path), "manual")
@@ -46,7 +47,7 @@ def encrypted(tmp_path):
 def test_the_database_wal_and_backups_hold_no_name_once_encrypted(encrypted):
     path, secret, encrypted_backups = encrypted
     assert is_encrypted(path) and len(encrypted_backups) >= 1
-    db = connect(path, passphrase=PASSPHRASE)
+    db = open_caseload(path, passphrase=PASSPHRASE)
     client = Caseload(db).client_by_ref("CJ-17429")
     Caseload(db).add_note(client.id, "Written after encryption")  # goes through the WAL
     backups.write_backup(db, backup_dir(path), "manual")
@@ -61,16 +62,16 @@ def test_a_wrong_or_missing_passphrase_is_one_sentence_and_changes_nothing(encry
     path = encrypted[0]
     before = path.read_bytes()
     with pytest.raises(PassphraseError, match="does not open"):
-        connect(path, passphrase="not the passphrase")
+        open_caseload(path, passphrase="not the passphrase")
     with pytest.raises(PassphraseError, match="encrypted caseload"):
-        connect(path)
+        open_caseload(path)
     assert path.read_bytes() == before
-    connect(path, passphrase=PASSPHRASE).close()  # the lock was released after the failures
+    open_caseload(path, passphrase=PASSPHRASE).close()  # the lock was released after the failures
 
 
 def test_a_short_passphrase_is_refused(tmp_path):
     path = tmp_path / "c.db"
-    connect(path).close()
+    open_caseload(path).close()
     with pytest.raises(DatabaseError, match="at least"):
         encrypt(path, "short")
     assert not is_encrypted(path)
@@ -107,12 +108,12 @@ def test_a_restore_of_an_encrypted_backup_stays_encrypted(encrypted):
     result = run("--db", str(path), "restore", str(backup), env={"CJCASE_PASSPHRASE": PASSPHRASE})
     assert result.returncode == 0, result.stderr
     assert is_encrypted(path)
-    connect(path, passphrase=PASSPHRASE).close()
+    open_caseload(path, passphrase=PASSPHRASE).close()
 
 
 async def test_the_tui_locks_after_the_idle_time_until_the_passphrase(encrypted, clock):
     path = encrypted[0]
-    db = connect(path, passphrase=PASSPHRASE)
+    db = open_caseload(path, passphrase=PASSPHRASE)
     app = make_app(db, clock, path=path)
     app.lock_after_seconds = 0
     async with app.run_test(size=(80, 24)) as pilot:

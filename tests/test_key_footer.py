@@ -4,7 +4,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Input
 
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.widgets.key_footer import KeyFooter
@@ -98,7 +98,7 @@ async def test_the_footer_follows_the_screen_and_read_only_mode(tmp_path, db, cl
         assert footer_line(app).startswith(" esc Back  l Log session ")
     db.close()
 
-    reader = connect(tmp_path / "caseload.db", read_only=True)
+    reader = open_caseload(tmp_path / "caseload.db", read_only=True)
     app = make_app(reader, clock, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -31,7 +31,7 @@ def test_the_wheel_runs_the_demo_from_another_folder(tmp_path):
                    "XDG_DATA_HOME": str(tmp_path / "home" / "data")}
     environment.pop("CJCASE_DB", None)
     result = subprocess.run(
-        [str(python), "-c", "import cjcase, sys; print(cjcase.__file__); from cjcase.cli.commands import main; "
+        [str(python), "-c", "import cjcase, sys; print(cjcase.__file__); from cjcase.launch import main; "
          "sys.argv=['cjcase','demo','--no-open','--clients','20']; main()"],
         cwd=elsewhere, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

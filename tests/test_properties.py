@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cjcase.services import search
 from cjcase.domain.dates import DateInputError, parse_import_date, parse_import_datetime, parse_quarter, parse_user_datetime
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 from cjcase.domain.errors import CjcaseError
 from cjcase.services.importing.importer import import_path
 
@@ -60,7 +60,7 @@ def test_a_rejected_import_leaves_the_database_unchanged(tmp_path_factory, rows)
         writer = csv.writer(handle)
         writer.writerow(CLIENT_COLUMNS)
         writer.writerows(rows)
-    db = connect(folder / "c.db")
+    db = open_caseload(folder / "c.db")
     before = db.execute("SELECT count(*) FROM clients").fetchone()[0]
     audit_before = db.execute("SELECT count(*) FROM audit").fetchone()[0]
     try:

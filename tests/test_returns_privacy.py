@@ -103,10 +103,10 @@ def test_pseudonyms_are_stable_across_runs_and_differ_across_keys(sample_db, tmp
 
 
 def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sample_db, tmp_path):
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     key_file = tmp_path / "org.key"
     export_key(sample_db, key_file)
-    other = connect(tmp_path / "laptop2.db")
+    other = open_caseload(tmp_path / "laptop2.db")
     import_path(other, SAMPLE, SAMPLE_TODAY)
     import_key(other, key_file)
     template = templates.find("pseudonymised_extract", None)

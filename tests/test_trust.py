@@ -15,7 +15,8 @@ from cjcase.services import audit
 from cjcase.store import backups
 from cjcase.services import erasure
 from cjcase.services.caseload import Caseload
-from cjcase.store.database import backup_dir, connect, latest_version
+from cjcase.store.database import backup_dir, latest_version
+from cjcase.services.caseload_file import open_caseload
 from cjcase.domain.errors import DatabaseError
 from cjcase.services.importing.importer import import_path
 from cjcase.services.integrity import check
@@ -29,7 +30,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def test_every_earlier_schema_migrates_with_its_data(tmp_path, version):
     path = tmp_path / "old.db"
     shutil.copy(FIXTURES / f"schema_v{version}.db", path)
-    db = connect(path)
+    db = open_caseload(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == latest_version()
     caseload = Caseload(db)
     client = caseload.client_by_ref("FX-1")
@@ -44,18 +45,18 @@ def test_every_earlier_schema_migrates_with_its_data(tmp_path, version):
 
 
 def test_a_second_writer_is_refused_with_a_sentence_and_a_reader_may_join(db_path):
-    first = connect(db_path)
+    first = open_caseload(db_path)
     with pytest.raises(DatabaseError, match="Another cjcase is already open"):
-        connect(db_path)
-    reader = connect(db_path, read_only=True)
+        open_caseload(db_path)
+    reader = open_caseload(db_path, read_only=True)
     assert reader.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
     first.close()
-    connect(db_path).close()  # free again once the first has closed
+    open_caseload(db_path).close()  # free again once the first has closed
 
 
 def test_a_second_writer_from_the_command_line_gets_a_sentence(tmp_path):
     path = tmp_path / "c.db"
-    holder = connect(path)
+    holder = open_caseload(path)
     result = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)],
                             capture_output=True, text=True)
     holder.close()
@@ -74,11 +75,11 @@ def test_a_local_folder_gets_no_warning(tmp_path):
 
 
 def test_the_first_open_of_the_day_takes_a_verified_backup(db_path):
-    db = connect(db_path)
+    db = open_caseload(db_path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     db.close()
-    connect(db_path).close()
-    connect(db_path).close()
+    open_caseload(db_path).close()
+    open_caseload(db_path).close()
     daily = [b for b in backups.list_backups(backup_dir(db_path)) if b.reason == "daily"]
     assert len(daily) == 1
     copy = sqlite3.connect(daily[0].path)
@@ -106,7 +107,7 @@ def test_rotation_keeps_seven_daily_and_four_weekly(tmp_path):
 
 def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tmp_path):
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     older = backups.write_backup(db, backup_dir(path), "manual")
     erasure.erase(db, "CJ-17429", path)
@@ -123,14 +124,14 @@ def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tm
     assert result.returncode == 0, result.stderr
     assert "erased again" in result.stdout
     assert list(tmp_path.glob("c.db.before-restore-*"))
-    db = connect(path)
+    db = open_caseload(path)
     assert not list(db.query("SELECT 1 FROM clients WHERE client_ref = 'CJ-17429'"))
     assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 39
 
 
 def test_erasure_leaves_no_personal_value_in_the_file_or_its_wal(tmp_path):
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     row = next(db.query("SELECT * FROM clients WHERE client_ref = 'CJ-17429'"))
     others = " ".join(str(v) for r in db.query("SELECT * FROM clients WHERE client_ref != 'CJ-17429'")
@@ -151,7 +152,7 @@ def test_erasure_leaves_no_personal_value_in_the_file_or_its_wal(tmp_path):
 
 def test_erase_from_the_command_line_needs_confirmation(tmp_path):
     path = tmp_path / "c.db"
-    connect(path).close()
+    open_caseload(path).close()
     subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)], check=True,
                    capture_output=True)
     refused = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "erase", "CJ-17429"],
@@ -230,7 +231,7 @@ def test_check_from_the_command_line(tmp_path):
 
 def test_a_damaged_file_is_refused_at_open_and_the_latest_backup_offered(tmp_path):
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     good = backups.write_backup(db, backup_dir(path), "manual")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -500,10 +500,10 @@ import asyncio, sys
 from datetime import date
 from pathlib import Path
 from cjcase.domain.clock import Clock
-from cjcase.store.database import connect
+from cjcase.services.caseload_file import open_caseload
 from cjcase.tui.app import make_app
 
-app = make_app(connect(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 20)))
+app = make_app(open_caseload(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 20)))
 
 async def main():
     async with app.run_test() as pilot:

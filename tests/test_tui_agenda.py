@@ -43,13 +43,13 @@ async def test_an_appointment_shows_under_its_day(db, clock, caseload):
 
 
 async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, caseload):
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     from cjcase.tui.app import make_opening_app
 
     client = make_client(caseload)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
     caseload.db.close()
-    app = make_opening_app(lambda: connect(db_path, verify=False), clock, path=db_path)
+    app = make_opening_app(lambda: open_caseload(db_path, verify=False), clock, path=db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.caseload is not None
@@ -62,7 +62,7 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
 async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, clock, caseload):
     import threading
 
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     from cjcase.tui.app import make_opening_app
 
     make_client(caseload)
@@ -71,7 +71,7 @@ async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, cloc
 
     def slow_open():
         may_open.wait(10)
-        return connect(db_path, verify=False)
+        return open_caseload(db_path, verify=False)
 
     app = make_opening_app(slow_open, clock, path=db_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -87,11 +87,11 @@ async def test_the_apps_own_keys_are_offered_once_the_file_is_open(db_path, cloc
 
 
 async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_sentence(db_path, clock):
-    from cjcase.store.database import connect
+    from cjcase.services.caseload_file import open_caseload
     from cjcase.tui.app import make_opening_app
 
-    holder = connect(db_path)  # another cjcase is writing
-    app = make_opening_app(lambda: connect(db_path, verify=False), clock, path=db_path)
+    holder = open_caseload(db_path)  # another cjcase is writing
+    app = make_opening_app(lambda: open_caseload(db_path, verify=False), clock, path=db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(20):  # the app ends itself once the opener has failed
             await pilot.pause(0.05)

@@ -14,7 +14,8 @@ from textual.widgets import Static
 from cjcase.services import settings
 from cjcase.services.caseload import Caseload
 from cjcase.services.calendar import to_ics
-from cjcase.store.database import ReadOnlyError, connect
+from cjcase.store.database import ReadOnlyError
+from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
@@ -28,7 +29,7 @@ UTC = timezone.utc
 def shared(tmp_path, clock):
     """A caseload with one client who has notes and risk flags, written, then opened read-only."""
     path = tmp_path / "c.db"
-    db = connect(path)
+    db = open_caseload(path)
     caseload = Caseload(db, clock)
     client = make_client(caseload, first_name="Wilhelmina", last_name="Fotheringay",
                          risk_flags="violence_to_staff;domestic_abuse;lone_working",
@@ -44,7 +45,7 @@ def shared(tmp_path, clock):
 
 def test_read_only_refuses_every_write_path_through_the_services(shared, clock):
     path, writer, client = shared
-    reader = connect(path, read_only=True)  # beside the writer, which is still open
+    reader = open_caseload(path, read_only=True)  # beside the writer, which is still open
     caseload = Caseload(reader, clock)
     writes = [
         lambda: caseload.add_client({"client_ref": "R-2", "first_name": "A", "last_name": "B",
@@ -67,7 +68,7 @@ def test_read_only_refuses_every_write_path_through_the_services(shared, clock):
 
 async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_volunteer_markers(shared, clock):
     path, writer, client = shared
-    reader = connect(path, read_only=True)
+    reader = open_caseload(path, read_only=True)
     app = make_app(reader, clock, path=path, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -5,21 +5,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services.audit import write_audit
-from cjcase.store.database import PSEUDONYM_KEY_SETTING, ensure_pseudonym_key
 from cjcase.domain.errors import CjcaseError
+from cjcase.services.audit import write_audit
 
-KEY_SETTING = PSEUDONYM_KEY_SETTING
+KEY_SETTING = "pseudonym_key"
 _KEY_TEXT = re.compile(r"[0-9a-f]{64}")
 
 
 def pseudo_id(key: bytes, client_ref: str) -> str:
     """HMAC-SHA256 of the client reference under the key: lowercase hex, first 16 characters."""
     return hmac.new(key, client_ref.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def ensure_pseudonym_key(db: sqlite_utils.Database) -> None:
+    """Create the organisation's pseudonym key with the database, so every backup holds it
+    (erasures are remembered by pseudonym and re-applied after a restore)."""
+    if db.execute("SELECT 1 FROM settings WHERE key = ?", [KEY_SETTING]).fetchone():
+        return
+    with db.atomic():
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                   [KEY_SETTING, secrets.token_bytes(32).hex()])
+        write_audit(db, "create", "pseudonym_key")
 
 
 def get_key(db: sqlite_utils.Database) -> bytes:

@@ -1,100 +1,31 @@
-"""Opens the database file, applies migrations and takes backups. The only place that connects."""
+"""The caseload connection: open a file with the program's pragmas, upgrade it, check it.
+
+What the services add on opening (sealing the audit log, the pseudonym key, the day's backup)
+is theirs: see services/caseload_file.py.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import re
-import secrets
-import sqlite3
 import threading
 from pathlib import Path
 
 import sqlite_utils
 
 from cjcase.domain.errors import DatabaseError
-from cjcase.store.resources import resource_dir
-
-_MIGRATION_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
-from cjcase.store.paths import is_encrypted  # noqa: E402  (re-exported: callers ask the db layer)
-
-
-def _drivers():
-    """The DB-API modules in use: sqlite3, and sqlcipher3 for encrypted databases when installed."""
-    try:
-        import sqlcipher3
-
-        return (sqlite3, sqlcipher3)
-    except ImportError:
-        return (sqlite3,)
-
-
-INTEGRITY_ERRORS = tuple(driver.IntegrityError for driver in _drivers())
-DATABASE_ERRORS = tuple(driver.DatabaseError for driver in _drivers())
-
-
-class ReadOnlyError(DatabaseError):
-    """A change was asked of a database opened read-only."""
-
-
-class PassphraseError(DatabaseError):
-    """An encrypted database needs a passphrase, or the one given does not open it."""
-
-
-def quote(text: str) -> str:
-    """A passphrase as an SQL string literal (PRAGMA key takes no parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
-    """A SQLCipher connection to `path` with the key applied and checked."""
-    try:
-        import sqlcipher3
-    except ImportError:
-        raise DatabaseError(f"{path} is encrypted, and this installation has no SQLCipher: "
-                            "pip install sqlcipher3, then try again.") from None
-    target = f"file:{path}?mode=ro" if read_only else str(path)
-    conn = sqlcipher3.connect(target, uri=read_only, check_same_thread=False)
-    conn.execute("PRAGMA cipher_log_level = NONE")  # nothing printed over the TUI
-    conn.execute(f"PRAGMA key = {quote(passphrase)}")
-    try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError:
-        conn.close()
-        raise PassphraseError(f"That passphrase does not open {path}. Nothing was changed; try again.") from None
-    return conn
-
-
-def _open_connection(path: Path, passphrase: str | None, read_only: bool) -> sqlite3.Connection:
-    """A connection to the file: SQLCipher when there is a passphrase, read-only when asked.
-    Transactions are begun explicitly (sqlite-utils and CaseDatabase.atomic())."""
-    if passphrase:
-        conn = open_encrypted(path, passphrase, read_only)
-    elif read_only:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(path, check_same_thread=False)
-    conn.isolation_level = None
-    return conn
-
-
-def migrations() -> list[tuple[int, Path]]:
-    """The shipped migrations in order, checked for gaps in their numbering."""
-    found = []
-    for path in sorted(resource_dir("migrations").glob("*.sql")):
-        match = _MIGRATION_NAME.fullmatch(path.name)
-        if not match:
-            raise DatabaseError(f"Migration file {path.name} is not named NNNN_name.sql.")
-        found.append((int(match.group(1)), path))
-    for expected, (number, path) in enumerate(found, start=1):
-        if number != expected:
-            raise DatabaseError(f"Migration {path.name} should be numbered {expected:04d}.")
-    return found
-
-
-def latest_version() -> int:
-    """The schema version this program writes."""
-    return len(migrations())
-
+from cjcase.store.backups import DamagedDatabase, latest_verified, write_backup
+from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
+    DATABASE_ERRORS,
+    INTEGRITY_ERRORS,
+    PassphraseError,
+    ReadOnlyError,
+    acquire_writer_lock,
+    backup_dir,
+    is_encrypted,
+    open_connection,
+    release_writer_lock,
+)
+from cjcase.store.migrations import latest_version, migrations  # noqa: F401
 
 _READERS_LOCK = threading.Lock()
 
@@ -148,7 +79,7 @@ class CaseDatabase(sqlite_utils.Database):
                 self._local, self._readers = threading.local(), []
         reader = getattr(self._local, "db", None)
         if reader is None:
-            conn = _open_connection(self.path, self.passphrase, read_only=True)
+            conn = open_connection(self.path, self.passphrase, read_only=True)
             conn.execute("PRAGMA busy_timeout = 5000")
             reader = self._local.db = sqlite_utils.Database(conn)
             with _READERS_LOCK:
@@ -163,37 +94,6 @@ class CaseDatabase(sqlite_utils.Database):
         super().close()
         release_writer_lock(self.writer_lock)
         self.writer_lock = None
-
-
-def lock_path(path: Path) -> Path:
-    """The lock file that says a cjcase is writing to a database."""
-    return Path(path).with_name(Path(path).name + ".lock")
-
-
-def acquire_writer_lock(path: Path):
-    """Take the one-writer lock of a database file, or say who holds it."""
-    handle = open(lock_path(path), "a+")
-    try:
-        try:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # Windows
-            import msvcrt
-
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-    except OSError:
-        handle.close()
-        raise DatabaseError(
-            f"Another cjcase is already open on {path} and may be writing to it. Close that one "
-            "first, or open this one with --read-only to look without changing anything.") from None
-    return handle
-
-
-def release_writer_lock(handle) -> None:
-    """Let another cjcase write to the database."""
-    if handle is not None:
-        handle.close()
 
 
 def connect(path: Path, read_only: bool = False, verify: bool = True,
@@ -216,7 +116,7 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = acquire_writer_lock(path)
     try:
-        conn = _open_connection(path, passphrase if encrypted else None, read_only)
+        conn = open_connection(path, passphrase if encrypted else None, read_only)
     except BaseException:
         release_writer_lock(lock)
         raise
@@ -235,8 +135,6 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except DATABASE_ERRORS as error:
         db.close()
-        from cjcase.store.backups import DamagedDatabase, latest_verified
-
         offer = latest_verified(backup_dir(path))
         hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
         raise DamagedDatabase(
@@ -261,7 +159,6 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
         try:
             if verify:
                 refuse_if_damaged(db, path)
-            _prepare_for_writing(db, path)
         except BaseException:
             db.close()
             raise
@@ -270,8 +167,6 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
 
 def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     """Raise DamagedDatabase, offering the latest verified backup, when the file fails its check."""
-    from cjcase.store.backups import DamagedDatabase, latest_verified
-
     result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
     if result == ["ok"]:
         return
@@ -281,32 +176,6 @@ def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
 
 
-def _prepare_for_writing(db: CaseDatabase, path: Path) -> None:
-    """Seal old audit rows, make the pseudonym key, and take the day's backup."""
-    from cjcase.services import audit
-    from cjcase.store import backups
-
-    audit.seal(db)
-    ensure_pseudonym_key(db)
-    backups.daily_backup(db, path)
-
-
-PSEUDONYM_KEY_SETTING = "pseudonym_key"
-
-
-def ensure_pseudonym_key(db: sqlite_utils.Database) -> None:
-    """Create the organisation's pseudonym key with the database, so every backup holds it
-    (erasures are remembered by pseudonym and re-applied after a restore)."""
-    from cjcase.services.audit import write_audit
-
-    if db.execute("SELECT 1 FROM settings WHERE key = ?", [PSEUDONYM_KEY_SETTING]).fetchone():
-        return
-    with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
-                   [PSEUDONYM_KEY_SETTING, secrets.token_bytes(32).hex()])
-        write_audit(db, "create", "pseudonym_key")
-
-
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
     """Apply every pending migration, each with its version bump in one transaction."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -314,8 +183,6 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
     if not pending:
         return
     if db.table_names():
-        from cjcase.store.backups import write_backup
-
         write_backup(db, backup_dir(path), f"before-v{pending[-1][0]}")
     for number, migration in pending:
         script = migration.read_text(encoding="utf-8")
@@ -329,6 +196,3 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             ) from None
 
 
-def backup_dir(path: Path) -> Path:
-    """Where backups of a database are kept: a `backups` folder beside it."""
-    return Path(path).parent / "backups"

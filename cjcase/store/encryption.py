@@ -6,12 +6,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from cjcase.services.audit import write_audit
-from cjcase.store.backups import _fsync, list_backups, verify_file
-from cjcase.store.database import (
-    acquire_writer_lock, backup_dir, connect, is_encrypted, quote, release_writer_lock,
-)
 from cjcase.domain.errors import DatabaseError
+from cjcase.store.backups import _fsync, list_backups, verify_file
+from cjcase.store.files import acquire_writer_lock, backup_dir, is_encrypted, quote, release_writer_lock
 
 MIN_PASSPHRASE = 10
 
@@ -63,7 +60,8 @@ def _encrypt_file(source: Path, target: Path, passphrase: str) -> None:
 def encrypt(path: Path, passphrase: str) -> list[Path]:
     """Convert a database to SQLCipher in place, and encrypt its backups and set-aside copies.
 
-    The plain file and its WAL are overwritten before removal. Returns the backups encrypted.
+    The caller has opened it once first (migrated, sealed, backed up). The plain file and its WAL
+    are overwritten before removal. Returns the backups encrypted.
     """
     check_passphrase(passphrase)
     path = Path(path)
@@ -71,7 +69,6 @@ def encrypt(path: Path, passphrase: str) -> list[Path]:
         raise DatabaseError(f"There is no database at {path} to encrypt.")
     if is_encrypted(path):
         raise DatabaseError(f"{path} is already encrypted.")
-    connect(path).close()  # migrated, sealed and backed up before it changes form
     lock = acquire_writer_lock(path)
     try:
         staging = path.with_name(f".{path.name}.encrypting")
@@ -98,8 +95,4 @@ def encrypt(path: Path, passphrase: str) -> list[Path]:
             encrypted.append(copy)
     finally:
         release_writer_lock(lock)
-    db = connect(path, passphrase=passphrase)
-    with db.atomic():
-        write_audit(db, "update", "database", None, None, f"encrypted; backups encrypted {len(encrypted)}")
-    db.close()
     return encrypted

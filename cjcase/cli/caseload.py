@@ -1,0 +1,113 @@
+"""Commands that fill the caseload: the demo, an import, the organisation's settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cjcase.cli.common import DbOption, err, open_db, open_tui, program_clock
+from cjcase.domain.errors import UserError
+
+commands = typer.Typer()
+
+
+@commands.command()
+def demo(
+    ctx: typer.Context,
+    clients: int = typer.Option(200, "--clients", help="How many synthetic clients to make.", min=1, max=200_000),
+    seed: int = typer.Option(1, "--seed", help="The same seed makes the same caseload."),
+    no_open: bool = typer.Option(False, "--no-open", help="Write the demo without opening it."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Write a synthetic demo caseload (never into your real one) and open it."""
+
+    from cjcase.services import demo as demo_data
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.store.paths import default_db_path
+
+    chosen = db or (ctx.obj or {}).get("db") or os.environ.get("CJCASE_DB")
+    path = Path(chosen).expanduser() if chosen else default_db_path().with_name("demo.db")
+    database = open_caseload(path)
+    today = program_clock().today()
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=clients < 5000) as bar:
+        task = bar.add_task("Making demo clients", total=clients)
+        counts = demo_data.generate(
+            database, today, clients=clients, seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done))
+    typer.echo(
+        f"Demo caseload written to {path}: {counts['clients']:,} clients, "
+        f"{counts['episodes']:,} episodes, {counts['sessions']:,} sessions, "
+        f"{counts['goals']:,} goals, {counts['court_dates']:,} court dates, {counts['tops']:,} TOPs.")
+    if not no_open:
+        database.close()
+        open_tui(ctx, path, read_only=False)
+
+
+@commands.command("import")
+def import_command(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook.", show_default=False),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and count, writing nothing."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Import clients and their records from CSV files or a workbook (all or nothing)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from cjcase.services.importing.importer import ImportRejected, import_path
+
+    database = open_db(ctx, db)
+    console = Console()
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if total < 2000:
+                return
+            if name not in tasks:
+                tasks[name] = bar.add_task(f"Importing {name}", total=total)
+            bar.update(tasks[name], completed=done)
+
+        try:
+            report = import_path(database, path, program_clock().today(), dry_run=dry_run, progress=progress)
+        except ImportRejected as rejected:
+            bar.stop()
+            for problem in rejected.problems:
+                err(str(problem))
+            raise UserError(
+                f"Nothing was imported: {len(rejected.problems)} problem"
+                f"{'s' if len(rejected.problems) != 1 else ''} to fix in {path} first.")
+    heading = "Checked (dry run, nothing written)" if dry_run else "Imported"
+    lines = [f"{heading} from {path}:"]
+    for name, counts in report.counts.items():
+        lines.append(f"  {name:<12} {counts.created:>7,} new  {counts.updated:>7,} changed  "
+                     f"{counts.unchanged:>7,} unchanged")
+    typer.echo("\n".join(lines))
+
+
+
+@commands.command("settings")
+def settings_command(
+    ctx: typer.Context,
+    key: Optional[str] = typer.Argument(None, help="The setting to show or change.", show_default=False),
+    value: Optional[str] = typer.Argument(None, help="Its new value.", show_default=False),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Show the organisation's settings, or change one (e.g. `settings name_display initials_ref`)."""
+    from cjcase.services import settings
+
+    database = open_db(ctx, db, read_only=value is None)
+    if key and value is not None:
+        settings.set_value(database, key, value)
+        typer.echo(f"{key} is now {value}.")
+        return
+    for setting in settings.SETTINGS.values():
+        if key and setting.key != key:
+            continue
+        choices = f" ({' | '.join(setting.choices)})" if setting.choices else ""
+        typer.echo(f"{setting.key:<20} {settings.get(database, setting.key) or '—':<14} {setting.help}{choices}")

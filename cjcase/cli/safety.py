@@ -1,0 +1,142 @@
+"""Commands that keep the caseload safe: backup, restore, check, erase, retention, encrypt."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cjcase.cli.common import DbOption, ask_passphrase, caseload_path, err, open_db, program_clock
+from cjcase.domain.errors import UserError
+
+commands = typer.Typer()
+
+
+@commands.command()
+def backup(
+    ctx: typer.Context,
+    path: Optional[Path] = typer.Argument(None, help="Where to write the backup (a file or folder; default: backups/ beside the database).", show_default=False),
+    list_them: bool = typer.Option(False, "--list", help="List the backups kept."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Back up the caseload now (a verified copy), or list the backups kept."""
+    from cjcase.store import backups
+    from cjcase.store.database import backup_dir
+
+    db_path = caseload_path(ctx, db)
+    if list_them:
+        kept = backups.list_backups(backup_dir(db_path))
+        if not kept:
+            typer.echo(f"No backups yet in {backup_dir(db_path)}.")
+        for item in kept:
+            typer.echo(f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}")
+        return
+    database = open_db(ctx, db)
+    folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
+    written = backups.write_backup(database, folder, "manual")
+    if path is not None and not path.is_dir():
+        written = written.replace(path)
+    typer.echo(f"Backed up and verified: {written}")
+
+
+@commands.command()
+def restore(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="The backup file to restore.", show_default=False),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Replace the caseload with a verified backup (the current file is kept aside)."""
+    from cjcase.services.caseload_file import restore_caseload
+    from cjcase.store.files import is_encrypted
+
+    db_path = caseload_path(ctx, db)
+    passphrase = ask_passphrase(f"Passphrase for {path}") if is_encrypted(Path(path)) else None
+    aside, again = restore_caseload(db_path, path, passphrase)
+    typer.echo(f"Restored {path} into {db_path}. The file it replaced is kept as {aside}.")
+    if again:
+        typer.echo(f"{len(again)} client(s) erased since that backup were erased again.")
+
+
+@commands.command()
+def check(ctx: typer.Context, db: Optional[str] = DbOption) -> None:
+    """Check the caseload: the file, its links, every record's rules, the audit chain."""
+    from cjcase.services.integrity import check as run_check
+
+    problems = run_check(open_db(ctx, db, read_only=True))
+    if problems:
+        for problem in problems:
+            err(problem)
+        raise UserError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
+    typer.echo("All checks passed: the file is sound, every record keeps the rules and the audit chain is unbroken.")
+
+
+@commands.command()
+def erase(
+    ctx: typer.Context,
+    client_ref: str = typer.Argument(..., help="The client's reference.", show_default=False),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Erase every personal value of a client (right to erasure); keeps a tombstone only."""
+    from cjcase.services import erasure
+
+    database = open_db(ctx, db)
+    rows = list(database.query("SELECT first_name, last_name FROM clients WHERE client_ref = ?", [client_ref]))
+    if not rows:
+        raise UserError(f"No client has the reference {client_ref}.")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UserError("Erasure cannot be undone: add --yes to confirm when not at a terminal.")
+        typer.confirm(f"Erase {rows[0]['first_name']} {rows[0]['last_name']} ({client_ref}) and every record "
+                      "about them? This cannot be undone", abort=True)
+    erasure.erase(database, client_ref, caseload_path(ctx, db))
+    typer.echo(f"Erased {client_ref}. A tombstone without personal data remains.")
+
+
+@commands.command()
+def retention(
+    ctx: typer.Context,
+    years: int = typer.Option(8, "--years", help="Erase clients whose last episode closed more than this many years ago.", min=1),
+    apply: bool = typer.Option(False, "--apply", help="Erase them (without this, only list them)."),
+    db: Optional[str] = DbOption,
+) -> None:
+    """List (or with --apply, erase) clients kept longer than the retention period."""
+    from cjcase.services import erasure
+
+    database = open_db(ctx, db, read_only=not apply)
+    due = erasure.retention_candidates(database, years, program_clock().today())
+    if not due:
+        typer.echo(f"Nobody's last episode closed more than {years} years ago.")
+        return
+    for item in due:
+        typer.echo(f"{item.client_ref}  last discharge {item.last_discharge:%d/%m/%Y}")
+    if not apply:
+        typer.echo(f"{len(due)} client(s) are past {years} years; `--apply` erases them.")
+        return
+    for item in due:
+        erasure.erase(database, item.client_ref, caseload_path(ctx, db), reason="retention")
+    typer.echo(f"Erased {len(due)} client(s) past the {years}-year retention period.")
+
+
+@commands.command()
+def encrypt(
+    ctx: typer.Context,
+    lock_after: int = typer.Option(5, "--lock-after", help="Minutes without use before the TUI locks.", min=1),
+    db: Optional[str] = DbOption,
+) -> None:
+    """Encrypt the caseload and its backups with a passphrase (SQLCipher)."""
+    from cjcase.services import settings
+    from cjcase.services.caseload_file import encrypt_caseload, open_caseload
+
+    path = caseload_path(ctx, db)
+    passphrase = ask_passphrase("New passphrase", confirm=True)
+    encrypted = encrypt_caseload(path, passphrase)
+    database = open_caseload(path, passphrase=passphrase)
+    try:
+        settings.set_value(database, "lock_after_minutes", str(lock_after))
+    finally:
+        database.close()
+    typer.echo(f"Encrypted {path} and {len(encrypted)} backup(s). Keep the passphrase safe: "
+               "without it nobody, including you, can open the caseload.")

@@ -1,0 +1,67 @@
+"""Opening and encrypting the caseload file: the store's work, plus what the services keep.
+
+The store opens, upgrades and backs up a file; the audit log and the pseudonym key are records,
+so sealing the one and making the other happen here, before the day's backup takes them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from cjcase.services import audit, erasure, keys
+from cjcase.store import backups, encryption
+from cjcase.store.database import connect
+
+
+def open_caseload(path: Path, read_only: bool = False, verify: bool = True,
+                  passphrase: str | None = None) -> sqlite_utils.Database:
+    """Open (creating and upgrading) a caseload; a writable one is sealed, keyed and backed up.
+
+    A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
+    TUI checks in the background instead) and once a day takes a verified backup.
+    """
+    db = connect(path, read_only=read_only, verify=verify, passphrase=passphrase)
+    if not read_only:
+        try:
+            audit.seal(db)
+            keys.ensure_pseudonym_key(db)
+            backups.daily_backup(db, Path(path))
+        except BaseException:
+            db.close()
+            raise
+    return db
+
+
+def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
+    """Encrypt a caseload and its backups with a passphrase, and record it in the audit log.
+
+    Returns the backups that were encrypted."""
+    encryption.check_passphrase(passphrase)
+    path = Path(path)
+    if path.exists() and not encryption.is_encrypted(path):
+        open_caseload(path).close()  # migrated, sealed and backed up before it changes form
+    encrypted = encryption.encrypt(path, passphrase)
+    db = open_caseload(path, passphrase=passphrase)
+    try:
+        with db.atomic():
+            audit.write_audit(db, "update", "database", None, None,
+                              f"encrypted; backups encrypted {len(encrypted)}")
+    finally:
+        db.close()
+    return encrypted
+
+
+def restore_caseload(path: Path, backup_file: Path, passphrase: str | None = None) -> tuple[Path, list[int]]:
+    """Put a verified backup in place of the caseload, erase again whoever was erased since it was
+    taken, and record the restore. Returns where the replaced file went, and who was erased again."""
+    aside = backups.restore(path, backup_file, passphrase)
+    db = open_caseload(path, passphrase=passphrase)
+    try:
+        again = erasure.reapply(db, path)
+        with db.atomic():
+            audit.write_audit(db, "restore", "database", None, None, f"erasures re-applied {len(again)}")
+    finally:
+        db.close()
+    return aside, again

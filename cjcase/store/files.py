@@ -1,0 +1,107 @@
+"""Opening one SQLite file (plain or SQLCipher), its one-writer lock, and where its backups go.
+
+The connection and the backups both stand on this module, so neither imports the other's opener.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from cjcase.domain.errors import DatabaseError
+from cjcase.store.paths import is_encrypted  # noqa: F401  (re-exported beside the openers)
+
+
+def _drivers():
+    """The DB-API modules in use: sqlite3, and sqlcipher3 for encrypted databases when installed."""
+    try:
+        import sqlcipher3
+
+        return (sqlite3, sqlcipher3)
+    except ImportError:
+        return (sqlite3,)
+
+
+INTEGRITY_ERRORS = tuple(driver.IntegrityError for driver in _drivers())
+DATABASE_ERRORS = tuple(driver.DatabaseError for driver in _drivers())
+
+
+class ReadOnlyError(DatabaseError):
+    """A change was asked of a database opened read-only."""
+
+
+class PassphraseError(DatabaseError):
+    """An encrypted database needs a passphrase, or the one given does not open it."""
+
+
+def quote(text: str) -> str:
+    """A passphrase as an SQL string literal (PRAGMA key takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
+    """A SQLCipher connection to `path` with the key applied and checked."""
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise DatabaseError(f"{path} is encrypted, and this installation has no SQLCipher: "
+                            "pip install sqlcipher3, then try again.") from None
+    target = f"file:{path}?mode=ro" if read_only else str(path)
+    conn = sqlcipher3.connect(target, uri=read_only, check_same_thread=False)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # nothing printed over the TUI
+    conn.execute(f"PRAGMA key = {quote(passphrase)}")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        conn.close()
+        raise PassphraseError(f"That passphrase does not open {path}. Nothing was changed; try again.") from None
+    return conn
+
+
+def open_connection(path: Path, passphrase: str | None, read_only: bool) -> sqlite3.Connection:
+    """A connection to the file: SQLCipher when there is a passphrase, read-only when asked.
+    Transactions are begun explicitly (sqlite-utils and CaseDatabase.atomic())."""
+    if passphrase:
+        conn = open_encrypted(path, passphrase, read_only)
+    elif read_only:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(path, check_same_thread=False)
+    conn.isolation_level = None
+    return conn
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that says a cjcase is writing to a database."""
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+def acquire_writer_lock(path: Path):
+    """Take the one-writer lock of a database file, or say who holds it."""
+    handle = open(lock_path(path), "a+")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows
+            import msvcrt
+
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        handle.close()
+        raise DatabaseError(
+            f"Another cjcase is already open on {path} and may be writing to it. Close that one "
+            "first, or open this one with --read-only to look without changing anything.") from None
+    return handle
+
+
+def release_writer_lock(handle) -> None:
+    """Let another cjcase write to the database."""
+    if handle is not None:
+        handle.close()
+
+
+def backup_dir(path: Path) -> Path:
+    """Where backups of a database are kept: a `backups` folder beside it."""
+    return Path(path).parent / "backups"
