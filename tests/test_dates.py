@@ -4,11 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from cjcase.domain.dates import (
-    FUTURE, PAST, DateInputError, age_on, format_date, format_datetime, last_complete_quarter,
-    parse_import_date, parse_import_datetime, parse_quarter, parse_user_date,
-    parse_user_datetime, quarter_of,
-)
+from cjcase.domain.dates import FUTURE, PAST, age_on, format_date, format_datetime, last_complete_quarter, parse_import_date, parse_import_datetime, parse_quarter, parse_user_date, parse_user_datetime, quarter_of
+from cjcase.domain.errors import DateInputError
 
 NOW = datetime(2026, 11, 20, 9, 15)  # a Friday
 

@@ -9,10 +9,10 @@ import pytest
 
 from cjcase.store import backups
 from cjcase.services.caseload import Caseload
-from cjcase.store.database import PassphraseError, backup_dir, is_encrypted
+from cjcase.store.database import backup_dir, is_encrypted
 from cjcase.services.caseload_file import open_caseload
 from cjcase.store.encryption import encrypt
-from cjcase.domain.errors import DatabaseError
+from cjcase.domain.errors import DatabaseError, PassphraseError
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.lock_screens import LockScreen

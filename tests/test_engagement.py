@@ -10,7 +10,7 @@ from cjcase.tui.widgets.row_table import RowTable
 from cjcase.services import agenda
 from cjcase.services import settings
 from cjcase.services.engagement import Engagement
-from cjcase.domain.errors import ValidationError
+from cjcase.domain.errors import ImportRejected, ValidationError
 from cjcase.services.importing.importer import import_path
 from cjcase.domain.timeslots import parse_slots
 from cjcase.tui.app import make_app
@@ -190,7 +190,7 @@ def test_a_consent_file_with_a_bad_row_is_refused_with_its_line(db, sample_copy)
     with open(sample_copy / "consents.csv", "w", encoding="utf-8", newline="") as handle:
         handle.write("client_ref,agency,purpose,given_date,expires_date,withdrawn_date\n"
                      "CJ-17429,GP,Prescribing,2026-06-15,2026-01-01,\n")
-    from cjcase.services.importing.importer import ImportRejected
+
     with pytest.raises(ImportRejected) as rejected:
         import_path(db, sample_copy, SAMPLE_TODAY)
     assert any(str(p).startswith("consents.csv:2: expires_date:") for p in rejected.value.problems)

@@ -6,8 +6,9 @@ from datetime import date
 import openpyxl
 import pytest
 
-from cjcase.services.importing.importer import ImportRejected, import_path
+from cjcase.services.importing.importer import import_path
 from tests.conftest import SAMPLE, SAMPLE_TODAY
+from cjcase.domain.errors import ImportRejected
 
 TABLES = ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
 SAMPLE_COUNTS = {"clients": 40, "episodes": 49, "sessions": 1014, "goals": 166, "court_dates": 56, "tops": 76}

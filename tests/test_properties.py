@@ -6,9 +6,9 @@ from datetime import datetime
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cjcase.services import search
-from cjcase.domain.dates import DateInputError, parse_import_date, parse_import_datetime, parse_quarter, parse_user_datetime
+from cjcase.domain.dates import parse_import_date, parse_import_datetime, parse_quarter, parse_user_datetime
 from cjcase.services.caseload_file import open_caseload
-from cjcase.domain.errors import CjcaseError
+from cjcase.domain.errors import CjcaseError, DateInputError
 from cjcase.services.importing.importer import import_path
 
 NOW = datetime(2026, 11, 20, 12, 0)

@@ -14,8 +14,9 @@ from cjcase.services.importing.importer import import_path
 from cjcase.returns import exporter, guard, template as templates
 from cjcase.returns.build import build
 from cjcase.services.keys import export_key, get_key, import_key, pseudo_id
-from cjcase.returns.template import TemplateError
+
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
+from cjcase.domain.errors import IdentifierInReturn, TemplateError
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
@@ -160,14 +161,14 @@ def test_the_guard_refuses_a_template_label_that_is_a_clients_name(sample_db, tm
     write_template(folder, "named", 'kind = "aggregate"\nmeasures = [\n'
                    '  { measure = "clients_seen", label = "Seen including Stephen Moore" },\n]\n')
     template = templates.find("named", folder)
-    with pytest.raises(guard.IdentifierInReturn, match="label"):
+    with pytest.raises(IdentifierInReturn, match="label"):
         exporter.prepare(sample_db, template, Q2, None, NOW)
 
 
 def test_the_guard_refuses_an_output_cell_holding_a_name_and_says_which_column(sample_db):
     table = build(sample_db, templates.find("quarterly_return", None), Q2, None)
     table.rows.append(["clients_seen", "Moore", 1])
-    with pytest.raises(guard.IdentifierInReturn, match="'group'"):
+    with pytest.raises(IdentifierInReturn, match="'group'"):
         guard.check(table, sample_db)
 
 
@@ -176,7 +177,7 @@ def test_the_guard_refuses_an_output_cell_holding_a_name_and_says_which_column(s
 def test_the_guard_knows_identifiers_in_their_usual_forms(sample_db, cell):
     table = build(sample_db, templates.find("quarterly_return", None), Q2, None)
     table.rows.append(["clients_seen", "all", cell])
-    with pytest.raises(guard.IdentifierInReturn, match="'value'"):
+    with pytest.raises(IdentifierInReturn, match="'value'"):
         guard.check(table, sample_db)
 
 
@@ -187,7 +188,7 @@ def test_a_large_count_that_reads_as_a_birth_date_is_a_count_in_an_aggregate_ret
     guard.check(aggregate, sample_db)  # does not raise: the measures count, they never copy
     extract = build(sample_db, templates.find("pseudonymised_extract", None), Q2, None)
     extract.rows.append([18011993] + extract.rows[0][1:])
-    with pytest.raises(guard.IdentifierInReturn):
+    with pytest.raises(IdentifierInReturn):
         guard.check(extract, sample_db)
 
 

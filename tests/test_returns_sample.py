@@ -12,6 +12,7 @@ from cjcase.domain.dates import parse_quarter
 from cjcase.returns import exporter, template as templates
 from cjcase.returns.writers import to_csv
 from tests.conftest import SAMPLE
+from cjcase.domain.errors import IncompleteData
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
@@ -94,7 +95,7 @@ def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
     messages = [f.message for f in prepared.findings]
     assert "9 past sessions in the period still marked scheduled (outcome not recorded)" in messages
     assert "2 referrals open 21 days or more with no start" in messages
-    with pytest.raises(exporter.IncompleteData):
+    with pytest.raises(IncompleteData):
         exporter.write(sample_db, prepared, "csv", tmp_path / "x.csv", NOW)
     assert not (tmp_path / "x.csv").exists()
     assert exporter.history(sample_db) == []

@@ -14,13 +14,14 @@ from textual.widgets import Static
 from cjcase.services import settings
 from cjcase.services.caseload import Caseload
 from cjcase.services.calendar import to_ics
-from cjcase.store.database import ReadOnlyError
+
 from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
 from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, settle
+from cjcase.domain.errors import ReadOnlyError
 
 UTC = timezone.utc
 

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from cjcase.cli.common import DbOption, err, open_db, open_tui, program_clock
-from cjcase.domain.errors import UserError
+from cjcase.domain.errors import ImportRejected, UserError
 
 commands = typer.Typer()
 
@@ -59,7 +59,7 @@ def import_command(
     from rich.console import Console
     from rich.progress import Progress
 
-    from cjcase.services.importing.importer import ImportRejected, import_path
+    from cjcase.services.importing.importer import import_path
 
     database = open_db(ctx, db)
     console = Console()

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from cjcase.domain.errors import CjcaseError
+from cjcase.domain.errors import DateInputError
 
 PAST = "past"
 FUTURE = "future"
@@ -34,10 +34,6 @@ _UK_DATE = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?")
 _TIME = re.compile(r"(?:(?:at|@)\s*)?(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?")
 _RELATIVE = re.compile(r"in\s+(\d+)\s+(day|days|week|weeks|month|months)")
 _AGO = re.compile(r"(\d+)\s+(day|days|week|weeks)\s+ago")
-
-
-class DateInputError(CjcaseError, ValueError):
-    """Text that cannot be read as a date; the message says what works."""
 
 
 # ---------------------------------------------------------------- import (strict)

@@ -1,6 +1,11 @@
-"""The errors the services raise: each carries a sentence a keyworker can act on."""
+"""Every error type the program raises: each carries a sentence a keyworker can act on.
+
+One module, so a caller catching a kind of failure finds it in one place, whichever layer raised it.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Sequence
 
 
 class CjcaseError(Exception):
@@ -26,3 +31,49 @@ class NotFoundError(CjcaseError):
 
 class DatabaseError(CjcaseError):
     """The database file cannot be used as it is (too new, not a database, locked)."""
+
+
+class ReadOnlyError(DatabaseError):
+    """A change was asked of a database opened read-only."""
+
+
+class PassphraseError(DatabaseError):
+    """An encrypted database needs a passphrase, or the one given does not open it."""
+
+
+class DamagedDatabase(DatabaseError):
+    """The database failed its integrity check; nothing is written to it."""
+
+
+class DateInputError(CjcaseError, ValueError):
+    """Text that cannot be read as a date; the message says what works."""
+
+
+class ImportRejected(CjcaseError):
+    """The import had problems; nothing was written. Each problem reads `file:line: column: what`."""
+
+    def __init__(self, problems: Sequence[Any]):
+        self.problems = list(problems)
+        super().__init__(
+            f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
+            "to fix first.\n" + "\n".join(str(p) for p in problems)
+        )
+
+
+class TemplateError(CjcaseError):
+    """A return template is missing or wrong; the message says what to fix."""
+
+
+class IdentifierInReturn(CjcaseError):
+    """A cell or label of a return holds an identifying value; nothing was written."""
+
+
+class IncompleteData(CjcaseError):
+    """The data-quality check found problems and the user did not allow an incomplete return."""
+
+    def __init__(self, found: Sequence[Any]):
+        self.findings = list(found)
+        super().__init__(
+            "These make the return's figures doubtful:\n"
+            + "\n".join(f"  - {f.message}" for f in found)
+            + "\nFix them first, or write the return anyway with --allow-incomplete.")

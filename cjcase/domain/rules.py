@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any, Callable
 
 from cjcase.domain import codes
-from cjcase.domain.dates import DateInputError, parse_import_date, parse_import_datetime
-from cjcase.domain.errors import ValidationError
+from cjcase.domain.dates import parse_import_date, parse_import_datetime
+from cjcase.domain.errors import DateInputError, ValidationError
 
 
 @dataclass(frozen=True)

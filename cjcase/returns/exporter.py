@@ -13,23 +13,12 @@ import sqlite_utils
 from cjcase.services import settings
 from cjcase.services.audit import write_audit
 from cjcase.domain.dates import Period
-from cjcase.domain.errors import CjcaseError
+from cjcase.domain.errors import CjcaseError, IncompleteData
 from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
 
-
-
-class IncompleteData(CjcaseError):
-    """The data-quality check found problems and the user did not allow an incomplete return."""
-
-    def __init__(self, found: list[Finding]):
-        self.findings = found
-        super().__init__(
-            "These make the return's figures doubtful:\n"
-            + "\n".join(f"  - {f.message}" for f in found)
-            + "\nFix them first, or write the return anyway with --allow-incomplete.")
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import date
 import sqlite_utils
 
 from cjcase.domain import codes
-from cjcase.domain.errors import CjcaseError
+from cjcase.domain.errors import IdentifierInReturn
 from cjcase.returns.build import ReturnTable
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -17,10 +17,6 @@ NAME_COLUMNS = ("first_name", "last_name", "preferred_name")
 VALUE_COLUMNS = ("client_ref", "postcode", "phone", "prison_number", "pnc_id", "probation_ref",
                  "nhs_number", "offender_manager_phone")
 LONGEST_IDENTIFIER_WORDS = 4  # "14 September 1988", "943 476 5919": up to four words
-
-
-class IdentifierInReturn(CjcaseError):
-    """A return would have carried an identifying value; nothing was written."""
 
 
 def words(text: str) -> list[str]:

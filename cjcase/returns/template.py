@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from cjcase.domain.errors import CjcaseError
+from cjcase.domain.errors import TemplateError
 from cjcase.store.resources import resource_dir
 from cjcase.returns.measures import MEASURES
 
@@ -25,10 +25,6 @@ IDENTIFYING_COLUMNS = frozenset((
     "offender_manager_name", "offender_manager_phone", "offender_manager_email", "alt_contact",
     "aliases", "email", "session_notes", "outcome", "description", "court",
 ))
-
-
-class TemplateError(CjcaseError):
-    """A template that cannot be used; the message names the file and line."""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
     import sqlite_utils
 
-from cjcase.domain.dates import DateInputError, parse_import_date
+from cjcase.domain.dates import parse_import_date
 from cjcase.domain.model import CaseloadRow
+from cjcase.domain.errors import DateInputError
 
 UNALLOCATED = "(unallocated)"
 

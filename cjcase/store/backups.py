@@ -12,7 +12,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DatabaseError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
@@ -40,10 +40,6 @@ class Backup:
     def size(self) -> int:
         """Its size in bytes."""
         return self.path.stat().st_size
-
-
-class DamagedDatabase(DatabaseError):
-    """The database failed its integrity check; nothing is written to it."""
 
 
 def _open_file(path: Path, passphrase: str | None, read_only: bool = True):

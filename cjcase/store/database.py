@@ -12,13 +12,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DatabaseError
-from cjcase.store.backups import DamagedDatabase, latest_verified, write_backup
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError, ReadOnlyError
+from cjcase.store.backups import latest_verified, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
     INTEGRITY_ERRORS,
-    PassphraseError,
-    ReadOnlyError,
     acquire_writer_lock,
     backup_dir,
     is_encrypted,

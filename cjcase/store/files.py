@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from cjcase.domain.errors import DatabaseError
+from cjcase.domain.errors import DatabaseError, PassphraseError
 from cjcase.store.paths import is_encrypted  # noqa: F401  (re-exported beside the openers)
 
 
@@ -24,14 +24,6 @@ def _drivers():
 
 INTEGRITY_ERRORS = tuple(driver.IntegrityError for driver in _drivers())
 DATABASE_ERRORS = tuple(driver.DatabaseError for driver in _drivers())
-
-
-class ReadOnlyError(DatabaseError):
-    """A change was asked of a database opened read-only."""
-
-
-class PassphraseError(DatabaseError):
-    """An encrypted database needs a passphrase, or the one given does not open it."""
 
 
 def quote(text: str) -> str:

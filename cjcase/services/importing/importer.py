@@ -19,7 +19,7 @@ from cjcase.domain import rules
 from cjcase.store.database import INTEGRITY_ERRORS
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import columns_of
-from cjcase.domain.errors import CjcaseError, ValidationError
+from cjcase.domain.errors import CjcaseError, ImportRejected, ValidationError
 
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
@@ -62,17 +62,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.column}: {self.message}"
-
-
-class ImportRejected(CjcaseError):
-    """The import had problems; nothing was written."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(
-            f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
-            "to fix first.\n" + "\n".join(str(p) for p in problems)
-        )
 
 
 @dataclass

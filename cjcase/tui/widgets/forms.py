@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from cjcase.domain.dates import DateInputError, format_date, format_datetime, parse_user_date, parse_user_datetime
-from cjcase.domain.errors import CjcaseError, ValidationError
+from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
+from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
