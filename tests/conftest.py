@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,7 @@ from cjcase.services.caseload import Caseload
 from cjcase.domain.clock import Clock
 from cjcase.services.caseload_file import open_caseload
 
-SAMPLE = Path(__file__).parent / "data" / "sample"
-SAMPLE_TODAY = date(2026, 11, 20)
+from tests.helpers import SAMPLE, SAMPLE_TODAY  # noqa: F401  (fixtures below use them)
 
 
 @pytest.fixture
@@ -53,46 +52,3 @@ def sample_db(db):
 
     import_path(db, SAMPLE, SAMPLE_TODAY)
     return db
-
-
-def top_form(**overrides):
-    """A valid TOP form (all days 0, scores 10), with any field overridden."""
-    from cjcase.domain.codes import TOP_DAY_FIELDS
-
-    values = {name: 0 for name in TOP_DAY_FIELDS}
-    values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no",
-                  acute_housing_problem="no", date=date(2026, 1, 5), stage="start")
-    values.update(overrides)
-    return values
-
-
-def make_client(caseload: Caseload, **overrides):
-    """A valid client, with any field overridden."""
-    values = {
-        "client_ref": "T-1",
-        "first_name": "Jo",
-        "last_name": "Bloggs",
-        "date_of_birth": date(1990, 5, 17),
-        "sex": "female",
-        "ethnicity": "A",
-    }
-    values.update(overrides)
-    return caseload.add_client(values)
-
-
-def make_episode(caseload: Caseload, client_id: int, **overrides):
-    """A valid episode for a client, with any field overridden."""
-    values = {
-        "referral_date": date(2026, 1, 5),
-        "referral_source": "self",
-        "pathway": "community",
-        "primary_substance": "heroin",
-    }
-    values.update(overrides)
-    return caseload.add_episode(client_id, values)
-
-
-async def settle(pilot) -> None:
-    """Let the app's background loads finish and the screen catch up."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from cjcase.domain.errors import ValidationError
-from tests.conftest import make_client, make_episode, top_form
+from tests.helpers import make_client, make_episode, top_form
 
 
 def audit_rows(db):

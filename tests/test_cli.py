@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from cjcase.launch import tui_arguments
-from tests.conftest import SAMPLE
+from tests.helpers import SAMPLE
 
 COMMANDS = ["demo", "import", "export", "backup", "restore", "check", "erase", "retention"]
 

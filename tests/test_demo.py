@@ -8,7 +8,7 @@ from cjcase.services import agenda
 from cjcase.domain import codes
 from cjcase.services import demo
 from cjcase.domain.errors import CjcaseError
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 TODAY = date(2026, 11, 23)
 

@@ -16,7 +16,7 @@ from cjcase.domain.errors import DatabaseError, PassphraseError
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.lock_screens import LockScreen
-from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, settle
 
 PASSPHRASE = "orchard kettle lantern"
 

@@ -15,7 +15,7 @@ from cjcase.services.importing.importer import import_path
 from cjcase.domain.timeslots import parse_slots
 from cjcase.tui.app import make_app
 from cjcase.tui.dialogs.session_dialog import SessionDialog
-from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
+from tests.helpers import SAMPLE_TODAY, make_client, make_episode, settle
 
 NOW = datetime(2026, 11, 20, 12, 0)  # a Friday
 

@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from cjcase.services.importing.importer import import_path
-from tests.conftest import SAMPLE, SAMPLE_TODAY
+from tests.helpers import SAMPLE, SAMPLE_TODAY
 from cjcase.domain.errors import ImportRejected
 
 TABLES = ("clients", "episodes", "sessions", "goals", "court_dates", "tops")

@@ -8,7 +8,7 @@ from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.widgets.key_footer import KeyFooter
-from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, settle
 
 
 class Keys(App):

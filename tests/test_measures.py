@@ -13,7 +13,7 @@ from cjcase.domain.dates import parse_quarter
 from cjcase.returns.build import aggregate, rate, suppress
 from cjcase.returns.measures import compute
 from cjcase.returns.template import Item, Template
-from tests.conftest import make_client, top_form
+from tests.helpers import make_client, top_form
 
 Q2 = parse_quarter("2026-27 Q2")
 refs = count(1)

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from cjcase.services import search
-from tests.conftest import make_client
+from tests.helpers import make_client
 
 NOW = datetime(2026, 11, 20, 12, 0)
 

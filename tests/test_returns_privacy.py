@@ -15,7 +15,7 @@ from cjcase.returns import exporter, guard, template as templates
 from cjcase.returns.build import build
 from cjcase.services.keys import export_key, get_key, import_key, pseudo_id
 
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client
 from cjcase.domain.errors import IdentifierInReturn, TemplateError
 
 NOW = datetime(2026, 11, 20, 12, 0)

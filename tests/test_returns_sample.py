@@ -11,7 +11,7 @@ import pytest
 from cjcase.domain.dates import parse_quarter
 from cjcase.returns import exporter, template as templates
 from cjcase.returns.writers import to_csv
-from tests.conftest import SAMPLE
+from tests.helpers import SAMPLE
 from cjcase.domain.errors import IncompleteData
 
 NOW = datetime(2026, 11, 20, 12, 0)

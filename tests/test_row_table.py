@@ -6,7 +6,7 @@ from textual.app import App
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.caseload_screen import PAGE
 from cjcase.tui.widgets.row_table import RowTable
-from tests.conftest import make_client, make_episode, settle
+from tests.helpers import make_client, make_episode, settle
 
 
 class TableApp(App):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from cjcase.services import agenda
 from cjcase.services import search
 from cjcase.services.importing.importer import import_path
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, make_episode
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, make_episode
 
 NOW = datetime(2026, 11, 20, 9, 0)
 

@@ -8,7 +8,7 @@ import pytest
 
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from tests.conftest import SAMPLE, SAMPLE_TODAY, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, settle
 
 
 @pytest.fixture

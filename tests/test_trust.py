@@ -21,7 +21,7 @@ from cjcase.domain.errors import DatabaseError
 from cjcase.services.importing.importer import import_path
 from cjcase.services.integrity import check
 from cjcase.store.paths import synced_folder_warning
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -268,7 +268,7 @@ def test_the_quick_check_finds_damaged_pages_as_the_full_check_does(sample_db, t
 async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damage(sample_db, clock, tmp_path):
     from cjcase.tui.app import make_app
     from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
-    from tests.conftest import settle
+    from tests.helpers import settle
 
     damaged = damaged_copy(sample_db, tmp_path / "damaged.db")
     app = make_app(sample_db, clock, path=damaged)  # the background check reads the file at `path`

@@ -11,7 +11,7 @@ from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
 from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
-from tests.conftest import SAMPLE_TODAY, make_client, make_episode, settle
+from tests.helpers import SAMPLE_TODAY, make_client, make_episode, settle
 
 TODAY = SAMPLE_TODAY  # Fri 20 Nov 2026, 12:00 on the test clock
 

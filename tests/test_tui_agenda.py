@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from cjcase.tui.widgets.row_table import RowTable
 from cjcase.tui.app import make_app
-from tests.conftest import make_client, settle
+from tests.helpers import make_client, settle
 
 
 async def test_the_agenda_title_shows_today_and_the_fixed_clock_banner(db, clock):

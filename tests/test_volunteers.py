@@ -20,7 +20,7 @@ from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.conftest import SAMPLE, SAMPLE_TODAY, make_client, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, settle
 from cjcase.domain.errors import ReadOnlyError
 
 UTC = timezone.utc
