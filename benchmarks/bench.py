@@ -22,16 +22,16 @@ from pathlib import Path
 TODAY = date(2026, 11, 20)
 IMPORT_COLUMNS = {
     "clients": "client_ref, first_name, last_name, preferred_name, date_of_birth, sex, ethnicity, postcode, "
-               "phone, keyworker, risk_flags, consent_to_share, consent_date, notes",
+    "phone, keyworker, risk_flags, consent_to_share, consent_date, notes",
     "episodes": "c.client_ref, e.referral_date, e.referral_source, e.pathway, e.primary_substance, e.start_date, "
-                "e.discharge_date, e.discharge_reason, e.prison_release_date, e.order_start, e.order_end",
-    "sessions": "c.client_ref, s.starts_at AS \"when\", s.kind, s.status, s.duration_minutes, s.notes",
+    "e.discharge_date, e.discharge_reason, e.prison_release_date, e.order_start, e.order_end",
+    "sessions": 'c.client_ref, s.starts_at AS "when", s.kind, s.status, s.duration_minutes, s.notes',
     "goals": "c.client_ref, g.domain, g.description, g.set_date, g.review_date, g.status, g.closed_date",
-    "court_dates": "c.client_ref, d.hearing_at AS \"when\", d.court, d.hearing_type, d.outcome",
+    "court_dates": 'c.client_ref, d.hearing_at AS "when", d.court, d.hearing_type, d.outcome',
     "tops": "c.client_ref, t.top_date AS date, t.stage, t.alcohol_days, t.opiates_days, t.crack_days, "
-            "t.cocaine_days, t.amphetamines_days, t.cannabis_days, t.other_drug_days, t.injecting_days, "
-            "t.shoplifting_days, t.drug_selling_days, t.other_theft_days, t.assault, t.psych_health, "
-            "t.phys_health, t.quality_of_life, t.acute_housing_problem, t.paid_work_days, t.education_days",
+    "t.cocaine_days, t.amphetamines_days, t.cannabis_days, t.other_drug_days, t.injecting_days, "
+    "t.shoplifting_days, t.drug_selling_days, t.other_theft_days, t.assault, t.psych_health, "
+    "t.phys_health, t.quality_of_life, t.acute_housing_problem, t.paid_work_days, t.education_days",
 }
 ALIASES = {"episodes": "e", "sessions": "s", "goals": "g", "court_dates": "d", "tops": "t"}
 
@@ -82,14 +82,19 @@ def _child_env(t0: float) -> dict:
     from cjcase.tui import FRAMES_PER_SECOND
 
     # The bare app draws at the same frame rate as cjcase, so the floor is a fair one.
-    return {**os.environ, "CJCASE_TODAY": TODAY.isoformat(), "BENCH_T0": repr(t0),
-            "TEXTUAL_FPS": os.environ.get("TEXTUAL_FPS", str(FRAMES_PER_SECOND))}
+    return {
+        **os.environ,
+        "CJCASE_TODAY": TODAY.isoformat(),
+        "BENCH_T0": repr(t0),
+        "TEXTUAL_FPS": os.environ.get("TEXTUAL_FPS", str(FRAMES_PER_SECOND)),
+    }
 
 
 def _run_child(*args: str) -> dict:
     t0 = time.time()
-    result = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--child", *args], capture_output=True,
-                            text=True, env=_child_env(t0))
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--child", *args], capture_output=True, text=True, env=_child_env(t0)
+    )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -138,9 +143,9 @@ def _child_tui(db_path: str) -> None:
     t0 = float(os.environ["BENCH_T0"])
     import asyncio
 
-    import cjcase.tui  # noqa: F401  (first: it sets Textual's frame cap, as in `cjcase`)
     from textual import events
 
+    import cjcase.tui  # noqa: F401  (first: it sets Textual's frame cap, as in `cjcase`)
     from cjcase.tui.screens.agenda_screen import AgendaScreen
 
     found: dict = {}
@@ -149,8 +154,12 @@ def _child_tui(db_path: str) -> None:
     def on_mount_timed(screen):
         # The first paint of the agenda, measured as the bare app's is: after its first refresh.
         mounted(screen)
-        screen.call_after_refresh(lambda: found.setdefault("first_paint", time.time() - t0)
-                                  and found.setdefault("first_paint_cpu", time.thread_time()))
+        screen.call_after_refresh(
+            lambda: (
+                found.setdefault("first_paint", time.time() - t0)
+                and found.setdefault("first_paint_cpu", time.thread_time())
+            )
+        )
 
     AgendaScreen.on_mount = on_mount_timed
     show_agenda = AgendaScreen.show_agenda
@@ -172,6 +181,7 @@ def _child_tui(db_path: str) -> None:
         screen.call_after_refresh(lambda: marks.__setitem__("table", time.perf_counter()))
 
     CaseloadScreen.show = show_timed
+
     async def pilot_run(pilot):
         app = pilot.app
         # Until the action list is on screen: waiting for the workers alone could return before
@@ -187,6 +197,7 @@ def _child_tui(db_path: str) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         found["open_caseload"] = marks["table"] - start
+
         async def type_keys(keys: str) -> float:
             """The slowest key of `keys`, from key to the table repainted."""
             slowest = 0.0
@@ -245,12 +256,13 @@ def _child_tui(db_path: str) -> None:
 
 def bench_size(clients: int, workdir: Path) -> dict:
     """Every figure for one caseload size."""
-    from cjcase.services import demo
-    from cjcase.services.caseload import Caseload
     from cjcase.domain.clock import Clock
     from cjcase.domain.dates import parse_quarter
+    from cjcase.returns import build, exporter, measures
+    from cjcase.returns import template as templates
+    from cjcase.services import demo
+    from cjcase.services.caseload import Caseload
     from cjcase.services.caseload_file import open_caseload
-    from cjcase.returns import build, exporter, measures, template as templates
 
     figures: dict = {"clients": clients}
     folder = workdir / f"n{clients}"
@@ -270,8 +282,11 @@ def bench_size(clients: int, workdir: Path) -> dict:
     db = open_caseload(demo_path)  # takes the day's backup now, not during the start-up figures
     caseload = Caseload(db, Clock(TODAY))
     client = caseload.client_by_ref(f"DM-{100000 + clients // 2}")
-    figures["save_session"], _ = _timed(lambda: caseload.log_session(
-        client.id, {"when": datetime(2026, 11, 20, 9, 1), "kind": "keywork", "status": "attended"}))
+    figures["save_session"], _ = _timed(
+        lambda: caseload.log_session(
+            client.id, {"when": datetime(2026, 11, 20, 9, 1), "kind": "keywork", "status": "attended"}
+        )
+    )
     period = parse_quarter("2026-27 Q2")
     quarterly = templates.find("quarterly_return", None)
     extract = templates.find("pseudonymised_extract", None)
@@ -299,8 +314,10 @@ def bench_size(clients: int, workdir: Path) -> dict:
         bare_runs.append(_run_child("bare"))
         tui_runs.append(_run_child("tui", str(demo_path)))
     figures["bare_first_paint"] = min(r["first_paint"] for r in bare_runs)
-    figures["cpu_ratio"] = (sorted(r["first_paint_cpu"] for r in tui_runs)[len(tui_runs) // 2]
-                            / sorted(r["first_paint_cpu"] for r in bare_runs)[len(bare_runs) // 2])
+    figures["cpu_ratio"] = (
+        sorted(r["first_paint_cpu"] for r in tui_runs)[len(tui_runs) // 2]
+        / sorted(r["first_paint_cpu"] for r in bare_runs)[len(bare_runs) // 2]
+    )
     figures.update(min(tui_runs, key=lambda r: r["first_paint"]))
     for figure in ("search_keystroke", "search_keystroke_settled", "open_client", "open_client_first"):
         figures[figure] = sorted(r[figure] for r in tui_runs)[len(tui_runs) // 2]  # the median run
@@ -309,6 +326,7 @@ def bench_size(clients: int, workdir: Path) -> dict:
 
 def machine_speed() -> float:
     """Seconds for a fixed pure-Python loop (best of three): how busy the shared machine was."""
+
     def loop():
         total = 0
         for number in range(5_000_000):
@@ -330,10 +348,16 @@ def help_time() -> float:
 
 def report(results: list[dict], help_seconds: float, speeds: tuple[float, float]) -> str:
     """One table: each figure, its floor or target, at each size."""
-    ms = lambda s: f"{s * 1000:,.0f} ms"
-    lines = [f"cjcase benchmark · {datetime.now():%d %b %Y %H:%M} · {os.cpu_count()} cores · Python {sys.version.split()[0]}",
-             f"machine speed: a 5-million-step Python loop took {ms(speeds[0])} before and {ms(speeds[1])} after",
-             f"cjcase --help: {ms(help_seconds)} (target under 300 ms)", ""]
+
+    def ms(s):
+        return f"{s * 1000:,.0f} ms"
+
+    lines = [
+        f"cjcase benchmark · {datetime.now():%d %b %Y %H:%M} · {os.cpu_count()} cores · Python {sys.version.split()[0]}",
+        f"machine speed: a 5-million-step Python loop took {ms(speeds[0])} before and {ms(speeds[1])} after",
+        f"cjcase --help: {ms(help_seconds)} (target under 300 ms)",
+        "",
+    ]
     header = f"{'figure':<30}" + "".join(f"{r['clients']:>18,} clients" for r in results) + "   floor / target"
     lines += [header, "-" * len(header)]
     rows = [
@@ -341,9 +365,16 @@ def report(results: list[dict], help_seconds: float, speeds: tuple[float, float]
         ("demo generation", lambda r: f"{r['demo_s']:.1f} s", "target < 60 s at 50,000"),
         ("import (rows/s)", lambda r: f"{r['import_rows_per_s']:,.0f}", "target ≥ 20,000 rows/s"),
         ("bare Textual first paint", lambda r: ms(r["bare_first_paint"]), "the floor for start-up"),
-        ("cjcase first paint", lambda r: f"{ms(r['first_paint'])} ({r['first_paint'] / r['bare_first_paint']:.2f}×)",
-         "target ≤ 1.3× the bare app"),
-        ("  main thread's CPU time to it", lambda r: f"{r['cpu_ratio']:.2f}× the bare app's", "median, from process start"),
+        (
+            "cjcase first paint",
+            lambda r: f"{ms(r['first_paint'])} ({r['first_paint'] / r['bare_first_paint']:.2f}×)",
+            "target ≤ 1.3× the bare app",
+        ),
+        (
+            "  main thread's CPU time to it",
+            lambda r: f"{r['cpu_ratio']:.2f}× the bare app's",
+            "median, from process start",
+        ),
         ("agenda days shown", lambda r: ms(r["agenda_shown"]), "loaded in a worker after paint"),
         ("action list shown", lambda r: ms(r["agenda_filled"]), "worked out after the days"),
         ("open caseload", lambda r: ms(r["open_caseload"]), ""),
@@ -352,8 +383,11 @@ def report(results: list[dict], help_seconds: float, speeds: tuple[float, float]
         ("open client record (first)", lambda r: ms(r["open_client_first"]), "builds the record screen"),
         ("open client record", lambda r: ms(r["open_client"]), "target < 50 ms"),
         ("save a logged session", lambda r: ms(r["save_session"]), ""),
-        ("quarterly return", lambda r: f"{ms(r['return_s'])} (SQL {ms(r['return_floor_s'])})",
-         "target ≤ 2× SQL, < 1 s at 5,000"),
+        (
+            "quarterly return",
+            lambda r: f"{ms(r['return_s'])} (SQL {ms(r['return_floor_s'])})",
+            "target ≤ 2× SQL, < 1 s at 5,000",
+        ),
         ("pseudonymised extract", lambda r: f"{ms(r['extract_s'])} (SQL {ms(r['extract_floor_s'])})", ""),
         ("peak memory (TUI)", lambda r: f"{r['peak_rss_mb']:.0f} MB", "target < 200 MB at 50,000"),
         ("peak memory (import)", lambda r: f"{r['import_peak_rss_mb']:.0f} MB", "target < 200 MB at 50,000"),

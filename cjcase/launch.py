@@ -27,7 +27,7 @@ def tui_arguments(args: list[str]) -> tuple[str | None, bool] | None:
         elif arg == "--db" and rest and not rest[0].startswith("-"):
             db = rest.pop(0)
         elif arg.startswith("--db=") and len(arg) > len("--db="):
-            db = arg[len("--db="):]
+            db = arg[len("--db=") :]
         else:
             return None
     return db, read_only
@@ -56,16 +56,18 @@ def open_tui(path: Path, read_only: bool) -> None:
         else:
             from cjcase.tui.screens.lock_screens import PassphraseApp
 
-            database = PassphraseApp(str(path), lambda phrase: connect(
-                path, read_only=read_only, verify=False, passphrase=phrase)).run()
+            database = PassphraseApp(
+                str(path), lambda phrase: connect(path, read_only=read_only, verify=False, passphrase=phrase)
+            ).run()
             if database is None:
                 return
         app = make_app(database, clock, path=path, read_only=read_only)
         app.lock_after_seconds = int(settings.get(database, "lock_after_minutes")) * 60
     else:
         # The screen is painted first; the database is opened (and upgraded) just after.
-        app = make_opening_app(lambda: connect(path, read_only=read_only, verify=False), clock,
-                               path=path, read_only=read_only)
+        app = make_opening_app(
+            lambda: connect(path, read_only=read_only, verify=False), clock, path=path, read_only=read_only
+        )
     app.start_warning = synced_folder_warning(path)
     result = app.run()
     if app.return_code == 1 and isinstance(result, str):

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cjcase.services.caseload import Caseload
 from cjcase.domain.clock import Clock
+from cjcase.services.caseload import Caseload
 from cjcase.services.caseload_file import open_caseload
-
 from tests.helpers import SAMPLE, SAMPLE_TODAY  # noqa: F401  (fixtures below use them)
 
 

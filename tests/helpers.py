@@ -19,8 +19,15 @@ def top_form(**overrides):
     from cjcase.domain.codes import TOP_DAY_FIELDS
 
     values = {name: 0 for name in TOP_DAY_FIELDS}
-    values.update(psych_health=10, phys_health=10, quality_of_life=10, assault="no",
-                  acute_housing_problem="no", date=date(2026, 1, 5), stage="start")
+    values.update(
+        psych_health=10,
+        phys_health=10,
+        quality_of_life=10,
+        assault="no",
+        acute_housing_problem="no",
+        date=date(2026, 1, 5),
+        stage="start",
+    )
     values.update(overrides)
     return values
 

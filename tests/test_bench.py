@@ -23,17 +23,36 @@ def test_the_demo_written_out_in_the_import_format_imports_row_for_row(db, db_pa
 
 def test_the_report_puts_each_figure_beside_its_floor_or_target_at_each_size():
     def figures(clients, scale):
-        return {"clients": clients, "sessions": 30 * clients, "demo_s": 0.001 * clients,
-                "import_rows_per_s": 25_000, "bare_first_paint": 0.2, "first_paint": 0.24, "cpu_ratio": 1.1,
-                "agenda_shown": 0.4, "agenda_filled": 0.5, "open_caseload": 0.1, "search_keystroke": 0.03 * scale,
-                "search_keystroke_settled": 0.03, "open_client_first": 0.13, "open_client": 0.025 * scale,
-                "save_session": 0.002, "return_s": 0.4 * scale, "return_floor_s": 0.3 * scale, "extract_s": 0.2,
-                "extract_floor_s": 0.03, "peak_rss_mb": 67, "import_peak_rss_mb": 58}
+        return {
+            "clients": clients,
+            "sessions": 30 * clients,
+            "demo_s": 0.001 * clients,
+            "import_rows_per_s": 25_000,
+            "bare_first_paint": 0.2,
+            "first_paint": 0.24,
+            "cpu_ratio": 1.1,
+            "agenda_shown": 0.4,
+            "agenda_filled": 0.5,
+            "open_caseload": 0.1,
+            "search_keystroke": 0.03 * scale,
+            "search_keystroke_settled": 0.03,
+            "open_client_first": 0.13,
+            "open_client": 0.025 * scale,
+            "save_session": 0.002,
+            "return_s": 0.4 * scale,
+            "return_floor_s": 0.3 * scale,
+            "extract_s": 0.2,
+            "extract_floor_s": 0.03,
+            "peak_rss_mb": 67,
+            "import_peak_rss_mb": 58,
+        }
 
     text = bench.report([figures(5000, 1), figures(50000, 2)], 0.08, (0.24, 0.25))
     lines = {line.split("  ")[0]: line for line in text.splitlines()}
     assert "5,000 clients" in text and "50,000 clients" in text
-    assert "240 ms (1.20×)" in lines["cjcase first paint"] and "target ≤ 1.3× the bare app" in lines["cjcase first paint"]
+    assert (
+        "240 ms (1.20×)" in lines["cjcase first paint"] and "target ≤ 1.3× the bare app" in lines["cjcase first paint"]
+    )
     assert "30 ms" in lines["search keystroke (worst of 3)"] and "60 ms" in lines["search keystroke (worst of 3)"]
     assert "400 ms (SQL 300 ms)" in lines["quarterly return"] and "800 ms (SQL 600 ms)" in lines["quarterly return"]
     assert "cjcase --help: 80 ms" in text and "took 240 ms before and 250 ms after" in text

@@ -9,8 +9,11 @@ from tests.helpers import make_client, make_episode, top_form
 
 
 def audit_rows(db):
-    return list(db.query("SELECT action, entity, record_id, client_id, detail FROM audit "
-                         "WHERE entity != 'pseudonym_key' ORDER BY id"))
+    return list(
+        db.query(
+            "SELECT action, entity, record_id, client_id, detail FROM audit WHERE entity != 'pseudonym_key' ORDER BY id"
+        )
+    )
 
 
 def test_a_client_is_created_and_audited_without_personal_values(caseload, db):
@@ -64,14 +67,15 @@ def test_a_duplicate_is_suggested_by_birth_date_and_name_or_prison_number(caselo
     same_person = {"first_name": "Joanne", "last_name": "Bloggs", "date_of_birth": date(1990, 5, 17)}
     assert [c.id for c in caseload.possible_duplicates(same_person)] == [existing.id]
     assert [c.id for c in caseload.possible_duplicates({"prison_number": "a1234bc"})] == [existing.id]
-    assert caseload.possible_duplicates(
-        {"first_name": "Sam", "last_name": "Okafor", "date_of_birth": date(1990, 5, 17)}) == []
+    assert (
+        caseload.possible_duplicates({"first_name": "Sam", "last_name": "Okafor", "date_of_birth": date(1990, 5, 17)})
+        == []
+    )
 
 
 def test_an_episode_needs_its_codes(caseload):
     client = make_client(caseload)
-    for field, value in [("pathway", "probation"), ("referral_source", "friend"),
-                         ("primary_substance", "ketamine")]:
+    for field, value in [("pathway", "probation"), ("referral_source", "friend"), ("primary_substance", "ketamine")]:
         with pytest.raises(ValidationError) as error:
             make_episode(caseload, client.id, **{field: value})
         assert error.value.field == field
@@ -83,8 +87,13 @@ def test_an_episode_dates_are_in_order(caseload):
         make_episode(caseload, client.id, start_date=date(2026, 1, 4))
     assert error.value.field == "start_date"
     with pytest.raises(ValidationError) as error:
-        make_episode(caseload, client.id, start_date=date(2026, 1, 10),
-                     discharge_date=date(2026, 1, 9), discharge_reason="dropped_out")
+        make_episode(
+            caseload,
+            client.id,
+            start_date=date(2026, 1, 10),
+            discharge_date=date(2026, 1, 9),
+            discharge_reason="dropped_out",
+        )
     assert error.value.field == "discharge_date"
 
 
@@ -155,8 +164,15 @@ def test_discharging_cancels_the_future_sessions(caseload):
 def test_a_session_duration_is_from_0_to_1440_minutes(caseload, minutes):
     client = make_client(caseload)
     with pytest.raises(ValidationError) as error:
-        caseload.add_session(client.id, {"when": datetime(2026, 2, 10, 10, 0), "kind": "keywork",
-                                         "status": "attended", "duration_minutes": minutes})
+        caseload.add_session(
+            client.id,
+            {
+                "when": datetime(2026, 2, 10, 10, 0),
+                "kind": "keywork",
+                "status": "attended",
+                "duration_minutes": minutes,
+            },
+        )
     assert error.value.field == "duration_minutes"
 
 
@@ -196,8 +212,9 @@ def test_a_goal_has_a_closed_date_exactly_when_it_is_closed(caseload):
 
 def test_a_goal_review_keeps_its_note_and_moves_the_review_date(caseload):
     client = make_client(caseload)
-    goal = caseload.add_goal(client.id, {"domain": "housing", "description": "Find a flat",
-                                         "set_date": date(2026, 1, 5), "status": "open"})
+    goal = caseload.add_goal(
+        client.id, {"domain": "housing", "description": "Find a flat", "set_date": date(2026, 1, 5), "status": "open"}
+    )
     caseload.review_goal(goal.id, date(2026, 2, 2), "On the housing list now", date(2026, 3, 2))
     assert caseload.get_goal(goal.id).review_date == date(2026, 3, 2)
     assert [r.note for r in caseload.goal_reviews(goal.id)] == ["On the housing list now"]
@@ -206,9 +223,17 @@ def test_a_goal_review_keeps_its_note_and_moves_the_review_date(caseload):
     assert error.value.field == "note"
 
 
-@pytest.mark.parametrize("field, value", [("opiates_days", 29), ("alcohol_days", -1),
-                                          ("psych_health", 21), ("quality_of_life", -1),
-                                          ("assault", "sometimes"), ("stage", "middle")])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("opiates_days", 29),
+        ("alcohol_days", -1),
+        ("psych_health", 21),
+        ("quality_of_life", -1),
+        ("assault", "sometimes"),
+        ("stage", "middle"),
+    ],
+)
 def test_top_day_counts_are_0_to_28_and_scores_0_to_20(caseload, field, value):
     client = make_client(caseload)
     with pytest.raises(ValidationError) as error:
@@ -225,8 +250,9 @@ def test_a_top_at_the_limits_is_accepted(caseload):
 def test_a_court_date_needs_a_hearing_type_from_the_list(caseload):
     client = make_client(caseload)
     with pytest.raises(ValidationError) as error:
-        caseload.add_court_date(client.id, {"when": datetime(2026, 2, 1, 10, 0), "court": "Leeds",
-                                            "hearing_type": "mention"})
+        caseload.add_court_date(
+            client.id, {"when": datetime(2026, 2, 1, 10, 0), "court": "Leeds", "hearing_type": "mention"}
+        )
     assert error.value.field == "hearing_type"
 
 
@@ -248,22 +274,38 @@ def test_deleting_a_client_removes_their_records_and_is_audited(caseload, db):
 
 def test_the_database_refuses_a_bad_date_that_skips_the_services(db):
     import sqlite3
+
     with pytest.raises(sqlite3.IntegrityError):
-        db.execute("INSERT INTO clients (client_ref, first_name, last_name, date_of_birth, sex, ethnicity) "
-                   "VALUES ('X', 'A', 'B', '1985-3-14', 'male', 'A')")
+        db.execute(
+            "INSERT INTO clients (client_ref, first_name, last_name, date_of_birth, sex, ethnicity) "
+            "VALUES ('X', 'A', 'B', '1985-3-14', 'male', 'A')"
+        )
 
 
 def test_discharging_can_close_the_open_goals_in_the_same_transaction(caseload, db):
     client = make_client(caseload)
     episode = make_episode(caseload, client.id)
-    caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 5), "status": "open"})
-    caseload.add_goal(client.id, {"domain": "offending", "description": "No arrests", "set_date": date(2026, 1, 5),
-                                  "status": "achieved", "closed_date": date(2026, 2, 1)})
-    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "completed_drug_free",
-                                         close_goals_as="partly_achieved")
+    caseload.add_goal(
+        client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 5), "status": "open"}
+    )
+    caseload.add_goal(
+        client.id,
+        {
+            "domain": "offending",
+            "description": "No arrests",
+            "set_date": date(2026, 1, 5),
+            "status": "achieved",
+            "closed_date": date(2026, 2, 1),
+        },
+    )
+    outcome = caseload.discharge_episode(
+        episode.id, date(2026, 3, 1), "completed_drug_free", close_goals_as="partly_achieved"
+    )
     assert outcome.closed_goals == 1
     assert sorted((g.status, g.closed_date) for g in caseload.goals(client.id)) == [
-        ("achieved", date(2026, 2, 1)), ("partly_achieved", date(2026, 3, 1))]
+        ("achieved", date(2026, 2, 1)),
+        ("partly_achieved", date(2026, 3, 1)),
+    ]
 
 
 def test_a_failed_discharge_changes_nothing(caseload, db):
@@ -277,20 +319,25 @@ def test_a_failed_discharge_changes_nothing(caseload, db):
 def test_logging_a_session_books_the_next_in_one_transaction(caseload, db):
     client = make_client(caseload)
     logged, booked = caseload.log_session(
-        client.id, {"when": datetime(2026, 11, 20, 10, 0), "kind": "keywork", "status": "attended"},
-        {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"})
+        client.id,
+        {"when": datetime(2026, 11, 20, 10, 0), "kind": "keywork", "status": "attended"},
+        {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"},
+    )
     assert (logged.status, booked.status) == ("attended", "scheduled")
     with pytest.raises(ValidationError):
         caseload.log_session(
-            client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "attended"},
-            {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"})  # clashes
+            client.id,
+            {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "attended"},
+            {"when": datetime(2026, 11, 27, 10, 0), "kind": "keywork", "status": "scheduled"},
+        )  # clashes
     assert db.table("sessions").count == 2  # the first half of the failed action was undone too
 
 
 def test_an_adjourned_hearing_keeps_its_history(caseload):
     client = make_client(caseload)
-    hearing = caseload.add_court_date(client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds",
-                                                  "hearing_type": "sentencing"})
+    hearing = caseload.add_court_date(
+        client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
+    )
     later = caseload.adjourn_hearing(hearing.id, datetime(2026, 12, 15, 10, 0), "Adjourned for reports")
     assert later.adjourned_from_id == hearing.id and later.hearing_type == "sentencing"
     assert caseload.get_court_date(hearing.id).outcome == "Adjourned for reports"
@@ -305,7 +352,11 @@ def test_a_keyworker_change_is_dated_and_bulk(caseload, db):
     assert moved == 2
     assert caseload.get_client(second.id).keyworker == "Tom Gallagher"
     change = caseload.keyworker_history(first.id)[0]
-    assert (change.changed_on, change.from_keyworker, change.to_keyworker) == (date(2026, 11, 20), "Priya Shah", "Tom Gallagher")
+    assert (change.changed_on, change.from_keyworker, change.to_keyworker) == (
+        date(2026, 11, 20),
+        "Priya Shah",
+        "Tom Gallagher",
+    )
     assert caseload.change_keyworker([first.id], "  ", date(2026, 11, 21)) == 1
     assert caseload.get_client(first.id).keyworker is None
 

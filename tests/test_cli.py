@@ -14,8 +14,9 @@ COMMANDS = ["demo", "import", "export", "backup", "restore", "check", "erase", "
 
 def run(*args, env=None, cwd=None):
     environment = {**os.environ, "CJCASE_TODAY": "2026-11-20", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "cjcase", *args], capture_output=True, text=True,
-                          env=environment, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cjcase", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=120
+    )
 
 
 def test_help_lists_every_command_with_one_line():
@@ -33,39 +34,47 @@ def test_every_command_has_help(command):
 
 
 def test_help_does_not_import_textual_or_the_services():
-    code = ("import sys; sys.argv=['cjcase','--help']\n"
-            "from cjcase.launch import main\n"
-            "try:\n main()\nexcept SystemExit: pass\n"
-            "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.services.caseload','dateutil') if m in sys.modules]\n"
-            "print('HEAVY', heavy)")
+    code = (
+        "import sys; sys.argv=['cjcase','--help']\n"
+        "from cjcase.launch import main\n"
+        "try:\n main()\nexcept SystemExit: pass\n"
+        "heavy=[m for m in ('textual','sqlite_utils','openpyxl','cjcase.services.caseload','dateutil') if m in sys.modules]\n"
+        "print('HEAVY', heavy)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("args, opening", [
-    ([], (None, False)),
-    (["--db", "c.db"], ("c.db", False)),
-    (["--read-only", "--db=c.db"], ("c.db", True)),
-    (["--db"], None),  # typer says the value is missing
-    (["--db", "--read-only"], None),
-    (["--db="], None),
-    (["demo"], None),
-    (["--db", "c.db", "check"], None),
-    (["--help"], None),
-    (["--bogus"], None),
-])
+@pytest.mark.parametrize(
+    "args, opening",
+    [
+        ([], (None, False)),
+        (["--db", "c.db"], ("c.db", False)),
+        (["--read-only", "--db=c.db"], ("c.db", True)),
+        (["--db"], None),  # typer says the value is missing
+        (["--db", "--read-only"], None),
+        (["--db="], None),
+        (["demo"], None),
+        (["--db", "c.db", "check"], None),
+        (["--help"], None),
+        (["--bogus"], None),
+    ],
+)
 def test_only_a_command_line_that_opens_the_caseload_skips_typer(args, opening):
     assert tui_arguments(args) == opening
 
 
 def run_entry_point(*args) -> str:
     """What `cjcase args` would open, and whether typer (and pydantic) were loaded on the way."""
-    code = ("import sys\nimport cjcase.launch as launch\n"
-            "launch.open_tui = lambda path, read_only: print('OPEN', path.name, read_only, "
-            "'typer' in sys.modules, 'pydantic' in sys.modules)\n"
-            f"sys.argv = ['cjcase', *{list(args)!r}]\nlaunch.main()")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**os.environ, "CJCASE_DB": "from-env.db"})
+    code = (
+        "import sys\nimport cjcase.launch as launch\n"
+        "launch.open_tui = lambda path, read_only: print('OPEN', path.name, read_only, "
+        "'typer' in sys.modules, 'pydantic' in sys.modules)\n"
+        f"sys.argv = ['cjcase', *{list(args)!r}]\nlaunch.main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "CJCASE_DB": "from-env.db"}
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -143,8 +152,18 @@ def imported(tmp_path):
 
 def test_export_writes_the_expected_return_and_lists_its_history(imported, tmp_path):
     out = tmp_path / "q2.csv"
-    result = run("--db", str(imported), "export", "quarterly_return", "--period", "2026/27 Q2",
-                 "--no-suppress", "--allow-incomplete", "--out", str(out))
+    result = run(
+        "--db",
+        str(imported),
+        "export",
+        "quarterly_return",
+        "--period",
+        "2026/27 Q2",
+        "--no-suppress",
+        "--allow-incomplete",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     assert str(out) in result.stdout
     assert out.read_bytes() == (SAMPLE / "expected_2026-27_Q2.csv").read_bytes()
@@ -153,15 +172,27 @@ def test_export_writes_the_expected_return_and_lists_its_history(imported, tmp_p
 
 
 def test_export_into_a_folder_uses_a_default_name(imported, tmp_path):
-    result = run("--db", str(imported), "export", "quarterly_return.toml", "--period", "2026-27Q2",
-                 "--format", "json", "--allow-incomplete", "--out", str(tmp_path))
+    result = run(
+        "--db",
+        str(imported),
+        "export",
+        "quarterly_return.toml",
+        "--period",
+        "2026-27Q2",
+        "--format",
+        "json",
+        "--allow-incomplete",
+        "--out",
+        str(tmp_path),
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "quarterly_return_2026-27_Q2.json").exists()
 
 
 def test_export_without_allow_incomplete_lists_the_problems_and_writes_nothing(imported, tmp_path):
-    result = run("--db", str(imported), "export", "quarterly_return", "--period", "2026-27 Q2", "--out",
-                 str(tmp_path / "x.csv"))
+    result = run(
+        "--db", str(imported), "export", "quarterly_return", "--period", "2026-27 Q2", "--out", str(tmp_path / "x.csv")
+    )
     assert result.returncode == 1
     assert "still marked scheduled" in result.stderr and "--allow-incomplete" in result.stderr
     assert not (tmp_path / "x.csv").exists()
@@ -172,13 +203,16 @@ def test_export_list_names_the_shipped_templates(imported):
     assert "quarterly_return" in result.stdout and "pseudonymised_extract" in result.stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["quarterly_return", "--period", "2026 Q2"], "is not a quarter"),
-    (["quarterly_return"], "Say which period"),
-    (["no_such_template", "--period", "2026-27 Q2"], "no template called"),
-    ([], "Name a template"),
-    (["quarterly_return", "--period", "2026-27 Q2", "--format", "pdf"], "csv, xlsx or json"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["quarterly_return", "--period", "2026 Q2"], "is not a quarter"),
+        (["quarterly_return"], "Say which period"),
+        (["no_such_template", "--period", "2026-27 Q2"], "no template called"),
+        ([], "Name a template"),
+        (["quarterly_return", "--period", "2026-27 Q2", "--format", "pdf"], "csv, xlsx or json"),
+    ],
+)
 def test_export_mistakes_are_sentences(imported, args, message):
     result = run("--db", str(imported), "export", *args)
     assert result.returncode == 1
@@ -186,8 +220,20 @@ def test_export_mistakes_are_sentences(imported, args, message):
 
 
 def test_a_custom_period_from_and_to(imported, tmp_path):
-    result = run("--db", str(imported), "export", "quarterly_return", "--from", "1/7/2026", "--to", "2026-09-30",
-                 "--no-suppress", "--allow-incomplete", "--out", str(tmp_path / "c.csv"))
+    result = run(
+        "--db",
+        str(imported),
+        "export",
+        "quarterly_return",
+        "--from",
+        "1/7/2026",
+        "--to",
+        "2026-09-30",
+        "--no-suppress",
+        "--allow-incomplete",
+        "--out",
+        str(tmp_path / "c.csv"),
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "c.csv").read_bytes() == (SAMPLE / "expected_2026-27_Q2.csv").read_bytes()
 

@@ -36,16 +36,27 @@ RUNS = 40
 def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
     path = tmp_path / "c.db"
     db = open_caseload(path)
-    from cjcase.services.caseload import Caseload
     from datetime import date
-    Caseload(db).add_client({"client_ref": "K-1", "first_name": "Kit", "last_name": "Kill",
-                             "date_of_birth": date(1980, 1, 1), "sex": "other", "ethnicity": "Z"})
+
+    from cjcase.services.caseload import Caseload
+
+    Caseload(db).add_client(
+        {
+            "client_ref": "K-1",
+            "first_name": "Kit",
+            "last_name": "Kill",
+            "date_of_birth": date(1980, 1, 1),
+            "sex": "other",
+            "ethnicity": "Z",
+        }
+    )
     db.close()
     rng = random.Random(20261123)
     acknowledged: set[int] = set()
     for run in range(RUNS):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(run)],
-                                  stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(run)], stdout=subprocess.PIPE, text=True
+        )
         assert writer.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.0, 0.15))
         writer.send_signal(signal.SIGKILL)
@@ -59,6 +70,7 @@ def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     unaudited = db.execute(
         "SELECT count(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE a.entity = 'session' "
-        "AND a.action = 'create' AND a.record_id = s.id)").fetchone()[0]
+        "AND a.action = 'create' AND a.record_id = s.id)"
+    ).fetchone()[0]
     assert unaudited == 0
     assert audit.verify(db) == []

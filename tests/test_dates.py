@@ -4,7 +4,20 @@ from datetime import date, datetime
 
 import pytest
 
-from cjcase.domain.dates import FUTURE, PAST, age_on, format_date, format_datetime, last_complete_quarter, parse_import_date, parse_import_datetime, parse_quarter, parse_user_date, parse_user_datetime, quarter_of
+from cjcase.domain.dates import (
+    FUTURE,
+    PAST,
+    age_on,
+    format_date,
+    format_datetime,
+    last_complete_quarter,
+    parse_import_date,
+    parse_import_datetime,
+    parse_quarter,
+    parse_user_date,
+    parse_user_datetime,
+    quarter_of,
+)
 from cjcase.domain.errors import DateInputError
 
 NOW = datetime(2026, 11, 20, 9, 15)  # a Friday
@@ -53,8 +66,21 @@ def test_a_date_without_a_year_resolves_to_the_future_when_booking():
     assert parse_user_date("5/1", date(2026, 12, 20), PAST) == date(2026, 1, 5)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "31/02/2026", "2026-13-01", "32/1", "tomorrow 25:00", "next blursday",
-                                  "in 99999999999 days", "99999999 weeks ago", "in 999999 months"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "soon",
+        "31/02/2026",
+        "2026-13-01",
+        "32/1",
+        "tomorrow 25:00",
+        "next blursday",
+        "in 99999999999 days",
+        "99999999 weeks ago",
+        "in 999999 months",
+    ],
+)
 def test_garbage_is_an_error_with_an_example(text):
     with pytest.raises(DateInputError) as error:
         parse_user_datetime(text, NOW, FUTURE)
@@ -67,13 +93,16 @@ def test_a_garbage_message_shows_what_works():
 
 
 @pytest.mark.parametrize(
-    "text, expected", [("2026-03-14", date(2026, 3, 14)), ("14/03/2026", date(2026, 3, 14)),
-                       ("29/02/2024", date(2024, 2, 29))])
+    "text, expected",
+    [("2026-03-14", date(2026, 3, 14)), ("14/03/2026", date(2026, 3, 14)), ("29/02/2024", date(2024, 2, 29))],
+)
 def test_the_importer_takes_exactly_two_date_forms(text, expected):
     assert parse_import_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["2026-3-14", "14/3/2026", "31/02/2026", "2026-13-01", "14 March 2026", "14/03/26", "29/02/2025"])
+@pytest.mark.parametrize(
+    "text", ["2026-3-14", "14/3/2026", "31/02/2026", "2026-13-01", "14 March 2026", "14/03/26", "29/02/2025"]
+)
 def test_the_importer_refuses_other_date_forms(text):
     with pytest.raises(DateInputError):
         parse_import_date(text)

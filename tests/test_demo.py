@@ -4,10 +4,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from cjcase.services import agenda
 from cjcase.domain import codes
-from cjcase.services import demo
 from cjcase.domain.errors import CjcaseError
+from cjcase.services import agenda, demo
 from tests.helpers import make_client
 
 TODAY = date(2026, 11, 23)
@@ -33,6 +32,7 @@ def test_the_demo_agenda_is_full_whenever_it_is_run(db):
 
 def test_the_same_seed_makes_the_same_caseload(tmp_path):
     from cjcase.services.caseload_file import open_caseload
+
     first, second = open_caseload(tmp_path / "a.db"), open_caseload(tmp_path / "b.db")
     demo.generate(first, TODAY, clients=50, seed=5)
     demo.generate(second, TODAY, clients=50, seed=5)
@@ -43,6 +43,7 @@ def test_the_same_seed_makes_the_same_caseload(tmp_path):
 def test_every_demo_client_was_an_adult_at_each_referral(db):
     demo.generate(db, TODAY, clients=500, seed=11)
     from cjcase.domain.dates import age_on
+
     for row in db.query("SELECT c.date_of_birth, e.referral_date FROM episodes e JOIN clients c ON c.id = e.client_id"):
         assert age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"])) >= 18
 
@@ -67,8 +68,10 @@ def test_the_demo_shows_engagement_work_too(db):
     assert db.execute("SELECT count(*) FROM sessions WHERE peer_mentor IS NOT NULL").fetchone()[0] > 0
     assert {r[0] for r in db.execute("SELECT DISTINCT legal_requirement FROM episodes")} >= {"drr", "rob", "none"}
     kinds = {a.kind for a in agenda.actions(db, datetime(2026, 11, 23, 10, 0))}
-    assert "notify" in kinds or db.execute(
-        "SELECT count(*) FROM sessions WHERE status = 'dna' AND dna_reason IS NOT NULL").fetchone()[0] > 0
+    assert (
+        "notify" in kinds
+        or db.execute("SELECT count(*) FROM sessions WHERE status = 'dna' AND dna_reason IS NOT NULL").fetchone()[0] > 0
+    )
 
 
 def test_generating_leaves_the_connections_page_cache_as_it_was(db):
@@ -91,12 +94,14 @@ def test_the_quick_draws_follow_their_weights_and_the_seed():
 
     def draws(seed):
         maker = demo._Maker(demo._QuickRandom(seed), TODAY)
-        return ([maker.weighted("abcde", (60, 12, 15, 8, 5)) for _ in range(20000)],
-                [maker.rng.choice("xyz") for _ in range(9000)])
+        return (
+            [maker.weighted("abcde", (60, 12, 15, 8, 5)) for _ in range(20000)],
+            [maker.rng.choice("xyz") for _ in range(9000)],
+        )
 
     weighted, uniform = draws(4)
     counts, picks = Counter(weighted), Counter(uniform)
-    for letter, weight in zip("abcde", (60, 12, 15, 8, 5)):
+    for letter, weight in zip("abcde", (60, 12, 15, 8, 5), strict=False):
         assert abs(counts[letter] / 20000 - weight / 100) < 0.015, counts
     assert all(abs(picks[letter] - 3000) < 200 for letter in "xyz"), picks
     assert draws(4) == (weighted, uniform) and draws(5) != (weighted, uniform)

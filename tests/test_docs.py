@@ -47,9 +47,12 @@ def test_every_command_and_option_is_in_the_readme_usage():
     entries = usage_entries()
     for path, options in commands():
         name = path.split(" ")[-1]
-        mentioning = " ".join(e for e in entries
-                              if re.search(rf"(cjcase|\|) {re.escape(path)}\b", e) or
-                              (" " in path and re.search(rf"\b{re.escape(name)}\b", e) and path.split()[0] in e))
+        mentioning = " ".join(
+            e
+            for e in entries
+            if re.search(rf"(cjcase|\|) {re.escape(path)}\b", e)
+            or (" " in path and re.search(rf"\b{re.escape(name)}\b", e) and path.split()[0] in e)
+        )
         assert mentioning, f"`cjcase {path}` is not in the README's usage block"
         for option in options:
             assert option in mentioning, f"`cjcase {path} {option}` is not in the README's usage block"
@@ -67,4 +70,5 @@ def test_the_architecture_tree_names_every_module():
                 if inner.name.startswith(("_", ".")) or inner.suffix not in ("", ".py"):
                     continue
                 assert re.search(rf"\b{inner.stem}\b", tree), (
-                    f"cjcase/{path.name}/{inner.name} is not in the README's architecture tree")
+                    f"cjcase/{path.name}/{inner.name} is not in the README's architecture tree"
+                )

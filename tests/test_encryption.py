@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cjcase.store import backups
-from cjcase.services.caseload import Caseload
-from cjcase.store.database import backup_dir, is_encrypted
-from cjcase.services.caseload_file import open_caseload
-from cjcase.store.encryption import encrypt
 from cjcase.domain.errors import DatabaseError, PassphraseError
+from cjcase.services.caseload import Caseload
+from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
+from cjcase.store import backups
+from cjcase.store.database import backup_dir, is_encrypted
+from cjcase.store.encryption import encrypt
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.lock_screens import LockScreen
 from tests.helpers import SAMPLE, SAMPLE_TODAY, settle
@@ -80,8 +80,9 @@ def test_a_short_passphrase_is_refused(tmp_path):
 def run(*args, env=None, stdin=""):
     environment = {**os.environ, "CJCASE_TODAY": "2026-11-20", **(env or {})}
     environment.pop("CJCASE_PASSPHRASE", None) if not env or "CJCASE_PASSPHRASE" not in env else None
-    return subprocess.run([sys.executable, "-m", "cjcase", *args], capture_output=True, text=True,
-                          env=environment, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "cjcase", *args], capture_output=True, text=True, env=environment, input=stdin
+    )
 
 
 def test_encrypt_from_the_command_line_reads_two_lines_and_scripts_use_the_environment(tmp_path):
@@ -97,8 +98,18 @@ def test_encrypt_from_the_command_line_reads_two_lines_and_scripts_use_the_envir
     assert "sqlcipher" not in wrong.stderr.lower()
     right = run("--db", str(path), "check", env={"CJCASE_PASSPHRASE": PASSPHRASE})
     assert right.returncode == 0, right.stderr
-    exported = run("--db", str(path), "export", "quarterly_return", "--period", "2026-27 Q2", "--allow-incomplete",
-                   "--out", str(tmp_path / "q.csv"), env={"CJCASE_PASSPHRASE": PASSPHRASE})
+    exported = run(
+        "--db",
+        str(path),
+        "export",
+        "quarterly_return",
+        "--period",
+        "2026-27 Q2",
+        "--allow-incomplete",
+        "--out",
+        str(tmp_path / "q.csv"),
+        env={"CJCASE_PASSPHRASE": PASSPHRASE},
+    )
     assert exported.returncode == 0, exported.stderr
 
 

@@ -6,15 +6,14 @@ from datetime import date, datetime
 import pytest
 from textual.widgets import Select, Static
 
-from cjcase.tui.widgets.row_table import RowTable
-from cjcase.services import agenda
-from cjcase.services import settings
-from cjcase.services.engagement import Engagement
 from cjcase.domain.errors import ImportRejected, ValidationError
-from cjcase.services.importing.importer import import_path
 from cjcase.domain.timeslots import parse_slots
+from cjcase.services import agenda, settings
+from cjcase.services.engagement import Engagement
+from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.dialogs.session_dialog import SessionDialog
+from cjcase.tui.widgets.row_table import RowTable
 from tests.helpers import SAMPLE_TODAY, make_client, make_episode, settle
 
 NOW = datetime(2026, 11, 20, 12, 0)  # a Friday
@@ -27,15 +26,23 @@ def reasons(db, now=NOW):
 @pytest.fixture
 def on_drr(caseload):
     client = make_client(caseload)
-    make_episode(caseload, client.id, referral_date=date(2026, 9, 1), start_date=date(2026, 9, 2), pathway="drr",
-                 referral_source="probation", legal_requirement="drr")
+    make_episode(
+        caseload,
+        client.id,
+        referral_date=date(2026, 9, 1),
+        start_date=date(2026, 9, 2),
+        pathway="drr",
+        referral_source="probation",
+        legal_requirement="drr",
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 11, 19, 10, 0), "kind": "keywork", "status": "attended"})
     return client
 
 
 def test_a_dna_on_a_drr_raises_notify_probation_until_the_notification_is_recorded(caseload, db, on_drr):
-    session = caseload.add_session(on_drr.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork",
-                                               "status": "scheduled"})
+    session = caseload.add_session(
+        on_drr.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork", "status": "scheduled"}
+    )
     engagement = Engagement(caseload)
     with pytest.raises(ValidationError) as error:
         engagement.record_dna(session.id, "")
@@ -49,7 +56,9 @@ def test_a_dna_on_a_drr_raises_notify_probation_until_the_notification_is_record
 def test_a_dna_without_a_legal_requirement_needs_no_notification(caseload, db):
     client = make_client(caseload)
     make_episode(caseload, client.id, referral_date=date(2026, 9, 1))
-    session = caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork", "status": "scheduled"})
+    session = caseload.add_session(
+        client.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork", "status": "scheduled"}
+    )
     Engagement(caseload).record_dna(session.id, None)
     assert not any(r.startswith("Notify") for r in reasons(db))
 
@@ -67,7 +76,8 @@ def test_the_checklist_flags_a_clashing_booking(caseload):
     engagement = Engagement(caseload)
     engagement.set_barrier(client.id, "appointment_timing", "Methadone pick-up", "Book after 11", "mon-fri 08:30-10:30")
     assert engagement.clashes(client.id, datetime(2026, 11, 24, 9, 0)) == [
-        "Mon-Fri 08:30-10:30 does not work (Methadone pick-up)"]
+        "Mon-Fri 08:30-10:30 does not work (Methadone pick-up)"
+    ]
     assert engagement.clashes(client.id, datetime(2026, 11, 24, 11, 0)) == []
 
 
@@ -109,8 +119,9 @@ async def test_the_dna_follow_up_shows_the_checklist(db, clock, caseload):
 
 
 async def test_marking_a_reportable_dna_from_the_agenda_asks_why_and_when_notified(db, clock, caseload, on_drr):
-    session = caseload.add_session(on_drr.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork",
-                                               "status": "scheduled"})
+    session = caseload.add_session(
+        on_drr.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork", "status": "scheduled"}
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -127,14 +138,26 @@ async def test_marking_a_reportable_dna_from_the_agenda_asks_why_and_when_notifi
         await pilot.press("ctrl+s")
         await settle(pilot)
         stored = caseload.get_session(session.id)
-        assert (stored.status, stored.dna_reason, stored.notified_at) == ("dna", "In hospital", datetime(2026, 11, 20, 11, 0))
+        assert (stored.status, stored.dna_reason, stored.notified_at) == (
+            "dna",
+            "In hospital",
+            datetime(2026, 11, 20, 11, 0),
+        )
 
 
 def test_a_peer_mentors_filter_lists_only_their_appointments(caseload, db):
     settings.set_value(db, "peer_mentors", "Dee Mentor; Sam Guide")
     client = make_client(caseload)
-    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 8, 0), "kind": "gate_pickup", "status": "scheduled",
-                                     "peer_mentor": "Dee Mentor", "staff": "Priya Shah"})
+    caseload.add_session(
+        client.id,
+        {
+            "when": datetime(2026, 11, 23, 8, 0),
+            "kind": "gate_pickup",
+            "status": "scheduled",
+            "peer_mentor": "Dee Mentor",
+            "staff": "Priya Shah",
+        },
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 11, 24, 10, 0), "kind": "keywork", "status": "scheduled"})
     everything = agenda.agenda(db, date(2026, 11, 20), date(2026, 11, 30))
     assert "with peer mentor Dee Mentor" in everything[0].summary
@@ -149,11 +172,20 @@ def test_an_expired_consent_appears_the_day_after_expiry_and_not_before(caseload
     make_episode(caseload, client.id, referral_date=date(2026, 9, 1))
     caseload.add_session(client.id, {"when": datetime(2026, 11, 19, 10, 0), "kind": "keywork", "status": "attended"})
     engagement = Engagement(caseload)
-    engagement.add_consent(client.id, {"agency": "GP", "purpose": "Prescribing", "given_date": date(2026, 9, 1),
-                                       "expires_date": date(2026, 11, 20)})
-    engagement.add_consent(client.id, {"agency": "probation", "purpose": "DRR attendance",
-                                       "lawful_basis": "court_order", "given_date": date(2026, 9, 1),
-                                       "expires_date": date(2026, 10, 1)})
+    engagement.add_consent(
+        client.id,
+        {"agency": "GP", "purpose": "Prescribing", "given_date": date(2026, 9, 1), "expires_date": date(2026, 11, 20)},
+    )
+    engagement.add_consent(
+        client.id,
+        {
+            "agency": "probation",
+            "purpose": "DRR attendance",
+            "lawful_basis": "court_order",
+            "given_date": date(2026, 9, 1),
+            "expires_date": date(2026, 10, 1),
+        },
+    )
     assert not any("Consent" in r for r in reasons(db, datetime(2026, 11, 20, 23, 0)))
     assert "Consent to share with GP expired 20 Nov" in reasons(db, datetime(2026, 11, 21, 8, 0))
     assert not any("probation" in r for r in reasons(db, datetime(2026, 11, 21, 8, 0)))  # statutory basis
@@ -163,10 +195,14 @@ def test_a_withdrawn_consent_appears_and_the_disclosure_log_keeps_its_entries(ca
     client = make_client(caseload)
     make_episode(caseload, client.id, referral_date=date(2026, 9, 1))
     engagement = Engagement(caseload)
-    consent = engagement.add_consent(client.id, {"agency": "housing", "purpose": "Tenancy", "given_date": date(2026, 9, 1)})
+    consent = engagement.add_consent(
+        client.id, {"agency": "housing", "purpose": "Tenancy", "given_date": date(2026, 9, 1)}
+    )
     engagement.withdraw_consent(consent.id, date(2026, 11, 18))
     assert "Consent to share with housing withdrawn 18 Nov" in reasons(db)
-    engagement.record_disclosure(client.id, date(2026, 11, 2), "probation", "Attendance on DRR", "court_order", "Priya Shah")
+    engagement.record_disclosure(
+        client.id, date(2026, 11, 2), "probation", "Attendance on DRR", "court_order", "Priya Shah"
+    )
     assert [(d.to_whom, d.basis) for d in engagement.disclosures(client.id)] == [("probation", "court_order")]
     with pytest.raises(ValidationError):
         engagement.record_disclosure(client.id, date(2026, 11, 2), "probation", "", "consent", "Priya")
@@ -182,14 +218,18 @@ def test_consents_round_trip_through_import(db, sample_copy):
     assert report.counts["consents"].created == 2
     assert import_path(db, sample_copy, SAMPLE_TODAY).counts["consents"].unchanged == 2
     rows = list(db.query("SELECT agency, lawful_basis, expires_date, withdrawn_date FROM consents ORDER BY agency"))
-    assert rows == [{"agency": "GP", "lawful_basis": "consent", "expires_date": None, "withdrawn_date": "2026-10-01"},
-                    {"agency": "probation", "lawful_basis": "consent", "expires_date": "2026-12-15", "withdrawn_date": None}]
+    assert rows == [
+        {"agency": "GP", "lawful_basis": "consent", "expires_date": None, "withdrawn_date": "2026-10-01"},
+        {"agency": "probation", "lawful_basis": "consent", "expires_date": "2026-12-15", "withdrawn_date": None},
+    ]
 
 
 def test_a_consent_file_with_a_bad_row_is_refused_with_its_line(db, sample_copy):
     with open(sample_copy / "consents.csv", "w", encoding="utf-8", newline="") as handle:
-        handle.write("client_ref,agency,purpose,given_date,expires_date,withdrawn_date\n"
-                     "CJ-17429,GP,Prescribing,2026-06-15,2026-01-01,\n")
+        handle.write(
+            "client_ref,agency,purpose,given_date,expires_date,withdrawn_date\n"
+            "CJ-17429,GP,Prescribing,2026-06-15,2026-01-01,\n"
+        )
 
     with pytest.raises(ImportRejected) as rejected:
         import_path(db, sample_copy, SAMPLE_TODAY)
@@ -224,8 +264,15 @@ async def test_the_client_record_shows_the_checklist_ledger_and_disclosures(db, 
 async def test_the_agenda_shows_a_peer_mentors_own_list(db, clock, caseload):
     settings.set_value(db, "peer_mentors", "Dee Mentor")
     client = make_client(caseload)
-    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 8, 0), "kind": "gate_pickup", "status": "scheduled",
-                                     "peer_mentor": "Dee Mentor"})
+    caseload.add_session(
+        client.id,
+        {
+            "when": datetime(2026, 11, 23, 8, 0),
+            "kind": "gate_pickup",
+            "status": "scheduled",
+            "peer_mentor": "Dee Mentor",
+        },
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 11, 24, 10, 0), "kind": "keywork", "status": "scheduled"})
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -250,8 +297,12 @@ async def test_a_referral_records_the_legal_requirement_and_who_to_tell(db, cloc
         app.open_client(client.id)
         await settle(pilot)
         await pilot.press("o")
-        for name, value in (("referral_source", "court"), ("pathway", "restriction_on_bail"),
-                            ("primary_substance", "crack"), ("legal_requirement", "rob")):
+        for name, value in (
+            ("referral_source", "court"),
+            ("pathway", "restriction_on_bail"),
+            ("primary_substance", "crack"),
+            ("legal_requirement", "rob"),
+        ):
             app.screen.query_one(f"#field-{name}", Select).value = value
         app.screen.query_one("#field-notify_agency").value = "custody sergeant"
         await pilot.press("ctrl+s")

@@ -13,8 +13,11 @@ PACKAGE = Path(cjcase.__file__).parent
 
 
 def non_ui_modules():
-    return [m.name for m in pkgutil.walk_packages([str(PACKAGE)], "cjcase.")
-            if not m.name.startswith("cjcase.tui") and m.name != "cjcase.__main__"]
+    return [
+        m.name
+        for m in pkgutil.walk_packages([str(PACKAGE)], "cjcase.")
+        if not m.name.startswith("cjcase.tui") and m.name != "cjcase.__main__"
+    ]
 
 
 def test_no_non_ui_module_loads_textual():
@@ -44,9 +47,11 @@ def test_the_pure_modules_do_no_io():
 def test_the_tui_paints_before_it_loads_the_services():
     # Start-up is measured against a bare Textual app: what the agenda's load needs is
     # imported by the load, after the first frame.
-    code = ("import sys\nimport cjcase.tui.app\n"
-            "print([m for m in ('sqlite_utils', 'sqlite3', 'cjcase.domain.model', 'cjcase.services.search', 'cjcase.services.agenda', "
-            "'cjcase.services.caseload', 'cjcase.store.database') if m in sys.modules])")
+    code = (
+        "import sys\nimport cjcase.tui.app\n"
+        "print([m for m in ('sqlite_utils', 'sqlite3', 'cjcase.domain.model', 'cjcase.services.search', 'cjcase.services.agenda', "
+        "'cjcase.services.caseload', 'cjcase.store.database') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
@@ -57,6 +62,7 @@ def test_the_tui_sets_textuals_frame_cap_before_textual_loads_and_a_users_own_wi
     code = "import cjcase.tui.app\nfrom textual import constants\nprint(constants.MAX_FPS)"
     env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
     ours = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    theirs = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env={**env, "TEXTUAL_FPS": "30"})
+    theirs = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "TEXTUAL_FPS": "30"}
+    )
     assert (ours.stdout.strip(), theirs.stdout.strip()) == ("120", "30"), ours.stderr + theirs.stderr

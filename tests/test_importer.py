@@ -6,9 +6,9 @@ from datetime import date
 import openpyxl
 import pytest
 
+from cjcase.domain.errors import ImportRejected
 from cjcase.services.importing.importer import import_path
 from tests.helpers import SAMPLE, SAMPLE_TODAY
-from cjcase.domain.errors import ImportRejected
 
 TABLES = ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
 SAMPLE_COUNTS = {"clients": 40, "episodes": 49, "sessions": 1014, "goals": 166, "court_dates": 56, "tops": 76}
@@ -53,6 +53,7 @@ def test_a_changed_value_updates_the_record(db, sample_copy):
 
     def change_phone(rows):
         rows[1][rows[0].index("phone")] = "07700 900999"
+
     rewrite(sample_copy / "clients.csv", change_phone)
     report = import_path(db, sample_copy, SAMPLE_TODAY)
     assert report.counts["clients"].updated == 1 and report.changed == 1
@@ -78,8 +79,10 @@ def test_a_dry_run_counts_and_writes_nothing(db):
 def test_a_broken_copy_writes_nothing_and_names_file_line_and_column(db, sample_copy):
     def break_episode(rows):
         rows[3][rows[0].index("pathway")] = "probation_office"
+
     def break_date(rows):
         rows[5][rows[0].index("when")] = "31/02/2026 10:00"
+
     rewrite(sample_copy / "episodes.csv", break_episode)
     rewrite(sample_copy / "sessions.csv", break_date)
     problems = problems_of(db, sample_copy)
@@ -93,6 +96,7 @@ def test_a_missing_required_column_is_reported_on_line_1(db, sample_copy):
         index = rows[0].index("status")
         for row in rows:
             del row[index]
+
     rewrite(sample_copy / "sessions.csv", drop_status)
     assert "sessions.csv:1: status: required column is missing" in problems_of(db, sample_copy)
 
@@ -102,6 +106,7 @@ def test_an_unknown_column_is_reported_on_line_1(db, sample_copy):
         rows[0].append("favourite_colour")
         for row in rows[1:]:
             row.append("")
+
     rewrite(sample_copy / "goals.csv", add_column)
     assert any(p.startswith("goals.csv:1: favourite_colour: unknown column") for p in problems_of(db, sample_copy))
 
@@ -118,6 +123,7 @@ def test_a_quoted_note_over_two_lines_keeps_later_line_numbers_right(db, sample_
     def two_line_note_then_bad_kind(rows):
         rows[1][rows[0].index("notes")] = "first line\nsecond line"
         rows[3][rows[0].index("kind")] = "chat"
+
     rewrite(sample_copy / "sessions.csv", two_line_note_then_bad_kind)
     # Row 3 of data starts on editor line 5: the note on data row 1 takes two lines.
     assert any(p.startswith("sessions.csv:5: kind: ") for p in problems_of(db, sample_copy))
@@ -126,6 +132,7 @@ def test_a_quoted_note_over_two_lines_keeps_later_line_numbers_right(db, sample_
 def test_a_key_twice_is_an_error_on_the_later_row(db, sample_copy):
     def duplicate_client(rows):
         rows.append(list(rows[1]))
+
     rewrite(sample_copy / "clients.csv", duplicate_client)
     problems = problems_of(db, sample_copy)
     assert any(p.startswith("clients.csv:42: client_ref: ") and "line 2" in p for p in problems), problems
@@ -140,6 +147,7 @@ def test_overlapping_episodes_are_reported_on_the_later_row(db, sample_copy):
         for column in ("start_date", "discharge_date", "discharge_reason"):
             clone[header.index(column)] = ""
         rows.append(clone)
+
     rewrite(sample_copy / "episodes.csv", overlap)
     problems = problems_of(db, sample_copy)
     assert any(p.startswith("episodes.csv:51: referral_date: ") and "overlaps" in p for p in problems), problems
@@ -148,6 +156,7 @@ def test_overlapping_episodes_are_reported_on_the_later_row(db, sample_copy):
 def test_a_record_for_an_unknown_client_is_refused(db, sample_copy):
     def unknown(rows):
         rows[1][0] = "CJ-00000"
+
     rewrite(sample_copy / "tops.csv", unknown)
     assert any(p.startswith("tops.csv:2: client_ref: no client") for p in problems_of(db, sample_copy))
 
@@ -155,6 +164,7 @@ def test_a_record_for_an_unknown_client_is_refused(db, sample_copy):
 def test_a_minor_on_the_referral_date_is_refused(db, sample_copy):
     def young(rows):
         rows[1][rows[0].index("date_of_birth")] = "2010-01-01"
+
     rewrite(sample_copy / "clients.csv", young)
     problems = problems_of(db, sample_copy)
     assert any(p.startswith("episodes.csv:") and "adults" in p for p in problems), problems
@@ -197,6 +207,7 @@ def test_a_file_that_is_not_utf8_gets_a_sentence(db, tmp_path):
     folder.mkdir()
     (folder / "clients.csv").write_bytes("client_ref,first_name\nX,Zoë\n".encode("latin-1"))
     from cjcase.domain.errors import CjcaseError
+
     with pytest.raises(CjcaseError, match="UTF-8"):
         import_path(db, folder, SAMPLE_TODAY)
 
@@ -223,21 +234,26 @@ def test_in_small_batches_the_sample_imports_the_same_and_again_unchanged(db, sm
 def test_a_row_repeated_in_a_later_batch_is_a_problem_on_its_line(db, sample_copy, small_batches):
     def repeat_first_session_at_the_end(rows):
         rows.append(list(rows[1]))
+
     rewrite(sample_copy / "sessions.csv", repeat_first_session_at_the_end)
     problems = problems_of(db, sample_copy)
     last = SAMPLE_COUNTS["sessions"] + 2
-    assert any(p.startswith(f"sessions.csv:{last}: kind: the same client_ref + when + kind is on line 2")
-               for p in problems), problems
+    assert any(
+        p.startswith(f"sessions.csv:{last}: kind: the same client_ref + when + kind is on line 2") for p in problems
+    ), problems
     assert counts(db) == {t: 0 for t in TABLES}  # nothing written: the batches before were undone
 
 
 def test_an_unknown_client_in_a_late_batch_rejects_the_whole_import(db, sample_copy, small_batches):
     def unknown_last(rows):
         rows[-1][0] = "CJ-00000"
+
     rewrite(sample_copy / "goals.csv", unknown_last)
     problems = problems_of(db, sample_copy)
-    assert problems == [f"goals.csv:{SAMPLE_COUNTS['goals'] + 1}: client_ref: no client has the reference "
-                        "CJ-00000: add them to clients.csv"]
+    assert problems == [
+        f"goals.csv:{SAMPLE_COUNTS['goals'] + 1}: client_ref: no client has the reference "
+        "CJ-00000: add them to clients.csv"
+    ]
     assert counts(db) == {t: 0 for t in TABLES}
     assert db.execute("SELECT count(*) FROM audit WHERE action = 'import'").fetchone()[0] == 0
 
@@ -250,7 +266,12 @@ def test_rows_are_written_column_by_name_whether_or_not_each_row_has_every_colum
     _insert_many(db, "scratch", [{"a": 7, "c": 9}, {"b": 8}])  # some missing: NULL
     _insert_many(db, "scratch", [{"a": 10}])  # one column
     assert db.execute("SELECT a, b, c FROM scratch ORDER BY rowid").fetchall() == [
-        (1, 2, 3), (4, 5, 6), (7, None, 9), (None, 8, None), (10, None, None)]
+        (1, 2, 3),
+        (4, 5, 6),
+        (7, None, 9),
+        (None, 8, None),
+        (10, None, None),
+    ]
 
 
 def test_imported_dates_are_stored_in_one_form_whichever_way_they_were_written(tmp_path, db):

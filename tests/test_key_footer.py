@@ -59,7 +59,7 @@ async def test_it_shows_the_keys_offered_in_order_and_the_palette_key_at_the_rig
         footer = app.screen.query_one(KeyFooter)
         remove = footer.key_at(line.index("Remove"))
         assert remove.action == "remove" and not remove.enabled
-        dimmed = [span for span in footer.render().spans if "Remove" in line[span.start:span.end]]
+        dimmed = [span for span in footer.render().spans if "Remove" in line[span.start : span.end]]
         assert dimmed and all(span.style.dim for span in dimmed)
 
 

@@ -4,9 +4,8 @@ import sqlite3
 
 import pytest
 
-from cjcase.store import database
-from cjcase.store import paths
 from cjcase.domain.errors import DatabaseError
+from cjcase.store import database, paths
 
 TABLES = {"clients", "episodes", "sessions", "goals", "court_dates", "tops", "audit", "settings"}
 

@@ -10,13 +10,13 @@ import openpyxl
 import pytest
 
 from cjcase.domain.dates import parse_quarter
-from cjcase.services.importing.importer import import_path
-from cjcase.returns import exporter, guard, template as templates
-from cjcase.returns.build import build
-from cjcase.services.keys import export_key, get_key, import_key, pseudo_id
-
-from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client
 from cjcase.domain.errors import IdentifierInReturn, TemplateError
+from cjcase.returns import exporter, guard
+from cjcase.returns import template as templates
+from cjcase.returns.build import build
+from cjcase.services.importing.importer import import_path
+from cjcase.services.keys import export_key, get_key, import_key, pseudo_id
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
@@ -26,8 +26,16 @@ def identifying_values(db):
     """Every identifying value held for every client, in the forms a scan should look for."""
     values = set()
     for row in db.query("SELECT * FROM clients"):
-        for column in ("first_name", "last_name", "preferred_name", "client_ref", "postcode", "phone",
-                       "keyworker", "notes"):
+        for column in (
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "client_ref",
+            "postcode",
+            "phone",
+            "keyworker",
+            "notes",
+        ):
             if row[column] and len(row[column]) >= 3:
                 values.add(row[column])
         born = date.fromisoformat(row["date_of_birth"])
@@ -53,7 +61,9 @@ def test_no_return_holds_any_identifying_value(sample_db, tmp_path, name, fmt):
     path = exporter.write(sample_db, prepared, fmt, tmp_path / f"r.{fmt}", NOW, allow_incomplete=True).path
     if fmt == "xlsx":
         book = openpyxl.load_workbook(path)
-        text = "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None)
+        text = "\n".join(
+            str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row if v is not None
+        )
     else:
         text = path.read_text(encoding="utf-8")
     values = identifying_values(sample_db)
@@ -66,7 +76,8 @@ def test_the_extract_has_one_row_per_episode_open_in_the_period(sample_db):
     table = build(sample_db, templates.find("pseudonymised_extract", None), Q2, None)
     expected = sample_db.execute(
         "SELECT count(*) FROM episodes WHERE referral_date <= '2026-09-30' "
-        "AND (discharge_date IS NULL OR discharge_date >= '2026-07-01')").fetchone()[0]
+        "AND (discharge_date IS NULL OR discharge_date >= '2026-07-01')"
+    ).fetchone()[0]
     assert len(table.rows) == expected
     assert table.header[0] == "pseudo_id"
     assert all(re.fullmatch(r"[0-9a-f]{16}", row[0]) for row in table.rows)
@@ -74,14 +85,22 @@ def test_the_extract_has_one_row_per_episode_open_in_the_period(sample_db):
 
 def test_the_extract_counts_attendance_and_continuity(caseload, db):
     client = make_client(caseload)
-    caseload.add_episode(client.id, {"referral_date": date(2026, 6, 1), "referral_source": "prison",
-                                     "pathway": "prison_link", "primary_substance": "heroin",
-                                     "start_date": date(2026, 7, 2), "prison_release_date": date(2026, 7, 1)})
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 6, 1),
+            "referral_source": "prison",
+            "pathway": "prison_link",
+            "primary_substance": "heroin",
+            "start_date": date(2026, 7, 2),
+            "prison_release_date": date(2026, 7, 1),
+        },
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 7, 2, 10, 0), "kind": "keywork", "status": "attended"})
     caseload.add_session(client.id, {"when": datetime(2026, 7, 9, 10, 0), "kind": "keywork", "status": "dna"})
     caseload.add_session(client.id, {"when": datetime(2026, 10, 9, 10, 0), "kind": "keywork", "status": "attended"})
     template = templates.find("pseudonymised_extract", None)
-    row = dict(zip(template_header(template), build(db, template, Q2, None).rows[0]))
+    row = dict(zip(template_header(template), build(db, template, Q2, None).rows[0], strict=False))
     assert row["age_band"] == "35-44"
     assert (row["referral_month"], row["start_month"], row["discharge_month"]) == ("2026-06", "2026-07", None)
     assert (row["attended_in_period"], row["dna_in_period"], row["continuity_engaged"]) == (1, 1, "yes")
@@ -105,6 +124,7 @@ def test_pseudonyms_are_stable_across_runs_and_differ_across_keys(sample_db, tmp
 
 def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sample_db, tmp_path):
     from cjcase.services.caseload_file import open_caseload
+
     key_file = tmp_path / "org.key"
     export_key(sample_db, key_file)
     other = open_caseload(tmp_path / "laptop2.db")
@@ -116,6 +136,7 @@ def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sam
 
 def test_a_bad_key_file_is_refused_with_a_sentence(db, tmp_path):
     from cjcase.domain.errors import CjcaseError
+
     bad = tmp_path / "bad.key"
     bad.write_text("not a key")
     with pytest.raises(CjcaseError, match="not a cjcase pseudonym key"):
@@ -130,36 +151,54 @@ def write_template(folder: Path, name: str, text: str) -> Path:
 
 
 def test_a_template_naming_an_unknown_measure_is_refused_with_its_line(tmp_path):
-    path = write_template(tmp_path, "mine", 'kind = "aggregate"\ntitle = "Mine"\nmeasures = [\n'
-                          '  { measure = "referrals_received" },\n  { measure = "referals" },\n]\n')
+    path = write_template(
+        tmp_path,
+        "mine",
+        'kind = "aggregate"\ntitle = "Mine"\nmeasures = [\n'
+        '  { measure = "referrals_received" },\n  { measure = "referals" },\n]\n',
+    )
     with pytest.raises(TemplateError, match=r"mine.toml line 5: 'referals' is not a measure"):
         templates.load(path)
 
 
 @pytest.mark.parametrize("column", ["client_ref", "date_of_birth", "last_name", "postcode", "keyworker", "notes"])
 def test_a_template_column_that_would_carry_an_identifier_is_refused(tmp_path, column):
-    path = write_template(tmp_path, "leaky", f'kind = "extract"\ncolumns = [\n  {{ column = "pseudo_id" }},\n'
-                                             f'  {{ column = "{column}" }},\n]\n')
+    path = write_template(
+        tmp_path,
+        "leaky",
+        f'kind = "extract"\ncolumns = [\n  {{ column = "pseudo_id" }},\n  {{ column = "{column}" }},\n]\n',
+    )
     with pytest.raises(TemplateError, match=f"leaky.toml line 4: the column '{column}' would carry an identifier"):
         templates.load(path)
 
 
 def test_a_users_template_relabels_measures(sample_db, tmp_path):
     folder = tmp_path / "exports"
-    write_template(folder, "pcc", 'kind = "aggregate"\ntitle = "PCC return"\nsuppression = 3\n'
-                   'measures = [\n  { measure = "planned_exit_rate", label = "Planned exits (%)",'
-                   ' numerator_label = "Planned exits", denominator_label = "Exits" },\n]\n')
+    write_template(
+        folder,
+        "pcc",
+        'kind = "aggregate"\ntitle = "PCC return"\nsuppression = 3\n'
+        'measures = [\n  { measure = "planned_exit_rate", label = "Planned exits (%)",'
+        ' numerator_label = "Planned exits", denominator_label = "Exits" },\n]\n',
+    )
     template = templates.find("pcc", folder)
     assert [t.name for t in templates.available(folder)] == ["pcc", "pseudonymised_extract", "quarterly_return"]
     rows = build(sample_db, template, Q2, template.suppression).rows
-    assert rows == [["Planned exits (%)", "all", __import__("decimal").Decimal("71.4")],
-                    ["Planned exits", "all", 5], ["Exits", "all", 7]]
+    assert rows == [
+        ["Planned exits (%)", "all", __import__("decimal").Decimal("71.4")],
+        ["Planned exits", "all", 5],
+        ["Exits", "all", 7],
+    ]
 
 
 def test_the_guard_refuses_a_template_label_that_is_a_clients_name(sample_db, tmp_path):
     folder = tmp_path / "exports"
-    write_template(folder, "named", 'kind = "aggregate"\nmeasures = [\n'
-                   '  { measure = "clients_seen", label = "Seen including Stephen Moore" },\n]\n')
+    write_template(
+        folder,
+        "named",
+        'kind = "aggregate"\nmeasures = [\n'
+        '  { measure = "clients_seen", label = "Seen including Stephen Moore" },\n]\n',
+    )
     template = templates.find("named", folder)
     with pytest.raises(IdentifierInReturn, match="label"):
         exporter.prepare(sample_db, template, Q2, None, NOW)
@@ -172,8 +211,20 @@ def test_the_guard_refuses_an_output_cell_holding_a_name_and_says_which_column(s
         guard.check(table, sample_db)
 
 
-@pytest.mark.parametrize("cell", ["18/01/1993", "1993-01-18", "18 Jan 1993", "CJ-17429", "LS19 7WR", "ls197wr",
-                                  "07700 900410", "07700900410", "Priya"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "18/01/1993",
+        "1993-01-18",
+        "18 Jan 1993",
+        "CJ-17429",
+        "LS19 7WR",
+        "ls197wr",
+        "07700 900410",
+        "07700900410",
+        "Priya",
+    ],
+)
 def test_the_guard_knows_identifiers_in_their_usual_forms(sample_db, cell):
     table = build(sample_db, templates.find("quarterly_return", None), Q2, None)
     table.rows.append(["clients_seen", "all", cell])
@@ -201,8 +252,11 @@ def test_codes_are_not_identifiers_even_when_they_are_surnames(sample_db):
 
 def test_spreadsheet_formulas_in_labels_are_escaped(sample_db, tmp_path):
     folder = tmp_path / "exports"
-    write_template(folder, "formula", 'kind = "aggregate"\nmeasures = [\n'
-                   '  { measure = "clients_seen", label = "=HYPERLINK(\\"http://x\\")" },\n]\n')
+    write_template(
+        folder,
+        "formula",
+        'kind = "aggregate"\nmeasures = [\n  { measure = "clients_seen", label = "=HYPERLINK(\\"http://x\\")" },\n]\n',
+    )
     template = templates.find("formula", folder)
     prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
     path = exporter.write(sample_db, prepared, "csv", tmp_path / "f.csv", NOW, allow_incomplete=True).path

@@ -9,10 +9,11 @@ import openpyxl
 import pytest
 
 from cjcase.domain.dates import parse_quarter
-from cjcase.returns import exporter, template as templates
+from cjcase.domain.errors import IncompleteData
+from cjcase.returns import exporter
+from cjcase.returns import template as templates
 from cjcase.returns.writers import to_csv
 from tests.helpers import SAMPLE
-from cjcase.domain.errors import IncompleteData
 
 NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
@@ -28,8 +29,9 @@ def written(db, tmp_path, fmt, threshold, name="quarterly_return"):
     return exporter.write(db, prepared, fmt, tmp_path / f"out.{fmt}", NOW, allow_incomplete=True)
 
 
-@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
-                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+@pytest.mark.parametrize(
+    "threshold, name", [(None, "expected_2026-27_Q2.csv"), (5, "expected_2026-27_Q2_suppressed5.csv")]
+)
 def test_the_csv_matches_the_expected_file_byte_for_byte(sample_db, tmp_path, threshold, name):
     result = written(sample_db, tmp_path, "csv", threshold)
     assert result.path.read_bytes() == expected(name)
@@ -42,8 +44,9 @@ def test_the_template_default_threshold_is_5(sample_db):
     assert to_csv(prepared.table) == expected("expected_2026-27_Q2_suppressed5.csv")
 
 
-@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
-                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+@pytest.mark.parametrize(
+    "threshold, name", [(None, "expected_2026-27_Q2.csv"), (5, "expected_2026-27_Q2_suppressed5.csv")]
+)
 def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path, threshold, name):
     document = json.loads(written(sample_db, tmp_path, "json", threshold).path.read_text())
     assert document["template"] == "quarterly_return"
@@ -51,7 +54,7 @@ def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path
     assert document["suppression"] == threshold
     rows = list(csv.DictReader(io.StringIO(expected(name).decode())))
     assert len(document["rows"]) == len(rows)
-    for got, want in zip(document["rows"], rows):
+    for got, want in zip(document["rows"], rows, strict=False):
         assert (got["measure"], got["group"]) == (want["measure"], want["group"])
         if want["value"] == "*":
             assert got["value"] == "*"
@@ -63,8 +66,9 @@ def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path
             assert isinstance(got["value"], int) and got["value"] == int(want["value"])
 
 
-@pytest.mark.parametrize("threshold, name", [(None, "expected_2026-27_Q2.csv"),
-                                             (5, "expected_2026-27_Q2_suppressed5.csv")])
+@pytest.mark.parametrize(
+    "threshold, name", [(None, "expected_2026-27_Q2.csv"), (5, "expected_2026-27_Q2_suppressed5.csv")]
+)
 def test_the_xlsx_reads_back_to_the_same_rows_with_a_cover(sample_db, tmp_path, threshold, name):
     exporter.set_organisation(sample_db, "Leeds Recovery Link")
     book = openpyxl.load_workbook(written(sample_db, tmp_path, "xlsx", threshold).path)
@@ -74,14 +78,17 @@ def test_the_xlsx_reads_back_to_the_same_rows_with_a_cover(sample_db, tmp_path, 
     assert cover["Period"].startswith("2026-27 Q2")
     assert "Generated at" in cover and "Suppression" in cover and "*" in cover
     assert "doubtful" in cover["Data quality"]
-    got = [["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row]
-           for row in book["Rows"].iter_rows(values_only=True)]
+    got = [
+        ["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row]
+        for row in book["Rows"].iter_rows(values_only=True)
+    ]
     want = list(csv.reader(io.StringIO(expected(name).decode())))
     assert got == want
 
 
 def test_every_export_is_audited_with_its_hash(sample_db, tmp_path):
     import hashlib
+
     result = written(sample_db, tmp_path, "csv", 5)
     history = exporter.history(sample_db)
     assert len(history) == 1

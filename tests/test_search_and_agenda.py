@@ -2,8 +2,7 @@
 
 from datetime import date, datetime
 
-from cjcase.services import agenda
-from cjcase.services import search
+from cjcase.services import agenda, search
 from cjcase.services.importing.importer import import_path
 from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, make_episode
 
@@ -31,7 +30,7 @@ def test_several_words_narrow_the_search(db):
 
 def test_search_text_never_reaches_fts_as_syntax(db):
     import_path(db, SAMPLE, SAMPLE_TODAY)
-    for text in ['"', 'NEAR(a b)', "a OR b", "*", "x\x00y", "(", "col:val", "-", "'; DROP TABLE clients"]:
+    for text in ['"', "NEAR(a b)", "a OR b", "*", "x\x00y", "(", "col:val", "-", "'; DROP TABLE clients"]:
         search.caseload(db, NOW, status="all", text=text)  # must not raise
     assert db.table("clients").count == 40
 
@@ -67,13 +66,29 @@ def test_the_caseload_shows_last_seen_and_next_appointment(caseload, db):
 
 def test_the_agenda_lists_each_kind_of_thing_due(caseload, db):
     client = make_client(caseload)
-    make_episode(caseload, client.id, pathway="drr", order_start=date(2026, 6, 1), order_end=date(2026, 11, 25),
-                 prison_release_date=date(2026, 11, 22))
+    make_episode(
+        caseload,
+        client.id,
+        pathway="drr",
+        order_start=date(2026, 6, 1),
+        order_end=date(2026, 11, 25),
+        prison_release_date=date(2026, 11, 22),
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
-    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds Magistrates' Court",
-                                        "hearing_type": "review"})
-    caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 10, 1),
-                                  "review_date": date(2026, 11, 26), "status": "open"})
+    caseload.add_court_date(
+        client.id,
+        {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds Magistrates' Court", "hearing_type": "review"},
+    )
+    caseload.add_goal(
+        client.id,
+        {
+            "domain": "housing",
+            "description": "Flat",
+            "set_date": date(2026, 10, 1),
+            "review_date": date(2026, 11, 26),
+            "status": "open",
+        },
+    )
     caseload.add_session(client.id, {"when": datetime(2026, 12, 30, 10, 0), "kind": "keywork", "status": "scheduled"})
     items = agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4))
     assert [(i.day, i.kind) for i in items] == [
@@ -112,21 +127,32 @@ def test_the_first_rows_of_a_long_agenda_are_its_earliest_and_the_count_is_all_o
     # the order must still be the agenda's: court before release before session, then by name.
     for ref, first in (("A-1", "Ann"), ("B-1", "Bob")):
         client = make_client(caseload, client_ref=ref, first_name=first)
-        make_episode(caseload, client.id, pathway="prison_link", referral_source="prison",
-                     referral_date=date(2026, 10, 1), prison_release_date=date(2026, 11, 21))
+        make_episode(
+            caseload,
+            client.id,
+            pathway="prison_link",
+            referral_source="prison",
+            referral_date=date(2026, 10, 1),
+            prison_release_date=date(2026, 11, 21),
+        )
         for day in (21, 22, 23):
-            caseload.add_session(client.id, {"when": datetime(2026, 11, day, 0, 0), "kind": "keywork",
-                                             "status": "scheduled"})
-        caseload.add_court_date(client.id, {"when": datetime(2026, 11, 22, 0, 0), "court": "Leeds Crown Court",
-                                            "hearing_type": "trial"})
+            caseload.add_session(
+                client.id, {"when": datetime(2026, 11, day, 0, 0), "kind": "keywork", "status": "scheduled"}
+            )
+        caseload.add_court_date(
+            client.id, {"when": datetime(2026, 11, 22, 0, 0), "court": "Leeds Crown Court", "hearing_type": "trial"}
+        )
     everything = agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4))
     assert len(everything) == 10
     assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 12, 4)) == 10
     for limit in range(0, 12):
         assert agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4), limit=limit) == everything[:limit]
     assert [(i.day.day, i.kind, i.client_name) for i in everything[:4]] == [
-        (21, "release", "Ann Bloggs"), (21, "release", "Bob Bloggs"),
-        (21, "session", "Ann Bloggs"), (21, "session", "Bob Bloggs")]
+        (21, "release", "Ann Bloggs"),
+        (21, "release", "Bob Bloggs"),
+        (21, "session", "Ann Bloggs"),
+        (21, "session", "Bob Bloggs"),
+    ]
     assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 12, 4), keyworker="Nobody") == 0
 
 

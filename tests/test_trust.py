@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from cjcase.services import audit
-from cjcase.store import backups
-from cjcase.services import erasure
-from cjcase.services.caseload import Caseload
-from cjcase.store.database import backup_dir, latest_version
-from cjcase.services.caseload_file import open_caseload
 from cjcase.domain.errors import DatabaseError
+from cjcase.services import audit, erasure
+from cjcase.services.caseload import Caseload
+from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.services.integrity import check
+from cjcase.store import backups
+from cjcase.store.database import backup_dir, latest_version
 from cjcase.store.paths import synced_folder_warning
 from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client
 
@@ -57,15 +56,23 @@ def test_a_second_writer_is_refused_with_a_sentence_and_a_reader_may_join(db_pat
 def test_a_second_writer_from_the_command_line_gets_a_sentence(tmp_path):
     path = tmp_path / "c.db"
     holder = open_caseload(path)
-    result = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)], capture_output=True, text=True
+    )
     holder.close()
     assert result.returncode == 1
     assert "Another cjcase is already open" in result.stderr and "locked" not in result.stderr
 
 
-@pytest.mark.parametrize("path", ["/home/kw/OneDrive - Recovery Link/caseload.db", "/Users/kw/Dropbox/c.db",
-                                  "//server/share/c.db", "/home/kw/Library/Mobile Documents/c.db"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/home/kw/OneDrive - Recovery Link/caseload.db",
+        "/Users/kw/Dropbox/c.db",
+        "//server/share/c.db",
+        "/home/kw/Library/Mobile Documents/c.db",
+    ],
+)
 def test_a_synced_or_network_folder_gets_a_warning(path):
     assert "corrupt" in synced_folder_warning(Path(path))
 
@@ -119,8 +126,9 @@ def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tm
     with pytest.raises(DatabaseError, match="integrity"):
         backups.restore(path, broken)
 
-    result = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "erased again" in result.stdout
     assert list(tmp_path.glob("c.db.before-restore-*"))
@@ -134,10 +142,21 @@ def test_erasure_leaves_no_personal_value_in_the_file_or_its_wal(tmp_path):
     db = open_caseload(path)
     import_path(db, SAMPLE, SAMPLE_TODAY)
     row = next(db.query("SELECT * FROM clients WHERE client_ref = 'CJ-17429'"))
-    others = " ".join(str(v) for r in db.query("SELECT * FROM clients WHERE client_ref != 'CJ-17429'")
-                      for v in r.values())
-    values = [v for v in (row["first_name"], row["last_name"], row["phone"], row["postcode"], row["client_ref"],
-                          row["preferred_name"]) if v not in others]
+    others = " ".join(
+        str(v) for r in db.query("SELECT * FROM clients WHERE client_ref != 'CJ-17429'") for v in r.values()
+    )
+    values = [
+        v
+        for v in (
+            row["first_name"],
+            row["last_name"],
+            row["phone"],
+            row["postcode"],
+            row["client_ref"],
+            row["preferred_name"],
+        )
+        if v not in others
+    ]
     assert len(values) >= 4
     erasure.erase(db, "CJ-17429", path)
     assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
@@ -153,25 +172,49 @@ def test_erasure_leaves_no_personal_value_in_the_file_or_its_wal(tmp_path):
 def test_erase_from_the_command_line_needs_confirmation(tmp_path):
     path = tmp_path / "c.db"
     open_caseload(path).close()
-    subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)], check=True,
-                   capture_output=True)
-    refused = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "erase", "CJ-17429"],
-                             capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "import", str(SAMPLE)], check=True, capture_output=True
+    )
+    refused = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "erase", "CJ-17429"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert refused.returncode == 1 and "--yes" in refused.stderr
-    done = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "erase", "CJ-17429", "--yes"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "erase", "CJ-17429", "--yes"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "Erased CJ-17429" in done.stdout
 
 
 def test_retention_lists_then_erases_clients_closed_long_ago(caseload, db, db_path):
     old = make_client(caseload, client_ref="OLD-1")
-    caseload.add_episode(old.id, {"referral_date": date(2015, 1, 5), "referral_source": "self",
-                                  "pathway": "community", "primary_substance": "alcohol",
-                                  "discharge_date": date(2017, 3, 1), "discharge_reason": "dropped_out"})
+    caseload.add_episode(
+        old.id,
+        {
+            "referral_date": date(2015, 1, 5),
+            "referral_source": "self",
+            "pathway": "community",
+            "primary_substance": "alcohol",
+            "discharge_date": date(2017, 3, 1),
+            "discharge_reason": "dropped_out",
+        },
+    )
     recent = make_client(caseload, client_ref="NEW-1")
-    caseload.add_episode(recent.id, {"referral_date": date(2024, 1, 5), "referral_source": "self",
-                                     "pathway": "community", "primary_substance": "alcohol",
-                                     "discharge_date": date(2024, 3, 1), "discharge_reason": "dropped_out"})
+    caseload.add_episode(
+        recent.id,
+        {
+            "referral_date": date(2024, 1, 5),
+            "referral_source": "self",
+            "pathway": "community",
+            "primary_substance": "alcohol",
+            "discharge_date": date(2024, 3, 1),
+            "discharge_reason": "dropped_out",
+        },
+    )
     due = erasure.retention_candidates(db, 8, SAMPLE_TODAY)
     assert [c.client_ref for c in due] == ["OLD-1"]
     for item in due:
@@ -207,14 +250,26 @@ def test_check_finds_an_edited_or_deleted_audit_row(caseload, db):
 
 def test_check_finds_rows_that_break_the_rules_or_the_links(caseload, db):
     client = make_client(caseload)
-    caseload.add_episode(client.id, {"referral_date": date(2026, 1, 5), "referral_source": "self",
-                                     "pathway": "community", "primary_substance": "heroin"})
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 1, 5),
+            "referral_source": "self",
+            "pathway": "community",
+            "primary_substance": "heroin",
+        },
+    )
     # written behind the services' back: an overlapping second episode and a missing client
     db.execute("DROP INDEX episodes_one_open")
-    db.execute("INSERT INTO episodes (client_id, referral_date, referral_source, pathway, primary_substance) "
-               "VALUES (?, '2026-02-01', 'self', 'court', 'crack')", [client.id])
+    db.execute(
+        "INSERT INTO episodes (client_id, referral_date, referral_source, pathway, primary_substance) "
+        "VALUES (?, '2026-02-01', 'self', 'court', 'crack')",
+        [client.id],
+    )
     db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("INSERT INTO sessions (client_id, starts_at, kind, status) VALUES (999, '2026-02-01 10:00', 'keywork', 'attended')")
+    db.execute(
+        "INSERT INTO sessions (client_id, starts_at, kind, status) VALUES (999, '2026-02-01 10:00', 'keywork', 'attended')"
+    )
     problems = check(db)
     assert any("overlaps" in p for p in problems), problems
     assert any(p.startswith("sessions row") and "missing clients" in p for p in problems), problems
@@ -222,8 +277,10 @@ def test_check_finds_rows_that_break_the_rules_or_the_links(caseload, db):
 
 def test_check_from_the_command_line(tmp_path):
     path = tmp_path / "c.db"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), *a],
-                                    capture_output=True, text=True)
+
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), *a], capture_output=True, text=True)
+
     assert run("import", str(SAMPLE)).returncode == 0
     ok = run("check")
     assert ok.returncode == 0 and "All checks passed" in ok.stdout
@@ -239,10 +296,11 @@ def test_a_damaged_file_is_refused_at_open_and_the_latest_backup_offered(tmp_pat
     data = bytearray(path.read_bytes())
     page = 4096
     for offset in range(page * 5, min(len(data), page * 40), page):
-        data[offset + 10: offset + 60] = os.urandom(50)
+        data[offset + 10 : offset + 60] = os.urandom(50)
     path.write_bytes(bytes(data))
-    result = subprocess.run([sys.executable, "-m", "cjcase", "--db", str(path), "export", "--history"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(path), "export", "--history"], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "damaged" in result.stderr and str(good) in result.stderr
     assert "Traceback" not in result.stderr
@@ -253,7 +311,7 @@ def damaged_copy(db, target: Path) -> Path:
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(Path(db.path).read_bytes())
     for offset in range(4096 * 5, min(len(data), 4096 * 40), 4096):
-        data[offset + 10: offset + 60] = os.urandom(50)
+        data[offset + 10 : offset + 60] = os.urandom(50)
     target.write_bytes(bytes(data))
     return target
 

@@ -6,11 +6,11 @@ from datetime import date, datetime, timedelta
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent
 
 from cjcase.tui.app import make_app
+from cjcase.tui.dialogs.client_dialog import ClientDialog
+from cjcase.tui.dialogs.session_dialog import SessionDialog
 from cjcase.tui.screens.caseload_screen import CaseloadScreen
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from cjcase.tui.dialogs.client_dialog import ClientDialog
-from cjcase.tui.dialogs.session_dialog import SessionDialog
 from tests.helpers import SAMPLE_TODAY, make_client, make_episode, settle
 
 TODAY = SAMPLE_TODAY  # Fri 20 Nov 2026, 12:00 on the test clock
@@ -66,7 +66,9 @@ async def test_create_a_client_log_a_session_and_see_it_on_the_record_and_agenda
         await settle(pilot)
         sessions = caseload.sessions(client.id)
         assert [(s.starts_at, s.status) for s in sessions] == [
-            (datetime(2026, 11, 24, 14, 0), "scheduled"), (datetime(2026, 11, 20, 10, 0), "attended")]
+            (datetime(2026, 11, 24, 14, 0), "scheduled"),
+            (datetime(2026, 11, 20, 10, 0), "attended"),
+        ]
         app.screen.query_one("#tabs", TabbedContent).active = "sessions-tab"
         await settle(pilot)
         rows = table_text(app.screen.query_one("#sessions", RowTable))
@@ -84,7 +86,9 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
     make_episode(caseload, client.id, start_date=date(2026, 1, 10))
     caseload.add_session(client.id, {"when": datetime(2026, 11, 3, 10, 0), "kind": "keywork", "status": "attended"})
     for day in (10, 17):
-        caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "scheduled"})
+        caseload.add_session(
+            client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "scheduled"}
+        )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -110,8 +114,14 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
 
 async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db, clock, caseload):
     client = make_client(caseload)
-    make_episode(caseload, client.id, referral_date=date(2026, 10, 1), pathway="prison_link",
-                 referral_source="prison", prison_release_date=TODAY - timedelta(days=10))
+    make_episode(
+        caseload,
+        client.id,
+        referral_date=date(2026, 10, 1),
+        pathway="prison_link",
+        referral_source="prison",
+        prison_release_date=TODAY - timedelta(days=10),
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -121,10 +131,20 @@ async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db,
 
 async def test_a_court_date_tomorrow_and_an_overdue_review_need_action(db, clock, caseload):
     client = make_client(caseload)
-    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court",
-                                        "hearing_type": "sentencing"})
-    caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 9, 1),
-                                  "review_date": date(2026, 11, 19), "status": "open"})
+    caseload.add_court_date(
+        client.id,
+        {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court", "hearing_type": "sentencing"},
+    )
+    caseload.add_goal(
+        client.id,
+        {
+            "domain": "housing",
+            "description": "Flat",
+            "set_date": date(2026, 9, 1),
+            "review_date": date(2026, 11, 19),
+            "status": "open",
+        },
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -265,7 +285,9 @@ async def test_a_duplicate_is_flagged_and_ctrl_o_opens_the_existing_record(db, c
 async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, caseload):
     client = make_client(caseload)
     make_episode(caseload, client.id, start_date=date(2026, 1, 10))
-    caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 10), "status": "open"})
+    caseload.add_goal(
+        client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 1, 10), "status": "open"}
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -338,10 +360,19 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
 
 async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, caseload):
     client = make_client(caseload)
-    goal = caseload.add_goal(client.id, {"domain": "housing", "description": "Flat", "set_date": date(2026, 10, 1),
-                                         "review_date": date(2026, 11, 27), "status": "open"})
-    hearing = caseload.add_court_date(client.id, {"when": datetime(2026, 11, 30, 10, 0), "court": "Leeds",
-                                                  "hearing_type": "sentencing"})
+    goal = caseload.add_goal(
+        client.id,
+        {
+            "domain": "housing",
+            "description": "Flat",
+            "set_date": date(2026, 10, 1),
+            "review_date": date(2026, 11, 27),
+            "status": "open",
+        },
+    )
+    hearing = caseload.add_court_date(
+        client.id, {"when": datetime(2026, 11, 30, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -377,12 +408,28 @@ async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, cas
 
 async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, clock, caseload):
     client = make_client(caseload)
-    values = {name: 0 for name in ("alcohol_days opiates_days crack_days cocaine_days amphetamines_days "
-                                   "cannabis_days other_drug_days injecting_days shoplifting_days drug_selling_days "
-                                   "other_theft_days paid_work_days education_days").split()}
-    caseload.add_top(client.id, {**values, "opiates_days": 20, "psych_health": 8, "phys_health": 9,
-                                 "quality_of_life": 7, "assault": "no", "acute_housing_problem": "yes",
-                                 "date": date(2026, 6, 1), "stage": "start"})
+    values = {
+        name: 0
+        for name in (
+            "alcohol_days opiates_days crack_days cocaine_days amphetamines_days "
+            "cannabis_days other_drug_days injecting_days shoplifting_days drug_selling_days "
+            "other_theft_days paid_work_days education_days"
+        ).split()
+    }
+    caseload.add_top(
+        client.id,
+        {
+            **values,
+            "opiates_days": 20,
+            "psych_health": 8,
+            "phys_health": 9,
+            "quality_of_life": 7,
+            "assault": "no",
+            "acute_housing_problem": "yes",
+            "date": date(2026, 6, 1),
+            "stage": "start",
+        },
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -408,8 +455,9 @@ async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, c
     monkeypatch.setattr(agenda_screen, "MAX_AGENDA_ROWS", 3)
     client = make_client(caseload)
     for day in range(21, 26):
-        caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork",
-                                         "status": "scheduled"})
+        caseload.add_session(
+            client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "scheduled"}
+        )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -422,8 +470,10 @@ async def test_a_long_agenda_shows_its_first_rows_and_how_many_more(db, clock, c
 async def test_the_next_record_opened_shows_only_that_client_from_its_overview(db, clock, caseload):
     first = make_client(caseload, client_ref="A-1", first_name="Anne", last_name="Archer", phone="07700 900111")
     make_episode(caseload, first.id)
-    caseload.add_session(first.id, {"when": datetime(2026, 11, 2, 10, 0), "kind": "keywork", "status": "attended",
-                                    "notes": "Anne's private note"})
+    caseload.add_session(
+        first.id,
+        {"when": datetime(2026, 11, 2, 10, 0), "kind": "keywork", "status": "attended", "notes": "Anne's private note"},
+    )
     second = make_client(caseload, client_ref="B-2", first_name="Bob", last_name="Baker", phone="07700 900222")
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -488,7 +538,11 @@ async def test_a_tab_shown_before_its_widgets_are_mounted_still_fills(db, clock,
         assert not screen.query("#sessions")
         screen.action_show_tab("sessions-tab")
         await settle(pilot)
-        assert table_text(screen.query_one("#sessions", RowTable))[0][:3] == ["Mon 2 Nov 2026 10:00", "keywork", "attended"]
+        assert table_text(screen.query_one("#sessions", RowTable))[0][:3] == [
+            "Mon 2 Nov 2026 10:00",
+            "keywork",
+            "attended",
+        ]
 
 
 def test_the_record_screens_code_loads_while_the_agenda_is_read(tmp_path):
@@ -503,7 +557,7 @@ from cjcase.domain.clock import Clock
 from cjcase.services.caseload_file import open_caseload
 from cjcase.tui.app import make_app
 
-app = make_app(open_caseload(Path({str(tmp_path / 'c.db')!r})), Clock(date(2026, 11, 20)))
+app = make_app(open_caseload(Path({str(tmp_path / "c.db")!r})), Clock(date(2026, 11, 20)))
 
 async def main():
     async with app.run_test() as pilot:
@@ -519,7 +573,9 @@ asyncio.run(main())
 async def test_a_tabs_number_key_puts_the_cursor_in_its_list(db, clock, caseload):
     client = make_client(caseload)
     for day in (2, 9, 16):
-        caseload.add_session(client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "attended"})
+        caseload.add_session(
+            client.id, {"when": datetime(2026, 11, day, 10, 0), "kind": "keywork", "status": "attended"}
+        )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

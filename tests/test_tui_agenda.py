@@ -5,8 +5,8 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from cjcase.tui.widgets.row_table import RowTable
 from cjcase.tui.app import make_app
+from cjcase.tui.widgets.row_table import RowTable
 from tests.helpers import make_client, settle
 
 
@@ -55,7 +55,8 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
         assert app.caseload is not None
         table = app.screen.query_one("#agenda", RowTable)
         assert ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"] in [
-            [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+            [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)
+        ]
     app.caseload.db.close()
 
 
@@ -99,16 +100,14 @@ async def test_a_database_that_cannot_be_opened_ends_the_app_with_its_sentence(d
     holder.close()
 
 
-async def test_the_days_are_shown_while_the_action_list_is_still_being_worked_out(db, clock, caseload,
-                                                                                  monkeypatch):
+async def test_the_days_are_shown_while_the_action_list_is_still_being_worked_out(db, clock, caseload, monkeypatch):
     import asyncio
     import threading
 
     from cjcase.services import agenda
 
     client = make_client(caseload)
-    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 10, 0), "kind": "keywork",
-                                     "status": "scheduled"})
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 23, 10, 0), "kind": "keywork", "status": "scheduled"})
     release = threading.Event()
     actions = agenda.actions
 

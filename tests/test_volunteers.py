@@ -4,26 +4,25 @@ sheet, the iCalendar feed and the start-up reminders."""
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import pytest
 from icalendar import Calendar
 from textual.widgets import Static
 
+from cjcase.domain.errors import ReadOnlyError
 from cjcase.services import settings
-from cjcase.services.caseload import Caseload
 from cjcase.services.calendar import to_ics
-
+from cjcase.services.caseload import Caseload
 from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
 from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, settle
-from cjcase.domain.errors import ReadOnlyError
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture
@@ -32,14 +31,32 @@ def shared(tmp_path, clock):
     path = tmp_path / "c.db"
     db = open_caseload(path)
     caseload = Caseload(db, clock)
-    client = make_client(caseload, first_name="Wilhelmina", last_name="Fotheringay",
-                         risk_flags="violence_to_staff;domestic_abuse;lone_working",
-                         notes="Sister's number on file")
+    client = make_client(
+        caseload,
+        first_name="Wilhelmina",
+        last_name="Fotheringay",
+        risk_flags="violence_to_staff;domestic_abuse;lone_working",
+        notes="Sister's number on file",
+    )
     caseload.add_note(client.id, "Disclosed relapse at the weekend")
-    caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled",
-                                     "notes": "Bring the housing letter"})
-    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court",
-                                        "hearing_type": "sentencing", "support_needed": "Meet at 9:30 by the cafe"})
+    caseload.add_session(
+        client.id,
+        {
+            "when": datetime(2026, 11, 20, 15, 0),
+            "kind": "keywork",
+            "status": "scheduled",
+            "notes": "Bring the housing letter",
+        },
+    )
+    caseload.add_court_date(
+        client.id,
+        {
+            "when": datetime(2026, 11, 21, 10, 0),
+            "court": "Leeds Magistrates' Court",
+            "hearing_type": "sentencing",
+            "support_needed": "Meet at 9:30 by the cafe",
+        },
+    )
     settings.set_value(db, "name_display", "initials_ref")
     return path, db, client
 
@@ -49,13 +66,30 @@ def test_read_only_refuses_every_write_path_through_the_services(shared, clock):
     reader = open_caseload(path, read_only=True)  # beside the writer, which is still open
     caseload = Caseload(reader, clock)
     writes = [
-        lambda: caseload.add_client({"client_ref": "R-2", "first_name": "A", "last_name": "B",
-                                     "date_of_birth": date(1980, 1, 1), "sex": "male", "ethnicity": "A"}),
+        lambda: caseload.add_client(
+            {
+                "client_ref": "R-2",
+                "first_name": "A",
+                "last_name": "B",
+                "date_of_birth": date(1980, 1, 1),
+                "sex": "male",
+                "ethnicity": "A",
+            }
+        ),
         lambda: caseload.update_client(client.id, {"phone": "1"}),
         lambda: caseload.delete_client(client.id),
-        lambda: caseload.add_episode(client.id, {"referral_date": date(2026, 1, 1), "referral_source": "self",
-                                                 "pathway": "court", "primary_substance": "crack"}),
-        lambda: caseload.add_session(client.id, {"when": datetime(2026, 1, 1, 9, 0), "kind": "phone", "status": "attended"}),
+        lambda: caseload.add_episode(
+            client.id,
+            {
+                "referral_date": date(2026, 1, 1),
+                "referral_source": "self",
+                "pathway": "court",
+                "primary_substance": "crack",
+            },
+        ),
+        lambda: caseload.add_session(
+            client.id, {"when": datetime(2026, 1, 1, 9, 0), "kind": "phone", "status": "attended"}
+        ),
         lambda: caseload.add_note(client.id, "x"),
         lambda: caseload.change_keyworker([client.id], "X", date(2026, 1, 1)),
         lambda: settings.set_value(reader, "ics_kind", "yes"),
@@ -80,9 +114,13 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
         await pilot.press("n", "l", "d")
         await settle(pilot)
         assert type(app.screen).__name__ == "AgendaScreen"
-        agenda = [[str(c) for c in row] for row in
-                  (app.screen.query_one("#agenda", RowTable).get_row_at(i)
-                   for i in range(app.screen.query_one("#agenda", RowTable).row_count))]
+        agenda = [
+            [str(c) for c in row]
+            for row in (
+                app.screen.query_one("#agenda", RowTable).get_row_at(i)
+                for i in range(app.screen.query_one("#agenda", RowTable).row_count)
+            )
+        ]
         assert ["15:00", "W.F. (T-1)", "Keywork (scheduled)"] in agenda
         app.open_client(client.id)
         await settle(pilot)
@@ -104,8 +142,15 @@ async def test_the_read_only_tui_has_no_edit_keys_no_notes_and_only_the_voluntee
 
 async def test_one_key_switches_any_screen_to_initials_only(db, clock, caseload):
     client = make_client(caseload, first_name="Persephone", last_name="Quill")
-    caseload.add_episode(client.id, {"referral_date": date(2026, 11, 1), "referral_source": "self",
-                                     "pathway": "court", "primary_substance": "crack"})
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 11, 1),
+            "referral_source": "self",
+            "pathway": "court",
+            "primary_substance": "crack",
+        },
+    )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -158,14 +203,27 @@ def test_the_printable_agenda_and_court_sheet_parse_and_hide_what_the_setting_hi
 
 def test_reminders_cover_today_tomorrow_and_releases(db, clock, caseload):
     from cjcase.services.agenda import reminders
+
     client = make_client(caseload)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled"})
-    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"})
-    caseload.add_episode(client.id, {"referral_date": date(2026, 11, 1), "referral_source": "prison",
-                                     "pathway": "prison_link", "primary_substance": "heroin",
-                                     "prison_release_date": date(2026, 11, 23)})
-    assert reminders(db, clock.now()) == ["1 appointment today.", "1 court hearing tomorrow.",
-                                          "1 prison release in the next 3 days."]
+    caseload.add_court_date(
+        client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"}
+    )
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 11, 1),
+            "referral_source": "prison",
+            "pathway": "prison_link",
+            "primary_substance": "heroin",
+            "prison_release_date": date(2026, 11, 23),
+        },
+    )
+    assert reminders(db, clock.now()) == [
+        "1 appointment today.",
+        "1 court hearing tomorrow.",
+        "1 prison release in the next 3 days.",
+    ]
 
 
 def events_of(ics: bytes):
@@ -174,12 +232,17 @@ def events_of(ics: bytes):
 
 def test_the_calendar_feed_is_plain_stable_and_right_across_the_clock_changes(db, caseload):
     client = make_client(caseload, first_name="Wilhelmina", last_name="Fotheringay")
-    for when in (datetime(2026, 10, 24, 10, 0), datetime(2026, 10, 26, 10, 0),
-                 datetime(2027, 3, 27, 10, 0), datetime(2027, 3, 29, 10, 0)):
+    for when in (
+        datetime(2026, 10, 24, 10, 0),
+        datetime(2026, 10, 26, 10, 0),
+        datetime(2027, 3, 27, 10, 0),
+        datetime(2027, 3, 29, 10, 0),
+    ):
         caseload.add_session(client.id, {"when": when, "kind": "gate_pickup", "status": "scheduled"})
     caseload.add_session(client.id, {"when": datetime(2026, 10, 27, 10, 0), "kind": "keywork", "status": "dna"})
-    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 2, 14, 0), "court": "Leeds Crown Court",
-                                        "hearing_type": "trial"})
+    caseload.add_court_date(
+        client.id, {"when": datetime(2026, 11, 2, 14, 0), "court": "Leeds Crown Court", "hearing_type": "trial"}
+    )
     first = to_ics(db, date(2026, 10, 1), date(2027, 4, 30))
     events = events_of(first)
     assert len(events) == 5  # the DNA is not a booking

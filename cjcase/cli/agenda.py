@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,13 +15,15 @@ commands = typer.Typer()
 def agenda_command(
     ctx: typer.Context,
     days: int = typer.Option(14, "--days", help="How many days after the first to include.", min=0, max=366),
-    date_from: Optional[str] = typer.Option(None, "--from", help="The first day (default today)."),
-    keyworker: Optional[str] = typer.Option(None, "--keyworker", help="Only this keyworker's clients."),
-    peer_mentor: Optional[str] = typer.Option(None, "--peer-mentor", help="Only appointments this peer mentor is booked for."),
+    date_from: str | None = typer.Option(None, "--from", help="The first day (default today)."),
+    keyworker: str | None = typer.Option(None, "--keyworker", help="Only this keyworker's clients."),
+    peer_mentor: str | None = typer.Option(
+        None, "--peer-mentor", help="Only appointments this peer mentor is booked for."
+    ),
     court: bool = typer.Option(False, "--court", help="The court-duty run sheet for the first day."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Also write the same as a printable page."),
-    ics: Optional[Path] = typer.Option(None, "--ics", help="Write appointments and hearings as an iCalendar file."),
-    db: Optional[str] = DbOption,
+    html: Path | None = typer.Option(None, "--html", help="Also write the same as a printable page."),
+    ics: Path | None = typer.Option(None, "--ics", help="Write appointments and hearings as an iCalendar file."),
+    db: str | None = DbOption,
 ) -> None:
     """Print the agenda (or the court-duty run sheet), as a page or a calendar file too."""
     from datetime import timedelta
@@ -30,11 +31,11 @@ def agenda_command(
     from rich.console import Console
     from rich.table import Table
 
+    from cjcase.domain.dates import format_date, parse_user_date
+    from cjcase.domain.privacy import display_name
     from cjcase.services import agenda as agenda_service
     from cjcase.services import settings
     from cjcase.services.calendar import to_ics, write_file
-    from cjcase.domain.dates import format_date, parse_user_date
-    from cjcase.domain.privacy import display_name
 
     database = open_db(ctx, db, read_only=True)
     clock = program_clock()
@@ -62,13 +63,18 @@ def agenda_command(
         for row in hearings:
             if keyworker and row["keyworker"] != keyworker:
                 continue
-            table.add_row(row["hearing_at"][11:], row["court"], who(row["first_name"], row["last_name"], row["client_ref"]),
-                          row["hearing_type"].replace("_", " "), row["keyworker"] or "—", row["support_needed"] or "")
+            table.add_row(
+                row["hearing_at"][11:],
+                row["court"],
+                who(row["first_name"], row["last_name"], row["client_ref"]),
+                row["hearing_type"].replace("_", " "),
+                row["keyworker"] or "—",
+                row["support_needed"] or "",
+            )
         if not hearings:
             table.add_row("", "No hearings on this day.", "", "", "", "")
     else:
-        table = Table(title=f"Agenda · {format_date(first)} to {format_date(last)}", title_justify="left",
-                      expand=True)
+        table = Table(title=f"Agenda · {format_date(first)} to {format_date(last)}", title_justify="left", expand=True)
         for column in ("When", "Client", "What", "Keyworker"):
             table.add_column(column)
         items = agenda_service.agenda(database, first, last, keyworker, peer_mentor)
@@ -77,8 +83,12 @@ def agenda_command(
             if item.day != current:
                 current = item.day
                 table.add_row(f"[bold]{format_date(item.day)}[/]", "", "", "")
-            table.add_row(f"{item.at:%H:%M}" if item.at else "", who(item.first_name, item.last_name, item.client_ref),
-                          item.summary, item.keyworker or "—")
+            table.add_row(
+                f"{item.at:%H:%M}" if item.at else "",
+                who(item.first_name, item.last_name, item.client_ref),
+                item.summary,
+                item.keyworker or "—",
+            )
         if not items:
             table.add_row("", "Nothing is due in these days.", "", "")
     console.print(table)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -20,7 +19,7 @@ def demo(
     clients: int = typer.Option(200, "--clients", help="How many synthetic clients to make.", min=1, max=200_000),
     seed: int = typer.Option(1, "--seed", help="The same seed makes the same caseload."),
     no_open: bool = typer.Option(False, "--no-open", help="Write the demo without opening it."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Write a synthetic demo caseload (never into your real one) and open it."""
 
@@ -37,12 +36,13 @@ def demo(
     with Progress(transient=True, disable=clients < 5000) as bar:
         task = bar.add_task("Making demo clients", total=clients)
         counts = demo_data.generate(
-            database, today, clients=clients, seed=seed,
-            progress=lambda done, total: bar.update(task, completed=done))
+            database, today, clients=clients, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
+        )
     typer.echo(
         f"Demo caseload written to {path}: {counts['clients']:,} clients, "
         f"{counts['episodes']:,} episodes, {counts['sessions']:,} sessions, "
-        f"{counts['goals']:,} goals, {counts['court_dates']:,} court dates, {counts['tops']:,} TOPs.")
+        f"{counts['goals']:,} goals, {counts['court_dates']:,} court dates, {counts['tops']:,} TOPs."
+    )
     if not no_open:
         database.close()
         open_tui(ctx, path, read_only=False)
@@ -53,7 +53,7 @@ def import_command(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="A folder of CSV files or an .xlsx workbook.", show_default=False),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check and count, writing nothing."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Import clients and their records from CSV files or a workbook (all or nothing)."""
     from rich.console import Console
@@ -81,22 +81,23 @@ def import_command(
                 err(str(problem))
             raise UserError(
                 f"Nothing was imported: {len(rejected.problems)} problem"
-                f"{'s' if len(rejected.problems) != 1 else ''} to fix in {path} first.")
+                f"{'s' if len(rejected.problems) != 1 else ''} to fix in {path} first."
+            ) from None
     heading = "Checked (dry run, nothing written)" if dry_run else "Imported"
     lines = [f"{heading} from {path}:"]
     for name, counts in report.counts.items():
-        lines.append(f"  {name:<12} {counts.created:>7,} new  {counts.updated:>7,} changed  "
-                     f"{counts.unchanged:>7,} unchanged")
+        lines.append(
+            f"  {name:<12} {counts.created:>7,} new  {counts.updated:>7,} changed  {counts.unchanged:>7,} unchanged"
+        )
     typer.echo("\n".join(lines))
-
 
 
 @commands.command("settings")
 def settings_command(
     ctx: typer.Context,
-    key: Optional[str] = typer.Argument(None, help="The setting to show or change.", show_default=False),
-    value: Optional[str] = typer.Argument(None, help="Its new value.", show_default=False),
-    db: Optional[str] = DbOption,
+    key: str | None = typer.Argument(None, help="The setting to show or change.", show_default=False),
+    value: str | None = typer.Argument(None, help="Its new value.", show_default=False),
+    db: str | None = DbOption,
 ) -> None:
     """Show the organisation's settings, or change one (e.g. `settings name_display initials_ref`)."""
     from cjcase.services import settings

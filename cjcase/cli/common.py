@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import typer
 
@@ -19,7 +19,7 @@ DB_HELP = "The database file (default: CJCASE_DB, else caseload.db in your user-
 DbOption = typer.Option(None, "--db", help=DB_HELP, metavar="PATH")
 
 
-def caseload_path(ctx: typer.Context, db: Optional[str]) -> Path:
+def caseload_path(ctx: typer.Context, db: str | None) -> Path:
     """The caseload file: this command's --db, the one before the command, CJCASE_DB or the default."""
     from cjcase.store.paths import resolve_db_path
 
@@ -34,10 +34,10 @@ def program_clock():
     return Clock.from_environment()
 
 
-def open_db(ctx: typer.Context, db: Optional[str], read_only: bool = False):
+def open_db(ctx: typer.Context, db: str | None, read_only: bool = False):
     """Open the caseload a command works on, asking for its passphrase when it is encrypted."""
-    from cjcase.store.database import is_encrypted
     from cjcase.services.caseload_file import open_caseload
+    from cjcase.store.database import is_encrypted
 
     path = caseload_path(ctx, db)
     passphrase = ask_passphrase(f"Passphrase for {path}") if is_encrypted(path) else None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -31,7 +30,7 @@ for area in (caseload, returns, safety, agenda):
 @app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
     read_only: bool = typer.Option(False, "--read-only", help="Open without allowing changes."),
 ) -> None:
     """Open the caseload in the terminal (the agenda first)."""
@@ -45,4 +44,3 @@ def root(
     warning = synced_folder_warning(Path(chosen)) if chosen else None
     if warning:
         err(warning)
-

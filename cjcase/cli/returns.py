@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,23 +15,33 @@ commands = typer.Typer()
 @commands.command()
 def export(
     ctx: typer.Context,
-    template: Optional[str] = typer.Argument(
-        None, help="The template: a file name in exports/ without .toml (see --list).", show_default=False),
-    period: Optional[str] = typer.Option(None, "--period", help='A financial-year quarter, e.g. "2026-27 Q2".'),
-    date_from: Optional[str] = typer.Option(None, "--from", help="First day of a custom period."),
-    date_to: Optional[str] = typer.Option(None, "--to", help="Last day of a custom period."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="csv, xlsx or json (default: the template's first)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="The file to write, or a folder for a default name."),
-    suppress: Optional[int] = typer.Option(None, "--suppress", help="Hide counts from 1 to N-1 (default: the template's)."),
-    no_suppress: bool = typer.Option(False, "--no-suppress", help="Show every count (for use inside the organisation)."),
-    allow_incomplete: bool = typer.Option(False, "--allow-incomplete", help="Write even if the data-quality check finds problems."),
-    organisation: Optional[str] = typer.Option(None, "--organisation", help="The organisation named on the cover (remembered)."),
+    template: str | None = typer.Argument(
+        None, help="The template: a file name in exports/ without .toml (see --list).", show_default=False
+    ),
+    period: str | None = typer.Option(None, "--period", help='A financial-year quarter, e.g. "2026-27 Q2".'),
+    date_from: str | None = typer.Option(None, "--from", help="First day of a custom period."),
+    date_to: str | None = typer.Option(None, "--to", help="Last day of a custom period."),
+    fmt: str | None = typer.Option(None, "--format", help="csv, xlsx or json (default: the template's first)."),
+    out: Path | None = typer.Option(None, "--out", help="The file to write, or a folder for a default name."),
+    suppress: int | None = typer.Option(
+        None, "--suppress", help="Hide counts from 1 to N-1 (default: the template's)."
+    ),
+    no_suppress: bool = typer.Option(
+        False, "--no-suppress", help="Show every count (for use inside the organisation)."
+    ),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Write even if the data-quality check finds problems."
+    ),
+    organisation: str | None = typer.Option(
+        None, "--organisation", help="The organisation named on the cover (remembered)."
+    ),
     list_templates: bool = typer.Option(False, "--list", help="List the templates."),
     show_history: bool = typer.Option(False, "--history", help="List the exports written so far."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Write a commissioner's return or the pseudonymised extract for a period."""
-    from cjcase.returns import exporter, template as templates
+    from cjcase.returns import exporter
+    from cjcase.returns import template as templates
 
     database = open_db(ctx, db)
     user_dir = caseload_path(ctx, db).parent / "exports"
@@ -51,8 +60,10 @@ def export(
             typer.echo(f"{record.at}  {record.template}  {record.detail}")
         return
     if not template:
-        raise UserError("Name a template to export, e.g. `cjcase export quarterly_return --period \"2026-27 Q2\"` "
-                        "(`cjcase export --list` shows them).")
+        raise UserError(
+            'Name a template to export, e.g. `cjcase export quarterly_return --period "2026-27 Q2"` '
+            "(`cjcase export --list` shows them)."
+        )
     chosen = templates.find(template, user_dir)
     chosen_period = _period(period, date_from, date_to)
     fmt = (fmt or chosen.formats[0]).lower()
@@ -67,15 +78,19 @@ def export(
         refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
         err(f"Data quality: {finding.message} ({refs}).")
     if prepared.findings and not allow_incomplete:
-        raise UserError("Nothing was written: fix what is listed above first, or write the return "
-                        "anyway with --allow-incomplete (the problems go on the XLSX cover).")
+        raise UserError(
+            "Nothing was written: fix what is listed above first, or write the return "
+            "anyway with --allow-incomplete (the problems go on the XLSX cover)."
+        )
     path = exporter.default_path(chosen, chosen_period, fmt, out)
     written = exporter.write(database, prepared, fmt, path, clock.now(), allow_incomplete=allow_incomplete)
-    typer.echo(f"Wrote {written.path} ({chosen.title}, {chosen_period.label}, "
-               f"{len(prepared.table.rows):,} rows, sha256 {written.sha256[:12]}…).")
+    typer.echo(
+        f"Wrote {written.path} ({chosen.title}, {chosen_period.label}, "
+        f"{len(prepared.table.rows):,} rows, sha256 {written.sha256[:12]}…)."
+    )
 
 
-def _period(period: Optional[str], date_from: Optional[str], date_to: Optional[str]):
+def _period(period: str | None, date_from: str | None, date_to: str | None):
     from cjcase.domain.dates import custom_period, parse_quarter, parse_user_date
 
     if period and (date_from or date_to):
@@ -96,7 +111,7 @@ commands.add_typer(key_app, name="key")
 def key_export(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="Where to write the key.", show_default=False),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Write the pseudonym key to a file, for the organisation's other laptops."""
     from cjcase.services.keys import export_key
@@ -109,7 +124,7 @@ def key_export(
 def key_import(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A key written by `cjcase key export`.", show_default=False),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Use the organisation's pseudonym key from another laptop, so pseudonyms agree."""
     from cjcase.services.keys import import_key

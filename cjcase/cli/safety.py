@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -17,9 +16,13 @@ commands = typer.Typer()
 @commands.command()
 def backup(
     ctx: typer.Context,
-    path: Optional[Path] = typer.Argument(None, help="Where to write the backup (a file or folder; default: backups/ beside the database).", show_default=False),
+    path: Path | None = typer.Argument(
+        None,
+        help="Where to write the backup (a file or folder; default: backups/ beside the database).",
+        show_default=False,
+    ),
     list_them: bool = typer.Option(False, "--list", help="List the backups kept."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Back up the caseload now (a verified copy), or list the backups kept."""
     from cjcase.store import backups
@@ -31,7 +34,9 @@ def backup(
         if not kept:
             typer.echo(f"No backups yet in {backup_dir(db_path)}.")
         for item in kept:
-            typer.echo(f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}")
+            typer.echo(
+                f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}"
+            )
         return
     database = open_db(ctx, db)
     folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
@@ -45,7 +50,7 @@ def backup(
 def restore(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="The backup file to restore.", show_default=False),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Replace the caseload with a verified backup (the current file is kept aside)."""
     from cjcase.services.caseload_file import restore_caseload
@@ -60,7 +65,7 @@ def restore(
 
 
 @commands.command()
-def check(ctx: typer.Context, db: Optional[str] = DbOption) -> None:
+def check(ctx: typer.Context, db: str | None = DbOption) -> None:
     """Check the caseload: the file, its links, every record's rules, the audit chain."""
     from cjcase.services.integrity import check as run_check
 
@@ -77,7 +82,7 @@ def erase(
     ctx: typer.Context,
     client_ref: str = typer.Argument(..., help="The client's reference.", show_default=False),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Erase every personal value of a client (right to erasure); keeps a tombstone only."""
     from cjcase.services import erasure
@@ -89,8 +94,11 @@ def erase(
     if not yes:
         if not sys.stdin.isatty():
             raise UserError("Erasure cannot be undone: add --yes to confirm when not at a terminal.")
-        typer.confirm(f"Erase {rows[0]['first_name']} {rows[0]['last_name']} ({client_ref}) and every record "
-                      "about them? This cannot be undone", abort=True)
+        typer.confirm(
+            f"Erase {rows[0]['first_name']} {rows[0]['last_name']} ({client_ref}) and every record "
+            "about them? This cannot be undone",
+            abort=True,
+        )
     erasure.erase(database, client_ref, caseload_path(ctx, db))
     typer.echo(f"Erased {client_ref}. A tombstone without personal data remains.")
 
@@ -98,9 +106,11 @@ def erase(
 @commands.command()
 def retention(
     ctx: typer.Context,
-    years: int = typer.Option(8, "--years", help="Erase clients whose last episode closed more than this many years ago.", min=1),
+    years: int = typer.Option(
+        8, "--years", help="Erase clients whose last episode closed more than this many years ago.", min=1
+    ),
     apply: bool = typer.Option(False, "--apply", help="Erase them (without this, only list them)."),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """List (or with --apply, erase) clients kept longer than the retention period."""
     from cjcase.services import erasure
@@ -124,7 +134,7 @@ def retention(
 def encrypt(
     ctx: typer.Context,
     lock_after: int = typer.Option(5, "--lock-after", help="Minutes without use before the TUI locks.", min=1),
-    db: Optional[str] = DbOption,
+    db: str | None = DbOption,
 ) -> None:
     """Encrypt the caseload and its backups with a passphrase (SQLCipher)."""
     from cjcase.services import settings
@@ -138,5 +148,7 @@ def encrypt(
         settings.set_value(database, "lock_after_minutes", str(lock_after))
     finally:
         database.close()
-    typer.echo(f"Encrypted {path} and {len(encrypted)} backup(s). Keep the passphrase safe: "
-               "without it nobody, including you, can open the caseload.")
+    typer.echo(
+        f"Encrypted {path} and {len(encrypted)} backup(s). Keep the passphrase safe: "
+        "without it nobody, including you, can open the caseload."
+    )

@@ -18,7 +18,7 @@ class Clock:
     fixed_time: time | None = None
 
     @classmethod
-    def from_environment(cls) -> "Clock":
+    def from_environment(cls) -> Clock:
         """A clock pinned by CJCASE_TODAY=YYYY-MM-DD when that is set, else the real one."""
         value = os.environ.get("CJCASE_TODAY", "").strip()
         if not value:

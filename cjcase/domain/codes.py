@@ -136,7 +136,10 @@ LEGAL_REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "non
 LAWFUL_BASIS = ("consent", "court_order", "safeguarding", "vital_interests")
 # Who is told of an absence, unless the episode names someone else.
 NOTIFY_BY_REQUIREMENT = {
-    "required_assessment": "police", "rob": "police", "drr": "probation", "atr": "probation",
+    "required_assessment": "police",
+    "rob": "police",
+    "drr": "probation",
+    "atr": "probation",
     "licence": "probation",
 }
 
@@ -201,8 +204,25 @@ def age_band(age: int) -> str:
 def all_codes() -> frozenset[str]:
     """Every code of every list: values that can never identify a person."""
     lists = (
-        PATHWAY, REFERRAL_SOURCE, SUBSTANCE, SEX, ETHNICITY, SESSION_KIND, SESSION_STATUS,
-        DISCHARGE_REASON, OUTCOME, GOAL_DOMAIN, GOAL_STATUS, HEARING_TYPE, TOP_STAGE,
-        RISK_FLAG, YES_NO, AGE_BAND, ETHNIC_GROUP, BARRIER, LEGAL_REQUIREMENT, LAWFUL_BASIS,
+        PATHWAY,
+        REFERRAL_SOURCE,
+        SUBSTANCE,
+        SEX,
+        ETHNICITY,
+        SESSION_KIND,
+        SESSION_STATUS,
+        DISCHARGE_REASON,
+        OUTCOME,
+        GOAL_DOMAIN,
+        GOAL_STATUS,
+        HEARING_TYPE,
+        TOP_STAGE,
+        RISK_FLAG,
+        YES_NO,
+        AGE_BAND,
+        ETHNIC_GROUP,
+        BARRIER,
+        LEGAL_REQUIREMENT,
+        LAWFUL_BASIS,
     )
     return frozenset(code for codes in lists for code in codes)

@@ -39,9 +39,7 @@ _AGO = re.compile(r"(\d+)\s+(day|days|week|weeks)\s+ago")
 # ---------------------------------------------------------------- import (strict)
 
 _IMPORT_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})")
-_IMPORT_DATETIME = re.compile(
-    r"(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})) (\d{2}):(\d{2})"
-)
+_IMPORT_DATETIME = re.compile(r"(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})) (\d{2}):(\d{2})")
 
 
 def parse_import_date(text: str) -> date:
@@ -60,9 +58,7 @@ def parse_import_datetime(text: str) -> datetime:
     """Read an import date-time: a strict date, a space, then HH:MM."""
     match = _IMPORT_DATETIME.fullmatch(text.strip())
     if not match:
-        raise DateInputError(
-            f"'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM"
-        )
+        raise DateInputError(f"'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM")
     y, m, d = _ymd(match.groups()[:6])
     hour, minute = int(match.group(7)), int(match.group(8))
     try:
@@ -272,9 +268,7 @@ def parse_quarter(text: str) -> Period:
     """Read a financial-year quarter: `2026-27 Q2`, `2026/27 Q2` or `2026-27Q2`."""
     match = _QUARTER.fullmatch(text.strip())
     if not match:
-        raise DateInputError(
-            f"'{text}' is not a quarter: write the financial year and quarter, e.g. 2026-27 Q2."
-        )
+        raise DateInputError(f"'{text}' is not a quarter: write the financial year and quarter, e.g. 2026-27 Q2.")
     first_year, second, quarter = int(match.group(1)), match.group(2), int(match.group(3))
     expected = (first_year + 1) % 100 if len(second) == 2 else first_year + 1
     if int(second) != expected:

@@ -5,7 +5,8 @@ One module, so a caller catching a kind of failure finds it in one place, whiche
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 class CjcaseError(Exception):
@@ -76,4 +77,5 @@ class IncompleteData(CjcaseError):
         super().__init__(
             "These make the return's figures doubtful:\n"
             + "\n".join(f"  - {f.message}" for f in found)
-            + "\nFix them first, or write the return anyway with --allow-incomplete.")
+            + "\nFix them first, or write the return anyway with --allow-incomplete."
+        )

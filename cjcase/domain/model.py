@@ -93,8 +93,12 @@ class Episode(Record):
     notify_agency: str | None = None
 
     _date_fields = (
-        "referral_date", "start_date", "discharge_date", "prison_release_date",
-        "order_start", "order_end",
+        "referral_date",
+        "start_date",
+        "discharge_date",
+        "prison_release_date",
+        "order_start",
+        "order_end",
     )
 
     @property

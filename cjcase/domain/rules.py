@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 from cjcase.domain import codes
 from cjcase.domain.dates import parse_import_date, parse_import_datetime
@@ -179,9 +180,7 @@ def _clean_datetime(name, spec, value):
 def _clean_code(name, spec, value):
     value = str(value)
     if value not in spec.choices:
-        raise ValidationError(
-            name, f"'{value}' is not a {label(name)} code: use one of {', '.join(spec.choices)}."
-        )
+        raise ValidationError(name, f"'{value}' is not a {label(name)} code: use one of {', '.join(spec.choices)}.")
     return value
 
 
@@ -192,9 +191,7 @@ def _clean_flags(name, spec, value):
         if not item:
             continue
         if item not in spec.choices:
-            raise ValidationError(
-                name, f"'{item}' is not a risk flag: use {', '.join(spec.choices)}, separated by ;."
-            )
+            raise ValidationError(name, f"'{item}' is not a risk flag: use {', '.join(spec.choices)}, separated by ;.")
         if item not in flags:
             flags.append(item)
     return ";".join(flags)
@@ -212,9 +209,7 @@ def _clean_int(name, spec, value):
     if isinstance(value, float) and value != number:
         raise ValidationError(name, f"The {label(name)} must be a whole number, not {value}.")
     if not spec.low <= number <= spec.high:
-        raise ValidationError(
-            name, f"The {label(name)} must be from {spec.low} to {spec.high}, not {number}."
-        )
+        raise ValidationError(name, f"The {label(name)} must be from {spec.low} to {spec.high}, not {number}.")
     return number
 
 
@@ -269,8 +264,9 @@ def field_checker(spec: dict[str, Field]) -> Callable[..., tuple[dict[str, Any],
     def check(values: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any], list[ValidationError]]:
         if columns:
             values = {columns.get(name, name): value for name, value in values.items()}
-        problems = [ValidationError(name, f"'{name}' is not a field of this record.")
-                    for name in values if name not in spec]
+        problems = [
+            ValidationError(name, f"'{name}' is not a field of this record.") for name in values if name not in spec
+        ]
         clean: dict[str, Any] = {}
         for name, field_spec, cleaner in plan:
             if partial and name not in values:
@@ -298,25 +294,17 @@ def check_client(clean: dict[str, Any], today: date) -> list[ValidationError]:
 def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
     """Rules across an episode's fields: dates in order, a reason exactly with a discharge."""
     problems = []
-    referral, start, discharge = (
-        clean.get("referral_date"), clean.get("start_date"), clean.get("discharge_date")
-    )
+    referral, start, discharge = (clean.get("referral_date"), clean.get("start_date"), clean.get("discharge_date"))
     if start and referral and start < referral:
         problems.append(ValidationError("start_date", "The start date is before the referral date."))
     if discharge and referral and discharge < referral:
-        problems.append(
-            ValidationError("discharge_date", "The discharge date is before the referral date.")
-        )
+        problems.append(ValidationError("discharge_date", "The discharge date is before the referral date."))
     elif discharge and start and discharge < start:
         problems.append(ValidationError("discharge_date", "The discharge date is before the start date."))
     if discharge and not clean.get("discharge_reason"):
-        problems.append(
-            ValidationError("discharge_reason", "A discharge needs a reason: choose one from the list.")
-        )
+        problems.append(ValidationError("discharge_reason", "A discharge needs a reason: choose one from the list."))
     if clean.get("discharge_reason") and not discharge:
-        problems.append(
-            ValidationError("discharge_date", "A discharge reason needs a discharge date as well.")
-        )
+        problems.append(ValidationError("discharge_date", "A discharge reason needs a discharge date as well."))
     order_start, order_end = clean.get("order_start"), clean.get("order_end")
     if order_start and order_end and order_end < order_start:
         problems.append(ValidationError("order_end", "The order ends before it starts."))

@@ -10,8 +10,10 @@ from datetime import datetime, time
 from cjcase.domain.errors import ValidationError
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_SLOT = re.compile(r"(?:(mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:\s*-\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*)?\s+)?"
-                   r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})")
+_SLOT = re.compile(
+    r"(?:(mon|tue|wed|thu|fri|sat|sun)[a-z]*(?:\s*-\s*(mon|tue|wed|thu|fri|sat|sun)[a-z]*)?\s+)?"
+    r"(\d{1,2})[:.](\d{2})\s*-\s*(\d{1,2})[:.](\d{2})"
+)
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,15 @@ class Slot:
 
     def __str__(self) -> str:
         days = sorted(self.weekdays)
-        label = "every day" if len(days) == 7 else (
-            f"{_DAYS[days[0]].capitalize()}-{_DAYS[days[-1]].capitalize()}"
-            if days == list(range(days[0], days[-1] + 1)) and len(days) > 1 else
-            ", ".join(_DAYS[d].capitalize() for d in days))
+        label = (
+            "every day"
+            if len(days) == 7
+            else (
+                f"{_DAYS[days[0]].capitalize()}-{_DAYS[days[-1]].capitalize()}"
+                if days == list(range(days[0], days[-1] + 1)) and len(days) > 1
+                else ", ".join(_DAYS[d].capitalize() for d in days)
+            )
+        )
         return f"{label} {self.start:%H:%M}-{self.end:%H:%M}"
 
 
@@ -43,8 +50,10 @@ def parse_slots(text: str | None) -> list[Slot]:
             continue
         match = _SLOT.fullmatch(part)
         if not match:
-            raise ValidationError("unavailable", f"'{part}' is not a time span: write e.g. mon-fri 08:30-09:30 "
-                                                 "or wed 14:00-16:00, separated by ;")
+            raise ValidationError(
+                "unavailable",
+                f"'{part}' is not a time span: write e.g. mon-fri 08:30-09:30 or wed 14:00-16:00, separated by ;",
+            )
         first, last, h1, m1, h2, m2 = match.groups()
         try:
             start, end = time(int(h1), int(m1)), time(int(h2), int(m2))

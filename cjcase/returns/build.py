@@ -10,8 +10,8 @@ import sqlite_utils
 from cjcase.domain import codes
 from cjcase.domain.dates import Period
 from cjcase.returns import measures
-from cjcase.services.keys import get_key, pseudo_id
 from cjcase.returns.template import Template
+from cjcase.services.keys import get_key, pseudo_id
 
 SUPPRESSED = "*"
 # A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
@@ -43,8 +43,7 @@ def suppress(count: int, threshold: int | None) -> int | str:
     return count
 
 
-def aggregate(db: sqlite_utils.Database, template: Template, period: Period,
-              threshold: int | None) -> ReturnTable:
+def aggregate(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None) -> ReturnTable:
     """The long-form rows `measure, group, value` of an aggregate template."""
     rows: list[list[Cell]] = []
     for item in template.items:
@@ -56,15 +55,17 @@ def aggregate(db: sqlite_utils.Database, template: Template, period: Period,
                 shown: Cell = rate(numerator, denominator)
                 if shown is not None and SUPPRESSED in (shown_numerator, shown_denominator):
                     shown = SUPPRESSED
-                rows += [[item.label, group, shown],
-                         [item.numerator_label, group, shown_numerator],
-                         [item.denominator_label, group, shown_denominator]]
+                rows += [
+                    [item.label, group, shown],
+                    [item.numerator_label, group, shown_numerator],
+                    [item.denominator_label, group, shown_denominator],
+                ]
             else:
                 rows.append([item.label, group, suppress(value, threshold)])
     return ReturnTable(template, period, threshold, ["measure", "group", "value"], rows)
 
 
-EXTRACT_SQL = """
+EXTRACT_SQL = f"""
 SELECT c.client_ref, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
        e.prison_release_date,
@@ -75,11 +76,11 @@ SELECT c.client_ref, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.ref
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
        CASE WHEN e.prison_release_date BETWEEN :start AND :end THEN
-         CASE WHEN {engaged} THEN 'yes' ELSE 'no' END END AS continuity_engaged
+         CASE WHEN {measures.CONTINUITY_ENGAGED} THEN 'yes' ELSE 'no' END END AS continuity_engaged
 FROM episodes e JOIN clients c ON c.id = e.client_id
 WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
 ORDER BY e.referral_date, e.id
-""".format(engaged=measures.CONTINUITY_ENGAGED)
+"""
 
 
 def extract(db: sqlite_utils.Database, template: Template, period: Period) -> ReturnTable:
@@ -114,8 +115,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     return ReturnTable(template, period, None, [item.label for item in template.items], rows)
 
 
-def build(db: sqlite_utils.Database, template: Template, period: Period,
-          threshold: int | None) -> ReturnTable:
+def build(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None) -> ReturnTable:
     """The table of any template for a period."""
     if template.kind == "aggregate":
         return aggregate(db, template, period, threshold)

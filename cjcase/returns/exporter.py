@@ -10,15 +10,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services import settings
-from cjcase.services.audit import write_audit
 from cjcase.domain.dates import Period
 from cjcase.domain.errors import CjcaseError, IncompleteData
 from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
-
+from cjcase.services import settings
+from cjcase.services.audit import write_audit
 
 
 @dataclass
@@ -54,14 +53,17 @@ def threshold_for(template: Template, suppress: int | None, no_suppress: bool) -
         return None
     if suppress is not None:
         if suppress < 1:
-            raise CjcaseError("--suppress takes a threshold of 1 or more (5 hides counts of 1 to 4); "
-                              "use --no-suppress to show every count.")
+            raise CjcaseError(
+                "--suppress takes a threshold of 1 or more (5 hides counts of 1 to 4); "
+                "use --no-suppress to show every count."
+            )
         return suppress
     return template.suppression
 
 
-def prepare(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None,
-            now: datetime) -> Prepared:
+def prepare(
+    db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None, now: datetime
+) -> Prepared:
     """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
     table = build(db, template, period, threshold)
     guard.check(table, db)
@@ -88,13 +90,15 @@ def set_organisation(db: sqlite_utils.Database, name: str) -> None:
     settings.set_value(db, "organisation", name)
 
 
-def write(db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime,
-          allow_incomplete: bool = False) -> Written:
+def write(
+    db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime, allow_incomplete: bool = False
+) -> Written:
     """Write a prepared return and record it in the audit log with the file's SHA-256."""
     table = prepared.table
     if fmt not in table.template.formats:
-        raise CjcaseError(f"The template {table.template.name} is written as "
-                          f"{', '.join(table.template.formats)}, not {fmt}.")
+        raise CjcaseError(
+            f"The template {table.template.name} is written as {', '.join(table.template.formats)}, not {fmt}."
+        )
     if prepared.findings and not allow_incomplete:
         raise IncompleteData(prepared.findings)
     if fmt == "csv":
@@ -109,14 +113,24 @@ def write(db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, n
         raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None
     digest = hashlib.sha256(content).hexdigest()
     with db.atomic():
-        write_audit(db, "export", table.template.name, None, None,
-                    f"period {table.period.label}; format {fmt}; "
-                    f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}")
+        write_audit(
+            db,
+            "export",
+            table.template.name,
+            None,
+            None,
+            f"period {table.period.label}; format {fmt}; "
+            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}",
+        )
     return Written(path, digest, fmt, prepared)
 
 
 def history(db: sqlite_utils.Database) -> list[ExportRecord]:
     """Every export written, latest first."""
-    return [ExportRecord(row["at"], row["entity"], row["detail"]) for row in db.query(
-        "SELECT at, entity, detail FROM audit WHERE action = 'export' AND entity != 'pseudonym_key' "
-        "ORDER BY id DESC")]
+    return [
+        ExportRecord(row["at"], row["entity"], row["detail"])
+        for row in db.query(
+            "SELECT at, entity, detail FROM audit WHERE action = 'export' AND entity != 'pseudonym_key' "
+            "ORDER BY id DESC"
+        )
+    ]

@@ -14,8 +14,16 @@ from cjcase.returns.build import ReturnTable
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # Identifier columns that are matched as whole words; names are split into their words.
 NAME_COLUMNS = ("first_name", "last_name", "preferred_name")
-VALUE_COLUMNS = ("client_ref", "postcode", "phone", "prison_number", "pnc_id", "probation_ref",
-                 "nhs_number", "offender_manager_phone")
+VALUE_COLUMNS = (
+    "client_ref",
+    "postcode",
+    "phone",
+    "prison_number",
+    "pnc_id",
+    "probation_ref",
+    "nhs_number",
+    "offender_manager_phone",
+)
 LONGEST_IDENTIFIER_WORDS = 4  # "14 September 1988", "943 476 5919": up to four words
 
 
@@ -49,8 +57,12 @@ def identifiers(db: sqlite_utils.Database) -> tuple[set[str], set[str]]:
     def distinct(column: str) -> list[str]:
         # Each value once: clients share names, keyworkers and birthdays (a third of the work at
         # 50,000 clients was the same few hundred names again).
-        return [value for (value,) in db.execute(
-            f"SELECT DISTINCT {column} FROM clients WHERE {column} IS NOT NULL AND {column} != ''")]
+        return [
+            value
+            for (value,) in db.execute(
+                f"SELECT DISTINCT {column} FROM clients WHERE {column} IS NOT NULL AND {column} != ''"
+            )
+        ]
 
     for column in NAME_COLUMNS + ("keyworker", "offender_manager_name"):
         for value in distinct(column):
@@ -83,21 +95,21 @@ def _date_forms(day: date) -> list[str]:
 def check(table: ReturnTable, db: sqlite_utils.Database) -> None:
     """Refuse a return if any cell (or template label) holds an identifying value."""
     phrases, compact = identifiers(db)
-    exempt = codes.all_codes() | {f"{name}:{code}" for name, lists in _breakdowns().items()
-                                  for code in lists}
+    exempt = codes.all_codes() | {f"{name}:{code}" for name, lists in _breakdowns().items() for code in lists}
     label_column = "measure" if table.template.kind == "aggregate" else None
     for label in sorted(table.template.labels):
         hit = _hit(label, phrases, compact)
         if hit:
             raise IdentifierInReturn(
                 f"The template {table.template.path.name} has a label that holds an identifying "
-                f"value held in the database: change that label. Nothing was written.")
+                f"value held in the database: change that label. Nothing was written."
+            )
     # An aggregate return's numbers are counts the measures made, never a value read from a
     # record; at 50,000 clients a quarter's count can be six digits that read as someone's birth
     # date (230997: 23/09/97). An extract's numbers are checked from six digits.
     counts_only = table.template.kind == "aggregate"
     for row in table.rows:
-        for column, cell in zip(table.header, row):
+        for column, cell in zip(table.header, row, strict=False):
             if cell is None or isinstance(cell, int) and (counts_only or len(str(cell)) < 6):
                 continue
             text = str(cell)
@@ -107,14 +119,15 @@ def check(table: ReturnTable, db: sqlite_utils.Database) -> None:
                 raise IdentifierInReturn(
                     f"The column '{column}' would carry an identifying value (a name, date of "
                     "birth, reference or contact detail held in the database), so the return was "
-                    "not written.")
+                    "not written."
+                )
 
 
 def _hit(text: str, phrases: set[str], compact: set[str]) -> bool:
     parts = words(text)
     for size in range(1, LONGEST_IDENTIFIER_WORDS + 1):
         for start in range(0, len(parts) - size + 1):
-            window = parts[start:start + size]
+            window = parts[start : start + size]
             if " ".join(window) in phrases or (size > 1 and "".join(window) in compact):
                 return True
     return "".join(parts) in compact

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import sqlite_utils
 
@@ -60,25 +60,27 @@ def _grouped(db, sql: str, params: dict, breakdown: str) -> Rows:
     return [(f"{breakdown}:{code}", found.get(code, 0)) for code in BREAKDOWNS[breakdown]]
 
 
-def _count_with_breakdowns(where: str, breakdowns: dict[str, str], table: str = "episodes e",
-                           include_all: bool = True):
+def _count_with_breakdowns(where: str, breakdowns: dict[str, str], table: str = "episodes e", include_all: bool = True):
     """A measure counting rows of `table` matching `where`, with an `all` row and breakdowns
     given as {breakdown: SQL expression for its code}."""
+
     def compute(db, params) -> Rows:
         rows: Rows = []
         if include_all:
             rows.append(("all", _scalar(db, f"SELECT count(*) FROM {table} WHERE {where}", params)))
         for breakdown, expression in breakdowns.items():
             rows += _grouped(
-                db, f"SELECT {expression} AS code, count(*) FROM {table} WHERE {where} GROUP BY code",
-                params, breakdown)
+                db, f"SELECT {expression} AS code, count(*) FROM {table} WHERE {where} GROUP BY code", params, breakdown
+            )
         return rows
+
     return compute
 
 
 def _rate(numerator_sql: str, denominator_sql: str):
     def compute(db, params) -> Rows:
         return [("all", (_scalar(db, numerator_sql, params), _scalar(db, denominator_sql, params)))]
+
     return compute
 
 
@@ -86,11 +88,13 @@ REFERRED = "e.referral_date BETWEEN :start AND :end"
 STARTED = "e.start_date BETWEEN :start AND :end"
 OPEN_AT_END = "e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date > :end)"
 DISCHARGED = "e.discharge_date BETWEEN :start AND :end"
-OUTCOME_SQL = ("CASE WHEN e.discharge_reason IN ('completed_drug_free', 'completed_alcohol_free', "
-               "'completed_occasional_user') THEN 'planned' "
-               "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody') THEN 'transferred' "
-               "WHEN e.discharge_reason IN ('dropped_out', 'withdrawn_by_provider', 'declined_treatment') "
-               "THEN 'unplanned' ELSE 'other' END")
+OUTCOME_SQL = (
+    "CASE WHEN e.discharge_reason IN ('completed_drug_free', 'completed_alcohol_free', "
+    "'completed_occasional_user') THEN 'planned' "
+    "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody') THEN 'transferred' "
+    "WHEN e.discharge_reason IN ('dropped_out', 'withdrawn_by_provider', 'declined_treatment') "
+    "THEN 'unplanned' ELSE 'other' END"
+)
 IN_PERIOD = "s.starts_at >= :start AND s.starts_at < :after_end"
 COUNTED_FOR_ATTENDANCE = f"{IN_PERIOD} AND s.kind NOT IN ('court_support', 'gate_pickup')"
 STRUCTURED = "('assessment', 'keywork', 'group', 'review')"
@@ -102,24 +106,35 @@ CONTINUITY_ENGAGED = f"""EXISTS (
 RELEASED = "e.prison_release_date BETWEEN :start AND :end"
 GOAL_CLOSED = "g.closed_date BETWEEN :start AND :end"
 STARTS_BY_CLIENT = "episodes e JOIN clients c ON c.id = e.client_id"
-AGE_AT_START = ("(CAST(strftime('%Y', e.start_date) AS INTEGER) - CAST(strftime('%Y', c.date_of_birth) AS INTEGER)"
-                " - (strftime('%m-%d', e.start_date) < strftime('%m-%d', c.date_of_birth)))")
-AGE_BAND_SQL = (f"CASE WHEN {AGE_AT_START} < 18 THEN 'under_18' WHEN {AGE_AT_START} <= 24 THEN '18-24' "
-                f"WHEN {AGE_AT_START} <= 34 THEN '25-34' WHEN {AGE_AT_START} <= 44 THEN '35-44' "
-                f"WHEN {AGE_AT_START} <= 54 THEN '45-54' WHEN {AGE_AT_START} <= 64 THEN '55-64' "
-                "ELSE '65+' END")
-ETHNIC_GROUP_SQL = ("CASE WHEN c.ethnicity IN ('A','B','C') THEN 'white' "
-                    "WHEN c.ethnicity IN ('D','E','F','G') THEN 'mixed' "
-                    "WHEN c.ethnicity IN ('H','J','K','L') THEN 'asian' "
-                    "WHEN c.ethnicity IN ('M','N','P') THEN 'black' "
-                    "WHEN c.ethnicity IN ('R','S') THEN 'other' ELSE 'not_stated' END")
+AGE_AT_START = (
+    "(CAST(strftime('%Y', e.start_date) AS INTEGER) - CAST(strftime('%Y', c.date_of_birth) AS INTEGER)"
+    " - (strftime('%m-%d', e.start_date) < strftime('%m-%d', c.date_of_birth)))"
+)
+AGE_BAND_SQL = (
+    f"CASE WHEN {AGE_AT_START} < 18 THEN 'under_18' WHEN {AGE_AT_START} <= 24 THEN '18-24' "
+    f"WHEN {AGE_AT_START} <= 34 THEN '25-34' WHEN {AGE_AT_START} <= 44 THEN '35-44' "
+    f"WHEN {AGE_AT_START} <= 54 THEN '45-54' WHEN {AGE_AT_START} <= 64 THEN '55-64' "
+    "ELSE '65+' END"
+)
+ETHNIC_GROUP_SQL = (
+    "CASE WHEN c.ethnicity IN ('A','B','C') THEN 'white' "
+    "WHEN c.ethnicity IN ('D','E','F','G') THEN 'mixed' "
+    "WHEN c.ethnicity IN ('H','J','K','L') THEN 'asian' "
+    "WHEN c.ethnicity IN ('M','N','P') THEN 'black' "
+    "WHEN c.ethnicity IN ('R','S') THEN 'other' ELSE 'not_stated' END"
+)
 
 
 def _appointments(db, params) -> Rows:
-    rows = _grouped(db, f"SELECT s.status, count(*) FROM sessions s WHERE {IN_PERIOD} GROUP BY s.status",
-                    params, "status")
-    rows += _grouped(db, f"SELECT s.kind, count(*) FROM sessions s WHERE {IN_PERIOD} "
-                         "AND s.status = 'attended' GROUP BY s.kind", params, "kind")
+    rows = _grouped(
+        db, f"SELECT s.status, count(*) FROM sessions s WHERE {IN_PERIOD} GROUP BY s.status", params, "status"
+    )
+    rows += _grouped(
+        db,
+        f"SELECT s.kind, count(*) FROM sessions s WHERE {IN_PERIOD} AND s.status = 'attended' GROUP BY s.kind",
+        params,
+        "kind",
+    )
     return rows
 
 
@@ -127,8 +142,9 @@ def _appointments(db, params) -> Rows:
 # after start on one day) when it is a review or exit; its episode (open on its date, else the
 # latest referred); and the latest start TOP of that episode at least 28 days before it.
 def _substance_days(alias: str) -> str:
-    cases = " ".join(f"WHEN '{substance}' THEN {alias}.{column}"
-                     for substance, column in codes.TOP_FIELD_OF_SUBSTANCE.items())
+    cases = " ".join(
+        f"WHEN '{substance}' THEN {alias}.{column}" for substance, column in codes.TOP_FIELD_OF_SUBSTANCE.items()
+    )
     return f"CASE e.primary_substance {cases} END"
 
 
@@ -158,7 +174,7 @@ pairs AS (
     FROM later l
 ),
 measured AS (
-    SELECT {_substance_days('st')} AS start_use, {_substance_days('lt')} AS later_use,
+    SELECT {_substance_days("st")} AS start_use, {_substance_days("lt")} AS later_use,
            st.shoplifting_days + st.drug_selling_days + st.other_theft_days AS start_crime,
            lt.shoplifting_days + lt.drug_selling_days + lt.other_theft_days AS later_crime
     FROM pairs p
@@ -177,66 +193,147 @@ FROM measured
 
 def _top(column: str):
     def compute(db, params) -> Rows:
-        row = dict(zip(("pairs", "using_at_start", "abstinent", "reduced", "offending_reduced"),
-                       db.execute(TOP_PAIRS_SQL, params).fetchone()))
+        row = dict(
+            zip(
+                ("pairs", "using_at_start", "abstinent", "reduced", "offending_reduced"),
+                db.execute(TOP_PAIRS_SQL, params).fetchone(),
+                strict=False,
+            )
+        )
         return [("all", row[column])]
+
     return compute
 
 
-MEASURES: dict[str, Measure] = {m.name: m for m in (
-    Measure("referrals_received", False, _count_with_breakdowns(
-        REFERRED, {"pathway": "e.pathway", "referral_source": "e.referral_source"})),
-    Measure("new_starts", False, _count_with_breakdowns(STARTED, {"pathway": "e.pathway"})),
-    Measure("new_starts_waited_over_21_days", False, _count_with_breakdowns(
-        f"{STARTED} AND julianday(e.start_date) - julianday(e.referral_date) > 21", {})),
-    Measure("in_treatment_at_end", False, _count_with_breakdowns(
-        f"{OPEN_AT_END} AND e.start_date <= :end", {"pathway": "e.pathway"})),
-    Measure("awaiting_start_at_end", False, _count_with_breakdowns(
-        f"{OPEN_AT_END} AND (e.start_date IS NULL OR e.start_date > :end)", {})),
-    Measure("awaiting_start_over_21_days_at_end", False, _count_with_breakdowns(
-        f"{OPEN_AT_END} AND (e.start_date IS NULL OR e.start_date > :end) "
-        "AND julianday(:end) - julianday(e.referral_date) > 21", {})),
-    Measure("discharges", False, _count_with_breakdowns(
-        DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": "e.discharge_reason"})),
-    Measure("planned_exit_rate", True, _rate(
-        f"SELECT count(*) FROM episodes e WHERE {DISCHARGED} AND e.start_date IS NOT NULL "
-        f"AND {OUTCOME_SQL} = 'planned'",
-        f"SELECT count(*) FROM episodes e WHERE {DISCHARGED} AND e.start_date IS NOT NULL "
-        f"AND {OUTCOME_SQL} IN ('planned', 'unplanned')")),
-    Measure("closed_before_start", False, _count_with_breakdowns(
-        f"{DISCHARGED} AND e.start_date IS NULL", {})),
-    Measure("appointments", False, _appointments),
-    Measure("attendance_rate", True, _rate(
-        f"SELECT count(*) FROM sessions s WHERE {COUNTED_FOR_ATTENDANCE} AND s.status = 'attended'",
-        f"SELECT count(*) FROM sessions s WHERE {COUNTED_FOR_ATTENDANCE} AND s.status IN ('attended', 'dna')")),
-    Measure("clients_seen", False, lambda db, params: [("all", _scalar(
-        db, f"SELECT count(DISTINCT s.client_id) FROM sessions s WHERE {IN_PERIOD} AND s.status = 'attended'",
-        params))]),
-    Measure("continuity_of_care_rate", True, _rate(
-        f"SELECT count(*) FROM episodes e WHERE {RELEASED} AND {CONTINUITY_ENGAGED}",
-        f"SELECT count(*) FROM episodes e WHERE {RELEASED}")),
-    Measure("goals_set", False, _count_with_breakdowns(
-        "g.set_date BETWEEN :start AND :end", {"goal_domain": "g.domain"}, table="goals g")),
-    Measure("goals_closed", False, _count_with_breakdowns(
-        GOAL_CLOSED, {"goal_status": "g.status"}, table="goals g")),
-    Measure("goals_achieved_rate", True, _rate(
-        f"SELECT count(*) FROM goals g WHERE {GOAL_CLOSED} AND g.status = 'achieved'",
-        f"SELECT count(*) FROM goals g WHERE {GOAL_CLOSED} AND g.status != 'withdrawn'")),
-    Measure("court_hearings", False, _count_with_breakdowns(
-        "d.hearing_at >= :start AND d.hearing_at < :after_end", {"hearing_type": "d.hearing_type"},
-        table="court_dates d")),
-    Measure("new_starts_by_age", False, _count_with_breakdowns(
-        STARTED, {"age_band": AGE_BAND_SQL}, table=STARTS_BY_CLIENT, include_all=False)),
-    Measure("new_starts_by_sex", False, _count_with_breakdowns(
-        STARTED, {"sex": "c.sex"}, table=STARTS_BY_CLIENT, include_all=False)),
-    Measure("new_starts_by_ethnicity", False, _count_with_breakdowns(
-        STARTED, {"ethnic_group": ETHNIC_GROUP_SQL}, table=STARTS_BY_CLIENT, include_all=False)),
-    Measure("top_pairs", False, _top("pairs")),
-    Measure("top_primary_using_at_start", False, _top("using_at_start")),
-    Measure("top_primary_abstinent", False, _top("abstinent")),
-    Measure("top_primary_reduced", False, _top("reduced")),
-    Measure("top_offending_reduced", False, _top("offending_reduced")),
-)}
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure(
+            "referrals_received",
+            False,
+            _count_with_breakdowns(REFERRED, {"pathway": "e.pathway", "referral_source": "e.referral_source"}),
+        ),
+        Measure("new_starts", False, _count_with_breakdowns(STARTED, {"pathway": "e.pathway"})),
+        Measure(
+            "new_starts_waited_over_21_days",
+            False,
+            _count_with_breakdowns(f"{STARTED} AND julianday(e.start_date) - julianday(e.referral_date) > 21", {}),
+        ),
+        Measure(
+            "in_treatment_at_end",
+            False,
+            _count_with_breakdowns(f"{OPEN_AT_END} AND e.start_date <= :end", {"pathway": "e.pathway"}),
+        ),
+        Measure(
+            "awaiting_start_at_end",
+            False,
+            _count_with_breakdowns(f"{OPEN_AT_END} AND (e.start_date IS NULL OR e.start_date > :end)", {}),
+        ),
+        Measure(
+            "awaiting_start_over_21_days_at_end",
+            False,
+            _count_with_breakdowns(
+                f"{OPEN_AT_END} AND (e.start_date IS NULL OR e.start_date > :end) "
+                "AND julianday(:end) - julianday(e.referral_date) > 21",
+                {},
+            ),
+        ),
+        Measure(
+            "discharges",
+            False,
+            _count_with_breakdowns(DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": "e.discharge_reason"}),
+        ),
+        Measure(
+            "planned_exit_rate",
+            True,
+            _rate(
+                f"SELECT count(*) FROM episodes e WHERE {DISCHARGED} AND e.start_date IS NOT NULL "
+                f"AND {OUTCOME_SQL} = 'planned'",
+                f"SELECT count(*) FROM episodes e WHERE {DISCHARGED} AND e.start_date IS NOT NULL "
+                f"AND {OUTCOME_SQL} IN ('planned', 'unplanned')",
+            ),
+        ),
+        Measure("closed_before_start", False, _count_with_breakdowns(f"{DISCHARGED} AND e.start_date IS NULL", {})),
+        Measure("appointments", False, _appointments),
+        Measure(
+            "attendance_rate",
+            True,
+            _rate(
+                f"SELECT count(*) FROM sessions s WHERE {COUNTED_FOR_ATTENDANCE} AND s.status = 'attended'",
+                f"SELECT count(*) FROM sessions s WHERE {COUNTED_FOR_ATTENDANCE} AND s.status IN ('attended', 'dna')",
+            ),
+        ),
+        Measure(
+            "clients_seen",
+            False,
+            lambda db, params: [
+                (
+                    "all",
+                    _scalar(
+                        db,
+                        f"SELECT count(DISTINCT s.client_id) FROM sessions s WHERE {IN_PERIOD} AND s.status = 'attended'",
+                        params,
+                    ),
+                )
+            ],
+        ),
+        Measure(
+            "continuity_of_care_rate",
+            True,
+            _rate(
+                f"SELECT count(*) FROM episodes e WHERE {RELEASED} AND {CONTINUITY_ENGAGED}",
+                f"SELECT count(*) FROM episodes e WHERE {RELEASED}",
+            ),
+        ),
+        Measure(
+            "goals_set",
+            False,
+            _count_with_breakdowns("g.set_date BETWEEN :start AND :end", {"goal_domain": "g.domain"}, table="goals g"),
+        ),
+        Measure(
+            "goals_closed", False, _count_with_breakdowns(GOAL_CLOSED, {"goal_status": "g.status"}, table="goals g")
+        ),
+        Measure(
+            "goals_achieved_rate",
+            True,
+            _rate(
+                f"SELECT count(*) FROM goals g WHERE {GOAL_CLOSED} AND g.status = 'achieved'",
+                f"SELECT count(*) FROM goals g WHERE {GOAL_CLOSED} AND g.status != 'withdrawn'",
+            ),
+        ),
+        Measure(
+            "court_hearings",
+            False,
+            _count_with_breakdowns(
+                "d.hearing_at >= :start AND d.hearing_at < :after_end",
+                {"hearing_type": "d.hearing_type"},
+                table="court_dates d",
+            ),
+        ),
+        Measure(
+            "new_starts_by_age",
+            False,
+            _count_with_breakdowns(STARTED, {"age_band": AGE_BAND_SQL}, table=STARTS_BY_CLIENT, include_all=False),
+        ),
+        Measure(
+            "new_starts_by_sex",
+            False,
+            _count_with_breakdowns(STARTED, {"sex": "c.sex"}, table=STARTS_BY_CLIENT, include_all=False),
+        ),
+        Measure(
+            "new_starts_by_ethnicity",
+            False,
+            _count_with_breakdowns(
+                STARTED, {"ethnic_group": ETHNIC_GROUP_SQL}, table=STARTS_BY_CLIENT, include_all=False
+            ),
+        ),
+        Measure("top_pairs", False, _top("pairs")),
+        Measure("top_primary_using_at_start", False, _top("using_at_start")),
+        Measure("top_primary_abstinent", False, _top("abstinent")),
+        Measure("top_primary_reduced", False, _top("reduced")),
+        Measure("top_offending_reduced", False, _top("offending_reduced")),
+    )
+}
 
 
 def compute(db: sqlite_utils.Database, name: str, period: Period) -> Rows:

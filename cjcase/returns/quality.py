@@ -24,27 +24,35 @@ def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[F
     after_end = (period.end + timedelta(days=1)).isoformat()
     as_of = min(period.end, now.date())
     checks = [
-        ("{n} past session{s} in the period still marked scheduled (outcome not recorded)",
-         """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        (
+            "{n} past session{s} in the period still marked scheduled (outcome not recorded)",
+            """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? AND s.starts_at < ?""",
-         [start, after_end, now.strftime("%Y-%m-%d %H:%M")]),
-        ("{n} referral{s} open 21 days or more with no start",
-         """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
+            [start, after_end, now.strftime("%Y-%m-%d %H:%M")],
+        ),
+        (
+            "{n} referral{s} open 21 days or more with no start",
+            """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date > ?)
               AND (e.start_date IS NULL OR e.start_date > ?)
               AND julianday(?) - julianday(e.referral_date) >= 21""",
-         [end, end, end, as_of.isoformat()]),
-        ("{n} prison release{s} in the period with no session recorded since",
-         """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
+            [end, end, end, as_of.isoformat()],
+        ),
+        (
+            "{n} prison release{s} in the period with no session recorded since",
+            """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.prison_release_date BETWEEN ? AND ?
               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
                               AND s.starts_at >= e.prison_release_date)""",
-         [start, end]),
-        ("{n} client{s} in the period with sex or ethnicity not stated",
-         """SELECT DISTINCT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
+            [start, end],
+        ),
+        (
+            "{n} client{s} in the period with sex or ethnicity not stated",
+            """SELECT DISTINCT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date >= ?)
               AND (c.sex = 'not_stated' OR c.ethnicity = 'Z')""",
-         [end, start]),
+            [end, start],
+        ),
     ]
     found = []
     for message, sql, params in checks:

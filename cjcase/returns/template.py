@@ -7,24 +7,61 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cjcase.domain.errors import TemplateError
-from cjcase.store.resources import resource_dir
 from cjcase.returns.measures import MEASURES
+from cjcase.store.resources import resource_dir
 
 KINDS = ("aggregate", "extract")
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
-    "pseudo_id", "age_band", "sex", "ethnicity", "pathway", "referral_source",
-    "primary_substance", "referral_month", "start_month", "discharge_month", "discharge_reason",
-    "discharge_outcome", "attended_in_period", "dna_in_period", "continuity_engaged",
+    "pseudo_id",
+    "age_band",
+    "sex",
+    "ethnicity",
+    "pathway",
+    "referral_source",
+    "primary_substance",
+    "referral_month",
+    "start_month",
+    "discharge_month",
+    "discharge_reason",
+    "discharge_outcome",
+    "attended_in_period",
+    "dna_in_period",
+    "continuity_engaged",
 )
 # Fields that identify a person: never a column of any return.
-IDENTIFYING_COLUMNS = frozenset((
-    "client_ref", "first_name", "last_name", "preferred_name", "name", "full_name",
-    "date_of_birth", "dob", "postcode", "phone", "notes", "keyworker", "address",
-    "prison_number", "pnc_id", "probation_ref", "nhs_number", "offender_manager",
-    "offender_manager_name", "offender_manager_phone", "offender_manager_email", "alt_contact",
-    "aliases", "email", "session_notes", "outcome", "description", "court",
-))
+IDENTIFYING_COLUMNS = frozenset(
+    (
+        "client_ref",
+        "first_name",
+        "last_name",
+        "preferred_name",
+        "name",
+        "full_name",
+        "date_of_birth",
+        "dob",
+        "postcode",
+        "phone",
+        "notes",
+        "keyworker",
+        "address",
+        "prison_number",
+        "pnc_id",
+        "probation_ref",
+        "nhs_number",
+        "offender_manager",
+        "offender_manager_name",
+        "offender_manager_phone",
+        "offender_manager_email",
+        "alt_contact",
+        "aliases",
+        "email",
+        "session_notes",
+        "outcome",
+        "description",
+        "court",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +119,9 @@ def find(name: str, user_dir: Path | None) -> Template:
         if path.is_file():
             return load(path)
     names = sorted({p.stem for folder in template_dirs(user_dir) for p in folder.glob("*.toml")})
-    raise TemplateError(f"There is no template called '{stem}': use one of {', '.join(names)} "
-                        "(see `cjcase export --list`).")
+    raise TemplateError(
+        f"There is no template called '{stem}': use one of {', '.join(names)} (see `cjcase export --list`)."
+    )
 
 
 def load(path: Path) -> Template:
@@ -100,13 +138,13 @@ def load(path: Path) -> Template:
 
     kind = data.get("kind")
     if kind not in KINDS:
-        raise fail(f"kind must be \"aggregate\" or \"extract\", not {kind!r}.", "kind")
+        raise fail(f'kind must be "aggregate" or "extract", not {kind!r}.', "kind")
     title = str(data.get("title") or path.stem.replace("_", " ").capitalize())
     suppression = data.get("suppression")
-    if suppression is not None and (not isinstance(suppression, int) or isinstance(suppression, bool)
-                                    or suppression < 0):
-        raise fail("suppression must be a whole number (5 hides counts of 1 to 4; 0 hides none).",
-                   "suppression")
+    if suppression is not None and (
+        not isinstance(suppression, int) or isinstance(suppression, bool) or suppression < 0
+    ):
+        raise fail("suppression must be a whole number (5 hides counts of 1 to 4; 0 hides none).", "suppression")
     formats = data.get("formats", list(FORMATS))
     if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
         raise fail(f"formats must list some of {', '.join(FORMATS)}.", "formats")
@@ -115,32 +153,36 @@ def load(path: Path) -> Template:
         raise fail(f"an {kind} template lists {key}, not {other}.", other)
     entries = data.get(key)
     if not isinstance(entries, list) or not entries:
-        raise fail(f"list the {key} of the return, e.g. {key} = [{{ {key[:-1]} = \"...\" }}].", key)
+        raise fail(f'list the {key} of the return, e.g. {key} = [{{ {key[:-1]} = "..." }}].', key)
     items = []
     for entry in entries:
         name = entry.get(key[:-1]) if isinstance(entry, dict) else None
         if not isinstance(name, str):
-            raise fail(f"each entry of {key} needs {key[:-1]} = \"name\".", key)
+            raise fail(f'each entry of {key} needs {key[:-1]} = "name".', key)
         needle = f'"{name}"'
         if kind == "aggregate" and name not in MEASURES:
             raise fail(f"'{name}' is not a measure cjcase knows: use one of {', '.join(MEASURES)}.", needle)
         if kind == "extract" and name in IDENTIFYING_COLUMNS:
             raise fail(f"the column '{name}' would carry an identifier, which no return may hold.", needle)
         if kind == "extract" and name not in EXTRACT_COLUMNS:
-            raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(EXTRACT_COLUMNS)}.",
-                       needle)
+            raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(EXTRACT_COLUMNS)}.", needle)
         label = str(entry.get("label") or name)
-        items.append(Item(
-            name=name, label=label, line=_line_of(lines, needle),
-            numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
-            denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
-        ))
+        items.append(
+            Item(
+                name=name,
+                label=label,
+                line=_line_of(lines, needle),
+                numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
+                denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
+            )
+        )
     names = [item.name for item in items]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise fail(f"'{duplicate}' is listed twice.", f'"{duplicate}"')
-    return Template(path.stem, path, kind, title, suppression if kind == "aggregate" else None,
-                    tuple(formats), tuple(items))
+    return Template(
+        path.stem, path, kind, title, suppression if kind == "aggregate" else None, tuple(formats), tuple(items)
+    )
 
 
 def _line_of(lines: list[str], needle: str | None) -> int:

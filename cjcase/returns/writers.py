@@ -56,12 +56,16 @@ def to_json(table: ReturnTable) -> bytes:
     if table.template.kind == "aggregate":
         rows = [{"measure": m, "group": g, "value": _json_cell(v)} for m, g, v in table.rows]
     else:
-        rows = [{column: _json_cell(cell) for column, cell in zip(table.header, row)}
-                for row in table.rows]
+        rows = [
+            {column: _json_cell(cell) for column, cell in zip(table.header, row, strict=False)} for row in table.rows
+        ]
     document = {
         "template": table.template.name,
-        "period": {"label": table.period.label, "start": table.period.start.isoformat(),
-                   "end": table.period.end.isoformat()},
+        "period": {
+            "label": table.period.label,
+            "start": table.period.start.isoformat(),
+            "end": table.period.end.isoformat(),
+        },
         "suppression": table.suppression or None,
         "rows": rows,
     }
@@ -82,11 +86,13 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         f"Counts from 1 to {threshold - 1} are shown as *; a rate whose numerator or denominator "
         "is hidden is shown as *. Zero is shown. There is no secondary suppression: a hidden "
         "cell may be recoverable from the 'all' row minus the others."
-        if threshold and threshold > 1 else "No small-number suppression was applied."
+        if threshold and threshold > 1
+        else "No small-number suppression was applied."
     )
     if table.template.kind == "extract":
-        suppression = ("Record-level pseudonymised extract: no suppression; pseudo_id is a keyed "
-                       "hash of the client reference.")
+        suppression = (
+            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference."
+        )
     lines = [
         ("Return", table.template.title),
         ("Organisation", organisation),
@@ -95,7 +101,10 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         ("Template", table.template.name),
         ("Suppression", suppression),
         ("*", "A value hidden by small-number suppression." if table.template.kind == "aggregate" else ""),
-        ("Data quality", "No problems found." if not findings else f"{len(findings)} things make these figures doubtful:"),
+        (
+            "Data quality",
+            "No problems found." if not findings else f"{len(findings)} things make these figures doubtful:",
+        ),
     ]
     lines += [("", finding) for finding in findings]
     for label, value in lines:
@@ -127,7 +136,9 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    for letter, width in zip("ABCDEFGHIJKLMNO", (44, 36, 10) if table.template.kind == "aggregate" else [18] * 15):
+    for letter, width in zip(
+        "ABCDEFGHIJKLMNO", (44, 36, 10) if table.template.kind == "aggregate" else [18] * 15, strict=False
+    ):
         sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     book.save(buffer)

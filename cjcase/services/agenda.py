@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
@@ -19,24 +18,44 @@ def _words(code: str | None) -> str:
 # Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
 # which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
 _AGENDA_SOURCES = (
-    ("session", "sessions s", "s.starts_at", "s.kind, s.status, s.peer_mentor",
-     "s.starts_at >= :first AND s.starts_at < :after_last"),
-    ("court", "court_dates d", "d.hearing_at", "d.court, d.hearing_type",
-     "d.hearing_at >= :first AND d.hearing_at < :after_last"),
-    ("goal_review", "goals g", "g.review_date", "g.domain",
-     "g.status = 'open' AND g.review_date BETWEEN :first AND :last"),
-    ("order_end", "episodes e", "e.order_end", "e.pathway",
-     "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last"),
-    ("release", "episodes e", "e.prison_release_date", "e.pathway",
-     "e.prison_release_date BETWEEN :first AND :last"),
+    (
+        "session",
+        "sessions s",
+        "s.starts_at",
+        "s.kind, s.status, s.peer_mentor",
+        "s.starts_at >= :first AND s.starts_at < :after_last",
+    ),
+    (
+        "court",
+        "court_dates d",
+        "d.hearing_at",
+        "d.court, d.hearing_type",
+        "d.hearing_at >= :first AND d.hearing_at < :after_last",
+    ),
+    (
+        "goal_review",
+        "goals g",
+        "g.review_date",
+        "g.domain",
+        "g.status = 'open' AND g.review_date BETWEEN :first AND :last",
+    ),
+    (
+        "order_end",
+        "episodes e",
+        "e.order_end",
+        "e.pathway",
+        "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last",
+    ),
+    ("release", "episodes e", "e.prison_release_date", "e.pathway", "e.prison_release_date BETWEEN :first AND :last"),
 )
 _AGENDA_ORDER = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
 
 
 def _agenda_summary(kind: str, row: dict) -> str:
     if kind == "session":
-        return (f"{_words(row['kind']).capitalize()} ({_words(row['status'])})"
-                + (f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""))
+        return f"{_words(row['kind']).capitalize()} ({_words(row['status'])})" + (
+            f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""
+        )
     if kind == "court":
         return f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}"
     if kind == "goal_review":
@@ -49,8 +68,13 @@ def _agenda_summary(kind: str, row: dict) -> str:
 def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: str | None):
     """(kind, table, its alias, date column, columns, condition, parameters) for each source
     that applies."""
-    params = {"first": start.isoformat(), "last": end.isoformat(),
-              "after_last": (end + timedelta(days=1)).isoformat(), "keyworker": keyworker, "mentor": peer_mentor}
+    params = {
+        "first": start.isoformat(),
+        "last": end.isoformat(),
+        "after_last": (end + timedelta(days=1)).isoformat(),
+        "keyworker": keyworker,
+        "mentor": peer_mentor,
+    }
     for kind, table, when, columns, condition in _AGENDA_SOURCES:
         if peer_mentor:
             # A peer mentor's own list: only the appointments they are booked for.
@@ -62,33 +86,46 @@ def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: 
         yield kind, table, table.split()[1], when, columns, condition, params
 
 
-def agenda(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None,
-           peer_mentor: str | None = None, limit: int | None = None) -> list[AgendaItem]:
+def agenda(
+    db: sqlite_utils.Database,
+    start: date,
+    end: date,
+    keyworker: str | None = None,
+    peer_mentor: str | None = None,
+    limit: int | None = None,
+) -> list[AgendaItem]:
     """Everything due from `start` to `end` inclusive: appointments, hearings, goal reviews,
     DRR/ATR orders ending and prison releases, in day and time order; the first `limit` only
     when given (a large caseload has tens of thousands in a fortnight)."""
-    name = ("c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, "
-            "c.first_name, c.last_name")
+    name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, c.first_name, c.last_name"
     items: list[AgendaItem] = []
     for kind, table, alias, when, columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
         # Each source in the agenda's own order, so its first `limit` rows hold every row of
         # that source that can be among the first `limit` of the whole agenda.
-        sql = (f"SELECT {alias}.id, {alias}.client_id, {when} AS due, {columns}, {name} "
-               f"FROM {table} JOIN clients c ON c.id = {alias}.client_id WHERE {condition} "
-               f"ORDER BY due, client_name LIMIT {-1 if limit is None else int(limit)}")
+        sql = (
+            f"SELECT {alias}.id, {alias}.client_id, {when} AS due, {columns}, {name} "
+            f"FROM {table} JOIN clients c ON c.id = {alias}.client_id WHERE {condition} "
+            f"ORDER BY due, client_name LIMIT {-1 if limit is None else int(limit)}"
+        )
         for row in db.query(sql, params):
             items.append(_item(row, kind, row["due"], _agenda_summary(kind, row)))
-    items.sort(key=lambda i: (i.day, i.at or datetime.combine(i.day, datetime.min.time()),
-                              _AGENDA_ORDER[i.kind], i.client_name))
+    items.sort(
+        key=lambda i: (
+            i.day,
+            i.at or datetime.combine(i.day, datetime.min.time()),
+            _AGENDA_ORDER[i.kind],
+            i.client_name,
+        )
+    )
     return items if limit is None else items[:limit]
 
 
-def agenda_count(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None,
-                 peer_mentor: str | None = None) -> int:
+def agenda_count(
+    db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None, peer_mentor: str | None = None
+) -> int:
     """How many things `agenda` holds for these days, without reading them."""
     total = 0
-    for _kind, table, alias, _when, _columns, condition, params in _agenda_queries(start, end, keyworker,
-                                                                                 peer_mentor):
+    for _kind, table, alias, _when, _columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
         join = f"JOIN clients c ON c.id = {alias}.client_id" if keyworker else ""  # only to filter
         total += db.execute(f"SELECT count(*) FROM {table} {join} WHERE {condition}", params).fetchone()[0]
     return total
@@ -115,33 +152,50 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
     """A client's history and plans in one list, latest first."""
     items: list[TimelineItem] = []
     for row in db.query("SELECT * FROM sessions WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(
-            _at(row["starts_at"]), "session",
-            f"{_words(row['kind']).capitalize()}: {_words(row['status'])}", row["id"]))
+        items.append(
+            TimelineItem(
+                _at(row["starts_at"]),
+                "session",
+                f"{_words(row['kind']).capitalize()}: {_words(row['status'])}",
+                row["id"],
+            )
+        )
     for row in db.query("SELECT * FROM court_dates WHERE client_id = ?", [client_id]):
         outcome = f" ({row['outcome']})" if row["outcome"] else ""
-        items.append(TimelineItem(
-            _at(row["hearing_at"]), "court",
-            f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}{outcome}",
-            row["id"]))
+        items.append(
+            TimelineItem(
+                _at(row["hearing_at"]),
+                "court",
+                f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}{outcome}",
+                row["id"],
+            )
+        )
     for row in db.query("SELECT * FROM episodes WHERE client_id = ?", [client_id]):
         pathway = _words(row["pathway"])
-        items.append(TimelineItem(_at(row["referral_date"]), "episode",
-                                  f"Referred ({pathway}, from {_words(row['referral_source'])})", row["id"]))
+        items.append(
+            TimelineItem(
+                _at(row["referral_date"]),
+                "episode",
+                f"Referred ({pathway}, from {_words(row['referral_source'])})",
+                row["id"],
+            )
+        )
         if row["start_date"]:
             items.append(TimelineItem(_at(row["start_date"]), "episode", f"Started ({pathway})", row["id"]))
         if row["prison_release_date"]:
-            items.append(TimelineItem(_at(row["prison_release_date"]), "episode",
-                                      "Released from prison", row["id"]))
+            items.append(TimelineItem(_at(row["prison_release_date"]), "episode", "Released from prison", row["id"]))
         if row["discharge_date"]:
-            items.append(TimelineItem(_at(row["discharge_date"]), "episode",
-                                      f"Discharged: {_words(row['discharge_reason'])}", row["id"]))
+            items.append(
+                TimelineItem(
+                    _at(row["discharge_date"]), "episode", f"Discharged: {_words(row['discharge_reason'])}", row["id"]
+                )
+            )
     for row in db.query("SELECT * FROM goals WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["set_date"]), "goal",
-                                  f"Goal set ({_words(row['domain'])})", row["id"]))
+        items.append(TimelineItem(_at(row["set_date"]), "goal", f"Goal set ({_words(row['domain'])})", row["id"]))
         if row["closed_date"]:
-            items.append(TimelineItem(_at(row["closed_date"]), "goal",
-                                      f"Goal closed: {_words(row['status'])}", row["id"]))
+            items.append(
+                TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {_words(row['status'])}", row["id"])
+            )
     for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
         items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
     items.sort(key=lambda i: i.at, reverse=True)
@@ -157,8 +211,8 @@ def _at(text: str) -> datetime:
 def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
     """Every audit row about one client, latest first."""
     return [
-        AuditEntry.from_row(row) for row in db.query(
-            "SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
+        AuditEntry.from_row(row)
+        for row in db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
 
 
@@ -177,10 +231,21 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
 
     def add(kind: str, sql: str, params: list, reason) -> None:
         for row in db.query(sql, params):
-            found.append(ActionItem(kind, row["client_id"], row["client_ref"], row["client_name"],
-                                    reason(row), row.get("record_id"), row["first_name"], row["last_name"]))
+            found.append(
+                ActionItem(
+                    kind,
+                    row["client_id"],
+                    row["client_ref"],
+                    row["client_name"],
+                    reason(row),
+                    row.get("record_id"),
+                    row["first_name"],
+                    row["last_name"],
+                )
+            )
 
-    add("notify",
+    add(
+        "notify",
         f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement,
                    coalesce(e.notify_agency, CASE e.legal_requirement
                        WHEN 'rob' THEN 'police' WHEN 'required_assessment' THEN 'police'
@@ -193,8 +258,10 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             WHERE e.legal_requirement != 'none'
             ORDER BY s.starts_at""",
         [],
-        lambda r: f"Notify {r['agency']} today: {r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}")
-    add("consent_ended",
+        lambda r: f"Notify {r['agency']} today: {r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}",
+    )
+    add(
+        "consent_ended",
         f"""SELECT k.client_id, k.id AS record_id, k.agency, k.expires_date, k.withdrawn_date, {name}
             FROM consents k JOIN clients c ON c.id = k.client_id
             WHERE k.lawful_basis = 'consent'
@@ -204,15 +271,22 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
                               AND n.given_date > k.given_date)
             ORDER BY k.agency""",
         [today.isoformat(), today.isoformat()],
-        lambda r: (f"Consent to share with {r['agency']} withdrawn {_short(r['withdrawn_date'])}"
-                   if r["withdrawn_date"] else f"Consent to share with {r['agency']} expired {_short(r['expires_date'])}"))
-    add("court_tomorrow",
+        lambda r: (
+            f"Consent to share with {r['agency']} withdrawn {_short(r['withdrawn_date'])}"
+            if r["withdrawn_date"]
+            else f"Consent to share with {r['agency']} expired {_short(r['expires_date'])}"
+        ),
+    )
+    add(
+        "court_tomorrow",
         f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, d.court, d.hearing_type, {name}
             FROM court_dates d JOIN clients c ON c.id = d.client_id
             WHERE d.hearing_at >= ? AND d.hearing_at < ? ORDER BY d.hearing_at""",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
-        lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {_words(r['hearing_type'])}, {r['court']}")
-    add("release_not_seen",
+        lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {_words(r['hearing_type'])}, {r['court']}",
+    )
+    add(
+        "release_not_seen",
         f"""SELECT e.client_id, e.id AS record_id, e.prison_release_date, {name}
             FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.prison_release_date BETWEEN ? AND ?
@@ -220,8 +294,10 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
                               AND s.status = 'attended' AND s.starts_at >= e.prison_release_date)
             ORDER BY e.prison_release_date""",
         [(today - timedelta(days=RELEASE_WINDOW_DAYS)).isoformat(), today.isoformat()],
-        lambda r: _release_reason(today, date.fromisoformat(r["prison_release_date"])))
-    add("dna_follow_up",
+        lambda r: _release_reason(today, date.fromisoformat(r["prison_release_date"])),
+    )
+    add(
+        "dna_follow_up",
         f"""WITH dnas AS (
                 SELECT client_id, max(starts_at) AS last_dna, count(*) AS dnas FROM sessions
                 WHERE status = 'dna' AND starts_at >= ? AND starts_at <= ?
@@ -235,27 +311,35 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
                               AND n.written_at > d.last_dna)
             ORDER BY d.last_dna""",
         [(today - timedelta(days=DNA_WINDOW_DAYS)).isoformat(), now_text, now_text],
-        lambda r: f"{r['dnas']} DNAs in 28 days, no follow-up since {_short(r['last_dna'], False)}")
-    add("outcome_missing",
+        lambda r: f"{r['dnas']} DNAs in 28 days, no follow-up since {_short(r['last_dna'], False)}",
+    )
+    add(
+        "outcome_missing",
         f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.kind, {name}
             FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at""",
         [now_text],
-        lambda r: f"{_words(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded")
-    add("goal_review_overdue",
+        lambda r: f"{_words(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded",
+    )
+    add(
+        "goal_review_overdue",
         f"""SELECT g.client_id, g.id AS record_id, g.review_date, g.domain, {name}
             FROM goals g JOIN clients c ON c.id = g.client_id
             WHERE g.status = 'open' AND g.review_date < ? ORDER BY g.review_date""",
         [today.isoformat()],
-        lambda r: f"Goal review overdue since {_short(r['review_date'])} ({_words(r['domain'])})")
-    add("waiting_to_start",
+        lambda r: f"Goal review overdue since {_short(r['review_date'])} ({_words(r['domain'])})",
+    )
+    add(
+        "waiting_to_start",
         f"""SELECT e.client_id, e.id AS record_id, e.referral_date, {name}
             FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.discharge_date IS NULL AND e.start_date IS NULL AND e.referral_date <= ?
             ORDER BY e.referral_date""",
         [(today - timedelta(days=WAITING_DAYS)).isoformat()],
-        lambda r: f"Referred {(today - date.fromisoformat(r['referral_date'])).days} days ago, not started")
-    add("no_contact",
+        lambda r: f"Referred {(today - date.fromisoformat(r['referral_date'])).days} days ago, not started",
+    )
+    add(
+        "no_contact",
         f"""SELECT e.client_id, e.id AS record_id, e.referral_date,
                    (SELECT max(s.starts_at) FROM sessions s WHERE s.client_id = e.client_id
                       AND s.status = 'attended') AS last_seen, {name}
@@ -264,10 +348,12 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
                               AND s.status = 'attended' AND s.starts_at >= ?)
             ORDER BY last_seen""",
-        [(today - timedelta(days=NO_CONTACT_DAYS)).isoformat(),
-         (today - timedelta(days=NO_CONTACT_DAYS)).isoformat()],
-        lambda r: ("Not seen since " + _short(r["last_seen"], False) if r["last_seen"]
-                   else "Not seen since referral") + ": review for closure")
+        [(today - timedelta(days=NO_CONTACT_DAYS)).isoformat(), (today - timedelta(days=NO_CONTACT_DAYS)).isoformat()],
+        lambda r: (
+            ("Not seen since " + _short(r["last_seen"], False) if r["last_seen"] else "Not seen since referral")
+            + ": review for closure"
+        ),
+    )
     return found
 
 
@@ -290,17 +376,20 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     found = []
     appointments = db.execute(
         "SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ?",
-        [today.isoformat(), (today + timedelta(days=1)).isoformat()]).fetchone()[0]
+        [today.isoformat(), (today + timedelta(days=1)).isoformat()],
+    ).fetchone()[0]
     if appointments:
         found.append(f"{appointments} appointment{'s' if appointments != 1 else ''} today.")
     hearings = db.execute(
         "SELECT count(*) FROM court_dates WHERE hearing_at >= ? AND hearing_at < ?",
-        [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()]).fetchone()[0]
+        [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
+    ).fetchone()[0]
     if hearings:
         found.append(f"{hearings} court hearing{'s' if hearings != 1 else ''} tomorrow.")
     releases = db.execute(
         "SELECT count(*) FROM episodes WHERE prison_release_date BETWEEN ? AND ?",
-        [today.isoformat(), (today + timedelta(days=3)).isoformat()]).fetchone()[0]
+        [today.isoformat(), (today + timedelta(days=3)).isoformat()],
+    ).fetchone()[0]
     if releases:
         found.append(f"{releases} prison release{'s' if releases != 1 else ''} in the next 3 days.")
     return found
@@ -309,17 +398,19 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
 def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
     """Each hearing on a day, for the court-duty worker: time, court, client, type, keyworker,
     and what the client needs on the day."""
-    return list(db.query(
-        """SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
+    return list(
+        db.query(
+            """SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
                   c.first_name, c.last_name, c.client_ref, c.keyworker
            FROM court_dates d JOIN clients c ON c.id = d.client_id
            WHERE d.hearing_at >= ? AND d.hearing_at < ?
            ORDER BY d.court, d.hearing_at""",
-        [day.isoformat(), (day + timedelta(days=1)).isoformat()]))
+            [day.isoformat(), (day + timedelta(days=1)).isoformat()],
+        )
+    )
 
 
-def calendar_entries(db: sqlite_utils.Database, start: date, end: date,
-                     keyworker: str | None = None) -> list[dict]:
+def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None) -> list[dict]:
     """Booked appointments and hearings from `start` to `end`, for a calendar feed."""
     after = (end + timedelta(days=1)).isoformat()
     who = "AND c.keyworker = ?" if keyworker else ""
@@ -329,11 +420,13 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date,
                    NULL AS court, c.first_name, c.last_name
             FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
-        [start.isoformat(), after, *extra])
+        [start.isoformat(), after, *extra],
+    )
     hearings = db.query(
         f"""SELECT 'court' AS source, d.id, d.hearing_at AS at, d.hearing_type AS kind,
                    NULL AS duration_minutes, d.court, c.first_name, c.last_name
             FROM court_dates d JOIN clients c ON c.id = d.client_id
             WHERE d.hearing_at >= ? AND d.hearing_at < ? {who}""",
-        [start.isoformat(), after, *extra])
+        [start.isoformat(), after, *extra],
+    )
     return sorted([*sessions, *hearings], key=lambda r: (r["at"], r["source"], r["id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -35,9 +35,15 @@ def write_audit(
     Call inside the write's transaction, so the record and its audit row commit together.
     """
     last_id, prev = _last(db)
-    row = {"id": last_id + 1, "at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-           "action": action, "entity": entity, "record_id": record_id, "client_id": client_id,
-           "detail": detail}
+    row = {
+        "id": last_id + 1,
+        "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "action": action,
+        "entity": entity,
+        "record_id": record_id,
+        "client_id": client_id,
+        "detail": detail,
+    }
     db.execute(
         "INSERT INTO audit (id, at, action, entity, record_id, client_id, detail, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -52,8 +58,8 @@ def seal(db: sqlite_utils.Database) -> int:
         return 0
     with db.atomic():
         prev_row = db.execute(
-            "SELECT hash FROM audit WHERE hash IS NOT NULL AND id < ? ORDER BY id DESC LIMIT 1",
-            [unsealed[0]["id"]]).fetchone()
+            "SELECT hash FROM audit WHERE hash IS NOT NULL AND id < ? ORDER BY id DESC LIMIT 1", [unsealed[0]["id"]]
+        ).fetchone()
         prev = prev_row[0] if prev_row else GENESIS
         for row in unsealed:
             digest = row_hash(row, prev)
@@ -72,8 +78,9 @@ def verify(db: sqlite_utils.Database) -> list[str]:
         if row["hash"] is None:
             problems.append(f"Audit row {row['id']} was never sealed.")
         elif row["prev_hash"] != prev:
-            problems.append(f"Audit row {row['id']} does not follow the row before it (a row before it "
-                            "was deleted or changed).")
+            problems.append(
+                f"Audit row {row['id']} does not follow the row before it (a row before it was deleted or changed)."
+            )
         elif row_hash(row, prev) != row["hash"]:
             problems.append(f"Audit row {row['id']} was changed after it was written.")
         prev = row["hash"] or prev

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services import agenda
-from cjcase.services import settings
 from cjcase.domain.privacy import initials
+from cjcase.services import agenda, settings
 
 LONDON = "Europe/London"
 KIND_LABEL = {"gate_pickup": "Gate pick-up", "court_support": "Court support", "prison_visit": "Prison visit"}
@@ -51,8 +50,11 @@ def to_ics(db: sqlite_utils.Database, start: date, end: date, keyworker: str | N
         minutes = entry["duration_minutes"] or (120 if entry["source"] == "court" else 60)
         summary = "Appointment"
         if show_kind:
-            summary = ("Court: " + entry["kind"].replace("_", " ")) if entry["source"] == "court" else \
-                KIND_LABEL.get(entry["kind"], entry["kind"].replace("_", " ").capitalize())
+            summary = (
+                ("Court: " + entry["kind"].replace("_", " "))
+                if entry["source"] == "court"
+                else KIND_LABEL.get(entry["kind"], entry["kind"].replace("_", " ").capitalize())
+            )
         if show_initials:
             summary += f" – {initials(entry['first_name'], entry['last_name'])}"
         event = Event()

@@ -13,15 +13,24 @@ from typing import Any
 import sqlite_utils
 
 from cjcase.domain import rules
-from cjcase.services import search
-from cjcase.store.database import INTEGRITY_ERRORS
-from cjcase.services.audit import write_audit
-from cjcase.domain.codes import GOAL_STATUS
 from cjcase.domain.clock import Clock
+from cjcase.domain.codes import GOAL_STATUS
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
-    CaseNote, Client, CourtDate, DischargeOutcome, Episode, Goal, GoalReview, KeyworkerChange, Session, Top,
+    CaseNote,
+    Client,
+    CourtDate,
+    DischargeOutcome,
+    Episode,
+    Goal,
+    GoalReview,
+    KeyworkerChange,
+    Session,
+    Top,
 )
+from cjcase.services import search
+from cjcase.services.audit import write_audit
+from cjcase.store.database import INTEGRITY_ERRORS
 
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
@@ -48,16 +57,20 @@ def raise_first(problems: list[ValidationError]) -> None:
 _CONSTRAINT_FIELDS = {
     "clients.client_ref": ("client_ref", "That client reference is already in use: choose another."),
     "episodes.client_id, episodes.referral_date": (
-        "referral_date", "This client already has an episode referred on that date."),
+        "referral_date",
+        "This client already has an episode referred on that date.",
+    ),
     "episodes.client_id": ("discharge_date", "This client already has an open episode."),
     "sessions.client_id, sessions.starts_at, sessions.kind": (
-        "when", "This client already has a session of that kind at that time."),
+        "when",
+        "This client already has a session of that kind at that time.",
+    ),
     "goals.client_id, goals.domain, goals.set_date, goals.description": (
-        "description", "This goal is already in the care plan."),
-    "court_dates.client_id, court_dates.hearing_at": (
-        "when", "This client already has a hearing at that time."),
-    "tops.client_id, tops.top_date, tops.stage": (
-        "date", "This client already has a TOP of that stage on that date."),
+        "description",
+        "This goal is already in the care plan.",
+    ),
+    "court_dates.client_id, court_dates.hearing_at": ("when", "This client already has a hearing at that time."),
+    "tops.client_id, tops.top_date, tops.stage": ("date", "This client already has a TOP of that stage on that date."),
 }
 
 
@@ -70,8 +83,13 @@ class Caseload:
 
     # ------------------------------------------------------------ generic writes
 
-    def _insert(self, entity: str, values: dict[str, Any], client_id: int | None,
-                extra_checks=None) -> int:
+    def _insert_row(self, table: str, values: dict[str, Any]) -> int:
+        """The new row's id (sqlite-utils types it as optional; an INSERT always sets it)."""
+        new_id = self.db.table(table).insert(values).last_pk
+        assert new_id is not None
+        return new_id
+
+    def _insert(self, entity: str, values: dict[str, Any], client_id: int | None, extra_checks=None) -> int:
         table, spec, _ = ENTITIES[entity]
         clean, problems = rules.check_fields(spec, values)
         raise_first(problems)
@@ -82,7 +100,7 @@ class Caseload:
             row["client_id"] = client_id
         with self.db.atomic():
             try:
-                record_id = self.db.table(table).insert(row).last_pk
+                record_id = self._insert_row(table, row)
             except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
             write_audit(self.db, "create", entity, record_id, client_id if entity != "client" else record_id)
@@ -95,10 +113,7 @@ class Caseload:
         raise_first(problems)
         merged = {**self._fields_of(spec, current), **clean_changes}
         raise_first(check_all(merged, current))
-        changed = {
-            name: value for name, value in clean_changes.items()
-            if current[spec[name].column or name] != value
-        }
+        changed = {name: value for name, value in clean_changes.items() if current[spec[name].column or name] != value}
         if not changed:
             return
         row = columns_of(spec, changed)
@@ -109,8 +124,7 @@ class Caseload:
                 self.db.table(table).update(record_id, row)
             except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
-            write_audit(self.db, "update", entity, record_id, client_id,
-                        "fields: " + ", ".join(sorted(changed)))
+            write_audit(self.db, "update", entity, record_id, client_id, "fields: " + ", ".join(sorted(changed)))
 
     def _delete(self, entity: str, record_id: int) -> None:
         table, _, _ = ENTITIES[entity]
@@ -150,12 +164,14 @@ class Caseload:
 
     def update_client(self, client_id: int, changes: dict[str, Any]) -> Client:
         """Change a client's details."""
+
         def check_all(merged, current):
             problems = rules.check_client(merged, self.clock.today())
             if merged["date_of_birth"] != current["date_of_birth"]:
                 for episode in self.episodes(client_id):
                     problem = rules.check_adult(
-                        merged["date_of_birth"], episode.referral_date.isoformat(), "date_of_birth")
+                        merged["date_of_birth"], episode.referral_date.isoformat(), "date_of_birth"
+                    )
                     if problem:
                         problems.append(problem)
                         break
@@ -178,16 +194,14 @@ class Caseload:
             try:
                 dob_text = rules.clean_value("date_of_birth", rules.CLIENT["date_of_birth"], dob_text)
             except ValidationError:
-                dob_text = None
+                dob_text = ""  # not a date: matches nobody
             for row in self.db.query("SELECT * FROM clients WHERE date_of_birth = ?", [dob_text]):
                 if _similar_name(values, row):
                     found[row["id"]] = Client.from_row(row)
         for column in ("prison_number", "probation_ref"):
             value = (values.get(column) or "").strip()
             if value:
-                for row in self.db.query(
-                    f"SELECT * FROM clients WHERE upper({column}) = upper(?)", [value]
-                ):
+                for row in self.db.query(f"SELECT * FROM clients WHERE upper({column}) = upper(?)", [value]):
                     found[row["id"]] = Client.from_row(row)
         return list(found.values())
 
@@ -212,7 +226,9 @@ class Caseload:
         """Open (or record) an episode of a client."""
         client = self.get_client(client_id)
         episode_id = self._insert(
-            "episode", values, client_id,
+            "episode",
+            values,
+            client_id,
             lambda clean: self._episode_problems(client, clean, None),
         )
         return self.get_episode(episode_id)
@@ -222,13 +238,19 @@ class Caseload:
         current = self.get_episode(episode_id)
         client = self.get_client(current.client_id)
         self._update(
-            "episode", episode_id, changes,
+            "episode",
+            episode_id,
+            changes,
             lambda merged, row: self._episode_problems(client, merged, episode_id),
         )
         return self.get_episode(episode_id)
 
     def discharge_episode(
-        self, episode_id: int, discharge_date: date, reason: str, transferred_to: str | None = None,
+        self,
+        episode_id: int,
+        discharge_date: date,
+        reason: str,
+        transferred_to: str | None = None,
         close_goals_as: str | None = None,
     ) -> DischargeOutcome:
         """Discharge an episode, cancel the client's sessions booked after the discharge and,
@@ -248,16 +270,16 @@ class Caseload:
         cutoff = f"{clean['discharge_date']} 23:59"
         with self.db.atomic():
             self.db.table("episodes").update(episode_id, columns_of(spec, clean))
-            write_audit(self.db, "update", "episode", episode_id, client.id,
-                        "fields: " + ", ".join(sorted(clean)))
+            write_audit(self.db, "update", "episode", episode_id, client.id, "fields: " + ", ".join(sorted(clean)))
             cancelled = self.db.execute(
                 "UPDATE sessions SET status = 'cancelled_service', updated_at = datetime('now') "
                 "WHERE client_id = ? AND status = 'scheduled' AND starts_at > ?",
                 [client.id, cutoff],
             ).rowcount
             if cancelled:
-                write_audit(self.db, "update", "session", None, client.id,
-                            f"cancelled {cancelled} future sessions on discharge")
+                write_audit(
+                    self.db, "update", "session", None, client.id, f"cancelled {cancelled} future sessions on discharge"
+                )
             closed = 0
             if close_goals_as:
                 if close_goals_as not in GOAL_STATUS[1:]:
@@ -265,10 +287,10 @@ class Caseload:
                 closed = self.db.execute(
                     "UPDATE goals SET status = ?, closed_date = max(set_date, ?), "
                     "updated_at = datetime('now') WHERE client_id = ? AND status = 'open'",
-                    [close_goals_as, clean["discharge_date"], client.id]).rowcount
+                    [close_goals_as, clean["discharge_date"], client.id],
+                ).rowcount
                 if closed:
-                    write_audit(self.db, "update", "goal", None, client.id,
-                                f"closed {closed} open goals on discharge")
+                    write_audit(self.db, "update", "goal", None, client.id, f"closed {closed} open goals on discharge")
         return DischargeOutcome(cancelled, closed)
 
     def delete_episode(self, episode_id: int) -> None:
@@ -282,14 +304,15 @@ class Caseload:
     def episodes(self, client_id: int) -> list[Episode]:
         """A client's episodes, latest referral first."""
         return [
-            Episode.from_row(row) for row in self.db.query(
-                "SELECT * FROM episodes WHERE client_id = ? ORDER BY referral_date DESC", [client_id])
+            Episode.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM episodes WHERE client_id = ? ORDER BY referral_date DESC", [client_id]
+            )
         ]
 
     def open_episode(self, client_id: int) -> Episode | None:
         """The client's open episode, if any."""
-        rows = list(self.db.query(
-            "SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
+        rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
     def _episode_problems(self, client: Client, clean: dict, episode_id: int | None):
@@ -307,15 +330,21 @@ class Caseload:
                 "discharge_date": other.discharge_date.isoformat() if other.discharge_date else None,
             }
             if other.is_open and not clean.get("discharge_date"):
-                return [ValidationError(
-                    "referral_date",
-                    f"The client already has an open episode (referred {other.referral_date:%d/%m/%Y}): "
-                    "discharge it before opening another.")]
+                return [
+                    ValidationError(
+                        "referral_date",
+                        f"The client already has an open episode (referred {other.referral_date:%d/%m/%Y}): "
+                        "discharge it before opening another.",
+                    )
+                ]
             if rules.overlap(other_row, clean):
-                return [ValidationError(
-                    "referral_date",
-                    f"This episode overlaps the one referred on {other.referral_date:%d/%m/%Y}: "
-                    "a new referral must come after the earlier discharge date.")]
+                return [
+                    ValidationError(
+                        "referral_date",
+                        f"This episode overlaps the one referred on {other.referral_date:%d/%m/%Y}: "
+                        "a new referral must come after the earlier discharge date.",
+                    )
+                ]
         return []
 
     # ------------------------------------------------------------ sessions
@@ -330,8 +359,9 @@ class Caseload:
         self._update("session", session_id, changes, lambda merged, row: [])
         return self.get_session(session_id)
 
-    def log_session(self, client_id: int, values: dict[str, Any],
-                    next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+    def log_session(
+        self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
+    ) -> tuple[Session, Session | None]:
         """Log a session and, in the same transaction, book the next appointment."""
         self.get_client(client_id)
         with self.db.atomic():
@@ -339,8 +369,9 @@ class Caseload:
             next_id = self._insert("session", next_values, client_id) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
-    def update_session_and_book(self, session_id: int, changes: dict[str, Any],
-                                next_values: dict[str, Any] | None = None) -> tuple[Session, Session | None]:
+    def update_session_and_book(
+        self, session_id: int, changes: dict[str, Any], next_values: dict[str, Any] | None = None
+    ) -> tuple[Session, Session | None]:
         """Record an appointment's outcome and, in the same transaction, book the next one."""
         client_id = self.get_session(session_id).client_id
         with self.db.atomic():
@@ -363,8 +394,8 @@ class Caseload:
     def sessions(self, client_id: int) -> list[Session]:
         """A client's sessions, latest first."""
         return [
-            Session.from_row(row) for row in self.db.query(
-                "SELECT * FROM sessions WHERE client_id = ? ORDER BY starts_at DESC", [client_id])
+            Session.from_row(row)
+            for row in self.db.query("SELECT * FROM sessions WHERE client_id = ? ORDER BY starts_at DESC", [client_id])
         ]
 
     # ------------------------------------------------------------ goals
@@ -381,17 +412,21 @@ class Caseload:
 
     def open_goal_count(self, client_id: int) -> int:
         """How many of a client's goals are open."""
-        return self.db.execute("SELECT count(*) FROM goals WHERE client_id = ? AND status = 'open'",
-                               [client_id]).fetchone()[0]
+        return self.db.execute(
+            "SELECT count(*) FROM goals WHERE client_id = ? AND status = 'open'", [client_id]
+        ).fetchone()[0]
 
     def close_goal(self, goal_id: int, status: str, closed_date: date) -> Goal:
         """Close a goal as achieved, partly achieved, not achieved or withdrawn."""
         if status == "open":
-            raise ValidationError("status", "Choose how the goal ended: achieved, partly_achieved, not_achieved or withdrawn.")
+            raise ValidationError(
+                "status", "Choose how the goal ended: achieved, partly_achieved, not_achieved or withdrawn."
+            )
         return self.update_goal(goal_id, {"status": status, "closed_date": closed_date})
 
-    def review_goal(self, goal_id: int, reviewed_on: date, note: str,
-                    next_review_date: date | None = None) -> GoalReview:
+    def review_goal(
+        self, goal_id: int, reviewed_on: date, note: str, next_review_date: date | None = None
+    ) -> GoalReview:
         """Record a review of a goal with its note, and when to review it next."""
         goal = self.get_goal(goal_id)
         if not (note or "").strip():
@@ -401,13 +436,18 @@ class Caseload:
         if following and following < reviewed:
             raise ValidationError("next_review_date", "The next review is before this one.")
         with self.db.atomic():
-            review_id = self.db.table("goal_reviews").insert({
-                "goal_id": goal_id, "reviewed_on": reviewed, "note": note.strip(),
-                "next_review_date": following,
-            }).last_pk
+            review_id = self._insert_row(
+                "goal_reviews",
+                {
+                    "goal_id": goal_id,
+                    "reviewed_on": reviewed,
+                    "note": note.strip(),
+                    "next_review_date": following,
+                },
+            )
             self.db.execute(
-                "UPDATE goals SET review_date = ?, updated_at = datetime('now') WHERE id = ?",
-                [following, goal_id])
+                "UPDATE goals SET review_date = ?, updated_at = datetime('now') WHERE id = ?", [following, goal_id]
+            )
             write_audit(self.db, "create", "goal_review", review_id, goal.client_id)
         return GoalReview.from_row(self._row("goal_reviews", review_id))
 
@@ -422,17 +462,19 @@ class Caseload:
     def goals(self, client_id: int) -> list[Goal]:
         """A client's care plan: open goals first, by domain."""
         return [
-            Goal.from_row(row) for row in self.db.query(
-                "SELECT * FROM goals WHERE client_id = ? "
-                "ORDER BY status != 'open', domain, set_date DESC", [client_id])
+            Goal.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM goals WHERE client_id = ? ORDER BY status != 'open', domain, set_date DESC", [client_id]
+            )
         ]
 
     def goal_reviews(self, goal_id: int) -> list[GoalReview]:
         """The reviews of a goal, latest first."""
         return [
-            GoalReview.from_row(row) for row in self.db.query(
-                "SELECT * FROM goal_reviews WHERE goal_id = ? ORDER BY reviewed_on DESC, id DESC",
-                [goal_id])
+            GoalReview.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM goal_reviews WHERE goal_id = ? ORDER BY reviewed_on DESC, id DESC", [goal_id]
+            )
         ]
 
     # ------------------------------------------------------------ court dates
@@ -458,8 +500,10 @@ class Caseload:
     def court_dates(self, client_id: int) -> list[CourtDate]:
         """A client's hearings, latest first."""
         return [
-            CourtDate.from_row(row) for row in self.db.query(
-                "SELECT * FROM court_dates WHERE client_id = ? ORDER BY hearing_at DESC", [client_id])
+            CourtDate.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM court_dates WHERE client_id = ? ORDER BY hearing_at DESC", [client_id]
+            )
         ]
 
     def adjourn_hearing(self, court_date_id: int, new_when: datetime, outcome: str = "Adjourned") -> CourtDate:
@@ -472,13 +516,20 @@ class Caseload:
         with self.db.atomic():
             self.db.execute(
                 "UPDATE court_dates SET outcome = ?, updated_at = datetime('now') WHERE id = ?",
-                [outcome.strip() or "Adjourned", court_date_id])
+                [outcome.strip() or "Adjourned", court_date_id],
+            )
             write_audit(self.db, "update", "court_date", court_date_id, old.client_id, "fields: outcome")
             try:
-                new_id = self.db.table("court_dates").insert({
-                    "client_id": old.client_id, "hearing_at": clean, "court": old.court,
-                    "hearing_type": old.hearing_type, "adjourned_from_id": court_date_id,
-                }).last_pk
+                new_id = self._insert_row(
+                    "court_dates",
+                    {
+                        "client_id": old.client_id,
+                        "hearing_at": clean,
+                        "court": old.court,
+                        "hearing_type": old.hearing_type,
+                        "adjourned_from_id": court_date_id,
+                    },
+                )
             except INTEGRITY_ERRORS as error:
                 raise self._constraint_error(error) from None
             write_audit(self.db, "create", "court_date", new_id, old.client_id, "adjourned hearing")
@@ -486,23 +537,27 @@ class Caseload:
 
     # ------------------------------------------------------------ notes and keyworkers
 
-    def add_note(self, client_id: int, text: str, written_at: datetime | None = None,
-                 kind: str = "note") -> CaseNote:
+    def add_note(self, client_id: int, text: str, written_at: datetime | None = None, kind: str = "note") -> CaseNote:
         """Add a dated note to a client's record."""
         self.get_client(client_id)
         if not (text or "").strip():
             raise ValidationError("text", "Write the note before saving it.")
         at = (written_at or self.clock.now()).strftime("%Y-%m-%d %H:%M")
         with self.db.atomic():
-            note_id = self.db.table("case_notes").insert(
-                {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip()}).last_pk
+            note_id = self._insert_row(
+                "case_notes", {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip()}
+            )
             write_audit(self.db, "create", "case_note", note_id, client_id)
         return CaseNote.from_row(self._row("case_notes", note_id))
 
     def notes(self, client_id: int) -> list[CaseNote]:
         """A client's notes, latest first."""
-        return [CaseNote.from_row(row) for row in self.db.query(
-            "SELECT * FROM case_notes WHERE client_id = ? ORDER BY written_at DESC, id DESC", [client_id])]
+        return [
+            CaseNote.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM case_notes WHERE client_id = ? ORDER BY written_at DESC, id DESC", [client_id]
+            )
+        ]
 
     def change_keyworker(self, client_ids: list[int], keyworker: str | None, changed_on: date) -> int:
         """Move clients to another keyworker (None: unallocated) from a date; returns how many moved."""
@@ -514,11 +569,18 @@ class Caseload:
                 client = self.get_client(client_id)
                 if client.keyworker == new:
                     continue
-                self.db.execute("UPDATE clients SET keyworker = ?, updated_at = datetime('now') WHERE id = ?",
-                                [new, client_id])
-                change_id = self.db.table("keyworker_changes").insert({
-                    "client_id": client_id, "changed_on": on, "from_keyworker": client.keyworker,
-                    "to_keyworker": new}).last_pk
+                self.db.execute(
+                    "UPDATE clients SET keyworker = ?, updated_at = datetime('now') WHERE id = ?", [new, client_id]
+                )
+                change_id = self._insert_row(
+                    "keyworker_changes",
+                    {
+                        "client_id": client_id,
+                        "changed_on": on,
+                        "from_keyworker": client.keyworker,
+                        "to_keyworker": new,
+                    },
+                )
                 write_audit(self.db, "update", "client", client_id, client_id, "fields: keyworker")
                 write_audit(self.db, "create", "keyworker_change", change_id, client_id)
                 moved += 1
@@ -526,9 +588,12 @@ class Caseload:
 
     def keyworker_history(self, client_id: int) -> list[KeyworkerChange]:
         """A client's keyworker changes, latest first."""
-        return [KeyworkerChange.from_row(row) for row in self.db.query(
-            "SELECT * FROM keyworker_changes WHERE client_id = ? ORDER BY changed_on DESC, id DESC",
-            [client_id])]
+        return [
+            KeyworkerChange.from_row(row)
+            for row in self.db.query(
+                "SELECT * FROM keyworker_changes WHERE client_id = ? ORDER BY changed_on DESC, id DESC", [client_id]
+            )
+        ]
 
     # ------------------------------------------------------------ TOPs
 
@@ -553,10 +618,12 @@ class Caseload:
     def tops(self, client_id: int) -> list[Top]:
         """A client's TOPs, earliest first (the order the change from start is read in)."""
         return [
-            Top.from_row(row) for row in self.db.query(
+            Top.from_row(row)
+            for row in self.db.query(
                 "SELECT * FROM tops WHERE client_id = ? "
                 "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END",
-                [client_id])
+                [client_id],
+            )
         ]
 
 

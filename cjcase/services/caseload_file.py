@@ -15,8 +15,9 @@ from cjcase.store import backups, encryption
 from cjcase.store.database import connect
 
 
-def open_caseload(path: Path, read_only: bool = False, verify: bool = True,
-                  passphrase: str | None = None) -> sqlite_utils.Database:
+def open_caseload(
+    path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None
+) -> sqlite_utils.Database:
     """Open (creating and upgrading) a caseload; a writable one is sealed, keyed and backed up.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
@@ -46,8 +47,7 @@ def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
     db = open_caseload(path, passphrase=passphrase)
     try:
         with db.atomic():
-            audit.write_audit(db, "update", "database", None, None,
-                              f"encrypted; backups encrypted {len(encrypted)}")
+            audit.write_audit(db, "update", "database", None, None, f"encrypted; backups encrypted {len(encrypted)}")
     finally:
         db.close()
     return encrypted

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import random
 from bisect import bisect
+from collections.abc import Callable
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Callable
 
 import sqlite_utils
 
 from cjcase.domain import codes
-from cjcase.services.audit import write_audit
 from cjcase.domain.errors import CjcaseError
+from cjcase.services.audit import write_audit
 from cjcase.services.importing.importer import _insert_many
 
 DEMO_SETTING = "demo_database"
@@ -31,29 +31,50 @@ LAST_NAMES = (
     "Nowak Owen Parker Patel Phillips Price Roberts Robinson Shaw Smith Taylor Thomas Thompson "
     "Turner Walker Ward Watson White Williams Wilson Wood Wright Young"
 ).split()
-KEYWORKERS = ("Priya Shah", "Tom Gallagher", "Kofi Boateng", "Lucy Fairweather",
-              "Bernadette O'Connor", "Dawid Zieliński")
-COURTS = ("Leeds Magistrates' Court", "Bradford and Keighley Magistrates' Court",
-          "Kirklees Magistrates' Court", "Leeds Crown Court", "Bradford Crown Court")
+KEYWORKERS = (
+    "Priya Shah",
+    "Tom Gallagher",
+    "Kofi Boateng",
+    "Lucy Fairweather",
+    "Bernadette O'Connor",
+    "Dawid Zieliński",
+)
+COURTS = (
+    "Leeds Magistrates' Court",
+    "Bradford and Keighley Magistrates' Court",
+    "Kirklees Magistrates' Court",
+    "Leeds Crown Court",
+    "Bradford Crown Court",
+)
 PRISONS = ("HMP Leeds", "HMP Wealstun", "HMP New Hall", "HMP Doncaster", "HMP Hull")
 GOAL_TEXT = {
-    "substance_use": ("Cut down to 2 using days a week", "Start opiate substitution script",
-                      "Stay off crack for a month", "Alcohol-free weekdays"),
-    "offending": ("No new arrests this quarter", "Comply with DRR appointments",
-                  "Attend all probation appointments"),
-    "housing": ("Secure a tenancy", "Register with the council housing list",
-                "Keep hostel place"),
+    "substance_use": (
+        "Cut down to 2 using days a week",
+        "Start opiate substitution script",
+        "Stay off crack for a month",
+        "Alcohol-free weekdays",
+    ),
+    "offending": ("No new arrests this quarter", "Comply with DRR appointments", "Attend all probation appointments"),
+    "housing": ("Secure a tenancy", "Register with the council housing list", "Keep hostel place"),
     "physical_health": ("Register with a GP", "Hep C test and treatment", "Dental appointment"),
     "mental_health": ("Referral to talking therapies", "Attend mental health assessment"),
     "family_relationships": ("Attend family support sessions", "Restart contact with children"),
-    "education_training_employment": ("Start a CSCS card course", "Volunteer one day a week",
-                                      "Enrol on a maths course"),
-    "finance_benefits": ("Sort out Universal Credit claim", "Open a bank account",
-                         "Debt advice appointment"),
+    "education_training_employment": (
+        "Start a CSCS card course",
+        "Volunteer one day a week",
+        "Enrol on a maths course",
+    ),
+    "finance_benefits": ("Sort out Universal Credit claim", "Open a bank account", "Debt advice appointment"),
 }
-SESSION_NOTES = ("Discussed cravings and triggers", "Reviewed care plan", "Talked about housing",
-                 "Harm reduction advice, naloxone kit given", "Client low in mood, GP advised",
-                 "Good engagement, positive about progress", "")
+SESSION_NOTES = (
+    "Discussed cravings and triggers",
+    "Reviewed care plan",
+    "Talked about housing",
+    "Harm reduction advice, naloxone kit given",
+    "Client low in mood, GP advised",
+    "Good engagement, positive about progress",
+    "",
+)
 PATHWAY_SOURCE = {
     "arrest_referral": ("arrest_referral", "police_diversion"),
     "restriction_on_bail": ("arrest_referral",),
@@ -73,9 +94,17 @@ BARRIER_EXAMPLES = (
     ("family_commitments", "Cares for her mother", "Phone sessions when needed", None),
     ("literacy_language", "Reads little", "Text reminders read out by phone", None),
 )
-SUBSTANCE_WEIGHTS = (("heroin", 30), ("crack", 20), ("cocaine", 12), ("alcohol", 20),
-                     ("cannabis", 6), ("amphetamines", 4), ("benzodiazepines", 3),
-                     ("other_opiates", 3), ("other", 2))
+SUBSTANCE_WEIGHTS = (
+    ("heroin", 30),
+    ("crack", 20),
+    ("cocaine", 12),
+    ("alcohol", 20),
+    ("cannabis", 6),
+    ("amphetamines", 4),
+    ("benzodiazepines", 3),
+    ("other_opiates", 3),
+    ("other", 2),
+)
 
 
 def ensure_demo_database(db: sqlite_utils.Database) -> None:
@@ -86,7 +115,8 @@ def ensure_demo_database(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT count(*) FROM clients").fetchone()[0]:
         raise CjcaseError(
             "This database holds a caseload that was not made by `cjcase demo`, so the demo "
-            "will not write into it. Leave out --db (and CJCASE_DB) to use the separate demo.db.")
+            "will not write into it. Leave out --db (and CJCASE_DB) to use the separate demo.db."
+        )
     with db.atomic():
         db.execute("INSERT INTO settings (key, value) VALUES (?, 'yes')", [DEMO_SETTING])
 
@@ -112,25 +142,46 @@ def generate(
         _fill(db, maker, clients, seed, batch, progress)
     finally:
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
-    return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")}
+    return {
+        table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
+    }
 
 
-def _fill(db, maker: "_Maker", clients: int, seed: int, batch: int, progress) -> None:
+def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> None:
     """Replace the demo's rows with new ones, in one transaction."""
     with db.atomic():
-        for table in ("goal_reviews", "tops", "court_dates", "goals", "sessions", "case_notes",
-                      "keyworker_changes", "barriers", "consents", "disclosures", "episodes", "clients"):
+        for table in (
+            "goal_reviews",
+            "tops",
+            "court_dates",
+            "goals",
+            "sessions",
+            "case_notes",
+            "keyworker_changes",
+            "barriers",
+            "consents",
+            "disclosures",
+            "episodes",
+            "clients",
+        ):
             db.execute(f"DELETE FROM {table}")
-        db.execute("INSERT INTO settings (key, value) VALUES ('peer_mentors', ?) "
-                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", ["; ".join(PEER_MENTORS)])
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES ('peer_mentors', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            ["; ".join(PEER_MENTORS)],
+        )
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
         tables = ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
         marks = ", ".join("?" * len(tables))
-        indexes = list(db.query(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'", tables))
+        indexes = list(
+            db.query(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks}) "
+                "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+                tables,
+            )
+        )
         for index in indexes:
             db.execute(f'DROP INDEX "{index["name"]}"')
         for first in range(0, clients, batch):
@@ -177,8 +228,9 @@ class _Maker:
         return self.ids[table]
 
     def batch(self, first: int, last: int) -> dict[str, list[dict]]:
-        rows: dict[str, list[dict]] = {t: [] for t in ("clients", "episodes", "sessions", "goals", "court_dates",
-                                                       "tops", "barriers", "consents")}
+        rows: dict[str, list[dict]] = {
+            t: [] for t in ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
+        }
         for number in range(first, last):
             self.client(number + 1, rows)
         return rows
@@ -191,29 +243,37 @@ class _Maker:
         dob = latest_referral - timedelta(days=age * 365 + rng.randint(0, 364))
         flags = [f for f in codes.RISK_FLAG if rng.random() < 0.08]
         pathway = rng.choice(codes.PATHWAY)
-        rows["clients"].append({
-            "id": client_id,
-            "client_ref": f"DM-{100000 + client_id}",
-            "first_name": rng.choice(FIRST_NAMES),
-            "last_name": rng.choice(LAST_NAMES),
-            "date_of_birth": dob.isoformat(),
-            "sex": self.weighted(codes.SEX, (70, 27, 1, 2)),
-            "ethnicity": self.weighted(codes.ETHNICITY, (70, 3, 4, 2, 1, 1, 1, 2, 4, 2, 1, 1, 2, 1, 1, 1, 3)),
-            "postcode": f"LS{rng.randint(1, 29)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-            "phone": f"07700 900{rng.randint(0, 999):03d}",
-            "keyworker": rng.choice(KEYWORKERS) if rng.random() > 0.03 else None,
-            "risk_flags": ";".join(flags),
-            "consent_to_share": "yes" if rng.random() < 0.85 else "no",
-            "consent_date": None,
-            "prison": rng.choice(PRISONS) if pathway == "prison_link" else None,
-            "prison_number": f"A{rng.randint(1000, 9999)}{rng.choice('ABCDEFGH')}{rng.choice('ABCDEFGH')}"
-            if pathway == "prison_link" else None,
-        })
+        rows["clients"].append(
+            {
+                "id": client_id,
+                "client_ref": f"DM-{100000 + client_id}",
+                "first_name": rng.choice(FIRST_NAMES),
+                "last_name": rng.choice(LAST_NAMES),
+                "date_of_birth": dob.isoformat(),
+                "sex": self.weighted(codes.SEX, (70, 27, 1, 2)),
+                "ethnicity": self.weighted(codes.ETHNICITY, (70, 3, 4, 2, 1, 1, 1, 2, 4, 2, 1, 1, 2, 1, 1, 1, 3)),
+                "postcode": f"LS{rng.randint(1, 29)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
+                "phone": f"07700 900{rng.randint(0, 999):03d}",
+                "keyworker": rng.choice(KEYWORKERS) if rng.random() > 0.03 else None,
+                "risk_flags": ";".join(flags),
+                "consent_to_share": "yes" if rng.random() < 0.85 else "no",
+                "consent_date": None,
+                "prison": rng.choice(PRISONS) if pathway == "prison_link" else None,
+                "prison_number": f"A{rng.randint(1000, 9999)}{rng.choice('ABCDEFGH')}{rng.choice('ABCDEFGH')}"
+                if pathway == "prison_link"
+                else None,
+            }
+        )
         # An earlier, closed episode for some clients; the current one for everyone.
         if rng.random() < 0.25 and (latest_referral - dob).days > 19 * 365 + 500:
             earlier = latest_referral - timedelta(days=rng.randint(300, 500))
-            self.episode(client_id, rng.choice(codes.PATHWAY), earlier,
-                         latest_referral - timedelta(days=rng.randint(10, 60)), rows)
+            self.episode(
+                client_id,
+                rng.choice(codes.PATHWAY),
+                earlier,
+                latest_referral - timedelta(days=rng.randint(10, 60)),
+                rows,
+            )
         self.episode(client_id, pathway, latest_referral, None, rows)
         rows["clients"][-1]["consent_date"] = latest_referral.isoformat()
         self.engagement(client_id, pathway, latest_referral, rows)
@@ -223,17 +283,32 @@ class _Maker:
         rng = self.rng
         if rng.random() < 0.25:
             barrier, note, plan, unavailable = rng.choice(BARRIER_EXAMPLES)
-            rows["barriers"].append({"client_id": client_id, "barrier": barrier, "note": note, "plan": plan,
-                                     "unavailable": unavailable})
+            rows["barriers"].append(
+                {"client_id": client_id, "barrier": barrier, "note": note, "plan": plan, "unavailable": unavailable}
+            )
         if pathway in ("drr", "atr", "prison_link"):
-            rows["consents"].append({"client_id": client_id, "agency": "probation", "purpose": "Attendance and progress",
-                                     "lawful_basis": "court_order", "given_date": referral.isoformat()})
+            rows["consents"].append(
+                {
+                    "client_id": client_id,
+                    "agency": "probation",
+                    "purpose": "Attendance and progress",
+                    "lawful_basis": "court_order",
+                    "given_date": referral.isoformat(),
+                }
+            )
         if rng.random() < 0.5:
             # Mostly still current; a few ran out in the last fortnight and need renewing.
             expires = max(referral + timedelta(days=30), self.today + timedelta(days=rng.randint(-14, 300)))
-            rows["consents"].append({"client_id": client_id, "agency": "GP", "purpose": "Prescribing and health care",
-                                     "lawful_basis": "consent", "given_date": referral.isoformat(),
-                                     "expires_date": expires.isoformat()})
+            rows["consents"].append(
+                {
+                    "client_id": client_id,
+                    "agency": "GP",
+                    "purpose": "Prescribing and health care",
+                    "lawful_basis": "consent",
+                    "given_date": referral.isoformat(),
+                    "expires_date": expires.isoformat(),
+                }
+            )
 
     def episode(self, client_id: int, pathway: str, referral: date, must_end: date | None, rows) -> None:
         rng, today = self.rng, self.today
@@ -263,20 +338,26 @@ class _Maker:
         if pathway in ("drr", "atr"):
             order_start = referral - timedelta(days=rng.randint(0, 10))
             order_end = order_start + timedelta(days=rng.choice((180, 365)))
-        rows["episodes"].append({
-            "id": episode_id, "client_id": client_id, "referral_date": referral.isoformat(),
-            "referral_source": rng.choice(PATHWAY_SOURCE[pathway]), "pathway": pathway,
-            "primary_substance": rng.choice(self.substances),
-            "start_date": start.isoformat() if start else None,
-            "discharge_date": discharge.isoformat() if discharge else None,
-            "discharge_reason": reason,
-            "prison_release_date": release.isoformat() if release else None,
-            "order_start": order_start.isoformat() if order_start else None,
-            "order_end": order_end.isoformat() if order_end else None,
-            "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
-        })
-        self.sessions(client_id, referral, start, discharge, release, rows,
-                      reportable=pathway in REQUIREMENT_OF_PATHWAY)
+        rows["episodes"].append(
+            {
+                "id": episode_id,
+                "client_id": client_id,
+                "referral_date": referral.isoformat(),
+                "referral_source": rng.choice(PATHWAY_SOURCE[pathway]),
+                "pathway": pathway,
+                "primary_substance": rng.choice(self.substances),
+                "start_date": start.isoformat() if start else None,
+                "discharge_date": discharge.isoformat() if discharge else None,
+                "discharge_reason": reason,
+                "prison_release_date": release.isoformat() if release else None,
+                "order_start": order_start.isoformat() if order_start else None,
+                "order_end": order_end.isoformat() if order_end else None,
+                "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
+            }
+        )
+        self.sessions(
+            client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
+        )
         if start:
             self.goals(client_id, start, discharge, rows)
             self.tops(client_id, start, discharge, reason, rows)
@@ -296,8 +377,11 @@ class _Maker:
             if day.weekday() >= 5:
                 day += timedelta(days=7 - day.weekday())
                 continue
-            kind = kinds.pop(0) if kinds else self.weighted(
-                ("keywork", "group", "phone", "review", "prison_visit"), (60, 12, 15, 8, 2))
+            kind = (
+                kinds.pop(0)
+                if kinds
+                else self.weighted(("keywork", "group", "phone", "review", "prison_visit"), (60, 12, 15, 8, 2))
+            )
             at = f"{day.isoformat()} {rng.choice((9, 10, 11, 13, 14, 15, 16)):02d}:{rng.choice(('00', '30'))}"
             if (at, kind) not in seen:
                 seen.add((at, kind))
@@ -308,12 +392,16 @@ class _Maker:
                 else:
                     status = self.weighted(("attended", "dna", "cancelled_client", "cancelled_service"), (80, 11, 5, 4))
                 session = {
-                    "id": self.next_id("sessions"), "client_id": client_id, "starts_at": at,
-                    "kind": kind, "status": status,
+                    "id": self.next_id("sessions"),
+                    "client_id": client_id,
+                    "starts_at": at,
+                    "kind": kind,
+                    "status": status,
                     "duration_minutes": 30 if kind == "phone" else rng.choice((30, 45, 60, 60, 90)),
                     "notes": rng.choice(SESSION_NOTES) or None if status == "attended" else None,
                     "peer_mentor": rng.choice(PEER_MENTORS) if kind == "gate_pickup" else None,
-                    "dna_reason": None, "notified_at": None,
+                    "dna_reason": None,
+                    "notified_at": None,
                 }
                 if status == "dna" and reportable:
                     # Reported the same day, except the latest, which still shows "Notify … today".
@@ -339,12 +427,18 @@ class _Maker:
                 review += timedelta(days=28)
             if status == "open" and rng.random() < 0.06:
                 review -= timedelta(days=rng.randint(7, 27))  # a few reviews overdue
-            rows["goals"].append({
-                "id": self.next_id("goals"), "client_id": client_id, "domain": domain,
-                "description": rng.choice(GOAL_TEXT[domain]), "set_date": set_date.isoformat(),
-                "review_date": review.isoformat(), "status": status,
-                "closed_date": closed.isoformat() if closed else None,
-            })
+            rows["goals"].append(
+                {
+                    "id": self.next_id("goals"),
+                    "client_id": client_id,
+                    "domain": domain,
+                    "description": rng.choice(GOAL_TEXT[domain]),
+                    "set_date": set_date.isoformat(),
+                    "review_date": review.isoformat(),
+                    "status": status,
+                    "closed_date": closed.isoformat() if closed else None,
+                }
+            )
 
     def tops(self, client_id, start, discharge, reason, rows) -> None:
         rng, today = self.rng, self.today
@@ -359,20 +453,32 @@ class _Maker:
             stages.append(("exit", discharge))
         for index, (stage, day) in enumerate(stages):
             factor = max(0.0, 1 - 0.35 * index)
-            rows["tops"].append({
-                "id": self.next_id("tops"), "client_id": client_id, "top_date": day.isoformat(),
-                "stage": stage,
-                **{name: min(28, int(value * factor)) for name, value in zip(codes.TOP_DAY_FIELDS[:7], use)},
-                "injecting_days": min(28, int(use[1] * factor * 0.5)),
-                **{name: int(value * factor) for name, value in
-                   zip(("shoplifting_days", "drug_selling_days", "other_theft_days"), crime)},
-                "assault": "yes" if rng.random() < 0.05 else "no",
-                "psych_health": min(20, rng.randint(4, 12) + index * 2),
-                "phys_health": min(20, rng.randint(4, 12) + index * 2),
-                "quality_of_life": min(20, rng.randint(3, 11) + index * 2),
-                "acute_housing_problem": "yes" if rng.random() < 0.2 else "no",
-                "paid_work_days": rng.choice((0, 0, 0, 4, 12)), "education_days": rng.choice((0, 0, 2)),
-            })
+            rows["tops"].append(
+                {
+                    "id": self.next_id("tops"),
+                    "client_id": client_id,
+                    "top_date": day.isoformat(),
+                    "stage": stage,
+                    **{
+                        name: min(28, int(value * factor))
+                        for name, value in zip(codes.TOP_DAY_FIELDS[:7], use, strict=False)
+                    },
+                    "injecting_days": min(28, int(use[1] * factor * 0.5)),
+                    **{
+                        name: int(value * factor)
+                        for name, value in zip(
+                            ("shoplifting_days", "drug_selling_days", "other_theft_days"), crime, strict=False
+                        )
+                    },
+                    "assault": "yes" if rng.random() < 0.05 else "no",
+                    "psych_health": min(20, rng.randint(4, 12) + index * 2),
+                    "phys_health": min(20, rng.randint(4, 12) + index * 2),
+                    "quality_of_life": min(20, rng.randint(3, 11) + index * 2),
+                    "acute_housing_problem": "yes" if rng.random() < 0.2 else "no",
+                    "paid_work_days": rng.choice((0, 0, 0, 4, 12)),
+                    "education_days": rng.choice((0, 0, 2)),
+                }
+            )
 
     def hearings(self, client_id, pathway, referral, discharge, rows) -> None:
         rng, today = self.rng, self.today
@@ -384,8 +490,9 @@ class _Maker:
                 plan.append(("review", day))
                 day += timedelta(days=28)
         else:
-            plan.append((rng.choice(("plea", "sentencing", "trial", "bail")),
-                         referral + timedelta(days=rng.randint(14, 90))))
+            plan.append(
+                (rng.choice(("plea", "sentencing", "trial", "bail")), referral + timedelta(days=rng.randint(14, 90)))
+            )
         for hearing_type, day in plan:
             while day.weekday() >= 5:
                 day += timedelta(days=1)
@@ -393,9 +500,15 @@ class _Maker:
             if at in used:
                 continue
             used.add(at)
-            rows["court_dates"].append({
-                "id": self.next_id("court_dates"), "client_id": client_id, "hearing_at": at,
-                "court": rng.choice(COURTS), "hearing_type": hearing_type,
-                "outcome": rng.choice(("Adjourned", "Order continued", "Bail extended", None))
-                if day < today else None,
-            })
+            rows["court_dates"].append(
+                {
+                    "id": self.next_id("court_dates"),
+                    "client_id": client_id,
+                    "hearing_at": at,
+                    "court": rng.choice(COURTS),
+                    "hearing_type": hearing_type,
+                    "outcome": rng.choice(("Adjourned", "Order continued", "Bail extended", None))
+                    if day < today
+                    else None,
+                }
+            )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from cjcase.domain import codes
-from cjcase.domain import rules
-from cjcase.services.audit import write_audit
-from cjcase.services.caseload import Caseload, raise_first
-from cjcase.store.database import INTEGRITY_ERRORS
+from cjcase.domain import codes, rules
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure, Session
 from cjcase.domain.timeslots import parse_slots
+from cjcase.services.audit import write_audit
+from cjcase.services.caseload import Caseload, raise_first
+from cjcase.store.database import INTEGRITY_ERRORS
 
 
 class Engagement:
@@ -24,24 +23,37 @@ class Engagement:
 
     # ------------------------------------------------------------ compliance checklist
 
-    def set_barrier(self, client_id: int, barrier: str, note: str | None = None, plan: str | None = None,
-                    unavailable: str | None = None) -> Barrier:
+    def set_barrier(
+        self,
+        client_id: int,
+        barrier: str,
+        note: str | None = None,
+        plan: str | None = None,
+        unavailable: str | None = None,
+    ) -> Barrier:
         """Record (or change) a barrier to attending and the plan agreed for it."""
         self.caseload.get_client(client_id)
         rules.clean_value("barrier", rules.Field("code", True, codes.BARRIER), barrier)
         slots = parse_slots(unavailable)
         if slots and barrier != "appointment_timing":
             raise ValidationError("unavailable", "Times that do not work belong to the appointment timing barrier.")
-        row = {"client_id": client_id, "barrier": barrier, "note": (note or "").strip() or None,
-               "plan": (plan or "").strip() or None, "unavailable": "; ".join(str(s) for s in slots) or None}
+        row = {
+            "client_id": client_id,
+            "barrier": barrier,
+            "note": (note or "").strip() or None,
+            "plan": (plan or "").strip() or None,
+            "unavailable": "; ".join(str(s) for s in slots) or None,
+        }
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO barriers (client_id, barrier, note, plan, unavailable) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (client_id, barrier) DO UPDATE SET note = excluded.note, plan = excluded.plan, "
                 "unavailable = excluded.unavailable, updated_at = datetime('now')",
-                [row["client_id"], row["barrier"], row["note"], row["plan"], row["unavailable"]])
-            barrier_id = self.db.execute("SELECT id FROM barriers WHERE client_id = ? AND barrier = ?",
-                                         [client_id, barrier]).fetchone()[0]
+                [row["client_id"], row["barrier"], row["note"], row["plan"], row["unavailable"]],
+            )
+            barrier_id = self.db.execute(
+                "SELECT id FROM barriers WHERE client_id = ? AND barrier = ?", [client_id, barrier]
+            ).fetchone()[0]
             write_audit(self.db, "update", "barrier", barrier_id, client_id, f"fields: {barrier}")
         return next(b for b in self.barriers(client_id) if b.id == barrier_id)
 
@@ -79,7 +91,8 @@ class Engagement:
         row = self.db.execute(
             "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
             "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
-            [client_id, day.isoformat(), day.isoformat()]).fetchone()
+            [client_id, day.isoformat(), day.isoformat()],
+        ).fetchone()
         if not row or row[0] == "none":
             return None
         return row[0], row[1] or codes.NOTIFY_BY_REQUIREMENT[row[0]]
@@ -90,8 +103,10 @@ class Engagement:
         session = self.caseload.get_session(session_id)
         required = self.requirement_on(session.client_id, session.starts_at.date())
         if required and not (reason or "").strip():
-            raise ValidationError("dna_reason", f"This client is on a {required[0].upper()} requirement: say why "
-                                                f"they missed it, for {required[1]}.")
+            raise ValidationError(
+                "dna_reason",
+                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+            )
         changes: dict[str, Any] = {"status": "dna", "dna_reason": reason}
         if notified_at is not None:
             changes["notified_at"] = notified_at
@@ -119,27 +134,37 @@ class Engagement:
         if row is None or on.isoformat() < row[1]:
             raise ValidationError("withdrawn_date", "Withdrawal comes after the consent was given.")
         with self.db.atomic():
-            self.db.execute("UPDATE consents SET withdrawn_date = ?, updated_at = datetime('now') WHERE id = ?",
-                            [on.isoformat(), consent_id])
+            self.db.execute(
+                "UPDATE consents SET withdrawn_date = ?, updated_at = datetime('now') WHERE id = ?",
+                [on.isoformat(), consent_id],
+            )
             write_audit(self.db, "update", "consent", consent_id, row[0], "fields: withdrawn_date")
 
     def consents(self, client_id: int) -> list[Consent]:
         """The client's information-sharing ledger, newest first."""
-        return [Consent.from_row(r) for r in self.db.query(
-            "SELECT * FROM consents WHERE client_id = ? ORDER BY given_date DESC, id DESC", [client_id])]
+        return [
+            Consent.from_row(r)
+            for r in self.db.query(
+                "SELECT * FROM consents WHERE client_id = ? ORDER BY given_date DESC, id DESC", [client_id]
+            )
+        ]
 
     def consent_summary(self, client_id: int, today: date) -> str:
         """Consent at a glance for the client header."""
-        current = [c for c in self.consents(client_id)
-                   if not c.withdrawn_date and not (c.expires_date and c.expires_date < today)]
+        current = [
+            c
+            for c in self.consents(client_id)
+            if not c.withdrawn_date and not (c.expires_date and c.expires_date < today)
+        ]
         ended = [c for c in self.consents(client_id) if c not in current and c.lawful_basis == "consent"]
         parts = [f"{c.agency} ({c.lawful_basis.replace('_', ' ')})" for c in current]
         if ended:
             parts.append(f"{len(ended)} ended")
         return "; ".join(parts)
 
-    def record_disclosure(self, client_id: int, disclosed_on: date, to_whom: str, what: str, basis: str,
-                          by_whom: str) -> Disclosure:
+    def record_disclosure(
+        self, client_id: int, disclosed_on: date, to_whom: str, what: str, basis: str, by_whom: str
+    ) -> Disclosure:
         """Log information shared about the client: when, with whom, what, on what basis, by whom."""
         self.caseload.get_client(client_id)
         for name, value in (("to_whom", to_whom), ("what", what), ("by_whom", by_whom)):
@@ -148,13 +173,28 @@ class Engagement:
         rules.clean_value("basis", rules.Field("code", True, codes.LAWFUL_BASIS), basis)
         day = rules.clean_value("disclosed_on", rules.Field("date", True), disclosed_on)
         with self.db.atomic():
-            disclosure_id = self.db.table("disclosures").insert({
-                "client_id": client_id, "disclosed_on": day, "to_whom": to_whom.strip(), "what": what.strip(),
-                "basis": basis, "by_whom": by_whom.strip()}).last_pk
+            disclosure_id = (
+                self.db.table("disclosures")
+                .insert(
+                    {
+                        "client_id": client_id,
+                        "disclosed_on": day,
+                        "to_whom": to_whom.strip(),
+                        "what": what.strip(),
+                        "basis": basis,
+                        "by_whom": by_whom.strip(),
+                    }
+                )
+                .last_pk
+            )
             write_audit(self.db, "create", "disclosure", disclosure_id, client_id)
         return Disclosure.from_row(next(self.db.query("SELECT * FROM disclosures WHERE id = ?", [disclosure_id])))
 
     def disclosures(self, client_id: int) -> list[Disclosure]:
         """The disclosure log of a client, newest first."""
-        return [Disclosure.from_row(r) for r in self.db.query(
-            "SELECT * FROM disclosures WHERE client_id = ? ORDER BY disclosed_on DESC, id DESC", [client_id])]
+        return [
+            Disclosure.from_row(r)
+            for r in self.db.query(
+                "SELECT * FROM disclosures WHERE client_id = ? ORDER BY disclosed_on DESC, id DESC", [client_id]
+            )
+        ]

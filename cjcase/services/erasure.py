@@ -9,8 +9,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services.audit import write_audit
 from cjcase.domain.errors import NotFoundError
+from cjcase.services.audit import write_audit
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,11 @@ def reapply(db: sqlite_utils.Database, path: Path) -> list[int]:
     if not erased:
         return []
     key = get_key(db)
-    again = [(row["id"], row["client_ref"]) for row in db.query("SELECT id, client_ref FROM clients")
-             if pseudo_id(key, row["client_ref"]) in erased]
+    again = [
+        (row["id"], row["client_ref"])
+        for row in db.query("SELECT id, client_ref FROM clients")
+        if pseudo_id(key, row["client_ref"]) in erased
+    ]
     for _, client_ref in again:
         erase(db, client_ref, path)
     return [client_id for client_id, _ in again]
@@ -85,12 +88,17 @@ def reapply(db: sqlite_utils.Database, path: Path) -> list[int]:
 
 def retention_candidates(db: sqlite_utils.Database, years: int, today: date) -> list[RetentionCandidate]:
     """Clients with no open episode whose last episode closed more than `years` years ago."""
-    cutoff = today.replace(year=today.year - years) if not (today.month == 2 and today.day == 29) \
+    cutoff = (
+        today.replace(year=today.year - years)
+        if not (today.month == 2 and today.day == 29)
         else date(today.year - years, 2, 28)
+    )
     rows = db.query(
         """SELECT c.id, c.client_ref, max(e.discharge_date) AS last_discharge
            FROM clients c JOIN episodes e ON e.client_id = c.id
            GROUP BY c.id
            HAVING sum(e.discharge_date IS NULL) = 0 AND max(e.discharge_date) < ?
-           ORDER BY last_discharge""", [cutoff.isoformat()])
+           ORDER BY last_discharge""",
+        [cutoff.isoformat()],
+    )
     return [RetentionCandidate(r["id"], r["client_ref"], date.fromisoformat(r["last_discharge"])) for r in rows]

@@ -6,8 +6,8 @@ from collections import defaultdict
 
 import sqlite_utils
 
-from cjcase.services import audit
 from cjcase.domain import rules
+from cjcase.services import audit
 
 # table -> (field rules, check across fields)
 TABLE_RULES = {
@@ -23,8 +23,9 @@ TABLE_RULES = {
 
 def check(db: sqlite_utils.Database) -> list[str]:
     """Every problem found, as sentences; an empty list means all is well."""
-    problems = [f"SQLite integrity check: {row[0]}" for row in db.execute("PRAGMA integrity_check").fetchall()
-                if row[0] != "ok"]
+    problems = [
+        f"SQLite integrity check: {row[0]}" for row in db.execute("PRAGMA integrity_check").fetchall() if row[0] != "ok"
+    ]
     if problems:
         return problems  # a damaged file cannot be trusted to answer the rest
     for row in db.execute("PRAGMA foreign_key_check").fetchall():
@@ -55,7 +56,8 @@ def _episode_rules(db: sqlite_utils.Database) -> list[str]:
     by_client: dict[int, list[dict]] = defaultdict(list)
     for row in db.query(
         "SELECT e.id, e.client_id, e.referral_date, e.discharge_date, c.date_of_birth "
-        "FROM episodes e JOIN clients c ON c.id = e.client_id ORDER BY e.client_id, e.referral_date"):
+        "FROM episodes e JOIN clients c ON c.id = e.client_id ORDER BY e.client_id, e.referral_date"
+    ):
         adult = rules.check_adult(row["date_of_birth"], row["referral_date"])
         if adult:
             problems.append(f"episodes row {row['id']}: {adult.message}")

@@ -28,8 +28,7 @@ def ensure_pseudonym_key(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT 1 FROM settings WHERE key = ?", [KEY_SETTING]).fetchone():
         return
     with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
-                   [KEY_SETTING, secrets.token_bytes(32).hex()])
+        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [KEY_SETTING, secrets.token_bytes(32).hex()])
         write_audit(db, "create", "pseudonym_key")
 
 
@@ -61,8 +60,11 @@ def import_key(db: sqlite_utils.Database, path: Path) -> None:
     if not _KEY_TEXT.fullmatch(text):
         raise CjcaseError(
             f"{path} is not a cjcase pseudonym key: it should hold the 64 hexadecimal characters "
-            "written by `cjcase key export`.")
+            "written by `cjcase key export`."
+        )
     with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [KEY_SETTING, text])
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [KEY_SETTING, text],
+        )
         write_audit(db, "import", "pseudonym_key")

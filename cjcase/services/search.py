@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
     import sqlite_utils
 
 from cjcase.domain.dates import parse_import_date
-from cjcase.domain.model import CaseloadRow
 from cjcase.domain.errors import DateInputError
+from cjcase.domain.model import CaseloadRow
 
 UNALLOCATED = "(unallocated)"
 
@@ -83,7 +82,7 @@ def caseload(
                         WHEN e.id IS NULL THEN 'no episode' ELSE 'closed' END AS status
             FROM clients c
             {LATEST_EPISODE}
-            WHERE {' AND '.join(where) or '1'}
+            WHERE {" AND ".join(where) or "1"}
             ORDER BY c.last_name COLLATE NOCASE, c.first_name COLLATE NOCASE, c.client_ref
             LIMIT ? OFFSET ?
         )
@@ -100,14 +99,20 @@ def caseload(
     return [_caseload_row(row) for row in rows]
 
 
-def count(db: sqlite_utils.Database, *, status: str = "open", pathway: str | None = None,
-          keyworker: str | None = None, text: str = "") -> int:
+def count(
+    db: sqlite_utils.Database,
+    *,
+    status: str = "open",
+    pathway: str | None = None,
+    keyworker: str | None = None,
+    text: str = "",
+) -> int:
     """How many clients the same filters match (for "showing 200 of 4,812")."""
     where, params = _filters(status, pathway, keyworker, text)
     sql = f"""
         SELECT count(*) FROM clients c
         {LATEST_EPISODE}
-        WHERE {' AND '.join(where) or '1'}
+        WHERE {" AND ".join(where) or "1"}
     """
     return db.execute(sql, params).fetchone()[0]
 
@@ -155,8 +160,7 @@ def _caseload_row(row: dict) -> CaseloadRow:
         keyworker=row["keyworker"],
         last_seen=date.fromisoformat(row["last_seen"][:10]) if row["last_seen"] else None,
         next_appointment=(
-            datetime.strptime(row["next_appointment"], "%Y-%m-%d %H:%M")
-            if row["next_appointment"] else None
+            datetime.strptime(row["next_appointment"], "%Y-%m-%d %H:%M") if row["next_appointment"] else None
         ),
         risk_flags=[flag for flag in (row["risk_flags"] or "").split(";") if flag],
         first_name=row["first_name"],
@@ -172,7 +176,9 @@ def has_clients(db: sqlite_utils.Database) -> bool:
 def keyworkers(db: sqlite_utils.Database) -> list[str]:
     """Every keyworker named on a client, for the filter."""
     return [
-        row["keyworker"] for row in db.query(
+        row["keyworker"]
+        for row in db.query(
             "SELECT DISTINCT keyworker FROM clients WHERE keyworker IS NOT NULL "
-            "AND trim(keyworker) != '' ORDER BY keyworker COLLATE NOCASE")
+            "AND trim(keyworker) != '' ORDER BY keyworker COLLATE NOCASE"
+        )
     ]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from cjcase.services.audit import write_audit
 from cjcase.domain.errors import CjcaseError
 from cjcase.domain.privacy import NAME_STYLES
+from cjcase.services.audit import write_audit
 
 
 @dataclass(frozen=True)
@@ -21,15 +21,18 @@ class Setting:
     choices: tuple[str, ...] = ()
 
 
-SETTINGS = {s.key: s for s in (
-    Setting("organisation", "", "The organisation named on return covers."),
-    Setting("name_display", "full", "How read-only views and printouts name clients.", NAME_STYLES),
-    Setting("ics_initials", "no", "Calendar events show the client's initials.", ("yes", "no")),
-    Setting("ics_kind", "no", "Calendar events say the kind (court, gate pick-up…).", ("yes", "no")),
-    Setting("ics_location", "no", "Calendar events give the court as location.", ("yes", "no")),
-    Setting("lock_after_minutes", "5", "Minutes without use before an encrypted caseload locks."),
-    Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
-)}
+SETTINGS = {
+    s.key: s
+    for s in (
+        Setting("organisation", "", "The organisation named on return covers."),
+        Setting("name_display", "full", "How read-only views and printouts name clients.", NAME_STYLES),
+        Setting("ics_initials", "no", "Calendar events show the client's initials.", ("yes", "no")),
+        Setting("ics_kind", "no", "Calendar events say the kind (court, gate pick-up…).", ("yes", "no")),
+        Setting("ics_location", "no", "Calendar events give the court as location.", ("yes", "no")),
+        Setting("lock_after_minutes", "5", "Minutes without use before an encrypted caseload locks."),
+        Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
+    )
+}
 
 
 def peer_mentors(db: sqlite_utils.Database) -> list[str]:
@@ -54,6 +57,8 @@ def set_value(db: sqlite_utils.Database, key: str, value: str) -> None:
     if key == "lock_after_minutes" and not (value.isdigit() and int(value) >= 1):
         raise CjcaseError("lock_after_minutes is a whole number of minutes, 1 or more.")
     with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
         write_audit(db, "update", "settings", None, None, f"fields: {key}")

@@ -86,8 +86,7 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     problem = verify_file(partial, passphrase)
     if problem:
         partial.unlink(missing_ok=True)
-        raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is "
-                              "probably damaged.")
+        raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
     _fsync_dir(folder)
     return target
@@ -144,9 +143,12 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
         written = write_backup(db, folder, "daily")
     except DamagedDatabase:
         offer = latest_verified(folder, getattr(db, "passphrase", None))
-        hint = (f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): "
-                f"restore it with `cjcase restore {offer.path}`." if offer else
-                "There is no verified backup to restore.")
+        hint = (
+            f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): "
+            f"restore it with `cjcase restore {offer.path}`."
+            if offer
+            else "There is no verified backup to restore."
+        )
         raise DamagedDatabase(f"{path} is damaged, so cjcase will not write to it. {hint}") from None
     rotate(folder, today)
     return written
@@ -182,8 +184,9 @@ def restore(path: Path, backup_file: Path, passphrase: str | None = None) -> Pat
     conn = _open_file(backup_file, passphrase)
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        is_caseload = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name IN ('clients', 'audit')").fetchone()[0] == 2
+        is_caseload = (
+            conn.execute("SELECT count(*) FROM sqlite_master WHERE name IN ('clients', 'audit')").fetchone()[0] == 2
+        )
     finally:
         conn.close()
     if not is_caseload or version > latest_version():

@@ -42,8 +42,10 @@ class CaseDatabase(sqlite_utils.Database):
     def atomic(self):
         """One transaction (BEGIN IMMEDIATE), or a savepoint inside one already open."""
         if self.read_only:
-            raise ReadOnlyError("This caseload is open read-only, so nothing can be changed: "
-                                "open cjcase without --read-only to make changes.")
+            raise ReadOnlyError(
+                "This caseload is open read-only, so nothing can be changed: "
+                "open cjcase without --read-only to make changes."
+            )
         if self.conn.in_transaction:
             with super().atomic():
                 yield self
@@ -94,8 +96,9 @@ class CaseDatabase(sqlite_utils.Database):
         self.writer_lock = None
 
 
-def connect(path: Path, read_only: bool = False, verify: bool = True,
-            passphrase: str | None = None) -> sqlite_utils.Database:
+def connect(
+    path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None
+) -> sqlite_utils.Database:
     """Open (creating its folder) and migrate a database, with the program's pragmas set.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
@@ -107,7 +110,8 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
     if encrypted and not passphrase:
         raise PassphraseError(
             f"{path} is not a plain SQLite file: it is an encrypted caseload (give its passphrase; "
-            "CJCASE_PASSPHRASE for scripts), or not a cjcase database at all.")
+            "CJCASE_PASSPHRASE for scripts), or not a cjcase database at all."
+        )
     if read_only and not path.exists():
         raise DatabaseError(f"There is no database at {path} to open read-only.")
     if not read_only:
@@ -149,9 +153,7 @@ def connect(path: Path, read_only: bool = False, verify: bool = True,
     if version < latest:
         if read_only:
             db.close()
-            raise DatabaseError(
-                f"{path} needs upgrading before it can be read: open it once without --read-only."
-            )
+            raise DatabaseError(f"{path} needs upgrading before it can be read: open it once without --read-only.")
         migrate(db, path)
     if not read_only:
         try:
@@ -169,8 +171,12 @@ def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     if result == ["ok"]:
         return
     offer = latest_verified(backup_dir(path), getattr(db, "passphrase", None))
-    hint = (f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
-            f"with `cjcase restore {offer.path}`." if offer else "There is no verified backup to restore.")
+    hint = (
+        f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
+        f"with `cjcase restore {offer.path}`."
+        if offer
+        else "There is no verified backup to restore."
+    )
     raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
 
 
@@ -192,5 +198,3 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None
-
-

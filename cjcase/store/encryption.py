@@ -16,8 +16,7 @@ MIN_PASSPHRASE = 10
 def check_passphrase(passphrase: str) -> None:
     """A passphrase long enough to protect health and offending data on a laptop."""
     if len(passphrase or "") < MIN_PASSPHRASE:
-        raise DatabaseError(f"Use a passphrase of at least {MIN_PASSPHRASE} characters, e.g. three "
-                            "unrelated words.")
+        raise DatabaseError(f"Use a passphrase of at least {MIN_PASSPHRASE} characters, e.g. three unrelated words.")
 
 
 def shred(path: Path) -> None:
@@ -82,7 +81,9 @@ def encrypt(path: Path, passphrase: str) -> list[Path]:
         shred(path)
         staging.replace(path)
         encrypted = []
-        copies = [b.path for b in list_backups(backup_dir(path))] + sorted(path.parent.glob(f"{path.name}.before-restore-*"))
+        copies = [b.path for b in list_backups(backup_dir(path))] + sorted(
+            path.parent.glob(f"{path.name}.before-restore-*")
+        )
         for copy in copies:
             if copy.name.endswith(("-wal", "-shm")) or is_encrypted(copy):
                 continue

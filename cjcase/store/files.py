@@ -6,6 +6,7 @@ The connection and the backups both stand on this module, so neither imports the
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError, PassphraseError
@@ -36,8 +37,9 @@ def open_encrypted(path: Path, passphrase: str, read_only: bool = False):
     try:
         import sqlcipher3
     except ImportError:
-        raise DatabaseError(f"{path} is encrypted, and this installation has no SQLCipher: "
-                            "pip install sqlcipher3, then try again.") from None
+        raise DatabaseError(
+            f"{path} is encrypted, and this installation has no SQLCipher: pip install sqlcipher3, then try again."
+        ) from None
     target = f"file:{path}?mode=ro" if read_only else str(path)
     conn = sqlcipher3.connect(target, uri=read_only, check_same_thread=False)
     conn.execute("PRAGMA cipher_log_level = NONE")  # nothing printed over the TUI
@@ -72,19 +74,20 @@ def acquire_writer_lock(path: Path):
     """Take the one-writer lock of a database file, or say who holds it."""
     handle = open(lock_path(path), "a+")
     try:
-        try:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except ImportError:  # Windows
+        if sys.platform == "win32":
             import msvcrt
 
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
         raise DatabaseError(
             f"Another cjcase is already open on {path} and may be writing to it. Close that one "
-            "first, or open this one with --read-only to look without changing anything.") from None
+            "first, or open this one with --read-only to look without changing anything."
+        ) from None
     return handle
 
 

@@ -6,8 +6,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-SYNCED_FOLDER_MARKERS = ("onedrive", "dropbox", "google drive", "googledrive", "my drive",
-                         "icloud", "mobile documents", "box sync", "nextcloud", "owncloud")
+SYNCED_FOLDER_MARKERS = (
+    "onedrive",
+    "dropbox",
+    "google drive",
+    "googledrive",
+    "my drive",
+    "icloud",
+    "mobile documents",
+    "box sync",
+    "nextcloud",
+    "owncloud",
+)
 
 
 def default_db_path() -> Path:
@@ -38,9 +48,11 @@ def synced_folder_warning(path: Path) -> str | None:
             reason = f"a network drive ({filesystem})"
     if reason is None:
         return None
-    return (f"Warning: the caseload {path} is in {reason}. Syncing or sharing an open SQLite file "
-            "can corrupt it: keep the caseload on this computer's own disk and let cjcase's backups "
-            "go to the synced folder instead.")
+    return (
+        f"Warning: the caseload {path} is in {reason}. Syncing or sharing an open SQLite file "
+        "can corrupt it: keep the caseload on this computer's own disk and let cjcase's backups "
+        "go to the synced folder instead."
+    )
 
 
 def _filesystem_of(path: Path) -> str | None:

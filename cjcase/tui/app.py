@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Iterable
-
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -14,8 +13,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from cjcase.domain.clock import Clock
-from cjcase.tui.screens.agenda_screen import AgendaScreen
 from cjcase.tui.commands import ClientProvider
+from cjcase.tui.screens.agenda_screen import AgendaScreen
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -50,8 +49,14 @@ class CjcaseApp(App):
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
-    def __init__(self, caseload: Caseload | None, path: Path | None = None, read_only: bool = False,
-                 clock: Clock | None = None, opener: Callable[[], "sqlite_utils.Database"] | None = None):
+    def __init__(
+        self,
+        caseload: Caseload | None,
+        path: Path | None = None,
+        read_only: bool = False,
+        clock: Clock | None = None,
+        opener: Callable[[], sqlite_utils.Database] | None = None,
+    ):
         super().__init__()
         self.caseload = None
         self._clock = clock or (caseload.clock if caseload else Clock())
@@ -95,8 +100,8 @@ class CjcaseApp(App):
     @work(thread=True, exclusive=True, group="open")
     def open_database(self) -> None:
         """Open the caseload after the first frame is painted, so start-up does not wait for it."""
-        from cjcase.services.caseload import Caseload
         from cjcase.domain.errors import CjcaseError
+        from cjcase.services.caseload import Caseload
 
         try:
             caseload = Caseload(self.opener(), self.clock)
@@ -178,10 +183,17 @@ class CjcaseApp(App):
         from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
 
         offer = latest_verified(backup_dir(self.db_path))
-        advice = (f"The latest verified backup is {offer.path}. Quit now and restore it with "
-                  f"`cjcase restore {offer.path}`." if offer else "There is no verified backup to restore.")
-        self.push_screen(ConfirmDialog(f"This caseload file is damaged ({problem}), so nothing more may be "
-                                       f"written to it. {advice} Quit now?"), lambda _: self.exit())
+        advice = (
+            f"The latest verified backup is {offer.path}. Quit now and restore it with `cjcase restore {offer.path}`."
+            if offer
+            else "There is no verified backup to restore."
+        )
+        self.push_screen(
+            ConfirmDialog(
+                f"This caseload file is damaged ({problem}), so nothing more may be written to it. {advice} Quit now?"
+            ),
+            lambda _: self.exit(),
+        )
 
     def name_of(self, first: str, last: str, client_ref: str) -> str:
         """A client's name as this view shows it (the setting, or initials only)."""
@@ -217,16 +229,20 @@ class CjcaseApp(App):
         from cjcase.returns import template as templates
 
         for template in templates.available(self.user_templates_dir) if not self.read_only else []:
-            yield SystemCommand(f"Returns: write {template.name}", template.title,
-                                partial(self.action_returns, template.name))
+            yield SystemCommand(
+                f"Returns: write {template.name}", template.title, partial(self.action_returns, template.name)
+            )
         area = getattr(screen, "AREA", "")
         for binding in getattr(screen, "BINDINGS", []):
             if not isinstance(binding, Binding) or not binding.description or binding.action == "back":
                 continue
             if screen.check_action(binding.action.split("(")[0], ()) is False:
                 continue
-            yield SystemCommand(f"{area}: {binding.description.lower()}", f"key {binding.key}",
-                                partial(screen.run_action, binding.action))
+            yield SystemCommand(
+                f"{area}: {binding.description.lower()}",
+                f"key {binding.key}",
+                partial(screen.run_action, binding.action),
+            )
 
     # ------------------------------------------------------------------ navigation
 
@@ -308,9 +324,7 @@ def _yield_cpu_to_the_screen() -> None:
         pass
 
 
-def make_app(
-    db: sqlite_utils.Database, clock: Clock, path: Path | None = None, read_only: bool = False
-) -> CjcaseApp:
+def make_app(db: sqlite_utils.Database, clock: Clock, path: Path | None = None, read_only: bool = False) -> CjcaseApp:
     """Build the app over an open database (Pilot tests, and `cjcase` for an encrypted file)."""
     from cjcase.services.caseload import Caseload
 
@@ -318,7 +332,7 @@ def make_app(
 
 
 def make_opening_app(
-    opener: Callable[[], "sqlite_utils.Database"], clock: Clock, path: Path, read_only: bool = False
+    opener: Callable[[], sqlite_utils.Database], clock: Clock, path: Path, read_only: bool = False
 ) -> CjcaseApp:
     """Build the app that paints first and then opens the database with `opener` (`cjcase`)."""
     return CjcaseApp(None, path=path, read_only=read_only, clock=clock, opener=opener)

@@ -20,8 +20,12 @@ class ClientProvider(Provider):
         for row in rows:
             shown = app.name_of(row.first_name, row.last_name, row.client_ref)
             label = f"Client: open {shown}" + ("" if row.client_ref in shown else f" ({row.client_ref})")
-            yield Hit(90, self.matcher(query).highlight(label), partial(app.open_client, row.client_id),
-                      help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}")
+            yield Hit(
+                90,
+                self.matcher(query).highlight(label),
+                partial(app.open_client, row.client_id),
+                help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}",
+            )
 
     async def discover(self) -> Hits:
         yield DiscoveryHit("Client: find…", self.app.action_caseload, help="Type a name or reference here")

@@ -7,19 +7,20 @@ import contextlib
 import csv
 import itertools
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import sqlite_utils
 
 from cjcase.domain import rules
-from cjcase.store.database import INTEGRITY_ERRORS
+from cjcase.domain.errors import CjcaseError, ImportRejected, ValidationError
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import columns_of
-from cjcase.domain.errors import CjcaseError, ImportRejected, ValidationError
+from cjcase.store.database import INTEGRITY_ERRORS
 
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
@@ -47,7 +48,7 @@ def query_in(db: sqlite_utils.Database, sql: str, values: Iterable) -> Iterable[
     """Rows of `sql`, whose `{marks}` is an IN list filled from `values` a chunk at a time."""
     values = list(values)
     for start in range(0, len(values), _IN_CHUNK):
-        part = values[start:start + _IN_CHUNK]
+        part = values[start : start + _IN_CHUNK]
         yield from db.query(sql.format(marks=",".join("?" * len(part))), part)
 
 
@@ -128,7 +129,8 @@ def read_sheets(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
         if not sheets:
             raise CjcaseError(
                 f"{path} holds none of the import files: clients.csv, episodes.csv, sessions.csv, "
-                "goals.csv, court_dates.csv, tops.csv, consents.csv.")
+                "goals.csv, court_dates.csv, tops.csv, consents.csv."
+            )
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return _read_xlsx(path, files)
@@ -148,14 +150,17 @@ def _check_utf8(file: Path, display: str) -> int:
             except UnicodeDecodeError as error:
                 raise CjcaseError(
                     f"{display} is not UTF-8 text (byte {offset + error.start}): save it as 'CSV UTF-8' "
-                    "and import again.") from None
+                    "and import again."
+                ) from None
             offset += len(chunk)
             lines += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise CjcaseError(f"{display} is not UTF-8 text (it ends part way through a character): "
-                          "save it as 'CSV UTF-8' and import again.") from None
+        raise CjcaseError(
+            f"{display} is not UTF-8 text (it ends part way through a character): "
+            "save it as 'CSV UTF-8' and import again."
+        ) from None
     return lines
 
 
@@ -211,11 +216,11 @@ def _read_xlsx(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
             header = [cell.strip() for cell in _row_text(values)]
             if header:
                 break
-        sheets[name] = Sheet(name, f"{path.name}[{name}]", header, _xlsx_rows(lines, len(header)),
-                             max((worksheet.max_row or 1) - 1, 0))
+        sheets[name] = Sheet(
+            name, f"{path.name}[{name}]", header, _xlsx_rows(lines, len(header)), max((worksheet.max_row or 1) - 1, 0)
+        )
     if not sheets:
-        raise CjcaseError(f"{path.name} has none of the sheets clients, episodes, sessions, goals, "
-                          "court_dates, tops.")
+        raise CjcaseError(f"{path.name} has none of the sheets clients, episodes, sessions, goals, court_dates, tops.")
     return sheets
 
 
@@ -238,8 +243,11 @@ def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d") if value.time() == datetime.min.time() and not (
-            value.hour or value.minute) else value.strftime("%Y-%m-%d %H:%M")
+        return (
+            value.strftime("%Y-%m-%d")
+            if value.time() == datetime.min.time() and not (value.hour or value.minute)
+            else value.strftime("%Y-%m-%d %H:%M")
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -261,8 +269,14 @@ class _Import:
     half imported. Rows are read, checked and written in batches, so memory stays flat however
     long the history."""
 
-    def __init__(self, db: sqlite_utils.Database, sheets: dict[str, Sheet], today: date,
-                 report: ImportReport, progress: ProgressCallback | None):
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        sheets: dict[str, Sheet],
+        today: date,
+        report: ImportReport,
+        progress: ProgressCallback | None,
+    ):
         self.db = db
         self.sheets = sheets
         self.today = today
@@ -291,8 +305,9 @@ class _Import:
                 episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
                 episodes = self.check_episodes(sheet, episodes)
                 if sheet.writable:
-                    _write_children(self.db, "episodes", episodes, self.client_ids, self.report, self.progress,
-                                    self.touched)
+                    _write_children(
+                        self.db, "episodes", episodes, self.client_ids, self.report, self.progress, self.touched
+                    )
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])
@@ -300,8 +315,14 @@ class _Import:
             self.db.execute("DROP TABLE IF EXISTS temp.import_keys")
         if not self.problems:
             for client_id, tables in self.touched.items():
-                write_audit(self.db, "import", "client", client_id, client_id,
-                            ", ".join(f"{table} {n}" for table, n in sorted(tables.items())))
+                write_audit(
+                    self.db,
+                    "import",
+                    "client",
+                    client_id,
+                    client_id,
+                    ", ".join(f"{table} {n}" for table, n in sorted(tables.items())),
+                )
             summary = ", ".join(f"{name} +{c.created} ~{c.updated}" for name, c in self.report.counts.items())
             write_audit(self.db, "import", "import", None, None, summary)
 
@@ -336,8 +357,7 @@ class _Import:
                 self.problem(sheet, 1, column, "this column appears twice in the header")
             seen_columns.add(column)
             if column not in allowed:
-                self.problem(sheet, 1, column or "(empty)",
-                             f"unknown column: {sheet.file} takes {', '.join(allowed)}")
+                self.problem(sheet, 1, column or "(empty)", f"unknown column: {sheet.file} takes {', '.join(allowed)}")
         return len(self.problems) == before
 
     @staticmethod
@@ -352,19 +372,27 @@ class _Import:
         check = None
         for line, cells in sheet.rows:
             if len(cells) != len(sheet.header):
-                self.problem(sheet, line, "(row)",
-                             f"{len(cells)} cells where the header has {len(sheet.header)}: "
-                             "put free text containing commas in double quotes")
+                self.problem(
+                    sheet,
+                    line,
+                    "(row)",
+                    f"{len(cells)} cells where the header has {len(sheet.header)}: "
+                    "put free text containing commas in double quotes",
+                )
                 continue
             values = {column: cells[i] for i, column in known}
-            client_ref = values.pop("client_ref", "").strip() if sheet.name != "clients" else \
-                values.get("client_ref", "").strip()
+            client_ref = (
+                values.pop("client_ref", "").strip()
+                if sheet.name != "clients"
+                else values.get("client_ref", "").strip()
+            )
             if sheet.name != "clients" and not client_ref and "client_ref" in sheet.header:
                 self.problem(sheet, line, "client_ref", "the client reference is required")
                 continue
             if check is None:  # the same columns on every row of a sheet
                 check = rules.field_checker(
-                    {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header})
+                    {n: f for n, f in spec.items() if n in values or f.required and n in sheet.header}
+                )
             clean, problems = check(values)
             problems += self.cross_field(sheet.name, clean, problems)
             for error in problems:
@@ -400,12 +428,15 @@ class _Import:
                 repeated(row, first[key].line)
             else:
                 first[key] = row
-        earlier = {found["key"]: found["line"] for found in query_in(
-            self.db, "SELECT key, line FROM temp.import_keys WHERE key IN ({marks})", first)}
+        earlier = {
+            found["key"]: found["line"]
+            for found in query_in(self.db, "SELECT key, line FROM temp.import_keys WHERE key IN ({marks})", first)
+        }
         for key, line in earlier.items():
             repeated(first.pop(key), line)
-        self.db.conn.executemany("INSERT INTO temp.import_keys (key, line) VALUES (?, ?)",
-                                 [(key, row.line) for key, row in first.items()])
+        self.db.conn.executemany(
+            "INSERT INTO temp.import_keys (key, line) VALUES (?, ?)", [(key, row.line) for key, row in first.items()]
+        )
         return sorted(first.values(), key=lambda row: row.line)
 
     def known_clients(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
@@ -418,15 +449,24 @@ class _Import:
             if row.client_ref in self.client_ids:
                 kept.append(row)
             else:
-                self.problem(sheet, row.line, "client_ref",
-                             f"no client has the reference {row.client_ref}: add them to clients.csv")
+                self.problem(
+                    sheet,
+                    row.line,
+                    "client_ref",
+                    f"no client has the reference {row.client_ref}: add them to clients.csv",
+                )
         return kept
 
     def check_episodes(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
         """The episodes of adults that overlap no other episode of the same client."""
-        dob = {found["client_ref"]: found["date_of_birth"] for found in query_in(
-            self.db, "SELECT client_ref, date_of_birth FROM clients WHERE client_ref IN ({marks})",
-            {row.client_ref for row in rows})}
+        dob = {
+            found["client_ref"]: found["date_of_birth"]
+            for found in query_in(
+                self.db,
+                "SELECT client_ref, date_of_birth FROM clients WHERE client_ref IN ({marks})",
+                {row.client_ref for row in rows},
+            )
+        }
         by_client: dict[str, list[dict]] = defaultdict(list)
         rows_by_line = {}
         for row in rows:
@@ -446,9 +486,13 @@ class _Import:
                 clash = next((p for p in placed if rules.overlap(p, episode)), None)
                 if clash:
                     where = f"line {clash['_line']}" if "_line" in clash else "the database"
-                    self.problem(sheet, episode["_line"], "referral_date",
-                                 f"this episode overlaps the one referred on {clash['referral_date']} "
-                                 f"({where}): a new referral must come after the earlier discharge")
+                    self.problem(
+                        sheet,
+                        episode["_line"],
+                        "referral_date",
+                        f"this episode overlaps the one referred on {clash['referral_date']} "
+                        f"({where}): a new referral must come after the earlier discharge",
+                    )
                 else:
                     placed.append(episode)
                     kept.append(rows_by_line[episode["_line"]])
@@ -457,8 +501,11 @@ class _Import:
     def existing_episodes(self, by_client) -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = defaultdict(list)
         for row in query_in(
-            self.db, "SELECT c.client_ref, e.referral_date, e.discharge_date FROM episodes e "
-            "JOIN clients c ON c.id = e.client_id WHERE c.client_ref IN ({marks})", by_client):
+            self.db,
+            "SELECT c.client_ref, e.referral_date, e.discharge_date FROM episodes e "
+            "JOIN clients c ON c.id = e.client_id WHERE c.client_ref IN ({marks})",
+            by_client,
+        ):
             found[row["client_ref"]].append(row)
         return found
 
@@ -503,18 +550,22 @@ class _RollBack(Exception):
 
 def _existing(db, table: str, key_columns: list[str], client_ids: Iterable[int]) -> dict[tuple, dict]:
     column = "id" if table == "clients" else "client_id"
-    return {tuple(row[c] for c in key_columns): row
-            for row in query_in(db, f"SELECT * FROM {table} WHERE {column} IN ({{marks}})", client_ids)}
+    return {
+        tuple(row[c] for c in key_columns): row
+        for row in query_in(db, f"SELECT * FROM {table} WHERE {column} IN ({{marks}})", client_ids)
+    }
 
 
 def _write_clients(db, rows: list[Row], report, touched) -> dict[str, int]:
     spec = rules.CLIENT
-    existing = {row["client_ref"]: row for row in query_in(
-        db, "SELECT * FROM clients WHERE client_ref IN ({marks})", (r.client_ref for r in rows))}
+    existing = {
+        row["client_ref"]: row
+        for row in query_in(db, "SELECT * FROM clients WHERE client_ref IN ({marks})", (r.client_ref for r in rows))
+    }
     counts = report.counts["clients"]
     ids: dict[str, int] = {}
     inserts = []
-    for done, row in enumerate(rows, start=1):
+    for _done, row in enumerate(rows, start=1):
         values = columns_of(spec, row.values)
         old = existing.get(row.client_ref)
         if old is None:
@@ -531,10 +582,11 @@ def _write_clients(db, rows: list[Row], report, touched) -> dict[str, int]:
     if inserts:
         _insert_many(db, "clients", inserts)
         counts.created += len(inserts)
-        for row in query_in(db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})",
-                            (v["client_ref"] for v in inserts)):
-            ids[row["client_ref"]] = row["id"]
-            touched[row["id"]]["clients"] = 1
+        for created in query_in(
+            db, "SELECT id, client_ref FROM clients WHERE client_ref IN ({marks})", (v["client_ref"] for v in inserts)
+        ):
+            ids[created["client_ref"]] = created["id"]
+            touched[created["id"]]["clients"] = 1
     return ids
 
 
@@ -565,7 +617,7 @@ def _write_children(db, name, rows: list[Row], client_ids, report, progress, tou
         db.table(table).update(record_id, {**changed, "updated_at": _now()})
     counts.updated += len(updates)
     for start in range(0, len(inserts), _BATCH):
-        _insert_many(db, table, inserts[start:start + _BATCH])
+        _insert_many(db, table, inserts[start : start + _BATCH])
         if progress:
             progress(name, min(start + _BATCH, len(inserts)), len(inserts))
     counts.created += len(inserts)
@@ -573,8 +625,8 @@ def _write_children(db, name, rows: list[Row], client_ids, report, progress, tou
 
 def _insert_many(db, table: str, rows: list[dict]) -> None:
     columns = sorted({c for row in rows for c in row})
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    values: Iterable[Any]
     if len(columns) > 1 and all(len(row) == len(columns) for row in rows):
         values = map(itemgetter(*columns), rows)  # every row has every column: the quick way
     else:

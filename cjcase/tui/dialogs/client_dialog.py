@@ -13,11 +13,30 @@ from cjcase.domain.model import Client
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 ETHNICITY_OPTIONS = [
-    (f"{code} – {label}", code) for code, label in zip(codes.ETHNICITY, (
-        "White British", "White Irish", "White other", "Mixed White/Black Caribbean",
-        "Mixed White/Black African", "Mixed White/Asian", "Mixed other", "Indian", "Pakistani",
-        "Bangladeshi", "Asian other", "Black Caribbean", "Black African", "Black other", "Chinese",
-        "Other", "Not stated"))
+    (f"{code} – {label}", code)
+    for code, label in zip(
+        codes.ETHNICITY,
+        (
+            "White British",
+            "White Irish",
+            "White other",
+            "Mixed White/Black Caribbean",
+            "Mixed White/Black African",
+            "Mixed White/Asian",
+            "Mixed other",
+            "Indian",
+            "Pakistani",
+            "Bangladeshi",
+            "Asian other",
+            "Black Caribbean",
+            "Black African",
+            "Black other",
+            "Chinese",
+            "Other",
+            "Not stated",
+        ),
+        strict=False,
+    )
 ]
 CLIENT_FIELDS = [
     FormField("client_ref", "Reference", required=True),
@@ -80,11 +99,13 @@ class ClientDialog(FormDialog[Client]):
         if duplicates and key != self._warned_about:
             # Warn once; a second ctrl+s creates the client anyway.
             self._duplicates, self._warned_about = duplicates, key
-            listing = "; ".join(f"{c.name} ({c.client_ref}), born {format_date(c.date_of_birth)}"
-                                for c in duplicates[:3])
+            listing = "; ".join(
+                f"{c.name} ({c.client_ref}), born {format_date(c.date_of_birth)}" for c in duplicates[:3]
+            )
             self.query_one("#form-error", Static).update(
                 f"[b $warning]This may be someone already on the caseload: {listing}.[/] "
-                "ctrl+o opens that record; ctrl+s again creates a new client anyway.")
+                "ctrl+o opens that record; ctrl+s again creates a new client anyway."
+            )
             raise StayOpen()
         return caseload.add_client(values)
 
@@ -92,4 +113,3 @@ class ClientDialog(FormDialog[Client]):
         """Open the existing record instead of creating a duplicate."""
         if self._duplicates:
             self.dismiss(self._duplicates[0])
-

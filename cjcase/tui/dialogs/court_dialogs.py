@@ -30,9 +30,13 @@ class CourtDialog(FormDialog[CourtDate]):
 
     def initial(self) -> dict[str, Any]:
         if self.hearing:
-            return {"when": self.hearing.hearing_at, "court": self.hearing.court,
-                    "hearing_type": self.hearing.hearing_type, "outcome": self.hearing.outcome,
-                    "support_needed": self.hearing.support_needed}
+            return {
+                "when": self.hearing.hearing_at,
+                "court": self.hearing.court,
+                "hearing_type": self.hearing.hearing_type,
+                "outcome": self.hearing.outcome,
+                "support_needed": self.hearing.support_needed,
+            }
         return {}
 
     def submit(self, values: dict[str, Any]) -> CourtDate:

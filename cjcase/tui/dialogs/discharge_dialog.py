@@ -39,8 +39,7 @@ class DischargeDialog(FormDialog[Discharged]):
         ]
         if self.open_goals:
             fields.append(FormField("close_goals", f"Close {self.open_goals} open goal(s)", "check"))
-            fields.append(FormField("goal_status", "…as", "select",
-                                    code_options(codes.GOAL_STATUS[1:]), required=True))
+            fields.append(FormField("goal_status", "…as", "select", code_options(codes.GOAL_STATUS[1:]), required=True))
         return fields
 
     def initial(self) -> dict[str, Any]:
@@ -55,8 +54,15 @@ class DischargeDialog(FormDialog[Discharged]):
             raise ValidationError("transferred_to", "Say where the client was transferred to.")
         caseload = self.app.caseload
         outcome = caseload.discharge_episode(
-            self.episode.id, values["discharge_date"], reason,
+            self.episode.id,
+            values["discharge_date"],
+            reason,
             values.get("transferred_to") if transfer else None,
-            close_goals_as=values.get("goal_status") if values.get("close_goals") else None)
-        return Discharged(caseload.get_episode(self.episode.id), outcome.cancelled_sessions,
-                          outcome.closed_goals, codes.OUTCOME_OF_REASON[reason] == "planned")
+            close_goals_as=values.get("goal_status") if values.get("close_goals") else None,
+        )
+        return Discharged(
+            caseload.get_episode(self.episode.id),
+            outcome.cancelled_sessions,
+            outcome.closed_goals,
+            codes.OUTCOME_OF_REASON[reason] == "planned",
+        )

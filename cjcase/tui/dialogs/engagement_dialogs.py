@@ -6,9 +6,9 @@ from typing import Any
 
 from cjcase.domain import codes
 from cjcase.domain.dates import PAST
-from cjcase.services.engagement import Engagement
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure
+from cjcase.services.engagement import Engagement
 from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
@@ -25,14 +25,17 @@ class BarrierDialog(FormDialog[Barrier]):
             FormField("barrier", "Barrier", "select", code_options(codes.BARRIER), required=True),
             FormField("note", "What gets in the way"),
             FormField("plan", "Plan agreed"),
-            FormField("unavailable", "Times that don't work", placeholder="timing only: mon-fri 08:30-09:30; wed 14:00-16:00"),
+            FormField(
+                "unavailable", "Times that don't work", placeholder="timing only: mon-fri 08:30-09:30; wed 14:00-16:00"
+            ),
         ]
 
     def submit(self, values: dict[str, Any]) -> Barrier:
         if values["barrier"] is None:
             raise ValidationError("barrier", "Choose the barrier.")
         return Engagement(self.app.caseload).set_barrier(
-            self.client_id, values["barrier"], values["note"], values["plan"], values["unavailable"])
+            self.client_id, values["barrier"], values["note"], values["plan"], values["unavailable"]
+        )
 
 
 class ConsentDialog(FormDialog[Consent]):
@@ -82,7 +85,10 @@ class DisclosureDialog(FormDialog[Disclosure]):
 
     def submit(self, values: dict[str, Any]) -> Disclosure:
         return Engagement(self.app.caseload).record_disclosure(
-            self.client_id, values["disclosed_on"], values["to_whom"], values["what"], values["basis"] or "",
-            values["by_whom"])
-
-
+            self.client_id,
+            values["disclosed_on"],
+            values["to_whom"],
+            values["what"],
+            values["basis"] or "",
+            values["by_whom"],
+        )

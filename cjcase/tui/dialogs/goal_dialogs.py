@@ -33,6 +33,7 @@ class GoalDialog(FormDialog[Goal]):
             return {name: getattr(self.goal, name) for name in ("domain", "description", "set_date", "review_date")}
         today = self.app.clock.today()
         from datetime import timedelta
+
         return {"set_date": today, "review_date": today + timedelta(weeks=4)}
 
     def submit(self, values: dict[str, Any]) -> Goal:
@@ -58,12 +59,14 @@ class GoalReviewDialog(FormDialog[GoalReview]):
 
     def initial(self) -> dict[str, Any]:
         from datetime import timedelta
+
         today = self.app.clock.today()
         return {"reviewed_on": today, "next_review_date": today + timedelta(weeks=4)}
 
     def submit(self, values: dict[str, Any]) -> GoalReview:
-        return self.app.caseload.review_goal(self.goal.id, values["reviewed_on"], values["note"] or "",
-                                             values["next_review_date"])
+        return self.app.caseload.review_goal(
+            self.goal.id, values["reviewed_on"], values["note"] or "", values["next_review_date"]
+        )
 
 
 class GoalCloseDialog(FormDialog[Goal]):

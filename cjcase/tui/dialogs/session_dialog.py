@@ -8,8 +8,8 @@ from typing import Any
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
-from cjcase.services.engagement import Engagement
 from cjcase.domain.model import Session
+from cjcase.services.engagement import Engagement
 from cjcase.services.settings import peer_mentors
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
@@ -25,8 +25,7 @@ class Logged:
 class SessionDialog(FormDialog[Logged]):
     """Log what happened (defaults: now, keywork, attended, 60 minutes) and book the next."""
 
-    def __init__(self, client_id: int, client_name: str, session: Session | None = None,
-                 status: str | None = None):
+    def __init__(self, client_id: int, client_name: str, session: Session | None = None, status: str | None = None):
         super().__init__()
         self.client_id = client_id
         self.session = session
@@ -49,13 +48,25 @@ class SessionDialog(FormDialog[Logged]):
         required = Engagement(self.app.caseload).requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
-            fields += [FormField("dna_reason", "If DNA: why"),
-                       FormField("notified_at", f"Notified {agency} at", "datetime", direction=PAST,
-                                 placeholder="when you told them (leave empty until done)")]
+            fields += [
+                FormField("dna_reason", "If DNA: why"),
+                FormField(
+                    "notified_at",
+                    f"Notified {agency} at",
+                    "datetime",
+                    direction=PAST,
+                    placeholder="when you told them (leave empty until done)",
+                ),
+            ]
         if not self.session or self.session.status == "scheduled":
             fields += [
-                FormField("next_when", "Next appointment", "datetime", direction=FUTURE,
-                          placeholder="optional: e.g. next tue 10am"),
+                FormField(
+                    "next_when",
+                    "Next appointment",
+                    "datetime",
+                    direction=FUTURE,
+                    placeholder="optional: e.g. next tue 10am",
+                ),
                 FormField("next_kind", "Next kind", "select", code_options(codes.SESSION_KIND), required=True),
             ]
         return fields
@@ -63,14 +74,26 @@ class SessionDialog(FormDialog[Logged]):
     def initial(self) -> dict[str, Any]:
         if self.session:
             status = "attended" if self.session.status == "scheduled" else self.session.status
-            return {"when": self.session.starts_at, "kind": self.session.kind, "status": self.status or status,
-                    "duration_minutes": self.session.duration_minutes or 60, "notes": self.session.notes,
-                    "next_kind": "keywork", "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
-                    "peer_mentor": self.session.peer_mentor, "dna_reason": self.session.dna_reason,
-                    "notified_at": self.session.notified_at}
-        return {"when": self.app.clock.now(), "kind": "keywork", "status": self.status or "attended",
-                "duration_minutes": 60, "next_kind": "keywork",
-                "staff": self.app.caseload.get_client(self.client_id).keyworker}
+            return {
+                "when": self.session.starts_at,
+                "kind": self.session.kind,
+                "status": self.status or status,
+                "duration_minutes": self.session.duration_minutes or 60,
+                "notes": self.session.notes,
+                "next_kind": "keywork",
+                "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
+                "peer_mentor": self.session.peer_mentor,
+                "dna_reason": self.session.dna_reason,
+                "notified_at": self.session.notified_at,
+            }
+        return {
+            "when": self.app.clock.now(),
+            "kind": "keywork",
+            "status": self.status or "attended",
+            "duration_minutes": 60,
+            "next_kind": "keywork",
+            "staff": self.app.caseload.get_client(self.client_id).keyworker,
+        }
 
     def submit(self, values: dict[str, Any]) -> Logged:
         caseload = self.app.caseload
@@ -81,22 +104,35 @@ class SessionDialog(FormDialog[Logged]):
             raise ValidationError("next_when", "The next appointment must come after this one.")
         required = engagement.requirement_on(self.client_id, values["when"].date())
         if values["status"] == "dna" and required and not values.get("dna_reason"):
-            raise ValidationError("dna_reason", f"On a {required[0].upper()} requirement a missed appointment must be "
-                                                f"explained to {required[1]}: say why it was missed.")
+            raise ValidationError(
+                "dna_reason",
+                f"On a {required[0].upper()} requirement a missed appointment must be "
+                f"explained to {required[1]}: say why it was missed.",
+            )
         if values["status"] != "dna":
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
-        booking = [(name, when) for name, when in (("next_when", next_when),
-                   ("when", values["when"] if values["status"] == "scheduled" else None)) if when]
+        booking = [
+            (name, when)
+            for name, when in (
+                ("next_when", next_when),
+                ("when", values["when"] if values["status"] == "scheduled" else None),
+            )
+            if when
+        ]
         clashes = [(name, reason) for name, when in booking for reason in engagement.clashes(self.client_id, when)]
         if clashes and tuple(clashes) != self._warned:
             # Warn once before saving; a second ctrl+s books it anyway.
             self._warned = tuple(clashes)
-            self.show_error(clashes[0][0], f"[b $warning]The checklist says {clashes[0][1]}.[/] "
-                                           "Choose another time, or ctrl+s again to book it anyway.")
+            self.show_error(
+                clashes[0][0],
+                f"[b $warning]The checklist says {clashes[0][1]}.[/] "
+                "Choose another time, or ctrl+s again to book it anyway.",
+            )
             raise StayOpen()
-        next_values = ({"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60}
-                       if next_when else None)
+        next_values = (
+            {"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60} if next_when else None
+        )
         if self.session:
             session, booked = caseload.update_session_and_book(self.session.id, values, next_values)
         else:

@@ -38,7 +38,10 @@ class NoteDialog(FormDialog[CaseNote]):
             from rich.text import Text
 
             self.query_one("#form-error", Static).update(
-                Text("Compliance checklist:\n" + (checklist or "nothing recorded yet: b on the client's record adds it")))
+                Text(
+                    "Compliance checklist:\n" + (checklist or "nothing recorded yet: b on the client's record adds it")
+                )
+            )
 
     def submit(self, values: dict[str, Any]) -> CaseNote:
         if not values["text"]:
@@ -58,8 +61,11 @@ class KeyworkerDialog(FormDialog[int]):
         from cjcase.services.search import keyworkers
 
         return [
-            FormField("keyworker", "New keyworker", placeholder="empty: unallocated · "
-                      + ", ".join(keyworkers(self.app.caseload.db)[:3])),
+            FormField(
+                "keyworker",
+                "New keyworker",
+                placeholder="empty: unallocated · " + ", ".join(keyworkers(self.app.caseload.db)[:3]),
+            ),
             FormField("changed_on", "From", "date", direction=PAST, required=True),
         ]
 
@@ -73,8 +79,11 @@ class KeyworkerDialog(FormDialog[int]):
 class ConfirmDialog(ModalScreen[bool]):
     """Ask a yes/no question."""
 
-    BINDINGS = [Binding("escape", "answer(False)", "No"), Binding("y", "answer(True)", "Yes"),
-                Binding("n", "answer(False)", "No")]
+    BINDINGS = [
+        Binding("escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n", "answer(False)", "No"),
+    ]
 
     def __init__(self, question: str):
         super().__init__()

@@ -29,12 +29,14 @@ class AgendaScreen(CjcaseScreen):
     """What is due today and in the next two weeks, and what needs doing now."""
 
     AREA = "Agenda"
-    HELP = ("The agenda is the home screen. At the top, what needs action now, each with its "
-            "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
-            "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
-            "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
-            "opens the client. f writes a follow-up note for the selected client; p shows each peer "
-            "mentor's own bookings in turn.")
+    HELP = (
+        "The agenda is the home screen. At the top, what needs action now, each with its "
+        "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
+        "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
+        "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
+        "opens the client. f writes a follow-up note for the selected client; p shows each peer "
+        "mentor's own bookings in turn."
+    )
     EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open client", show=False),
@@ -54,8 +56,10 @@ class AgendaScreen(CjcaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         if self.app.clock.is_fixed:
-            yield Static(f"Clock fixed by CJCASE_TODAY to {format_date(self.app.clock.today())}: "
-                         "this is not today's date.", id="clock-banner")
+            yield Static(
+                f"Clock fixed by CJCASE_TODAY to {format_date(self.app.clock.today())}: this is not today's date.",
+                id="clock-banner",
+            )
         yield Static(id="empty")
         yield Static("Needs action", id="actions-heading", classes="heading")
         yield RowTable(id="actions")
@@ -75,7 +79,8 @@ class AgendaScreen(CjcaseScreen):
 
     def refresh_data(self) -> None:
         self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
-            f" · {self.peer_mentor}'s list" if self.peer_mentor else "")
+            f" · {self.peer_mentor}'s list" if self.peer_mentor else ""
+        )
         if self.app.caseload is None:  # still opening: the screen is painted first
             self.query_one("#actions-heading", Static).update("Opening the caseload…")
             return
@@ -87,8 +92,7 @@ class AgendaScreen(CjcaseScreen):
 
         mentors = [None, *peer_mentors(self.app.caseload.db)]
         if len(mentors) == 1:
-            self.notify("No peer mentors yet: add them with `cjcase settings peer_mentors \"A; B\"`.",
-                        severity="warning")
+            self.notify('No peer mentors yet: add them with `cjcase settings peer_mentors "A; B"`.', severity="warning")
             return
         self.peer_mentor = mentors[(mentors.index(self.peer_mentor) + 1) % len(mentors)]
         self.refresh_data()
@@ -96,8 +100,7 @@ class AgendaScreen(CjcaseScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
-        from cjcase.services import agenda
-        from cjcase.services import search
+        from cjcase.services import agenda, search
 
         worker = get_current_worker()
         clock = self.app.clock
@@ -129,7 +132,8 @@ class AgendaScreen(CjcaseScreen):
                 "There is nobody on the caseload yet.\n\n"
                 + ("" if self.app.read_only else "Press n to add your first client, or Ctrl+P for every action.\n")
                 + "To try cjcase with a living caseload, run `cjcase demo` in a terminal; "
-                "to bring in a spreadsheet, `cjcase import FOLDER`.")
+                "to bring in a spreadsheet, `cjcase import FOLDER`."
+            )
 
     def show_actions(self, actions: list[ActionItem]) -> None:
         """Put the loaded action list on the screen."""
@@ -156,7 +160,9 @@ class AgendaScreen(CjcaseScreen):
             cells.append((f"{item.at:%H:%M}" if item.at else "", self._who(item), summary))
             records.append(item)
         if total > len(items):
-            cells.append(("", f"… and {total - len(items):,} more", "see a keyworker's list: cjcase agenda --keyworker"))
+            cells.append(
+                ("", f"… and {total - len(items):,} more", "see a keyworker's list: cjcase agenda --keyworker")
+            )
             records.append(None)
         self._fill("agenda", cells, records)
 
@@ -205,13 +211,14 @@ class AgendaScreen(CjcaseScreen):
         from cjcase.services.engagement import Engagement
 
         session = self.app.caseload.get_session(session_id)
-        if status == "dna" and Engagement(self.app.caseload).requirement_on(session.client_id, session.starts_at.date()):
+        if status == "dna" and Engagement(self.app.caseload).requirement_on(
+            session.client_id, session.starts_at.date()
+        ):
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
             item = self.selected()
-            self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"),
-                                 self._saved)
+            self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"), self._saved)
             return
         self.app.caseload.set_session_status(session_id, status)
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")

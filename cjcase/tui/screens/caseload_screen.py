@@ -11,10 +11,10 @@ from textual.widgets import Header, Input, Select, Static
 from textual.worker import get_current_worker
 
 from cjcase.domain import codes
-from cjcase.services import search
 from cjcase.domain.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.domain.model import CaseloadRow
 from cjcase.domain.privacy import visible_flags
+from cjcase.services import search
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -26,11 +26,13 @@ class CaseloadScreen(CjcaseScreen):
     """Find a client by name, reference or date of birth; filter by status, pathway, keyworker."""
 
     AREA = "Caseload"
-    HELP = ("Type in the search box to narrow the list by name, alias, reference or date of birth "
-            "(14/09/1988, or 1988). The filters choose open, closed or all clients, a pathway and "
-            "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
-            "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
-            "the selected client again (start from the closed filter to re-refer).")
+    HELP = (
+        "Type in the search box to narrow the list by name, alias, reference or date of birth "
+        "(14/09/1988, or 1988). The filters choose open, closed or all clients, a pathway and "
+        "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
+        "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
+        "the selected client again (start from the closed filter to re-refer)."
+    )
     EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
@@ -51,35 +53,52 @@ class CaseloadScreen(CjcaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self.initial_text, placeholder="Search name, reference or date of birth", id="search",
-                    compact=True)
+        yield Input(self.initial_text, placeholder="Search name, reference or date of birth", id="search", compact=True)
         with Horizontal(id="filters"):
-            yield Select([("Open", "open"), ("Closed", "closed"), ("All", "all")], value=self.initial_status,
-                         allow_blank=False, id="status", compact=True)
-            yield Select([(code.replace("_", " "), code) for code in codes.PATHWAY], prompt="Any pathway",
-                         id="pathway", compact=True)
+            yield Select(
+                [("Open", "open"), ("Closed", "closed"), ("All", "all")],
+                value=self.initial_status,
+                allow_blank=False,
+                id="status",
+                compact=True,
+            )
+            yield Select(
+                [(code.replace("_", " "), code) for code in codes.PATHWAY],
+                prompt="Any pathway",
+                id="pathway",
+                compact=True,
+            )
             keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
-            yield Select(keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker",
-                         id="keyworker", compact=True)
+            yield Select(
+                keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker", id="keyworker", compact=True
+            )
         yield RowTable(id="clients")
         yield Static(id="count")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.title = "Caseload"
-        add_fixed_columns(self.query_one("#clients", RowTable), [
-            ("Ref", 10), ("Name", 20), ("Pathway", 18), ("KW", 2), ("Seen", 8), ("Next", 11), ("Risk", 8)])
+        add_fixed_columns(
+            self.query_one("#clients", RowTable),
+            [("Ref", 10), ("Name", 20), ("Pathway", 18), ("KW", 2), ("Seen", 8), ("Next", 11), ("Risk", 8)],
+        )
         self.refresh_data()
         self._loaded = True
         self.query_one("#search", Input).focus()
 
     def filters(self) -> dict:
         """The filters as the search service takes them."""
+
         def chosen(widget_id):
             select = self.query_one(widget_id, Select)
             return None if select.is_blank() else select.value
-        return {"status": chosen("#status") or "open", "pathway": chosen("#pathway"),
-                "keyworker": chosen("#keyworker"), "text": self.query_one("#search", Input).value}
+
+        return {
+            "status": chosen("#status") or "open",
+            "pathway": chosen("#pathway"),
+            "keyworker": chosen("#keyworker"),
+            "text": self.query_one("#search", Input).value,
+        }
 
     @on(Input.Changed, "#search")
     @on(Select.Changed)
@@ -131,13 +150,19 @@ class CaseloadScreen(CjcaseScreen):
         mark = "✓" if row.client_id in self._marked else ""
         style = "" if row.status == "open" else "dim"
         pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
-        full = row.name if self.app.name_style == "full" and not self.app.initials_only else \
-            self.shown_name(row.first_name, row.last_name, row.client_ref)
+        full = (
+            row.name
+            if self.app.name_style == "full" and not self.app.initials_only
+            else self.shown_name(row.first_name, row.last_name, row.client_ref)
+        )
         name = full if len(full) <= 20 else full[:19] + "…"
         keyworker = "".join(part[0] for part in (row.keyworker or "").split()[:2]) or "—"
         return [
-            Text(mark + row.client_ref, style=style), Text(name, style=style), Text(pathway, style=style),
-            keyworker, f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
+            Text(mark + row.client_ref, style=style),
+            Text(name, style=style),
+            Text(pathway, style=style),
+            keyworker,
+            f"{row.last_seen:%d/%m/%y}" if row.last_seen else "",
             f"{row.next_appointment:%d/%m %H:%M}" if row.next_appointment else "",
             " ".join(RISK_MARKER[flag] for flag in visible_flags(row.risk_flags, self.app.read_only)),
         ]

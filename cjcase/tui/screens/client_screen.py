@@ -9,20 +9,31 @@ from textual.containers import VerticalScroll
 from textual.lazy import Lazy
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
-from cjcase.services import agenda
 from cjcase.domain import codes
 from cjcase.domain.dates import age_on, format_date, format_datetime
-from cjcase.services.engagement import Engagement
 from cjcase.domain.errors import NotFoundError
 from cjcase.domain.privacy import visible_flags
+from cjcase.services import agenda
+from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
-TABS = (("overview", "overview"), ("sessions-tab", "sessions"), ("goals-tab", "goals"),
-        ("court-tab", "court"), ("outcomes", "outcomes"), ("history", "history"))
-TAB_TABLES = {"sessions-tab": "sessions", "goals-tab": "goals", "court-tab": "court", "outcomes": "tops",
-              "history": "audit"}  # the list each tab's keys act on
+TABS = (
+    ("overview", "overview"),
+    ("sessions-tab", "sessions"),
+    ("goals-tab", "goals"),
+    ("court-tab", "court"),
+    ("outcomes", "outcomes"),
+    ("history", "history"),
+)
+TAB_TABLES = {
+    "sessions-tab": "sessions",
+    "goals-tab": "goals",
+    "court-tab": "court",
+    "outcomes": "tops",
+    "history": "audit",
+}  # the list each tab's keys act on
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
@@ -44,23 +55,43 @@ class ClientScreen(CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
-    HELP = ("The client's record. The header shows age, pathway, days in service, risk flags and "
-            "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
-            "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-            "change since the start TOP); History (the audit trail). l logs a session, e edits "
-            "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
-            "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
-            "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
-            "line of the information-sharing ledger, u a disclosure. Esc goes back.")
-    EDIT_ACTIONS = frozenset({
-        "log_session", "mark", "edit_selected", "new_episode", "discharge", "add_goal", "review_goal",
-        "close_goal", "add_hearing", "adjourn_hearing", "add_top", "change_keyworker", "add_note",
-        "add_barrier", "add_consent", "add_disclosure"})
+    HELP = (
+        "The client's record. The header shows age, pathway, days in service, risk flags and "
+        "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
+        "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
+        "change since the start TOP); History (the audit trail). l logs a session, e edits "
+        "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
+        "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
+        "line of the information-sharing ledger, u a disclosure. Esc goes back."
+    )
+    EDIT_ACTIONS = frozenset(
+        {
+            "log_session",
+            "mark",
+            "edit_selected",
+            "new_episode",
+            "discharge",
+            "add_goal",
+            "review_goal",
+            "close_goal",
+            "add_hearing",
+            "adjourn_hearing",
+            "add_top",
+            "change_keyworker",
+            "add_note",
+            "add_barrier",
+            "add_consent",
+            "add_disclosure",
+        }
+    )
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("l", "log_session", "Log session"),
-        *[Binding(str(number), f"show_tab('{tab}')", f"Show {title}", show=False)
-          for number, (tab, title) in enumerate(TABS, start=1)],
+        *[
+            Binding(str(number), f"show_tab('{tab}')", f"Show {title}", show=False)
+            for number, (tab, title) in enumerate(TABS, start=1)
+        ],
         Binding("a", "mark('attended')", "Attended", show=False),
         Binding("d", "mark('dna')", "DNA", show=False),
         Binding("e", "edit_selected", "Edit", show=False),
@@ -102,8 +133,15 @@ class ClientScreen(CjcaseScreen):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
                     yield Static(id="contact")
-                    yield _table(("Referred", 8), ("Pathway", 15), ("From", 15), ("Started", 11),
-                                 ("Discharged", 10), ("Reason", 30), id="episodes")
+                    yield _table(
+                        ("Referred", 8),
+                        ("Pathway", 15),
+                        ("From", 15),
+                        ("Started", 11),
+                        ("Discharged", 10),
+                        ("Reason", 30),
+                        id="episodes",
+                    )
                     yield Static(id="notes")
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
@@ -162,8 +200,14 @@ class ClientScreen(CjcaseScreen):
         if tab in self._filled:
             return
         self._filled.add(tab)
-        {"overview": self._show_overview, "sessions-tab": self._show_sessions, "goals-tab": self._show_goals,
-         "court-tab": self._show_court, "outcomes": self._show_tops, "history": self._show_history}[tab]()
+        {
+            "overview": self._show_overview,
+            "sessions-tab": self._show_sessions,
+            "goals-tab": self._show_goals,
+            "court-tab": self._show_court,
+            "outcomes": self._show_tops,
+            "history": self._show_history,
+        }[tab]()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if getattr(self, "_loaded", False) and event.pane.id:
@@ -204,39 +248,72 @@ class ClientScreen(CjcaseScreen):
             f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
             + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
             f"Phone {client.phone or '—'} · "
-            + ("No fixed abode" if client.no_fixed_abode else f"{client.address or ''} {client.postcode or ''}".strip() or "No address"),
+            + (
+                "No fixed abode"
+                if client.no_fixed_abode
+                else f"{client.address or ''} {client.postcode or ''}".strip() or "No address"
+            ),
         ]
         if client.alt_contact:
             lines.append(f"Other contact: {client.alt_contact}")
-        ids = [f"{label} {value}" for label, value in (
-            ("Prison", client.prison), ("No.", client.prison_number), ("PNC", client.pnc_id),
-            ("Probation", client.probation_ref), ("NHS", client.nhs_number)) if value]
+        ids = [
+            f"{label} {value}"
+            for label, value in (
+                ("Prison", client.prison),
+                ("No.", client.prison_number),
+                ("PNC", client.pnc_id),
+                ("Probation", client.probation_ref),
+                ("NHS", client.nhs_number),
+            )
+            if value
+        ]
         if ids:
             lines.append(" · ".join(ids))
         if client.offender_manager_name:
-            lines.append(f"Offender manager {client.offender_manager_name} "
-                         f"{client.offender_manager_phone or ''} {client.offender_manager_email or ''}".rstrip())
+            lines.append(
+                f"Offender manager {client.offender_manager_name} "
+                f"{client.offender_manager_phone or ''} {client.offender_manager_email or ''}".rstrip()
+            )
         if client.aliases:
             lines.append(f"Also known as {client.aliases}")
         self.query_one("#contact", Static).update("\n".join(lines))
-        self.query_one("#episodes", RowTable).replace_rows([
-            (f"{episode.referral_date:%d/%m/%y}", words(episode.pathway), words(episode.referral_source),
-             f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
-             f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
-             words(episode.discharge_reason) + (f" to {episode.transferred_to}" if episode.transferred_to else ""))
-            for episode in self.episodes])
+        self.query_one("#episodes", RowTable).replace_rows(
+            [
+                (
+                    f"{episode.referral_date:%d/%m/%y}",
+                    words(episode.pathway),
+                    words(episode.referral_source),
+                    f"{episode.start_date:%d/%m/%y}" if episode.start_date else "not started",
+                    f"{episode.discharge_date:%d/%m/%y}" if episode.discharge_date else "open",
+                    words(episode.discharge_reason)
+                    + (f" to {episode.transferred_to}" if episode.transferred_to else ""),
+                )
+                for episode in self.episodes
+            ]
+        )
         engagement = Engagement(self.app.caseload)
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
             ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
-            ("Information sharing (i adds)", [
-                f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
-                + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
-                + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "") for c in ledger] or ["none"]),
-            ("Disclosures (u logs one)", [
-                f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
-                for d in log] or ["none"]),
+            (
+                "Information sharing (i adds)",
+                [
+                    f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                    + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
+                    + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "")
+                    for c in ledger
+                ]
+                or ["none"],
+            ),
+            (
+                "Disclosures (u logs one)",
+                [
+                    f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
+                    for d in log
+                ]
+                or ["none"],
+            ),
         ]
         text = Text()
         for heading, lines in sections:
@@ -255,20 +332,38 @@ class ClientScreen(CjcaseScreen):
 
     def _show_sessions(self) -> None:
         now = self.app.clock.now()
-        upcoming = sorted((s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"),
-                          key=lambda s: s.starts_at)
+        upcoming = sorted(
+            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
+        )
         past = [s for s in self.sessions if s not in upcoming]
-        self._hidden["sessions"].replace_rows(records=upcoming + past, rows=[
-            (format_datetime(session.starts_at), words(session.kind),
-             Text(words(session.status), style="bold" if session.status == "dna" else ""),
-             str(session.duration_minutes or ""), "" if self.app.read_only else (session.notes or "")[:40])
-            for session in upcoming + past])
+        self._hidden["sessions"].replace_rows(
+            records=upcoming + past,
+            rows=[
+                (
+                    format_datetime(session.starts_at),
+                    words(session.kind),
+                    Text(words(session.status), style="bold" if session.status == "dna" else ""),
+                    str(session.duration_minutes or ""),
+                    "" if self.app.read_only else (session.notes or "")[:40],
+                )
+                for session in upcoming + past
+            ],
+        )
 
     def _show_goals(self) -> None:
-        self._hidden["goals"].replace_rows(records=self.goals, rows=[
-            (words(goal.domain), goal.description, f"{goal.set_date:%d/%m/%y}",
-             f"{goal.review_date:%d/%m/%y}" if goal.review_date else "", words(goal.status))
-            for goal in self.goals])
+        self._hidden["goals"].replace_rows(
+            records=self.goals,
+            rows=[
+                (
+                    words(goal.domain),
+                    goal.description,
+                    f"{goal.set_date:%d/%m/%y}",
+                    f"{goal.review_date:%d/%m/%y}" if goal.review_date else "",
+                    words(goal.status),
+                )
+                for goal in self.goals
+            ],
+        )
         self._show_goal_reviews()
 
     def _show_goal_reviews(self) -> None:
@@ -290,8 +385,9 @@ class ClientScreen(CjcaseScreen):
         for hearing in self.hearings:
             outcome = hearing.outcome or ""
             if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
-                outcome = (outcome + " " if outcome else "") + \
-                    f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
+                outcome = (
+                    outcome + " " if outcome else ""
+                ) + f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
             rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
         self._hidden["court"].replace_rows(rows, records=self.hearings)
 
@@ -304,8 +400,9 @@ class ClientScreen(CjcaseScreen):
             return
         shown = self.tops[-4:]
         start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
-        table.add_column("Measure", width=max(len(words(name.removesuffix("_days")))
-                                              for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS))
+        table.add_column(
+            "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
+        )
         for top in shown:
             label = f"{top.top_date:%d/%m/%y} {top.stage}"
             table.add_column(label, width=len(label))
@@ -321,9 +418,12 @@ class ClientScreen(CjcaseScreen):
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
 
     def _show_history(self) -> None:
-        self._hidden["audit"].replace_rows([
-            (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
-            for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)])
+        self._hidden["audit"].replace_rows(
+            [
+                (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)
+            ]
+        )
 
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         if event.table.id == "goals":
@@ -360,6 +460,7 @@ class ClientScreen(CjcaseScreen):
             if result is not None:
                 self.notify(message)
                 self.refresh_data()
+
         self.app.push_screen(dialog, saved)
 
     def action_back(self) -> None:
@@ -422,8 +523,10 @@ class ClientScreen(CjcaseScreen):
         def discharged(result) -> None:
             if result is None:
                 return
-            self.notify(f"Saved: discharged; {result.cancelled_sessions} future session(s) cancelled, "
-                        f"{result.closed_goals} goal(s) closed.")
+            self.notify(
+                f"Saved: discharged; {result.cancelled_sessions} future session(s) cancelled, "
+                f"{result.closed_goals} goal(s) closed."
+            )
             self.refresh_data()
             if result.needs_exit_top:
                 from cjcase.tui.dialogs.top_dialog import TopDialog

@@ -8,8 +8,13 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-GLOBAL_KEYS = [("?", "Help for this screen"), ("ctrl+p", "Command palette: every action, and jump to a client"),
-               ("esc", "Back, or close a form without saving"), ("ctrl+s", "Save a form"), ("q", "Quit")]
+GLOBAL_KEYS = [
+    ("?", "Help for this screen"),
+    ("ctrl+p", "Command palette: every action, and jump to a client"),
+    ("esc", "Back, or close a form without saving"),
+    ("ctrl+s", "Save a form"),
+    ("q", "Quit"),
+]
 
 
 def key_lines(screen: Screen) -> list[tuple[str, str]]:

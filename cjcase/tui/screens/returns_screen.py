@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Header, Input, Select, Static
 
 from cjcase.domain.dates import last_complete_quarter, parse_quarter
 from cjcase.domain.errors import CjcaseError
-from cjcase.returns import exporter, template as templates
+from cjcase.returns import exporter
+from cjcase.returns import template as templates
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 
@@ -21,10 +22,12 @@ class ReturnsScreen(CjcaseScreen):
     """Preview and write a commissioner's return or the pseudonymised extract."""
 
     AREA = "Returns"
-    HELP = ("Choose a template and a quarter (the last complete quarter is filled in). The preview "
-            "shows the rows as they will be written, with hidden small numbers as *. The "
-            "data-quality check lists what makes the figures doubtful; ctrl+s writes the file "
-            "(asking first when the check found something) into the folder given, and says where.")
+    HELP = (
+        "Choose a template and a quarter (the last complete quarter is filled in). The preview "
+        "shows the rows as they will be written, with hidden small numbers as *. The "
+        "data-quality check lists what makes the figures doubtful; ctrl+s writes the file "
+        "(asking first when the check found something) into the folder given, and says where."
+    )
     BINDINGS = [
         Binding("ctrl+s", "write", "Write file"),
         Binding("p", "preview", "Preview", show=False),
@@ -41,12 +44,23 @@ class ReturnsScreen(CjcaseScreen):
         self.templates = {t.name: t for t in templates.available(user_dir)}
         yield Header()
         with Horizontal(id="return-choices"):
-            yield Select([(t.title, name) for name, t in self.templates.items()], id="template",
-                         value=self.template_name or "quarterly_return", allow_blank=False, compact=True)
-            yield Input(last_complete_quarter(self.app.clock.today()).label, id="period", compact=True,
-                        placeholder="2026-27 Q2")
-            yield Select([("csv", "csv"), ("xlsx", "xlsx"), ("json", "json")], value="xlsx", id="format",
-                         allow_blank=False, compact=True)
+            yield Select(
+                [(t.title, name) for name, t in self.templates.items()],
+                id="template",
+                value=self.template_name or "quarterly_return",
+                allow_blank=False,
+                compact=True,
+            )
+            yield Input(
+                last_complete_quarter(self.app.clock.today()).label, id="period", compact=True, placeholder="2026-27 Q2"
+            )
+            yield Select(
+                [("csv", "csv"), ("xlsx", "xlsx"), ("json", "json")],
+                value="xlsx",
+                id="format",
+                allow_blank=False,
+                compact=True,
+            )
         with Horizontal(id="return-out"):
             yield Static("Folder", classes="form-label")
             yield Input(str(Path.cwd()), id="out", compact=True)
@@ -71,19 +85,21 @@ class ReturnsScreen(CjcaseScreen):
             template = self.templates[self.query_one("#template", Select).value]
             period = parse_quarter(self.query_one("#period", Input).value)
             threshold = template.suppression
-            self.prepared = exporter.prepare(self.app.caseload.db, template, period, threshold,
-                                             self.app.clock.now())
+            self.prepared = exporter.prepare(self.app.caseload.db, template, period, threshold, self.app.clock.now())
         except CjcaseError as error:
             status.update(f"[b $error]{error}[/]")
             return
         data = self.prepared.table
         widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
-        add_fixed_columns(table, list(zip(data.header, widths)))
+        add_fixed_columns(table, list(zip(data.header, widths, strict=False)))
         for row in data.rows:
             table.add_row(*["" if cell is None else str(cell) for cell in row])
         found = self.prepared.findings
-        quality = ("Data quality: no problems found." if not found else
-                   "Data quality: " + "; ".join(f.message for f in found) + ".")
+        quality = (
+            "Data quality: no problems found."
+            if not found
+            else "Data quality: " + "; ".join(f.message for f in found) + "."
+        )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}")
 
@@ -95,8 +111,11 @@ class ReturnsScreen(CjcaseScreen):
         if self.prepared.findings:
             from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
 
-            question = ("The data-quality check found: " + "; ".join(f.message for f in self.prepared.findings)
-                        + ". Write the return anyway? (The problems go on the XLSX cover.)")
+            question = (
+                "The data-quality check found: "
+                + "; ".join(f.message for f in self.prepared.findings)
+                + ". Write the return anyway? (The problems go on the XLSX cover.)"
+            )
             self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(True))
         else:
             self._write(False)
@@ -109,8 +128,9 @@ class ReturnsScreen(CjcaseScreen):
             if not folder.is_dir():
                 raise CjcaseError(f"{folder} is not a folder: type the folder to write into.")
             path = exporter.default_path(data.template, data.period, fmt, folder)
-            written = exporter.write(self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(),
-                                     allow_incomplete=allow_incomplete)
+            written = exporter.write(
+                self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
+            )
         except CjcaseError as error:
             self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")
             return

@@ -7,9 +7,10 @@ is lost; Esc closes the form without saving.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -93,18 +94,29 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         if field.kind == "select":
             options = list(field.options)
             known = {v for _, v in options}
-            return Select(options, value=value if value in known else Select.NULL,
-                          allow_blank=not field.required or value not in known, id=widget_id, compact=True)
+            return Select(
+                options,
+                value=value if value in known else Select.NULL,
+                allow_blank=not field.required or value not in known,
+                id=widget_id,
+                compact=True,
+            )
         if field.kind == "flags":
             chosen = set(value or [])
-            return SelectionList(*[(label, code, code in chosen) for label, code in field.options],
-                                 id=widget_id, classes="form-flags")
+            return SelectionList(
+                *[(label, code, code in chosen) for label, code in field.options], id=widget_id, classes="form-flags"
+            )
         if field.kind == "check":
             return Checkbox(value=bool(value), id=widget_id, compact=True)
         if field.kind == "note":
             return TextArea(value or "", id=widget_id, classes="form-note", soft_wrap=True)
-        return Input(self._text_of(field, value), placeholder=field.placeholder, id=widget_id,
-                     compact=True, type="integer" if field.kind == "int" else "text")
+        return Input(
+            self._text_of(field, value),
+            placeholder=field.placeholder,
+            id=widget_id,
+            compact=True,
+            type="integer" if field.kind == "int" else "text",
+        )
 
     @staticmethod
     def _text_of(field: FormField, value: Any) -> str:

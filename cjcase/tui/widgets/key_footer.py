@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from textual.dom import DOMNode
-
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 

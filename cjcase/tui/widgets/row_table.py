@@ -111,8 +111,7 @@ class RowTable(ScrollView, can_focus=True):
         self._records.extend(records if records is not None else [None] * len(rows))
         self._resized()
 
-    def replace_rows(self, rows: list[tuple[Cell, ...]], cursor_row: int = 0,
-                     records: list | None = None) -> None:
+    def replace_rows(self, rows: list[tuple[Cell, ...]], cursor_row: int = 0, records: list | None = None) -> None:
         """Put these rows (and the records they show) in place of the old ones, the cursor on
         `cursor_row` (or the last row).
 
@@ -159,8 +158,11 @@ class RowTable(ScrollView, can_focus=True):
 
     def _line_styles(self) -> tuple[Style, Style, Style]:
         base = self.rich_style
-        return (base, base + self.get_component_rich_style("row-table--header"),
-                base + self.get_component_rich_style("row-table--cursor"))
+        return (
+            base,
+            base + self.get_component_rich_style("row-table--header"),
+            base + self.get_component_rich_style("row-table--cursor"),
+        )
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._styles = self._line_styles()  # once a frame, not once a line
@@ -182,7 +184,7 @@ class RowTable(ScrollView, can_focus=True):
 
     def _strip(self, cells, style: Style) -> Strip:
         segments = []
-        for (_label, width), cell in zip(self._columns, cells):
+        for (_label, width), cell in zip(self._columns, cells, strict=False):
             if isinstance(cell, Text):
                 text, cell_style = cell.plain, cell.style
                 if isinstance(cell_style, str):
