@@ -66,3 +66,9 @@ def test_the_tui_sets_textuals_frame_cap_before_textual_loads_and_a_users_own_wi
         [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "TEXTUAL_FPS": "30"}
     )
     assert (ours.stdout.strip(), theirs.stdout.strip()) == ("120", "30"), ours.stderr + theirs.stderr
+
+
+def test_the_database_path_is_read_from_the_environment_in_one_place():
+    reads = re.compile(r"""(environ\.get|getenv|environ\[)\(?\s*["']CJCASE_DB["']""")
+    readers = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if reads.search(path.read_text())]
+    assert readers == ["store/paths.py"]
