@@ -28,9 +28,9 @@ def test_no_non_ui_module_loads_textual():
     assert result.stdout.strip() == "False"
 
 
-def test_the_tui_builds_no_sql():
+def test_the_tui_and_the_command_line_build_no_sql():
     sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET)\b")
-    for path in (PACKAGE / "tui").rglob("*.py"):
+    for path in [*(PACKAGE / "tui").rglob("*.py"), *(PACKAGE / "cli").rglob("*.py"), PACKAGE / "launch.py"]:
         assert not sql.search(path.read_text(encoding="utf-8")), path
 
 
