@@ -143,6 +143,13 @@ NOTIFY_BY_REQUIREMENT = {
     "licence": "probation",
 }
 
+
+def agency_to_notify(requirement: str, named: str | None = None) -> str:
+    """Who is told of an absence on a legal requirement: the agency the episode names, else the
+    requirement's own (police for arrest and bail, probation for orders and licences)."""
+    return named or NOTIFY_BY_REQUIREMENT[requirement]
+
+
 # Short pathway names for narrow tables.
 PATHWAY_SHORT = {
     "arrest_referral": "Arrest ref",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
     import sqlite_utils
 
+from cjcase.domain import codes
 from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
 
 
@@ -246,10 +247,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
 
     add(
         "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement,
-                   coalesce(e.notify_agency, CASE e.legal_requirement
-                       WHEN 'rob' THEN 'police' WHEN 'required_assessment' THEN 'police'
-                       ELSE 'probation' END) AS agency, {name}
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement, e.notify_agency, {name}
             FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
             CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status = 'dna' AND s.notified_at IS NULL
                  AND s.starts_at >= e.referral_date
@@ -258,7 +256,10 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             WHERE e.legal_requirement != 'none'
             ORDER BY s.starts_at""",
         [],
-        lambda r: f"Notify {r['agency']} today: {r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}",
+        lambda r: (
+            f"Notify {codes.agency_to_notify(r['legal_requirement'], r['notify_agency'])} today: "
+            f"{r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}"
+        ),
     )
     add(
         "consent_ended",

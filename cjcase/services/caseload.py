@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cjcase.domain import rules
+from cjcase.domain import codes, rules
 from cjcase.domain.clock import Clock
 from cjcase.domain.codes import GOAL_STATUS
 from cjcase.domain.errors import NotFoundError, ValidationError
@@ -352,12 +352,51 @@ class Caseload:
     def add_session(self, client_id: int, values: dict[str, Any]) -> Session:
         """Log or book a session."""
         self.get_client(client_id)
-        return self.get_session(self._insert("session", values, client_id))
+        return self.get_session(self._insert_session(client_id, values))
 
     def update_session(self, session_id: int, changes: dict[str, Any]) -> Session:
         """Change a session (its outcome, time, notes)."""
-        self._update("session", session_id, changes, lambda merged, row: [])
+        self._update_session(session_id, changes)
         return self.get_session(session_id)
+
+    def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
+        """The legal requirement a client is on, on a day, and who must be told of an absence."""
+        row = self.db.execute(
+            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
+            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
+            [client_id, day.isoformat(), day.isoformat()],
+        ).fetchone()
+        if not row or row[0] == "none":
+            return None
+        return row[0], codes.agency_to_notify(row[0], row[1])
+
+    def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
+        its reason. (The importer keeps historic records that lack one.)"""
+        if session.get("status") != "dna" or (session.get("dna_reason") or "").strip():
+            return []
+        required = self.requirement_on(client_id, date.fromisoformat(str(session["when"])[:10]))
+        if not required:
+            return []
+        return [
+            ValidationError(
+                "dna_reason",
+                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+            )
+        ]
+
+    def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
+        return self._insert("session", values, client_id, lambda clean: self._dna_problems(client_id, clean))
+
+    def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
+        def check_all(merged, current):
+            # Only a change that makes the session a DNA, or clears its reason, is new entry.
+            entering = {"status", "dna_reason"} & set(changes) and (
+                current["status"] != "dna" or "dna_reason" in changes
+            )
+            return self._dna_problems(current["client_id"], merged) if entering else []
+
+        self._update("session", session_id, changes, check_all)
 
     def log_session(
         self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
@@ -365,8 +404,8 @@ class Caseload:
         """Log a session and, in the same transaction, book the next appointment."""
         self.get_client(client_id)
         with self.db.atomic():
-            session_id = self._insert("session", values, client_id)
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            session_id = self._insert_session(client_id, values)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def update_session_and_book(
@@ -375,12 +414,14 @@ class Caseload:
         """Record an appointment's outcome and, in the same transaction, book the next one."""
         client_id = self.get_session(session_id).client_id
         with self.db.atomic():
-            self._update("session", session_id, changes, lambda merged, row: [])
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            self._update_session(session_id, changes)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def set_session_status(self, session_id: int, status: str) -> Session:
-        """Record what happened to an appointment: attended, dna, cancelled."""
+        """Record what happened to an appointment: attended, dna, cancelled. A DNA on a legal
+        requirement is refused here (on `dna_reason`): the screen then opens the form that asks
+        why and when the agency was told."""
         return self.update_session(session_id, {"status": status})
 
     def delete_session(self, session_id: int) -> None:

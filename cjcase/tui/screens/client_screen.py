@@ -483,7 +483,18 @@ class ClientScreen(CjcaseScreen):
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        self.app.caseload.set_session_status(session.id, status)
+        from cjcase.domain.errors import ValidationError
+
+        try:
+            self.app.caseload.set_session_status(session.id, status)
+        except ValidationError as error:
+            if error.field != "dna_reason":
+                raise
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            self._push(SessionDialog(self.client_id, self.client.name, session, status="dna"))
+            return
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 
