@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from dataclasses import dataclass
@@ -107,10 +108,18 @@ def write(
         content = writers.to_json(table)
     else:
         content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now)
+    target = writers.check_target(path, getattr(db, "path", None))
     try:
-        writers.write_atomically(path, content)
+        writers.write_atomically(target, content)
     except OSError as error:
-        raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None
+        if error.errno == errno.ENOSPC:
+            raise CjcaseError(
+                f"Could not write {path}: the disk is full. Nothing was written; free some space "
+                "or choose another --out on a disk with room."
+            ) from None
+        raise CjcaseError(
+            f"Could not write {path} ({error.strerror}); nothing was written: choose another --out."
+        ) from None
     digest = hashlib.sha256(content).hexdigest()
     with db.atomic():
         write_audit(
