@@ -211,6 +211,7 @@ def test_export_list_names_the_shipped_templates(imported):
         (["no_such_template", "--period", "2026-27 Q2"], "no template called"),
         ([], "Name a template"),
         (["quarterly_return", "--period", "2026-27 Q2", "--format", "pdf"], "csv, xlsx or json"),
+        (["quarterly_return", "--period", "2026-27 Q2", "--suppress", "5", "--no-suppress"], "contradict"),
     ],
 )
 def test_export_mistakes_are_sentences(imported, args, message):

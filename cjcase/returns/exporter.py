@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.dates import Period
-from cjcase.domain.errors import CjcaseError, IncompleteData
+from cjcase.domain.errors import CjcaseError, IncompleteData, UserError
 from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
@@ -49,6 +49,11 @@ class ExportRecord:
 
 def threshold_for(template: Template, suppress: int | None, no_suppress: bool) -> int | None:
     """The suppression threshold: the option, else the template's default."""
+    if no_suppress and suppress is not None:
+        raise UserError(
+            "--suppress and --no-suppress contradict each other: give one of them "
+            "(--suppress 5 hides counts of 1 to 4; --no-suppress shows every count)."
+        )
     if no_suppress:
         return None
     if suppress is not None:
