@@ -93,6 +93,18 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         suppression = (
             "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference."
         )
+    consent = []
+    if table.template.kind == "extract":
+        withheld = table.withheld_count
+        consent = [
+            (
+                "Consent",
+                f"{withheld} {'row is' if withheld == 1 else 'rows are'} of clients who did not consent to "
+                "sharing: such a row gives only pseudo_id, attended_in_period and dna_in_period."
+                if withheld
+                else "Every client in this extract consented to sharing.",
+            )
+        ]
     lines = [
         ("Return", table.template.title),
         ("Organisation", organisation),
@@ -101,6 +113,7 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], generate
         ("Template", table.template.name),
         ("Suppression", suppression),
         ("*", "A value hidden by small-number suppression." if table.template.kind == "aggregate" else ""),
+        *consent,
         (
             "Data quality",
             "No problems found." if not findings else f"{len(findings)} things make these figures doubtful:",
