@@ -72,14 +72,14 @@ def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path
 def test_the_xlsx_reads_back_to_the_same_rows_with_a_cover(sample_db, tmp_path, threshold, name):
     exporter.set_organisation(sample_db, "Leeds Recovery Link")
     book = openpyxl.load_workbook(written(sample_db, tmp_path, "xlsx", threshold).path)
-    assert book.sheetnames == ["Cover", "Rows"]
+    assert book.sheetnames == ["Cover", "Rows", "Definitions"]
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True)}
     assert cover["Organisation"] == "Leeds Recovery Link"
     assert cover["Period"].startswith("2026-27 Q2")
-    assert "Generated at" in cover and "Suppression" in cover and "*" in cover
+    assert cover["Figures as at"] == "20/11/2026" and "Suppression" in cover and "*" in cover
     assert "doubtful" in cover["Data quality"]
     got = [
-        ["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row]
+        ["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row[:3]]
         for row in book["Rows"].iter_rows(values_only=True)
     ]
     want = list(csv.reader(io.StringIO(expected(name).decode())))

@@ -40,7 +40,7 @@ class Written:
 
 @dataclass
 class ExportRecord:
-    """One line of the export history."""
+    """One line of the export history: `at` is the time it was written, in UTC."""
 
     at: str
     template: str
@@ -111,7 +111,7 @@ def write(
     elif fmt == "json":
         content = writers.to_json(table)
     else:
-        content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now)
+        content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now.date())
     try:
         writers.write_atomically(path, content)
     except OSError as error:

@@ -15,7 +15,7 @@ KINDS = ("aggregate", "extract")
 DEFAULT_SUPPRESSION = 5  # NDTMS public tables: counts of 1 to 4 are hidden
 # The keys a template may hold, at the top and in each entry; anything else is a typing mistake.
 TOP_KEYS = frozenset(("kind", "title", "suppression", "formats", "measures", "columns"))
-ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label"))
+ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label", "definition"))
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
     "pseudo_id",
@@ -78,6 +78,7 @@ class Item:
     line: int
     numerator_label: str
     denominator_label: str
+    definition: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Template:
         found = {self.title}
         for item in self.items:
             found |= {item.label, item.numerator_label, item.denominator_label}
+            if item.definition:
+                found.add(item.definition)
         return frozenset(found)
 
 
@@ -192,6 +195,7 @@ def load(path: Path) -> Template:
                 line=_line_of(lines, needle),
                 numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
                 denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
+                definition=str(entry.get("definition") or ""),
             )
         )
     names = [item.name for item in items]
