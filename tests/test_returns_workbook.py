@@ -91,3 +91,36 @@ def test_a_long_custom_label_and_its_own_definition_are_not_cut(sample_db, tmp_p
 def test_one_thing_and_two_things():
     assert plural(1, "thing makes", "things make") == "1 thing makes"
     assert plural(2, "thing makes", "things make") == "2 things make"
+
+
+def written_as(db, tmp_path, fmt, name="quarterly_return"):
+    exporter.set_organisation(db, "Leeds Recovery Link")
+    template = templates.find(name, None)
+    prepared = exporter.prepare(db, template, Q2, 5 if template.kind == "aggregate" else None, NOW)
+    return exporter.write(db, prepared, fmt, tmp_path / f"r.{fmt}", NOW, allow_incomplete=True), prepared
+
+
+def test_the_json_carries_the_covers_caveats_and_the_problems(sample_db, tmp_path):
+    import json
+
+    result, prepared = written_as(sample_db, tmp_path, "json")
+    document = json.loads(result.path.read_text())
+    assert document["suppression"] == 5
+    assert document["problems"] == [f.message for f in prepared.findings] and document["problems"]
+    assert document["notes"]["Organisation"] == "Leeds Recovery Link"
+    assert document["notes"]["Figures as at"] == "20/11/2026"
+    assert document["notes"]["Suppression"].startswith("Counts from 1 to 4 are shown as *")
+    extract, _ = written_as(sample_db, tmp_path / "x", "json", "pseudonymised_extract")
+    assert json.loads(extract.path.read_text())["notes"]["Consent"].startswith("1 row is")
+
+
+def test_a_csv_return_has_its_notes_in_a_sidecar_and_stays_three_columns(sample_db, tmp_path):
+    from tests.helpers import SAMPLE
+
+    result, prepared = written_as(sample_db, tmp_path, "csv")
+    assert result.path.read_bytes() == (SAMPLE / "expected_2026-27_Q2_suppressed5.csv").read_bytes()
+    notes = (tmp_path / "r.notes.txt").read_text(encoding="utf-8")
+    assert "Organisation: Leeds Recovery Link" in notes and "Figures as at: 20/11/2026" in notes
+    assert "Suppression: Counts from 1 to 4 are shown as *" in notes
+    assert f"Data quality: {len(prepared.findings)} things make these figures doubtful:" in notes
+    assert all(f"  - {f.message}" in notes for f in prepared.findings)

@@ -106,13 +106,20 @@ def write(
         )
     if prepared.findings and not allow_incomplete:
         raise IncompleteData(prepared.findings)
+    org = organisation(db)
+    problems = [f.message for f in prepared.findings]
+    notes = None
     if fmt == "csv":
         content = writers.to_csv(table)
+        # The CSV stays the contract's three columns; its caveats go in a sidecar beside it.
+        notes = writers.notes_text(table, org, problems, now.date())
     elif fmt == "json":
-        content = writers.to_json(table)
+        content = writers.to_json(table, org, problems, now.date())
     else:
-        content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now.date())
+        content = writers.to_xlsx(table, org, problems, now.date())
     try:
+        if notes is not None:
+            writers.write_atomically(writers.notes_path(path), notes)
         writers.write_atomically(path, content)
     except OSError as error:
         raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None

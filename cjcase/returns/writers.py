@@ -51,8 +51,9 @@ def _json_cell(cell: Cell):
     return cell
 
 
-def to_json(table: ReturnTable) -> bytes:
-    """Counts as numbers, rates as numbers or null, suppressed values as "*"."""
+def to_json(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> bytes:
+    """Counts as numbers, rates as numbers or null, suppressed values as "*"; the cover's
+    caveats as `notes`, and the data-quality problems as `problems`."""
     if table.template.kind == "aggregate":
         rows = [{"measure": m, "group": g, "value": _json_cell(v)} for m, g, v in table.rows]
     else:
@@ -67,6 +68,8 @@ def to_json(table: ReturnTable) -> bytes:
             "end": table.period.end.isoformat(),
         },
         "suppression": table.suppression or None,
+        "notes": {label: text for label, text in cover_lines(table, organisation, [], as_at) if label and text},
+        "problems": list(findings),
         "rows": rows,
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -122,6 +125,22 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         ),
     ]
     return lines + [("", finding) for finding in findings]
+
+
+def notes_text(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> bytes:
+    """The sidecar of a CSV return (`<name>.notes.txt`): what the XLSX cover says, as text."""
+    lines = []
+    for label, text in cover_lines(table, organisation, findings, as_at):
+        if label:
+            lines.append(f"{label}: {text}" if text else f"{label}:")
+        else:
+            lines.append(f"  - {text}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def notes_path(path: Path) -> Path:
+    """Where a CSV return's notes go: beside it, `<name>.notes.txt`."""
+    return path.with_name(f"{path.stem}.notes.txt")
 
 
 def _footer_text(text: str) -> str:
