@@ -132,9 +132,23 @@ def write(
             None,
             None,
             f"period {table.period.label}; format {fmt}; "
-            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}",
+            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}; "
+            + (f"notes {writers.notes_path(path).resolve()}; " if notes is not None else "")
+            + f"organisation {org}; user {os_user()}; "
+            f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
+            f"problems {' | '.join(problems) if problems else 'none'}",
         )
     return Written(path, digest, fmt, prepared)
+
+
+def os_user() -> str:
+    """The operating-system user writing the return, for the export log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "(unknown)"
 
 
 def history(db: sqlite_utils.Database) -> list[ExportRecord]:
