@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from cjcase.domain.errors import ValidationError
-from tests.helpers import make_client, make_episode, top_form
+from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, make_episode, top_form
 
 
 def audit_rows(db):
@@ -367,3 +367,39 @@ def test_a_note_needs_text(caseload):
         caseload.add_note(client.id, "   ")
     assert error.value.field == "text"
     assert caseload.add_note(client.id, "Rang, left message").kind == "note"
+
+
+def test_a_transfer_entered_in_the_program_says_where_to(caseload):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    for reason in ("transferred_community", "transferred_custody"):
+        for nowhere in (None, "  "):
+            with pytest.raises(ValidationError, match="Say where the client was transferred to") as error:
+                caseload.discharge_episode(episode.id, date(2026, 3, 1), reason, nowhere)
+            assert error.value.field == "transferred_to"
+    with pytest.raises(ValidationError, match="transferred to"):
+        caseload.update_episode(
+            episode.id, {"discharge_date": date(2026, 3, 1), "discharge_reason": "transferred_custody"}
+        )
+    assert caseload.get_episode(episode.id).is_open
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "transferred_custody", "HMP Leeds")
+    assert not outcome.needs_exit_top
+    assert caseload.get_episode(episode.id).transferred_to == "HMP Leeds"
+
+
+def test_a_destination_is_kept_only_for_a_transfer_and_a_planned_exit_asks_for_the_exit_top(caseload):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "completed_drug_free", "Somewhere")
+    assert outcome.needs_exit_top
+    assert caseload.get_episode(episode.id).transferred_to is None
+
+
+def test_the_importer_keeps_historic_transfers_with_no_destination(db):
+    from cjcase.services.importing.importer import import_path
+
+    import_path(db, SAMPLE, today=SAMPLE_TODAY)
+    transfers = db.execute(
+        "SELECT count(*) FROM episodes WHERE discharge_reason LIKE 'transferred%' AND transferred_to IS NULL"
+    ).fetchone()[0]
+    assert transfers > 0

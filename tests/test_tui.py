@@ -305,6 +305,28 @@ async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, casel
         assert not caseload.open_episode(client.id)
 
 
+async def test_discharging_as_a_transfer_asks_where_to_and_then_saves_it(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#field-discharge_reason", Select).value = "transferred_custody"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Say where the client was transferred to" in static_text(app.screen.query_one("#error-transferred_to"))
+        assert caseload.open_episode(client.id)
+        await type_into(pilot, "#field-transferred_to", "HMP Leeds")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert caseload.episodes(client.id)[0].transferred_to == "HMP Leeds"
+
+
 async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -78,6 +78,18 @@ OUTCOME_OF_REASON = {
     "retained_in_custody": "other",
     "died": "other",
 }
+
+
+def is_transfer(reason: str | None) -> bool:
+    """A discharge that hands the client on: entered, it says where to."""
+    return OUTCOME_OF_REASON.get(reason or "") == "transferred"
+
+
+def needs_exit_top(reason: str | None) -> bool:
+    """A planned exit asks for an exit TOP."""
+    return OUTCOME_OF_REASON.get(reason or "") == "planned"
+
+
 GOAL_DOMAIN = (
     "substance_use",
     "offending",

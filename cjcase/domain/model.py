@@ -246,6 +246,8 @@ class DischargeOutcome:
 
     cancelled_sessions: int
     closed_goals: int
+    # A planned exit: the program asks for the exit TOP next.
+    needs_exit_top: bool = False
 
 
 @dataclass

@@ -229,7 +229,7 @@ class Caseload:
             "episode",
             values,
             client_id,
-            lambda clean: self._episode_problems(client, clean, None),
+            lambda clean: self._episode_problems(client, clean, None, entering=True),
         )
         return self.get_episode(episode_id)
 
@@ -241,7 +241,9 @@ class Caseload:
             "episode",
             episode_id,
             changes,
-            lambda merged, row: self._episode_problems(client, merged, episode_id),
+            lambda merged, row: self._episode_problems(
+                client, merged, episode_id, entering=bool({"discharge_reason", "transferred_to"} & set(changes))
+            ),
         )
         return self.get_episode(episode_id)
 
@@ -258,15 +260,18 @@ class Caseload:
         episode = self.get_episode(episode_id)
         if not episode.is_open:
             raise ValidationError("discharge_date", "This episode is already discharged.")
-        changes = {"discharge_date": discharge_date, "discharge_reason": reason}
-        if transferred_to is not None:
-            changes["transferred_to"] = transferred_to
+        # "Transferred to" belongs to a transfer only; another reason leaves it empty.
+        changes = {
+            "discharge_date": discharge_date,
+            "discharge_reason": reason,
+            "transferred_to": transferred_to if codes.is_transfer(reason) else None,
+        }
         client = self.get_client(episode.client_id)
         spec = rules.EPISODE
         clean, problems = rules.check_fields(spec, changes, partial=True)
         raise_first(problems)
         merged = {**self._fields_of(spec, self._row("episodes", episode_id)), **clean}
-        raise_first(self._episode_problems(client, merged, episode_id))
+        raise_first(self._episode_problems(client, merged, episode_id, entering=True))
         cutoff = f"{clean['discharge_date']} 23:59"
         with self.db.atomic():
             self.db.table("episodes").update(episode_id, columns_of(spec, clean))
@@ -291,7 +296,7 @@ class Caseload:
                 ).rowcount
                 if closed:
                     write_audit(self.db, "update", "goal", None, client.id, f"closed {closed} open goals on discharge")
-        return DischargeOutcome(cancelled, closed)
+        return DischargeOutcome(cancelled, closed, codes.needs_exit_top(clean["discharge_reason"]))
 
     def delete_episode(self, episode_id: int) -> None:
         """Delete an episode recorded in error."""
@@ -315,10 +320,13 @@ class Caseload:
         rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
-    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None):
+    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None, entering: bool = False):
         problems = rules.check_episode(clean)
         if problems:
             return problems
+        if entering and codes.is_transfer(clean.get("discharge_reason")) and not clean.get("transferred_to"):
+            # A rule of entry: the importer keeps historic transfers with no destination.
+            return [ValidationError("transferred_to", "Say where the client was transferred to.")]
         adult = rules.check_adult(client.date_of_birth.isoformat(), clean["referral_date"])
         if adult:
             return [adult]
