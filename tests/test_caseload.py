@@ -403,3 +403,32 @@ def test_the_importer_keeps_historic_transfers_with_no_destination(db):
         "SELECT count(*) FROM episodes WHERE discharge_reason LIKE 'transferred%' AND transferred_to IS NULL"
     ).fetchone()[0]
     assert transfers > 0
+
+
+def test_the_change_since_start_reads_the_latest_top_against_the_latest_start_top(caseload):
+    from cjcase.domain.model import change_since_start
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(opiates_days=20, date=date(2026, 1, 5)))
+    assert change_since_start(caseload.tops(client.id), ("opiates_days",)) is None
+    caseload.add_top(client.id, top_form(opiates_days=12, date=date(2026, 3, 5), stage="start"))
+    caseload.add_top(client.id, top_form(opiates_days=4, psych_health=13, date=date(2026, 9, 5), stage="review"))
+    changes = change_since_start(caseload.tops(client.id), ("opiates_days", "psych_health"))
+    assert changes == {"opiates_days": -8, "psych_health": 3}
+
+
+def test_codes_are_put_in_words_in_one_place():
+    import re
+    from pathlib import Path
+
+    import cjcase
+    from cjcase.domain.codes import label
+
+    assert label("transferred_custody") == "transferred custody" and label(None) == ""
+    package = Path(cjcase.__file__).parent
+    spelled_out = re.compile(r"""\.replace\(\s*["']_["']\s*,\s*["'] ["']\s*\)""")
+    places = sorted(
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if spelled_out.search(p.read_text())
+    )
+    # rules.label says field names; a template's title comes from its file name.
+    assert places == ["domain/codes.py", "domain/rules.py", "returns/template.py"]

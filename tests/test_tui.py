@@ -327,6 +327,24 @@ async def test_discharging_as_a_transfer_asks_where_to_and_then_saves_it(db, clo
         assert caseload.episodes(client.id)[0].transferred_to == "HMP Leeds"
 
 
+async def test_the_outcomes_tab_shows_the_change_since_the_start_top(db, clock, caseload):
+    from tests.helpers import top_form
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(opiates_days=12, date=date(2026, 3, 5), stage="start"))
+    caseload.add_top(client.id, top_form(opiates_days=4, date=date(2026, 9, 5), stage="review"))
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        rows = {row[0]: row[1:] for row in table_text(app.screen.query_one("#tops", RowTable))}
+        assert rows["opiates"] == ["12", "4", "-8"] and rows["alcohol"] == ["0", "0", "0"]
+        assert rows["assault"] == ["no", "no", ""]
+
+
 async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -245,3 +245,32 @@ def all_codes() -> frozenset[str]:
         LAWFUL_BASIS,
     )
     return frozenset(code for codes in lists for code in codes)
+
+
+def label(code: str | None) -> str:
+    """A code as the screens, printouts and calendars say it: `transferred_custody` is
+    "transferred custody"."""
+    return (code or "").replace("_", " ")
+
+
+# The TOP form's measures as its grid labels them.
+TOP_LABEL = {
+    "alcohol_days": "Alcohol",
+    "opiates_days": "Opiates",
+    "crack_days": "Crack",
+    "cocaine_days": "Cocaine",
+    "amphetamines_days": "Amphetamines",
+    "cannabis_days": "Cannabis",
+    "other_drug_days": "Other drug",
+    "injecting_days": "Injecting",
+    "shoplifting_days": "Shoplifting",
+    "drug_selling_days": "Drug selling",
+    "other_theft_days": "Other theft",
+    "paid_work_days": "Paid work",
+    "education_days": "Education",
+    "psych_health": "Psych (0-20)",
+    "phys_health": "Phys (0-20)",
+    "quality_of_life": "QoL (0-20)",
+    "assault": "Assault",
+    "acute_housing_problem": "Housing crisis",
+}

@@ -66,7 +66,7 @@ class Engagement:
         """The compliance checklist as lines, for the record and the DNA follow-up."""
         lines = []
         for barrier in self.barriers(client_id):
-            line = f"{barrier.barrier.replace('_', ' ').capitalize()}: {barrier.note or '—'}"
+            line = f"{codes.label(barrier.barrier).capitalize()}: {barrier.note or '—'}"
             if barrier.unavailable:
                 line += f" [not {barrier.unavailable}]"
             if barrier.plan:
@@ -143,7 +143,7 @@ class Engagement:
             if not c.withdrawn_date and not (c.expires_date and c.expires_date < today)
         ]
         ended = [c for c in self.consents(client_id) if c not in current and c.lawful_basis == "consent"]
-        parts = [f"{c.agency} ({c.lawful_basis.replace('_', ' ')})" for c in current]
+        parts = [f"{c.agency} ({codes.label(c.lawful_basis)})" for c in current]
         if ended:
             parts.append(f"{len(ended)} ended")
         return "; ".join(parts)
