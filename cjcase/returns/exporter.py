@@ -19,6 +19,7 @@ from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
 from cjcase.services import settings
 from cjcase.services.audit import write_audit
+from cjcase.services.caseload import Caseload
 
 
 @dataclass
@@ -74,6 +75,21 @@ def prepare(
     table = build(db, template, period, threshold)
     guard.check(table, db)
     return Prepared(table, findings(db, period, now))
+
+
+def prepare_for(
+    caseload: Caseload, template: Template, period: Period, threshold: int | None, now: datetime
+) -> Prepared:
+    """`prepare` for the caseload a screen holds, read on the calling thread's own connection
+    (the Returns screen prepares a return off the event loop)."""
+    return prepare(caseload.reader().db, template, period, threshold, now)
+
+
+def write_for(
+    caseload: Caseload, prepared: Prepared, fmt: str, path: Path, now: datetime, allow_incomplete: bool = False
+) -> Written:
+    """`write` for the caseload a screen holds."""
+    return write(caseload.db, prepared, fmt, path, now, allow_incomplete=allow_incomplete)
 
 
 def default_path(template: Template, period: Period, fmt: str, out: Path | None) -> Path:

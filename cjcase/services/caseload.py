@@ -17,6 +17,10 @@ from cjcase.domain.clock import Clock
 from cjcase.domain.codes import GOAL_STATUS
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
+    ActionItem,
+    AgendaItem,
+    AuditEntry,
+    CaseloadRow,
     CaseNote,
     Client,
     CourtDate,
@@ -28,7 +32,7 @@ from cjcase.domain.model import (
     Session,
     Top,
 )
-from cjcase.services import search
+from cjcase.services import agenda, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
 
@@ -80,6 +84,60 @@ class Caseload:
     def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None):
         self.db = db
         self.clock = clock or Clock()
+
+    # ------------------------------------------------------------ reads for the screens
+    # The screens ask these (never the database handle), so a screen holds no query.
+
+    def reader(self) -> Caseload:
+        """The caseload over the calling thread's own read-only connection, for a load off the
+        event loop (the caseload itself on the main thread)."""
+        db = self.db.reader() if hasattr(self.db, "reader") else self.db
+        return self if db is self.db else Caseload(db, self.clock)
+
+    @property
+    def passphrase(self) -> str | None:
+        """The passphrase an encrypted caseload was opened with (None: not encrypted)."""
+        return getattr(self.db, "passphrase", None)
+
+    def setting(self, key: str) -> str:
+        """One of the organisation's settings."""
+        return settings.get(self.db, key)
+
+    def peer_mentors(self) -> list[str]:
+        """The organisation's peer mentors."""
+        return settings.peer_mentors(self.db)
+
+    def keyworkers(self) -> list[str]:
+        """The keyworkers named on the caseload."""
+        return search.keyworkers(self.db)
+
+    def find(self, now: datetime, **filters: Any) -> list[CaseloadRow]:
+        """A page of the caseload list (see search.caseload for the filters)."""
+        return search.caseload(self.db, now, **filters)
+
+    def count(self, **filters: Any) -> int:
+        """How many clients the filters match."""
+        return search.count(self.db, **filters)
+
+    def agenda(self, start: date, end: date, **filters: Any) -> list[AgendaItem]:
+        """What is due on these days."""
+        return agenda.agenda(self.db, start, end, **filters)
+
+    def agenda_count(self, start: date, end: date, **filters: Any) -> int:
+        """How many things are due on these days."""
+        return agenda.agenda_count(self.db, start, end, **filters)
+
+    def actions(self, now: datetime) -> list[ActionItem]:
+        """What needs action now, most urgent first."""
+        return agenda.actions(self.db, now)
+
+    def reminders(self, now: datetime) -> list[str]:
+        """The reminders shown as the caseload opens."""
+        return agenda.reminders(self.db, now)
+
+    def audit_trail(self, client_id: int) -> list[AuditEntry]:
+        """A client's audit trail."""
+        return agenda.audit_trail(self.db, client_id)
 
     # ------------------------------------------------------------ generic writes
 

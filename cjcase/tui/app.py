@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from cjcase.services.caseload import Caseload
+    from cjcase.services.engagement import Engagement
 
 
 class CjcaseApp(App):
@@ -58,7 +59,8 @@ class CjcaseApp(App):
         opener: Callable[[], sqlite_utils.Database] | None = None,
     ):
         super().__init__()
-        self.caseload = None
+        self.caseload: Caseload | None = None
+        self.engagement: Engagement | None = None
         self._clock = clock or (caseload.clock if caseload else Clock())
         self.opener = opener
         self.db_path = path
@@ -69,11 +71,12 @@ class CjcaseApp(App):
             self._use(caseload)
 
     def _use(self, caseload: Caseload) -> None:
-        from cjcase.services import settings
+        from cjcase.services.engagement import Engagement
 
         self.caseload = caseload
+        self.engagement = Engagement(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
-        self.name_style = settings.get(caseload.db, "name_display") if self.read_only else "full"
+        self.name_style = caseload.setting("name_display") if self.read_only else "full"
 
     @property
     def clock(self) -> Clock:
@@ -124,16 +127,14 @@ class CjcaseApp(App):
         import time
 
         self._last_activity = time.monotonic()
-        if getattr(self.caseload.db, "passphrase", None):
+        if self.caseload.passphrase:
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
         self.load_screen_code()
-        from cjcase.services.agenda import reminders
-
-        for reminder in reminders(self.caseload.db, self.clock.now()):
+        for reminder in self.caseload.reminders(self.clock.now()):
             self.notify(reminder, title="Reminder", timeout=12)
 
     async def on_event(self, event) -> None:
@@ -153,7 +154,7 @@ class CjcaseApp(App):
 
         idle = time.monotonic() - self._last_activity
         if idle >= self.lock_after_seconds and not isinstance(self.screen, LockScreen):
-            self.push_screen(LockScreen(self.caseload.db.passphrase))
+            self.push_screen(LockScreen(self.caseload.passphrase))
 
     @work(thread=True, group="warm-up")
     def load_screen_code(self) -> None:
@@ -172,7 +173,7 @@ class CjcaseApp(App):
         from cjcase.store.backups import verify_file
 
         _yield_cpu_to_the_screen()
-        problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None), quick=True)
+        problem = verify_file(self.db_path, self.caseload.passphrase, quick=True)
         if problem:
             self.call_from_thread(self.refuse_damaged, problem)
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
+from cjcase.tui.door import ServiceDoor
+
 if TYPE_CHECKING:
     from textual.widgets import DataTable
 
@@ -19,7 +21,7 @@ def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]
         table.add_column(label, width=width)
 
 
-class CjcaseScreen(Screen):
+class CjcaseScreen(ServiceDoor, Screen):
     """A full screen of the app. AREA names it in the command palette; HELP is its guide."""
 
     AREA = ""

@@ -14,9 +14,7 @@ class ClientProvider(Provider):
         app = self.app
         if len(query.strip()) < 2 or app.caseload is None:
             return
-        from cjcase.services import search
-
-        rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
+        rows = app.caseload.find(app.clock.now(), status="all", text=query, limit=20)
         for row in rows:
             shown = app.name_of(row.first_name, row.last_name, row.client_ref)
             label = f"Client: open {shown}" + ("" if row.client_ref in shown else f" ({row.client_ref})")

@@ -9,8 +9,6 @@ from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 
@@ -42,10 +40,10 @@ class SessionDialog(FormDialog[Logged]):
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = self.app.caseload.requirement_on(self.client_id, self.app.clock.today())
+        required = self.caseload.requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
             fields += [
@@ -81,7 +79,7 @@ class SessionDialog(FormDialog[Logged]):
                 "duration_minutes": self.session.duration_minutes or 60,
                 "notes": self.session.notes,
                 "next_kind": "keywork",
-                "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
+                "staff": self.session.staff or self.caseload.get_client(self.client_id).keyworker,
                 "peer_mentor": self.session.peer_mentor,
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
@@ -92,12 +90,12 @@ class SessionDialog(FormDialog[Logged]):
             "status": self.status or "attended",
             "duration_minutes": 60,
             "next_kind": "keywork",
-            "staff": self.app.caseload.get_client(self.client_id).keyworker,
+            "staff": self.caseload.get_client(self.client_id).keyworker,
         }
 
     def submit(self, values: dict[str, Any]) -> Logged:
-        caseload = self.app.caseload
-        engagement = Engagement(caseload)
+        caseload = self.caseload
+        engagement = self.engagement
         next_when = values.pop("next_when", None)
         next_kind = values.pop("next_kind", None)
         if next_when is not None and next_when <= values["when"]:

@@ -81,16 +81,14 @@ class AgendaScreen(CjcaseScreen):
         self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
             f" · {self.peer_mentor}'s list" if self.peer_mentor else ""
         )
-        if self.app.caseload is None:  # still opening: the screen is painted first
+        if self.caseload is None:  # still opening: the screen is painted first
             self.query_one("#actions-heading", Static).update("Opening the caseload…")
             return
         self.load()
 
     def action_next_peer_mentor(self) -> None:
         """Show each peer mentor's own bookings in turn (gate pick-ups), then everything again."""
-        from cjcase.services.settings import peer_mentors
-
-        mentors = [None, *peer_mentors(self.app.caseload.db)]
+        mentors = [None, *self.caseload.peer_mentors()]
         if len(mentors) == 1:
             self.notify('No peer mentors yet: add them with `cjcase settings peer_mentors "A; B"`.', severity="warning")
             return
@@ -100,21 +98,19 @@ class AgendaScreen(CjcaseScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
-        from cjcase.services import agenda, search
-
         worker = get_current_worker()
         clock = self.app.clock
         today = clock.today()
-        db = self.app.caseload.db.reader()
+        caseload = self.caseload.reader()
         last = today + timedelta(days=AGENDA_DAYS)
-        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
-        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
-        has_clients = search.has_clients(db)
+        items = caseload.agenda(today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
+        total = caseload.agenda_count(today, last, peer_mentor=self.peer_mentor)
+        has_clients = caseload.has_clients()
         if worker.is_cancelled:
             return
         # The days first: the action list takes longer to work out on a large caseload.
         self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
-        actions = agenda.actions(db, clock.now())
+        actions = caseload.actions(clock.now())
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_actions, actions)
 
@@ -211,14 +207,14 @@ class AgendaScreen(CjcaseScreen):
         from cjcase.domain.errors import ValidationError
 
         try:
-            self.app.caseload.set_session_status(session_id, status)
+            self.caseload.set_session_status(session_id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
                 raise
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-            session = self.app.caseload.get_session(session_id)
+            session = self.caseload.get_session(session_id)
             item = self.selected()
             self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"), self._saved)
             return
@@ -234,7 +230,7 @@ class AgendaScreen(CjcaseScreen):
             self.notify("Select a client's row first, or press Ctrl+P to find a client.", severity="warning")
             return
         session_id = self.selected_session_id()
-        session = self.app.caseload.get_session(session_id) if session_id else None
+        session = self.caseload.get_session(session_id) if session_id else None
         self.app.push_screen(SessionDialog(item.client_id, item.client_name, session), self._saved)
 
     def action_follow_up(self) -> None:

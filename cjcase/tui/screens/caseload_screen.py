@@ -68,7 +68,7 @@ class CaseloadScreen(CjcaseScreen):
                 id="pathway",
                 compact=True,
             )
-            keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
+            keyworkers = [(name, name) for name in self.caseload.keyworkers()]
             yield Select(
                 keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker", id="keyworker", compact=True
             )
@@ -110,13 +110,13 @@ class CaseloadScreen(CjcaseScreen):
         """Load one page of the caseload off the event loop, then count the matches: the page
         is painted while the count is read. A newer keystroke cancels an older load."""
         worker = get_current_worker()
-        db = self.app.caseload.db.reader()
-        rows = search.caseload(db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        caseload = self.caseload.reader()
+        rows = caseload.find(self.app.clock.now(), limit=PAGE, offset=offset, **filters)
         if worker.is_cancelled:
             return
         self.app.call_from_thread(self.show, rows, None if offset == 0 else self._total, offset > 0, worker)
         if offset == 0:
-            total = search.count(db, **filters)
+            total = caseload.count(**filters)
             if not worker.is_cancelled:
                 self.app.call_from_thread(self._show_count, total, worker)
 

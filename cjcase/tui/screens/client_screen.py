@@ -15,8 +15,6 @@ from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start
 from cjcase.domain.privacy import visible_flags
-from cjcase.services import agenda
-from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -173,7 +171,7 @@ class ClientScreen(CjcaseScreen):
         self._fresh = not self.is_current
 
     def refresh_data(self) -> None:
-        caseload = self.app.caseload
+        caseload = self.caseload
         try:
             self.client = caseload.get_client(self.client_id)
         except NotFoundError:
@@ -227,7 +225,7 @@ class ClientScreen(CjcaseScreen):
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
-        sharing = Engagement(self.app.caseload).consent_summary(client.id, today)
+        sharing = self.engagement.consent_summary(client.id, today)
         parts.append(f"Consent {consent}" + (f" · shares with {sharing}" if sharing else ""))
         line = Text(" · ".join(parts))
         flags = visible_flags(client.flags, self.app.read_only)
@@ -288,7 +286,7 @@ class ClientScreen(CjcaseScreen):
                 for episode in self.episodes
             ]
         )
-        engagement = Engagement(self.app.caseload)
+        engagement = self.engagement
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
@@ -318,7 +316,7 @@ class ClientScreen(CjcaseScreen):
         notes_widget.display = not self.app.read_only  # case notes are not for volunteers
         if self.app.read_only:
             return
-        notes = self.app.caseload.notes(self.client_id)
+        notes = self.caseload.notes(self.client_id)
         text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
@@ -369,7 +367,7 @@ class ClientScreen(CjcaseScreen):
         if goal is None:
             widget.update("No goals yet: g adds the first.")
             return
-        reviews = self.app.caseload.goal_reviews(goal.id)
+        reviews = self.caseload.goal_reviews(goal.id)
         lines = [f"{r.reviewed_on:%d/%m/%y}  {r.note}" for r in reviews]
         widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
 
@@ -411,7 +409,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden["audit"].replace_rows(
             [
                 (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
-                for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)
+                for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
 
@@ -476,7 +474,7 @@ class ClientScreen(CjcaseScreen):
         from cjcase.domain.errors import ValidationError
 
         try:
-            self.app.caseload.set_session_status(session.id, status)
+            self.caseload.set_session_status(session.id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
                 raise
@@ -519,7 +517,7 @@ class ClientScreen(CjcaseScreen):
         if episode is None:
             self.notify("There is no open episode to discharge.", severity="warning")
             return
-        open_goals = self.app.caseload.open_goal_count(self.client_id)
+        open_goals = self.caseload.open_goal_count(self.client_id)
 
         def discharged(result) -> None:
             if result is None:

@@ -85,7 +85,7 @@ class ReturnsScreen(CjcaseScreen):
             template = self.templates[self.query_one("#template", Select).value]
             period = parse_quarter(self.query_one("#period", Input).value)
             threshold = template.suppression
-            self.prepared = exporter.prepare(self.app.caseload.db, template, period, threshold, self.app.clock.now())
+            self.prepared = exporter.prepare_for(self.caseload, template, period, threshold, self.app.clock.now())
         except CjcaseError as error:
             status.update(f"[b $error]{error}[/]")
             return
@@ -128,8 +128,8 @@ class ReturnsScreen(CjcaseScreen):
             if not folder.is_dir():
                 raise CjcaseError(f"{folder} is not a folder: type the folder to write into.")
             path = exporter.default_path(data.template, data.period, fmt, folder)
-            written = exporter.write(
-                self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
+            written = exporter.write_for(
+                self.caseload, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
             )
         except CjcaseError as error:
             self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")

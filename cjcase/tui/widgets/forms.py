@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 
 from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
+from cjcase.tui.door import ServiceDoor
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
@@ -50,7 +51,7 @@ class StayOpen(Exception):
     """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
 
 
-class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
+class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
     """A modal form; subclasses give `form_title`, `fields()`, `initial()` and `submit()`."""
 
     BINDINGS = [
