@@ -398,6 +398,62 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         assert str(written) in static_text(app.screen.query_one("#return-status", Static))
 
 
+async def test_the_returns_screen_prepares_in_the_background_and_stays_in_use(db, clock, caseload, monkeypatch):
+    import threading
+
+    from cjcase.returns import exporter
+    from cjcase.tui.screens.returns_screen import ReturnsScreen
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
+    release, real = threading.Event(), exporter.prepare
+    monkeypatch.setattr(exporter, "prepare", lambda *args: release.wait(10) and real(*args))
+    arrived = []
+    shown = ReturnsScreen.on_return_prepared
+    monkeypatch.setattr(ReturnsScreen, "on_return_prepared", lambda screen, m: arrived.append(m) or shown(screen, m))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_returns("quarterly_return")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Preparing Quarterly" in static_text(app.screen.query_one("#return-status", Static))
+        out = app.screen.query_one("#out", Input)
+        out.value = ""
+        out.focus()
+        await pilot.press("a", "b")  # the screen answers keys while the return is built
+        assert out.value == "ab" and app.screen.query_one("#preview", DataTable).row_count == 0
+        release.set()
+        await settle(pilot)
+        assert [type(m).__name__ for m in arrived] == ["ReturnPrepared"]
+        assert table_text(app.screen.query_one("#preview", DataTable))[0] == ["referrals_received", "all", "*"]
+        assert "Data quality" in static_text(app.screen.query_one("#return-status", Static))
+
+
+async def test_the_agenda_and_the_caseload_list_arrive_as_messages_from_their_loads(db, clock, caseload, monkeypatch):
+    from cjcase.tui.screens.agenda_screen import AgendaScreen
+
+    make_episode(caseload, make_client(caseload).id)
+    arrived = []
+    for screen_class, handler in (
+        (AgendaScreen, "on_agenda_loaded"),
+        (AgendaScreen, "on_actions_loaded"),
+        (CaseloadScreen, "on_caseload_page_loaded"),
+        (CaseloadScreen, "on_caseload_counted"),
+    ):
+        shown = getattr(screen_class, handler)
+        monkeypatch.setattr(
+            screen_class, handler, lambda screen, m, shown=shown: arrived.append(type(m).__name__) or shown(screen, m)
+        )
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.screen.query_one("#clients", RowTable).row_count == 1
+    assert arrived == ["AgendaLoaded", "ActionsLoaded", "CaseloadPageLoaded", "CaseloadCounted"]
+
+
 async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, caseload):
     client = make_client(caseload)
     goal = caseload.add_goal(

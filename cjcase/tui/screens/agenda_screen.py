@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 
 from cjcase.domain.dates import format_date
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import ActionsLoaded, AgendaLoaded
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -109,10 +110,16 @@ class AgendaScreen(CjcaseScreen):
         if worker.is_cancelled:
             return
         # The days first: the action list takes longer to work out on a large caseload.
-        self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        self.post_message(AgendaLoaded(items, total, has_clients, today))
         actions = caseload.actions(clock.now())
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_actions, actions)
+            self.post_message(ActionsLoaded(actions))
+
+    def on_agenda_loaded(self, message: AgendaLoaded) -> None:
+        self.show_agenda(message.items, message.total, message.has_clients, message.today)
+
+    def on_actions_loaded(self, message: ActionsLoaded) -> None:
+        self.show_actions(message.actions)
 
     def show_agenda(self, items: list[AgendaItem], total: int, has_clients: bool, today) -> None:
         """Put the loaded days (their first rows, and how many there are in all) on the screen."""

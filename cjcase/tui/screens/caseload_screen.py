@@ -16,6 +16,7 @@ from cjcase.domain.model import CaseloadRow
 from cjcase.domain.privacy import visible_flags
 from cjcase.services import search
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import CaseloadCounted, CaseloadPageLoaded
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -114,11 +115,17 @@ class CaseloadScreen(CjcaseScreen):
         rows = caseload.find(self.app.clock.now(), limit=PAGE, offset=offset, **filters)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self.show, rows, None if offset == 0 else self._total, offset > 0, worker)
+        self.post_message(CaseloadPageLoaded(rows, None if offset == 0 else self._total, offset > 0, worker))
         if offset == 0:
             total = caseload.count(**filters)
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_count, total, worker)
+                self.post_message(CaseloadCounted(total, worker))
+
+    def on_caseload_page_loaded(self, message: CaseloadPageLoaded) -> None:
+        self.show(message.rows, message.total, message.append, message.worker)
+
+    def on_caseload_counted(self, message: CaseloadCounted) -> None:
+        self._show_count(message.total, message.worker)
 
     def show(self, rows: list[CaseloadRow], total: int | None, append: bool, worker=None) -> None:
         """Put a page of rows in the table (and the number of matches, once known)."""

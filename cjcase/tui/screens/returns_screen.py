@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.worker import get_current_worker
 
 from cjcase.domain.dates import last_complete_quarter, parse_quarter
 from cjcase.domain.errors import CjcaseError
 from cjcase.returns import exporter
 from cjcase.returns import template as templates
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import ReturnPrepared
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 
@@ -38,6 +40,7 @@ class ReturnsScreen(CjcaseScreen):
         super().__init__()
         self.template_name = template_name
         self.prepared = None
+        self.preparing = False
 
     def compose(self) -> ComposeResult:
         user_dir = self.app.user_templates_dir
@@ -76,20 +79,46 @@ class ReturnsScreen(CjcaseScreen):
     @on(Select.Changed)
     @on(Input.Submitted, "#period")
     def action_preview(self) -> None:
-        """Build the return and show its rows."""
+        """Build the return in the background (it reads the whole caseload) and show its rows
+        when it arrives; the screen stays in use meanwhile."""
         status = self.query_one("#return-status", Static)
-        table = self.query_one("#preview", DataTable)
-        table.clear(columns=True)
+        self.query_one("#preview", DataTable).clear(columns=True)
         self.prepared = None
         try:
             template = self.templates[self.query_one("#template", Select).value]
             period = parse_quarter(self.query_one("#period", Input).value)
-            threshold = template.suppression
-            self.prepared = exporter.prepare_for(self.caseload, template, period, threshold, self.app.clock.now())
         except CjcaseError as error:
             status.update(f"[b $error]{error}[/]")
             return
+        status.update(f"Preparing {template.title} for {period.label}…")
+        self.preparing = True
+        self.prepare(template, period)
+
+    @work(thread=True, exclusive=True, group="return")
+    def prepare(self, template, period) -> None:
+        """Build and check the return off the event loop; a newer choice cancels an older one."""
+        worker = get_current_worker()
+        try:
+            prepared = exporter.prepare_for(self.caseload, template, period, template.suppression, self.app.clock.now())
+        except CjcaseError as error:
+            if not worker.is_cancelled:
+                self.post_message(ReturnPrepared(None, str(error)))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ReturnPrepared(prepared))
+
+    def on_return_prepared(self, message: ReturnPrepared) -> None:
+        """Show the prepared return's rows, its suppression and its data-quality check."""
+        self.preparing = False
+        status = self.query_one("#return-status", Static)
+        if message.prepared is None:
+            status.update(f"[b $error]{message.error}[/]")
+            return
+        self.prepared = message.prepared
+        table = self.query_one("#preview", DataTable)
+        table.clear(columns=True)
         data = self.prepared.table
+        template, period, threshold = data.template, data.period, data.template.suppression
         widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
         add_fixed_columns(table, list(zip(data.header, widths, strict=False)))
         for row in data.rows:
@@ -106,7 +135,10 @@ class ReturnsScreen(CjcaseScreen):
     def action_write(self) -> None:
         """Write the previewed return (asking first if the data-quality check found problems)."""
         if self.prepared is None:
-            self.notify("Fix the template or period first.", severity="warning")
+            if self.preparing:
+                self.notify("The return is still being prepared: ctrl+s again once it shows.", severity="warning")
+            else:
+                self.notify("Fix the template or period first.", severity="warning")
             return
         if self.prepared.findings:
             from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
