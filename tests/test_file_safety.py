@@ -59,10 +59,18 @@ def test_export_through_a_symlink_to_the_caseload_is_refused(caseload_file, tmp_
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
-def test_export_to_a_device_is_an_error_not_wrote(caseload_file):
-    result = run_cjcase(*EXPORT, "--out", "/dev/full", "--db", str(caseload_file))
+def test_export_to_a_device_is_an_error_not_wrote(caseload_file, tmp_path):
+    # Through a link of the test's own: were the export to rename over its target, it would
+    # replace the link, never the machine's /dev/full.
+    device = tmp_path / "full"
+    device.symlink_to("/dev/full")
+    result = run_cjcase(*EXPORT, "--out", str(device), "--db", str(caseload_file))
     assert_sentence(result, "not an ordinary file")
     assert "Wrote" not in result.stdout
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = run_cjcase(*EXPORT, "--out", str(fifo), "--db", str(caseload_file))
+    assert_sentence(result, "not an ordinary file")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
@@ -74,3 +82,58 @@ def test_a_planted_partial_link_does_not_redirect_the_export(caseload_file, tmp_
     assert result.returncode == 0, result.stderr
     assert out.read_text().startswith("measure,")
     assert client_names(caseload_file) == before
+
+
+# 4. An empty or unreadable caseload is refused, never made into a new empty one.
+
+
+def test_an_empty_caseload_file_is_refused_with_the_newest_backup(caseload_file, tmp_path):
+    from cjcase.store.backups import latest_verified
+
+    newest = latest_verified(tmp_path / "backups")
+    caseload_file.write_bytes(b"")
+    for command in (["check"], ["backup"], ["agenda"]):
+        result = run_cjcase(*command, "--db", str(caseload_file))
+        assert_sentence(result, "is empty", str(newest.path))
+        assert caseload_file.stat().st_size == 0  # never upgraded into a new empty caseload
+
+
+def test_an_unreadable_caseload_path_is_refused(tmp_path):
+    target = tmp_path / "caseload.db"
+    target.mkdir()
+    result = run_cjcase("agenda", "--db", str(target))
+    assert_sentence(result, "cannot be read", "no verified backup")
+    assert target.is_dir() and not any(target.iterdir())
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
+def test_a_caseload_without_read_permission_is_refused(caseload_file):
+    caseload_file.chmod(0)
+    result = run_cjcase("agenda", "--db", str(caseload_file))
+    assert_sentence(result, "cannot be read")
+
+
+# 18. A damaged header is damaged, not "encrypted"; neither header nor passphrase: damaged or encrypted.
+
+
+def test_a_damaged_header_byte_is_reported_as_damage_with_the_backup(caseload_file, tmp_path):
+    from cjcase.store.backups import latest_verified
+
+    newest = latest_verified(tmp_path / "backups")
+    data = bytearray(caseload_file.read_bytes())
+    data[3] ^= 0xFF
+    caseload_file.write_bytes(bytes(data))
+    result = run_cjcase("check", "--db", str(caseload_file), stdin="")
+    assert_sentence(result, "is damaged", str(newest.path))
+    assert "encrypted" not in result.stderr and "passphrase" not in result.stderr.lower()
+
+
+def test_neither_header_nor_passphrase_is_damaged_or_encrypted_with_the_backup(caseload_file, tmp_path):
+    from cjcase.store.backups import latest_verified
+
+    newest = latest_verified(tmp_path / "backups")
+    data = bytearray(caseload_file.read_bytes())
+    data[:100] = os.urandom(100)
+    caseload_file.write_bytes(bytes(data))
+    result = run_cjcase("check", "--db", str(caseload_file), stdin="")
+    assert_sentence(result, "encrypted caseload, or a damaged one", "If it is damaged", str(newest.path))

@@ -128,6 +128,19 @@ def latest_verified(folder: Path, passphrase: str | None = None) -> Backup | Non
     return None
 
 
+def restore_hint(folder: Path, passphrase: str | None = None) -> str:
+    """A sentence naming the newest backup that passes its check, and how to restore it."""
+    offer = latest_verified(folder, passphrase)
+    if offer:
+        return (
+            f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): "
+            f"restore it with `cjcase restore {offer.path}`."
+        )
+    if list_backups(folder):
+        return f"No backup in {folder} could be verified here: `cjcase backup --list` shows them."
+    return "There is no verified backup to restore."
+
+
 def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = None) -> Path | None:
     """Take the day's backup of a database that holds data, if none was taken today, and rotate.
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError, PassphraseError
-from cjcase.store.paths import is_encrypted  # noqa: F401  (re-exported beside the openers)
+from cjcase.store.paths import file_kind, is_encrypted  # noqa: F401  (re-exported beside the openers)
 
 
 def _drivers():
