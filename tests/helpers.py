@@ -189,3 +189,39 @@ def client_names(path: Path, passphrase: str | None = None) -> list[str]:
         return [row[0] for row in db.execute("SELECT last_name FROM clients ORDER BY id")]
     finally:
         db.close()
+
+
+async def press_at_once(pilot, *keys: str) -> None:
+    """Send keys the way a busy laptop's terminal delivers them: all queued before the app handles
+    the first (Pilot's press waits for the app between keys), then let the app settle. A key is a
+    Textual key name ("tab", "ctrl+s") or a text, typed a character at a time."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for item in keys:
+        for key in _key_names(item):
+            if len(key) == 1 and not key.isalnum():
+                key = _character_to_key(key)
+            char: str | None
+            try:
+                char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+            except KeyError:
+                char = key if len(key) == 1 else None
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)
+    await settle(pilot)
+    await settle(pilot)
+
+
+_KEY_NAMES = {"tab", "enter", "escape", "space", "up", "down", "left", "right", "backspace", "home", "end"}
+
+
+def _key_names(item: str) -> list[str]:
+    """One key name, or the characters of a text."""
+    if item in _KEY_NAMES or item.startswith(("ctrl+", "shift+", "alt+")) or len(item) == 1:
+        return [item]
+    return list(item)
