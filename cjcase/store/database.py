@@ -7,6 +7,7 @@ is theirs: see services/caseload_file.py.
 from __future__ import annotations
 
 import contextlib
+import glob
 import threading
 from pathlib import Path
 
@@ -170,7 +171,18 @@ def refuse_unusable(path: Path, passphrase: str | None) -> None:
     """Refuse, before SQLite touches it, a file that is not a caseload to open or to make anew:
     an empty or unreadable file is never turned into a new empty caseload."""
     kind = file_kind(path)
-    if kind in ("missing", "plain") or (kind == "encrypted" and passphrase):
+    if kind == "missing":
+        twins = sorted(path.parent.glob(f"{glob.escape(path.name)}.before-restore-*"))
+        twins = [twin for twin in twins if not twin.name.endswith(("-wal", "-shm"))]
+        if twins:
+            raise DatabaseError(
+                f"There is no caseload at {path}, but {twins[-1]} is the copy a restore kept aside, so a "
+                "restore may have been interrupted: cjcase will not start a new empty caseload in its "
+                f"place. Put it back with `cjcase restore {twins[-1]}` (or restore a backup), or move it "
+                "away to start a new caseload."
+            )
+        return
+    if kind == "plain" or (kind == "encrypted" and passphrase):
         return
     hint = restore_hint(backup_dir(path), passphrase)
     if kind == "empty":
