@@ -295,3 +295,51 @@ def test_a_restore_into_an_encrypted_caseload_without_its_passphrase_is_refused(
     with pytest.raises(PassphraseError, match="does not open"):
         restore(path, plain, caseload_passphrase="not the passphrase")
     assert path.read_bytes() == before
+
+
+# 19. The lock bypassed: one sentence, nothing lost; a link to the file takes the same lock.
+
+HOLDER = r"""
+import sys, time
+from cjcase.services.caseload_file import open_caseload
+db = open_caseload(sys.argv[1])
+db.conn.execute("BEGIN IMMEDIATE")
+db.conn.execute("UPDATE clients SET notes = 'held' WHERE id = 1")
+print("holding", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def held_caseload(caseload_file):
+    import subprocess
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(caseload_file)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    yield caseload_file
+    holder.kill()
+    holder.wait()
+
+
+def test_the_same_file_through_a_link_takes_the_same_lock(held_caseload, tmp_path):
+    link = tmp_path / "other-name.db"
+    link.symlink_to(held_caseload)
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(link))
+    assert_sentence(result, "Another cjcase is already open")
+
+
+def test_a_deleted_lock_file_gives_a_sentence_and_loses_nothing(held_caseload):
+    (held_caseload.parent / "caseload.db.lock").unlink()
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(held_caseload))
+    assert_sentence(result, "Another program is writing to", "nothing was lost")
+    assert "CJ-17429" in [row for row in client_refs(held_caseload)]
+
+
+def client_refs(path: Path) -> list[str]:
+    from cjcase.services.caseload_file import open_caseload
+
+    db = open_caseload(path, read_only=True)
+    try:
+        return [row[0] for row in db.execute("SELECT client_ref FROM clients")]
+    finally:
+        db.close()

@@ -28,7 +28,7 @@ def open_caseload(
         try:
             audit.seal(db)
             keys.ensure_pseudonym_key(db)
-            backups.daily_backup(db, Path(path))
+            backups.daily_backup(db, Path(getattr(db, "path", None) or path))  # links resolved
         except BaseException:
             db.close()
             raise

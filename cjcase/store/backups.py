@@ -198,7 +198,7 @@ def restore(
     The caller re-applies erasures afterwards.
     """
     backup_file = Path(backup_file)
-    path = Path(path)
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)  # the file, not the link
     if not backup_file.is_file():
         raise DatabaseError(f"There is no backup at {backup_file}: `cjcase backup --list` shows them.")
     problem = verify_file(backup_file, passphrase)

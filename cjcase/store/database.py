@@ -22,6 +22,8 @@ from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-expo
     backup_dir,
     file_kind,
     is_encrypted,
+    is_locked_error,
+    locked_message,
     open_connection,
     release_writer_lock,
 )
@@ -52,7 +54,12 @@ class CaseDatabase(sqlite_utils.Database):
             with super().atomic():
                 yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except DATABASE_ERRORS as error:
+            if is_locked_error(error):
+                raise DatabaseError(locked_message(self.path)) from None
+            raise
         try:
             yield self
         except BaseException:
@@ -62,9 +69,11 @@ class CaseDatabase(sqlite_utils.Database):
         else:
             try:
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as error:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if is_locked_error(error):
+                    raise DatabaseError(locked_message(self.path)) from None
                 raise
 
     def reader(self) -> sqlite_utils.Database:
@@ -107,6 +116,8 @@ def connect(
     TUI checks in the background instead) and once a day takes a verified backup.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()  # one file, one lock, its backups beside it, whatever name it was given
     lock = None
     refuse_unusable(path, passphrase)
     encrypted = is_encrypted(path)
@@ -139,6 +150,8 @@ def connect(
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except DATABASE_ERRORS as error:
         db.close()
+        if is_locked_error(error):
+            raise DatabaseError(locked_message(path)) from None
         offer = latest_verified(backup_dir(path))
         hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
         raise DamagedDatabase(
