@@ -28,7 +28,7 @@ def open_caseload(
         try:
             audit.seal(db)
             keys.ensure_pseudonym_key(db)
-            backups.daily_backup(db, Path(path))
+            backups.daily_backup(db, Path(getattr(db, "path", None) or path))  # links resolved
         except BaseException:
             db.close()
             raise
@@ -53,11 +53,15 @@ def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
     return encrypted
 
 
-def restore_caseload(path: Path, backup_file: Path, passphrase: str | None = None) -> tuple[Path, list[int]]:
+def restore_caseload(
+    path: Path, backup_file: Path, passphrase: str | None = None, caseload_passphrase: str | None = None
+) -> tuple[Path | None, list[int]]:
     """Put a verified backup in place of the caseload, erase again whoever was erased since it was
-    taken, and record the restore. Returns where the replaced file went, and who was erased again."""
-    aside = backups.restore(path, backup_file, passphrase)
-    db = open_caseload(path, passphrase=passphrase)
+    taken, and record the restore. An encrypted caseload stays encrypted with its own passphrase
+    (`caseload_passphrase`), whatever form the backup had. Returns where the replaced file went
+    (None when there was none), and who was erased again."""
+    aside = backups.restore(path, backup_file, passphrase, caseload_passphrase)
+    db = open_caseload(path, passphrase=caseload_passphrase or passphrase)
     try:
         again = erasure.reapply(db, path)
         with db.atomic():
