@@ -1,7 +1,7 @@
 """Opening and encrypting the caseload file: the store's work, plus what the services keep.
 
 The store opens, upgrades and backs up a file; the audit log and the pseudonym key are records,
-so sealing the one and making the other happen here, before the day's backup takes them.
+so anchoring the one and making the other happen here, before the day's backup takes them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cjcase.store.database import connect
 def open_caseload(
     path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None
 ) -> sqlite_utils.Database:
-    """Open (creating and upgrading) a caseload; a writable one is sealed, keyed and backed up.
+    """Open (creating and upgrading) a caseload; a writable one is anchored, keyed and backed up.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
     TUI checks in the background instead) and once a day takes a verified backup.
@@ -26,7 +26,7 @@ def open_caseload(
     db = connect(path, read_only=read_only, verify=verify, passphrase=passphrase)
     if not read_only:
         try:
-            audit.seal(db)
+            audit.anchor(db)  # once, for a new file or one from before the chain was anchored
             keys.ensure_pseudonym_key(db)
             backups.daily_backup(db, Path(path))
         except BaseException:
@@ -42,7 +42,7 @@ def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
     encryption.check_passphrase(passphrase)
     path = Path(path)
     if path.exists() and not encryption.is_encrypted(path):
-        open_caseload(path).close()  # migrated, sealed and backed up before it changes form
+        open_caseload(path).close()  # migrated, anchored and backed up before it changes form
     encrypted = encryption.encrypt(path, passphrase)
     db = open_caseload(path, passphrase=passphrase)
     try:
