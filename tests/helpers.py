@@ -62,3 +62,28 @@ async def settle(pilot) -> None:
     """Let the app's background loads finish and the screen catch up."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def run_killed_at(moment: str, *args: str, env: dict | None = None) -> None:
+    """Run `cjcase ARGS` with the crash harness told to SIGKILL it at `moment`, and check it died
+    there (tests/test_crash_safety.py; cjcase/store/killpoints.py names the moments)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", *args],
+        env={**os.environ, **(env or {}), "CJCASE_KILL_AT": moment},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == -signal.SIGKILL, f"not killed at {moment}: {result.returncode} {result.stderr}"
+
+
+def report_kills(moment: str, kills: int, lost: int) -> str:
+    """The harness's figure for one moment, printed so a run with -s can be quoted."""
+    line = f"{kills} kills at moment {moment}, {lost} lost"
+    print(line)
+    return line

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.services import audit, erasure, keys
-from cjcase.store import backups, encryption
+from cjcase.store import backups, encryption, killpoints
 from cjcase.store.database import connect
 
 
@@ -26,13 +26,20 @@ def open_caseload(
     db = connect(path, read_only=read_only, verify=verify, passphrase=passphrase)
     if not read_only:
         try:
-            audit.anchor(db)  # once, for a new file or one from before the chain was anchored
-            keys.ensure_pseudonym_key(db)
-            backups.daily_backup(db, Path(path))
+            _settle(db, Path(path))
         except BaseException:
             db.close()
             raise
     return db
+
+
+def _settle(db: sqlite_utils.Database, path: Path) -> list[int]:
+    """What every writable open does before work starts; returns the clients erased again."""
+    audit.anchor(db)  # once, for a new file or one from before the chain was anchored
+    keys.ensure_pseudonym_key(db)
+    again = erasure.reapply(db, path)  # an erase or restore killed half-way is finished here
+    backups.daily_backup(db, path)  # after re-applying, so no backup brings an erased client back
+    return again
 
 
 def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
@@ -57,9 +64,10 @@ def restore_caseload(path: Path, backup_file: Path, passphrase: str | None = Non
     """Put a verified backup in place of the caseload, erase again whoever was erased since it was
     taken, and record the restore. Returns where the replaced file went, and who was erased again."""
     aside = backups.restore(path, backup_file, passphrase)
-    db = open_caseload(path, passphrase=passphrase)
+    killpoints.reached("restore-swapped")
+    db = connect(path, passphrase=passphrase)
     try:
-        again = erasure.reapply(db, path)
+        again = _settle(db, Path(path))
         with db.atomic():
             audit.write_audit(db, "restore", "database", None, None, f"erasures re-applied {len(again)}")
     finally:
