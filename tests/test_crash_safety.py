@@ -105,7 +105,7 @@ def test_an_erase_killed_at_any_moment_is_never_undone_by_a_restore(tmp_path, mo
     from cjcase.services.caseload_file import restore_caseload
     from cjcase.store import backups
     from cjcase.store.files import backup_dir
-    from tests.helpers import report_kills, run_killed_at
+    from tests.helpers import report_kills, run_killed_at_point
 
     path = tmp_path / "c.db"
     refs = [f"E-{n}" for n in range(KILLS_PER_MOMENT)]
@@ -115,7 +115,7 @@ def test_an_erase_killed_at_any_moment_is_never_undone_by_a_restore(tmp_path, mo
     db.close()
     lost = 0
     for ref in refs:
-        run_killed_at(moment, "--db", str(path), "erase", ref, "--yes")
+        run_killed_at_point(moment, "--db", str(path), "erase", ref, "--yes")
         restore_caseload(path, older)
         lost += ref in _clients(path)
     assert _clients(path) == {"KEEP-1"}
@@ -128,7 +128,7 @@ def test_a_restore_killed_before_erasures_are_reapplied_brings_nobody_back(tmp_p
     from cjcase.services import erasure
     from cjcase.store import backups
     from cjcase.store.files import backup_dir
-    from tests.helpers import report_kills, run_killed_at
+    from tests.helpers import report_kills, run_killed_at_point
 
     path = tmp_path / "c.db"
     refs = [f"E-{n}" for n in range(KILLS_PER_MOMENT)]
@@ -140,7 +140,7 @@ def test_a_restore_killed_before_erasures_are_reapplied_brings_nobody_back(tmp_p
     db.close()
     lost = 0
     for _ in refs:
-        run_killed_at("restore-swapped", "--db", str(path), "restore", str(older))
+        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older))
         back = _clients(path)  # the next open, whatever command it is for
         lost += len(back & set(refs))
     assert _clients(path) == {"KEEP-1"}

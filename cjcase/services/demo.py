@@ -14,7 +14,7 @@ from cjcase.domain import codes
 from cjcase.domain.errors import CjcaseError
 from cjcase.services import settings
 from cjcase.services.audit import write_audit
-from cjcase.services.importing.importer import _insert_many
+from cjcase.store.bulk import insert_many
 
 DEMO_SETTING = "demo_database"
 
@@ -185,7 +185,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             rows = maker.batch(first, min(first + batch, clients))
             for table in tables:
                 if rows[table]:
-                    _insert_many(db, table, rows[table])
+                    insert_many(db, table, rows[table])
             if progress:
                 progress(min(first + batch, clients), clients)
         for index in indexes:
