@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -89,8 +90,28 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
         partial.unlink(missing_ok=True)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
+    _write_manifest(db, target)
     _fsync_dir(folder)
     return target
+
+
+def manifest_path(backup: Path) -> Path:
+    """The manifest beside a backup: the audit chain's keyed anchor when the backup was taken,
+    so a chain later cut short or rewritten in the caseload can be told from the real one."""
+    return Path(backup).with_name(Path(backup).name + ".manifest")
+
+
+def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
+    try:
+        row = db.execute("SELECT value FROM settings WHERE key = 'audit_anchor'").fetchone()
+    except DATABASE_ERRORS:
+        row = None  # a file from before the settings table (a backup taken before upgrading it)
+    content = {"audit_anchor": row[0] if row else None, "taken_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+    manifest = manifest_path(target)
+    partial = manifest.with_name(f".{manifest.name}.partial")
+    partial.write_text(json.dumps(content), encoding="utf-8")
+    _fsync(partial)
+    partial.replace(manifest)
 
 
 def _fsync(path: Path) -> None:
@@ -181,6 +202,7 @@ def rotate(folder: Path, today: date) -> list[Path]:
     removed = [b.path for b in daily if b.path not in keep]
     for path in removed:
         path.unlink(missing_ok=True)
+        manifest_path(path).unlink(missing_ok=True)
     return removed
 
 
