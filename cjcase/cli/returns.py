@@ -74,6 +74,8 @@ def export(
     clock = program_clock()
     threshold = exporter.threshold_for(chosen, suppress, no_suppress)
     prepared = exporter.prepare(database, chosen, chosen_period, threshold, clock.now())
+    for warning in prepared.warnings:
+        err(f"Warning: {warning}")
     for finding in prepared.findings:
         refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
         err(f"Data quality: {finding.message} ({refs}).")

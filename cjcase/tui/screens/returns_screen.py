@@ -101,7 +101,8 @@ class ReturnsScreen(CjcaseScreen):
             else "Data quality: " + "; ".join(f.message for f in found) + "."
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
-        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}")
+        warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
+        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
 
     def action_write(self) -> None:
         """Write the previewed return (asking first if the data-quality check found problems)."""
