@@ -418,3 +418,33 @@ def test_a_label_that_is_a_lone_name_word_is_a_warning_and_the_return_is_written
 def test_the_shipped_templates_raise_no_label_warning(contact_db):
     for name in ("quarterly_return", "pseudonymised_extract"):
         assert exporter.prepare(contact_db, templates.find(name, None), Q2, None, NOW).warnings == []
+
+
+FORMULA_LABELS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_extract_column_labels_never_reach_a_spreadsheet_as_formulas(sample_db, tmp_path, fmt):
+    folder = tmp_path / "exports"
+    columns = ["pseudo_id", "age_band", "sex", "ethnicity", "pathway"]
+    entries = ",\n".join(
+        f'  {{ column = "{column}", label = {json_string(label)} }}'
+        for column, label in zip(columns, FORMULA_LABELS, strict=True)
+    )
+    write_template(folder, "hostile", f'kind = "extract"\ncolumns = [\n{entries},\n]\n')
+    template = templates.find("hostile", folder)
+    prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
+    path = exporter.write(sample_db, prepared, fmt, tmp_path / f"h.{fmt}", NOW, allow_incomplete=True).path
+    if fmt == "csv":
+        header = next(csv.reader(io.StringIO(path.read_text())))
+    else:
+        book = openpyxl.load_workbook(path)
+        header = [cell.value for cell in book["Rows"][1]]
+        assert all(cell.data_type != "f" for cell in book["Rows"][1])
+    assert header[:5] == ["'" + label for label in FORMULA_LABELS]
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
