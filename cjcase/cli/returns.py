@@ -46,7 +46,10 @@ def export(
     database = open_db(ctx, db)
     user_dir = caseload_path(ctx, db).parent / "exports"
     if list_templates:
-        for item in templates.available(user_dir):
+        good, problems = templates.catalogue(user_dir)
+        for problem in problems:
+            err(f"Not listed: {problem}")
+        for item in good:
             detail = f"{item.kind}, {', '.join(item.formats)}"
             if item.suppression:
                 detail += f", suppression {item.suppression}"
