@@ -298,3 +298,29 @@ def test_one_checker_checks_many_records_against_the_same_fields():
     assert sorted(p.field for p in problems) == ["extra", "kind", "status", "when"]
     clean, problems = check({"kind": "group"}, partial=True)  # only what is given is checked
     assert problems == [] and clean == {"kind": "group"}
+
+
+# An unterminated quote once swallowed every later row into one notes cell, and the import said
+# it had succeeded.
+
+
+def unterminate_quote_on_line_4(path, drop_later_quotes):
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[3].endswith('"Talked about debts, referred to Citizens Advice"')
+    lines[3] = lines[3][:-1]  # the closing quote lost
+    if drop_later_quotes:
+        lines[4:] = [line.replace('"', "").replace(", ", " ") for line in lines[4:]]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("drop_later_quotes", [True, False], ids=["open-to-the-end", "closed-by-a-later-quote"])
+def test_an_unterminated_quote_is_an_error_at_the_line_where_the_field_began(db, sample_copy, drop_later_quotes):
+    from cjcase.domain.errors import CjcaseError
+
+    unterminate_quote_on_line_4(sample_copy / "sessions.csv", drop_later_quotes)
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, sample_copy, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith("sessions.csv:4: notes: "), message
+    assert "double quote" in message and "never closed" in message
+    assert counts(db) == dict.fromkeys(TABLES, 0)  # the clients read before it are not kept either
