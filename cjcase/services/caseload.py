@@ -14,7 +14,8 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.clock import Clock
-from cjcase.domain.codes import GOAL_STATUS
+from cjcase.domain.codes import GOAL_STATUS, NEEDS_TIME_TO_HAVE_COME
+from cjcase.domain.dates import format_datetime
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
     CaseNote,
@@ -352,12 +353,42 @@ class Caseload:
     def add_session(self, client_id: int, values: dict[str, Any]) -> Session:
         """Log or book a session."""
         self.get_client(client_id)
-        return self.get_session(self._insert("session", values, client_id))
+        return self.get_session(self._insert("session", values, client_id, self._outcome_problems))
 
     def update_session(self, session_id: int, changes: dict[str, Any]) -> Session:
         """Change a session (its outcome, time, notes)."""
-        self._update("session", session_id, changes, lambda merged, row: [])
+        self._update("session", session_id, changes, self._changed_outcome_problems)
         return self.get_session(session_id)
+
+    def _outcome_problems(self, clean: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry (DOMAIN.md): an appointment is marked attended or DNA only once its
+        time has come. (The importer takes historic records that break it.)"""
+        status, when = clean.get("status"), clean.get("when")
+        if status not in NEEDS_TIME_TO_HAVE_COME or not when:
+            return []
+        at = when if isinstance(when, datetime) else datetime.strptime(str(when), "%Y-%m-%d %H:%M")
+        if at <= self.clock.now():
+            return []
+        word = "attended" if status == "attended" else "DNA"
+        return [
+            ValidationError(
+                "status",
+                f"This appointment is not until {format_datetime(at)}: mark it {word} once its time has come "
+                "(until then it stays scheduled).",
+            )
+        ]
+
+    def outcome_refusal(self, session_id: int, status: str) -> str | None:
+        """Why an appointment cannot be given this outcome now (None: it can)."""
+        session = self.get_session(session_id)
+        problems = self._outcome_problems({"status": status, "when": session.starts_at})
+        return problems[0].message if problems else None
+
+    def _changed_outcome_problems(self, merged: dict[str, Any], current: dict[str, Any]) -> list[ValidationError]:
+        """The rule of entry, when a change sets the outcome or moves the time."""
+        if merged.get("status") == current["status"] and merged.get("when") == current["starts_at"]:
+            return []
+        return self._outcome_problems(merged)
 
     def log_session(
         self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
@@ -365,8 +396,8 @@ class Caseload:
         """Log a session and, in the same transaction, book the next appointment."""
         self.get_client(client_id)
         with self.db.atomic():
-            session_id = self._insert("session", values, client_id)
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            session_id = self._insert("session", values, client_id, self._outcome_problems)
+            next_id = self._insert("session", next_values, client_id, self._outcome_problems) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def update_session_and_book(
@@ -375,13 +406,29 @@ class Caseload:
         """Record an appointment's outcome and, in the same transaction, book the next one."""
         client_id = self.get_session(session_id).client_id
         with self.db.atomic():
-            self._update("session", session_id, changes, lambda merged, row: [])
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            self._update("session", session_id, changes, self._changed_outcome_problems)
+            next_id = self._insert("session", next_values, client_id, self._outcome_problems) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def set_session_status(self, session_id: int, status: str) -> Session:
         """Record what happened to an appointment: attended, dna, cancelled."""
         return self.update_session(session_id, {"status": status})
+
+    def rearrange_session(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Move an appointment by keeping it as `rearranged` and booking the new time as a new
+        session with the same details and `changes` (DOMAIN.md: a Required Assessment's RA2),
+        in one transaction; returns the new booking."""
+        old = self._row("sessions", session_id)
+        spec = rules.SESSION
+        values = {**self._fields_of(spec, old), **changes, "status": "scheduled"}
+        values = {name: value for name, value in values.items() if value is not None}
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sessions SET status = 'rearranged', updated_at = datetime('now') WHERE id = ?", [session_id]
+            )
+            write_audit(self.db, "update", "session", session_id, old["client_id"], "fields: status (rearranged)")
+            new_id = self._insert("session", values, old["client_id"])
+        return self.get_session(new_id)
 
     def delete_session(self, session_id: int) -> None:
         """Delete a session recorded in error."""
