@@ -415,15 +415,16 @@ def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
 
 def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None) -> list[dict]:
     """Booked appointments and hearings from `start` to `end`, for a calendar feed. A hearing
-    adjourned to another date comes with `cancelled` set, so a phone that has it drops it."""
+    adjourned to another date, and an appointment cancelled or rearranged, come with `cancelled`
+    set, so a phone that has them drops them."""
     after = (end + timedelta(days=1)).isoformat()
     who = "AND c.keyworker = ?" if keyworker else ""
     extra = [keyworker] if keyworker else []
     sessions = db.query(
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
-                   NULL AS court, c.first_name, c.last_name, 0 AS cancelled
+                   NULL AS court, c.first_name, c.last_name, s.status != 'scheduled' AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged') AND s.starts_at >= ? AND s.starts_at < ? {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(

@@ -33,8 +33,8 @@ class AgendaScreen(CjcaseScreen):
         "The agenda is the home screen. At the top, what needs action now, each with its "
         "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
         "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
-        "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
-        "opens the client. f writes a follow-up note for the selected client; p shows each peer "
+        "an appointment whose time has come, a marks it attended and d marks it DNA; l logs a new "
+        "session for the client of the row; Enter opens the client. f writes a follow-up note for the selected client; p shows each peer "
         "mentor's own bookings in turn."
     )
     EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
@@ -210,11 +210,16 @@ class AgendaScreen(CjcaseScreen):
             return
         from cjcase.domain.errors import ValidationError
 
+        refusal = self.app.caseload.outcome_refusal(session_id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
         try:
             self.app.caseload.set_session_status(session_id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
-                raise
+                self.notify(error.message, severity="error")
+                return
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
@@ -226,16 +231,14 @@ class AgendaScreen(CjcaseScreen):
         self.refresh_data()
 
     def action_log_selected(self) -> None:
-        """Open the log form for the selected appointment (or a new session for its client)."""
+        """Log a new session for the client of the selected row, whatever the row is."""
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         item = self.selected()
         if item is None:
             self.notify("Select a client's row first, or press Ctrl+P to find a client.", severity="warning")
             return
-        session_id = self.selected_session_id()
-        session = self.app.caseload.get_session(session_id) if session_id else None
-        self.app.push_screen(SessionDialog(item.client_id, item.client_name, session), self._saved)
+        self.app.push_screen(SessionDialog(item.client_id, item.client_name), self._saved)
 
     def action_follow_up(self) -> None:
         """Write a follow-up note for the selected client."""

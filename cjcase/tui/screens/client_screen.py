@@ -56,8 +56,10 @@ class ClientScreen(CjcaseScreen):
         "The client's record. The header shows age, pathway, days in service, risk flags and "
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-        "change since the start TOP); History (the audit trail). l logs a session, e edits "
-        "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "change since the start TOP); History (the audit trail). l logs a new session, e edits "
+        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "moved or cancelled, and once its time has come e records what happened), a and d mark the "
+        "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure. Esc goes back."
@@ -458,28 +460,30 @@ class ClientScreen(CjcaseScreen):
         self.app.pop_screen()
 
     def action_log_session(self) -> None:
-        """Log a session (or the outcome of the selected appointment) and book the next."""
+        """Log a new session (and book the next), whatever row is highlighted."""
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-        session = self.selected_session() if self.query_one("#tabs", TabbedContent).active == "sessions-tab" else None
-        if session and session.status != "scheduled":
-            session = None
-        self._push(SessionDialog(self.client_id, self.client.name, session))
+        self._push(SessionDialog(self.client_id, self.client.name))
 
     def action_mark(self, status: str) -> None:
-        """Mark the selected appointment attended or DNA."""
+        """Mark the selected appointment attended or DNA (once its time has come)."""
+        from cjcase.domain.errors import ValidationError
+
         session = self.selected_session()
         if self.query_one("#tabs", TabbedContent).active != "sessions-tab" or session is None:
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        from cjcase.domain.errors import ValidationError
-
+        refusal = self.app.caseload.outcome_refusal(session.id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
         try:
             self.app.caseload.set_session_status(session.id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
-                raise
+                self.notify(error.message, severity="error")
+                return
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
@@ -488,16 +492,27 @@ class ClientScreen(CjcaseScreen):
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 
+    def _edit_session(self, session) -> None:
+        """A booking still to come is moved, changed or cancelled; once its time has come its
+        outcome is recorded; a recorded session is corrected."""
+        from cjcase.tui.dialogs.booking_dialog import BookingDialog
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        if session.status == "scheduled" and session.starts_at > self.app.clock.now():
+            legal = Engagement(self.app.caseload).is_legal_assessment(session)
+            self._push(BookingDialog(self.client.name, session, legal))
+        else:
+            self._push(SessionDialog(self.client_id, self.client.name, session))
+
     def action_edit_selected(self) -> None:
         """Edit what is selected on the tab in front: the client, a session, a goal or a hearing."""
         from cjcase.tui.dialogs.client_dialog import ClientDialog
         from cjcase.tui.dialogs.court_dialogs import CourtDialog
         from cjcase.tui.dialogs.goal_dialogs import GoalDialog
-        from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         tab = self.query_one("#tabs", TabbedContent).active
         if tab == "sessions-tab" and self.selected_session():
-            self._push(SessionDialog(self.client_id, self.client.name, self.selected_session()))
+            self._edit_session(self.selected_session())
         elif tab == "goals-tab" and self.selected_goal():
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():
