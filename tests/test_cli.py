@@ -1,6 +1,7 @@
 """The command line: help, exit codes, and sentences instead of tracebacks."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -169,6 +170,7 @@ def test_export_writes_the_expected_return_and_lists_its_history(imported, tmp_p
     assert out.read_bytes() == (SAMPLE / "expected_2026-27_Q2.csv").read_bytes()
     history = run("--db", str(imported), "export", "--history")
     assert "quarterly_return" in history.stdout and "period 2026-27 Q2" in history.stdout
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  quarterly_return", history.stdout)
 
 
 def test_export_into_a_folder_uses_a_default_name(imported, tmp_path):
@@ -211,6 +213,7 @@ def test_export_list_names_the_shipped_templates(imported):
         (["no_such_template", "--period", "2026-27 Q2"], "no template called"),
         ([], "Name a template"),
         (["quarterly_return", "--period", "2026-27 Q2", "--format", "pdf"], "csv, xlsx or json"),
+        (["quarterly_return", "--period", "2026-27 Q2", "--suppress", "5", "--no-suppress"], "contradict"),
     ],
 )
 def test_export_mistakes_are_sentences(imported, args, message):

@@ -72,14 +72,14 @@ def test_the_json_holds_the_same_rows_with_numbers_and_stars(sample_db, tmp_path
 def test_the_xlsx_reads_back_to_the_same_rows_with_a_cover(sample_db, tmp_path, threshold, name):
     exporter.set_organisation(sample_db, "Leeds Recovery Link")
     book = openpyxl.load_workbook(written(sample_db, tmp_path, "xlsx", threshold).path)
-    assert book.sheetnames == ["Cover", "Rows"]
+    assert book.sheetnames == ["Cover", "Rows", "Definitions"]
     cover = {row[0]: row[1] for row in book["Cover"].iter_rows(values_only=True)}
     assert cover["Organisation"] == "Leeds Recovery Link"
     assert cover["Period"].startswith("2026-27 Q2")
-    assert "Generated at" in cover and "Suppression" in cover and "*" in cover
+    assert cover["Figures as at"] == "20/11/2026" and "Suppression" in cover and "*" in cover
     assert "doubtful" in cover["Data quality"]
     got = [
-        ["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row]
+        ["" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v)) for v in row[:3]]
         for row in book["Rows"].iter_rows(values_only=True)
     ]
     want = list(csv.reader(io.StringIO(expected(name).decode())))
@@ -96,6 +96,20 @@ def test_every_export_is_audited_with_its_hash(sample_db, tmp_path):
     assert "period 2026-27 Q2" in history[0].detail and "suppression 5" in history[0].detail
 
 
+def test_the_export_log_names_the_organisation_user_options_and_problems(sample_db, tmp_path, monkeypatch):
+    import getpass
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "manager1")
+    exporter.set_organisation(sample_db, "Leeds Recovery Link")
+    result = written(sample_db, tmp_path, "csv", 5)
+    detail = exporter.history(sample_db)[0].detail
+    assert "organisation Leeds Recovery Link;" in detail and "user manager1;" in detail
+    assert "allow_incomplete yes;" in detail
+    assert f"notes {(tmp_path / 'out.notes.txt').resolve()};" in detail
+    problems = detail.split("; problems ", 1)[1]
+    assert problems == " | ".join(f.message for f in result.prepared.findings)
+
+
 def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
     template = templates.find("quarterly_return", None)
     prepared = exporter.prepare(sample_db, template, Q2, 5, NOW)
@@ -106,3 +120,12 @@ def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
         exporter.write(sample_db, prepared, "csv", tmp_path / "x.csv", NOW)
     assert not (tmp_path / "x.csv").exists()
     assert exporter.history(sample_db) == []
+
+
+def test_a_clean_export_logs_no_options_and_no_problems(db, tmp_path):
+    template = templates.find("quarterly_return", None)
+    prepared = exporter.prepare(db, template, Q2, 5, NOW)
+    assert prepared.findings == []
+    exporter.write(db, prepared, "json", tmp_path / "q.json", NOW)
+    detail = exporter.history(db)[0].detail
+    assert "allow_incomplete no;" in detail and detail.endswith("problems none") and "notes " not in detail

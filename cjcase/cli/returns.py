@@ -57,7 +57,7 @@ def export(
         if not records:
             typer.echo("No return has been written from this database yet.")
         for record in records:
-            typer.echo(f"{record.at}  {record.template}  {record.detail}")
+            typer.echo(f"{record.at} UTC  {record.template}  {record.detail}")
         return
     if not template:
         raise UserError(

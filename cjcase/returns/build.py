@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlite_utils
@@ -27,6 +27,13 @@ class ReturnTable:
     suppression: int | None
     header: list[str]
     rows: list[list[Cell]]
+    # Extract rows of clients who did not consent to sharing: pseudo_id and the counts only.
+    withheld: list[bool] = field(default_factory=list)
+
+    @property
+    def withheld_count(self) -> int:
+        """How many rows carry only pseudo_id and the counts, for want of consent."""
+        return sum(self.withheld)
 
 
 def rate(numerator: int, denominator: int) -> Decimal | None:
@@ -65,8 +72,11 @@ def aggregate(db: sqlite_utils.Database, template: Template, period: Period, thr
     return ReturnTable(template, period, threshold, ["measure", "group", "value"], rows)
 
 
+# The columns of an extract row that are written for a client who did not consent to sharing.
+CONSENT_FREE_COLUMNS = frozenset(("pseudo_id", "attended_in_period", "dna_in_period"))
+
 EXTRACT_SQL = f"""
-SELECT c.client_ref, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
+SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
        e.prison_release_date,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
@@ -92,6 +102,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     key = get_key(db)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     rows: list[list[Cell]] = []
+    withheld: list[bool] = []
     for row in db.query(EXTRACT_SQL, params):
         age = age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"]))
         record = {
@@ -111,8 +122,13 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
             "dna_in_period": row["dna"],
             "continuity_engaged": row["continuity_engaged"],
         }
+        without_consent = row["consent_to_share"] == "no"
+        if without_consent:
+            # The NDTMS rule: without consent only the client's pseudonym and the counts are sent.
+            record = {name: (value if name in CONSENT_FREE_COLUMNS else None) for name, value in record.items()}
         rows.append([record[item.name] for item in template.items])
-    return ReturnTable(template, period, None, [item.label for item in template.items], rows)
+        withheld.append(without_consent)
+    return ReturnTable(template, period, None, [item.label for item in template.items], rows, withheld)
 
 
 def build(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None) -> ReturnTable:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.dates import Period
-from cjcase.domain.errors import CjcaseError, IncompleteData
+from cjcase.domain.errors import CjcaseError, IncompleteData, UserError
 from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
@@ -40,7 +41,7 @@ class Written:
 
 @dataclass
 class ExportRecord:
-    """One line of the export history."""
+    """One line of the export history: `at` is the time it was written, in UTC."""
 
     at: str
     template: str
@@ -49,6 +50,11 @@ class ExportRecord:
 
 def threshold_for(template: Template, suppress: int | None, no_suppress: bool) -> int | None:
     """The suppression threshold: the option, else the template's default."""
+    if no_suppress and suppress is not None:
+        raise UserError(
+            "--suppress and --no-suppress contradict each other: give one of them "
+            "(--suppress 5 hides counts of 1 to 4; --no-suppress shows every count)."
+        )
     if no_suppress:
         return None
     if suppress is not None:
@@ -101,16 +107,32 @@ def write(
         )
     if prepared.findings and not allow_incomplete:
         raise IncompleteData(prepared.findings)
+    org = organisation(db)
+    problems = [f.message for f in prepared.findings]
+    notes = None
     if fmt == "csv":
         content = writers.to_csv(table)
+        # The CSV stays the contract's three columns; its caveats go in a sidecar beside it.
+        notes = writers.notes_text(table, org, problems, now.date())
     elif fmt == "json":
-        content = writers.to_json(table)
+        content = writers.to_json(table, org, problems, now.date())
     else:
-        content = writers.to_xlsx(table, organisation(db), [f.message for f in prepared.findings], now)
+        content = writers.to_xlsx(table, org, problems, now.date())
+    target = writers.check_target(path, getattr(db, "path", None))
+    notes_target = writers.check_target(writers.notes_path(target), getattr(db, "path", None)) if notes else None
     try:
-        writers.write_atomically(path, content)
+        if notes is not None and notes_target is not None:
+            writers.write_atomically(notes_target, notes)
+        writers.write_atomically(target, content)
     except OSError as error:
-        raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None
+        if error.errno == errno.ENOSPC:
+            raise CjcaseError(
+                f"Could not write {path}: the disk is full. Nothing was written; free some space "
+                "or choose another --out on a disk with room."
+            ) from None
+        raise CjcaseError(
+            f"Could not write {path} ({error.strerror}); nothing was written: choose another --out."
+        ) from None
     digest = hashlib.sha256(content).hexdigest()
     with db.atomic():
         write_audit(
@@ -120,9 +142,23 @@ def write(
             None,
             None,
             f"period {table.period.label}; format {fmt}; "
-            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}",
+            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}; "
+            + (f"notes {writers.notes_path(path).resolve()}; " if notes is not None else "")
+            + f"organisation {org}; user {os_user()}; "
+            f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
+            f"problems {' | '.join(problems) if problems else 'none'}",
         )
     return Written(path, digest, fmt, prepared)
+
+
+def os_user() -> str:
+    """The operating-system user writing the return, for the export log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "(unknown)"
 
 
 def history(db: sqlite_utils.Database) -> list[ExportRecord]:

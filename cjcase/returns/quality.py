@@ -53,6 +53,14 @@ def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[F
               AND (c.sex = 'not_stated' OR c.ethnicity = 'Z')""",
             [end, start],
         ),
+        (
+            "{n} client{s} in the period with no answer recorded for consent to share "
+            "(their extract rows are written in full)",
+            """SELECT DISTINCT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
+            WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date >= ?)
+              AND (c.consent_to_share IS NULL OR c.consent_to_share = '')""",
+            [end, start],
+        ),
     ]
     found = []
     for message, sql, params in checks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,10 @@ from cjcase.returns.measures import MEASURES
 from cjcase.store.resources import resource_dir
 
 KINDS = ("aggregate", "extract")
+DEFAULT_SUPPRESSION = 5  # NDTMS public tables: counts of 1 to 4 are hidden
+# The keys a template may hold, at the top and in each entry; anything else is a typing mistake.
+TOP_KEYS = frozenset(("kind", "title", "suppression", "formats", "measures", "columns"))
+ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label", "definition"))
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
     "pseudo_id",
@@ -73,6 +78,7 @@ class Item:
     line: int
     numerator_label: str
     denominator_label: str
+    definition: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ class Template:
         found = {self.title}
         for item in self.items:
             found |= {item.label, item.numerator_label, item.denominator_label}
+            if item.definition:
+                found.add(item.definition)
         return frozenset(found)
 
 
@@ -140,10 +148,16 @@ def load(path: Path) -> Template:
     if kind not in KINDS:
         raise fail(f'kind must be "aggregate" or "extract", not {kind!r}.', "kind")
     title = str(data.get("title") or path.stem.replace("_", " ").capitalize())
-    suppression = data.get("suppression")
-    if suppression is not None and (
-        not isinstance(suppression, int) or isinstance(suppression, bool) or suppression < 0
-    ):
+    unknown = next((key for key in data if key not in TOP_KEYS), None)
+    if unknown is not None:
+        raise TemplateError(
+            f"{path.name} line {_line_of_key(lines, unknown)}: '{unknown}' is not a template setting: "
+            f"use {', '.join(sorted(TOP_KEYS))}."
+        )
+    # A template that says nothing about suppression is suppressed at the default: an
+    # unsuppressed file is written only when the template says `suppression = 0` deliberately.
+    suppression = data.get("suppression", DEFAULT_SUPPRESSION)
+    if not isinstance(suppression, int) or isinstance(suppression, bool) or suppression < 0:
         raise fail("suppression must be a whole number (5 hides counts of 1 to 4; 0 hides none).", "suppression")
     formats = data.get("formats", list(FORMATS))
     if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
@@ -159,6 +173,13 @@ def load(path: Path) -> Template:
         name = entry.get(key[:-1]) if isinstance(entry, dict) else None
         if not isinstance(name, str):
             raise fail(f'each entry of {key} needs {key[:-1]} = "name".', key)
+        allowed = ENTRY_KEYS - {other[:-1]}
+        unknown = next((k for k in entry if k not in allowed), None)
+        if unknown is not None:
+            raise TemplateError(
+                f"{path.name} line {_line_of_key(lines, unknown)}: '{unknown}' is not a setting of "
+                f"an entry of {key}: use {', '.join(sorted(allowed))}."
+            )
         needle = f'"{name}"'
         if kind == "aggregate" and name not in MEASURES:
             raise fail(f"'{name}' is not a measure cjcase knows: use one of {', '.join(MEASURES)}.", needle)
@@ -174,6 +195,7 @@ def load(path: Path) -> Template:
                 line=_line_of(lines, needle),
                 numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
                 denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
+                definition=str(entry.get("definition") or ""),
             )
         )
     names = [item.name for item in items]
@@ -183,6 +205,15 @@ def load(path: Path) -> Template:
     return Template(
         path.stem, path, kind, title, suppression if kind == "aggregate" else None, tuple(formats), tuple(items)
     )
+
+
+def _line_of_key(lines: list[str], key: str) -> int:
+    """The first line setting `key` (at the top or inside an inline table), for messages."""
+    pattern = re.compile(r"(^|[{,\s])" + re.escape(key) + r"\s*=")
+    for number, line in enumerate(lines, start=1):
+        if pattern.search(line.split("#", 1)[0]):
+            return number
+    return 1
 
 
 def _line_of(lines: list[str], needle: str | None) -> int:

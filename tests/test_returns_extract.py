@@ -1,0 +1,44 @@
+"""The pseudonymised extract: consent, minimisation and small groups, one key per recipient."""
+
+from datetime import date, datetime
+
+from cjcase.domain.dates import parse_quarter
+from cjcase.returns import exporter
+from cjcase.returns import template as templates
+from cjcase.returns.build import build
+from tests.helpers import make_client, make_episode
+
+NOW = datetime(2026, 11, 20, 12, 0)
+Q2 = parse_quarter("2026-27 Q2")
+
+
+def extract_rows(db, name="pseudonymised_extract", folder=None):
+    template = templates.find(name, folder)
+    table = build(db, template, Q2, None)
+    return [dict(zip(table.header, row, strict=True)) for row in table.rows], table
+
+
+def test_a_client_who_did_not_consent_appears_with_the_pseudonym_and_counts_only(caseload, db):
+    client = make_client(caseload, consent_to_share="no")
+    make_episode(caseload, client.id, referral_date=date(2026, 7, 3), start_date=date(2026, 7, 10))
+    caseload.add_session(client.id, {"when": datetime(2026, 7, 10, 10, 0), "kind": "keywork", "status": "attended"})
+    caseload.add_session(client.id, {"when": datetime(2026, 7, 17, 10, 0), "kind": "keywork", "status": "dna"})
+    other = make_client(caseload, client_ref="T-2", consent_to_share="yes")
+    make_episode(caseload, other.id, referral_date=date(2026, 7, 4))
+    rows, table = extract_rows(db)
+    withheld = rows[0]
+    assert withheld["pseudo_id"] and (withheld["attended_in_period"], withheld["dna_in_period"]) == (1, 1)
+    assert [k for k, v in withheld.items() if v is not None] == ["pseudo_id", "attended_in_period", "dna_in_period"]
+    assert rows[1]["pathway"] == "community" and rows[1]["referral_month"] == "2026-07"
+    assert table.withheld_count == 1
+
+
+def test_the_cover_says_how_many_rows_were_withheld_and_empty_consent_is_a_finding(sample_db, tmp_path):
+    import openpyxl
+
+    template = templates.find("pseudonymised_extract", None)
+    prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
+    assert any("no answer recorded for consent" in f.message for f in prepared.findings)
+    path = exporter.write(sample_db, prepared, "xlsx", tmp_path / "x.xlsx", NOW, allow_incomplete=True).path
+    cover = {row[0]: row[1] for row in openpyxl.load_workbook(path)["Cover"].iter_rows(values_only=True)}
+    assert cover["Consent"].startswith("1 row is of clients who did not consent")
