@@ -12,7 +12,7 @@ from textual.widgets import Static
 GLOBAL_KEYS = [
     ("?", "Help for this screen"),
     ("ctrl+p", "Command palette: every action, and jump to a client"),
-    ("esc", "Back, or close a form without saving"),
+    ("esc", "Back, or close a form (a form with changes asks first)"),
     ("ctrl+s", "Save a form"),
     ("q", "Quit"),
 ]
