@@ -13,6 +13,7 @@ from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from cjcase.domain.dates import format_date
+from cjcase.domain.privacy import VOLUNTEER_AGENDA_KINDS, shows_case_detail
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -36,6 +37,12 @@ class AgendaScreen(CjcaseScreen):
         "an appointment whose time has come, a marks it attended and d marks it DNA; l logs a new "
         "session for the client of the row; Enter opens the client. f writes a follow-up note for the selected client; p shows each peer "
         "mentor's own bookings in turn."
+    )
+    READ_ONLY_HELP = (
+        "The agenda, read-only: today and the next 14 days grouped by day, with the appointments, "
+        "hearings and prison releases a gate pick-up or a day of court duty needs. Enter opens the "
+        "client's appointments; p shows each peer mentor's own bookings in turn. Nothing can be "
+        "changed here."
     )
     EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
     BINDINGS = [
@@ -107,13 +114,16 @@ class AgendaScreen(CjcaseScreen):
         today = clock.today()
         db = self.app.caseload.db.reader()
         last = today + timedelta(days=AGENDA_DAYS)
-        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS)
-        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor)
+        kinds = None if shows_case_detail(self.app.read_only) else VOLUNTEER_AGENDA_KINDS
+        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS, kinds=kinds)
+        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor, kinds=kinds)
         has_clients = search.has_clients(db)
         if worker.is_cancelled:
             return
         # The days first: the action list takes longer to work out on a large caseload.
         self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        if kinds is not None:
+            return  # the action list is the keyworkers' work: not in a volunteer's view
         actions = agenda.actions(db, clock.now())
         if not worker.is_cancelled:
             self.app.call_from_thread(self.show_actions, actions)
@@ -127,6 +137,9 @@ class AgendaScreen(CjcaseScreen):
         self.query_one("#empty", Static).display = empty
         for widget in self.query("RowTable, .heading"):
             widget.display = not empty
+        if not shows_case_detail(self.app.read_only):
+            self.query_one("#actions", RowTable).display = False
+            self.query_one("#actions-heading", Static).display = False
         if empty:
             self.query_one("#empty", Static).update(
                 "There is nobody on the caseload yet.\n\n"
