@@ -211,7 +211,7 @@ async def test_escape_on_a_half_filled_form_leaves_the_database_unchanged(db, cl
         await pilot.press("n")
         await type_into(pilot, "#field-client_ref", "HALF-1")
         await type_into(pilot, "#field-first_name", "Half")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # "Discard changes?" yes
         await settle(pilot)
         assert not isinstance(app.screen, ClientDialog)
         assert db.table("clients").count == 0
@@ -680,3 +680,21 @@ async def test_a_tabs_number_key_puts_the_cursor_in_its_list(db, clock, caseload
         await settle(pilot)
         assert isinstance(app.screen, SessionDialog)
         assert app.screen.session.starts_at == datetime(2026, 11, 2, 10, 0)  # the third row, newest first
+
+
+async def test_a_bad_template_file_neither_breaks_the_palette_nor_the_returns_screen(db, clock, db_path):
+    # Before: the palette and the Returns screen died with a UnicodeDecodeError traceback.
+    folder = db_path.parent / "exports"
+    folder.mkdir()
+    (folder / "latin.toml").write_bytes('kind = "aggregate"\ntitle = "Caf\xe9"\n'.encode("latin-1"))
+    app = make_app(db, clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Returns: write quarterly_return" in titles
+        assert not any("latin" in title for title in titles)
+        app.action_returns("quarterly_return")
+        await settle(pilot)
+        messages = [notification.message for notification in app._notifications]
+        assert any("latin.toml" in message and "not UTF-8" in message for message in messages)
+        assert table_text(app.screen.query_one("#preview", DataTable))
