@@ -453,3 +453,12 @@ def test_a_worker_thread_reads_the_caseload_on_its_own_read_only_connection(case
     worker.start()
     worker.join()
     assert seen == {"own": True, "rows": ["W-1"], "keyworkers": ["Sam Keys"]}
+
+
+def test_the_next_top_form_starts_at_start_until_the_client_has_one(caseload):
+    from cjcase.domain.model import next_top_stage
+
+    client = make_client(caseload)
+    assert next_top_stage(caseload.tops(client.id)) == "start"
+    caseload.add_top(client.id, top_form(stage="start"))
+    assert next_top_stage(caseload.tops(client.id)) == "review"

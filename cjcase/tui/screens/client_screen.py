@@ -13,7 +13,7 @@ from cjcase.domain import codes
 from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
-from cjcase.domain.model import change_since_start
+from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
@@ -675,7 +675,7 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.top_dialog import TopDialog
 
         self._show_tab("outcomes")
-        stage = "start" if not any(t.stage == "start" for t in self.tops) else "review"
+        stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
 
     def action_change_keyworker(self) -> None:
