@@ -343,3 +343,58 @@ def client_refs(path: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT client_ref FROM clients")]
     finally:
         db.close()
+
+
+# 17. A full disk: a sentence saying so and what was kept; a failed daily backup warns and work goes on.
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    with SmallDisk(tmp_path / "disk", 6000) as disk:
+        disk.path = write_sample_caseload(disk.folder / "caseload.db")
+        yield disk
+
+
+def test_a_full_disk_at_open_is_a_full_disk_not_damage(full_disk):
+    before = client_names(full_disk.path)
+    full_disk.fill(leave_kb=0)
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(full_disk.path))
+    assert_sentence(result, "is full", "nothing was")
+    assert "is damaged" not in result.stderr and "or is damaged" not in result.stderr
+    full_disk.free()
+    assert client_names(full_disk.path) == before
+
+
+def test_a_backup_on_a_full_disk_says_so_and_leaves_no_partial(full_disk):
+    full_disk.fill(leave_kb=200)
+    result = run_cjcase("backup", "--db", str(full_disk.path))
+    assert_sentence(result, "disk is full", "backup was not written")
+    assert not list(full_disk.folder.rglob("*.partial"))
+
+
+def test_a_failed_daily_backup_warns_and_lets_the_work_go_on(full_disk):
+    for old in (full_disk.folder / "backups").iterdir():
+        old.unlink()  # so that this open takes the day's backup
+    full_disk.fill(leave_kb=300)
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(full_disk.path))
+    assert result.returncode == 0, result.stderr
+    assert "today's backup was not taken" in result.stderr
+    assert "Erased CJ-17429" in result.stdout
+    assert not list(full_disk.folder.rglob("*.partial"))
+    full_disk.free()
+    assert "CJ-17429" not in client_refs(full_disk.path)
+
+
+def test_an_import_on_a_full_disk_says_so_and_imports_nothing(tmp_path):
+    from tests.helpers import SAMPLE
+
+    with SmallDisk(tmp_path / "disk", 3000) as disk:
+        path = disk.folder / "caseload.db"
+        from cjcase.services.caseload_file import open_caseload
+
+        open_caseload(path).close()  # a new, empty caseload
+        disk.fill(leave_kb=150)
+        result = run_cjcase("import", str(SAMPLE), "--db", str(path))
+        assert_sentence(result, "is full", "nothing was lost")
+        disk.free()
+        assert client_refs(path) == []

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    is_disk_full,
     is_encrypted,
     open_encrypted,
     quote,
@@ -76,17 +77,27 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     target = folder / f"caseload-{stamp}-{reason}.db"
     partial = folder / f".{target.name}.partial"
     passphrase = getattr(db, "passphrase", None)
-    # A backup of an encrypted database is encrypted with the same passphrase.
-    copy = _open_file(partial, passphrase, read_only=False)
     try:
-        db.conn.backup(copy)
-        copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-    finally:
-        copy.close()
-    _fsync(partial)
+        # A backup of an encrypted database is encrypted with the same passphrase.
+        copy = _open_file(partial, passphrase, read_only=False)
+        try:
+            db.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            copy.close()
+        _fsync(partial)
+    except (OSError, *DATABASE_ERRORS) as error:
+        _discard(partial)
+        if is_disk_full(error, folder):
+            raise DiskFull(
+                f"The disk is full, so the backup was not written: nothing half-written was left in "
+                f"{folder}, and the caseload is unchanged. Free some space, or back up to another disk "
+                "with `cjcase backup PATH`."
+            ) from None
+        raise
     problem = verify_file(partial, passphrase)
     if problem:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
     _fsync_dir(folder)
@@ -155,6 +166,15 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
         return None
     try:
         written = write_backup(db, folder, "daily")
+    except DiskFull:
+        # The work goes on: a full disk is no reason to refuse today's changes.
+        warnings = getattr(db, "warnings", None)
+        if warnings is not None:
+            warnings.append(
+                "Warning: the disk is full, so today's backup was not taken (nothing half-written was "
+                "left). You can go on working, but free some space soon: the next open tries again."
+            )
+        return None
     except DamagedDatabase:
         offer = latest_verified(folder, getattr(db, "passphrase", None))
         hint = (
@@ -243,15 +263,6 @@ def restore(
     return kept
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """True for an error that says the disk (or the file system) has no room left."""
-    import errno
-
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return "disk is full" in str(error) or "No space left" in str(error)
-
-
 def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
     """An encrypted caseload stays encrypted: its passphrase must be given, and must be its own."""
     if not is_encrypted(path):
@@ -277,9 +288,7 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     target = caseload_passphrase or passphrase
     _discard(staging)
     if target and not passphrase:
-        from cjcase.store.encryption import _encrypt_file  # a plain backup into an encrypted caseload
-
-        _encrypt_file(backup_file, staging, target)
+        _export_encrypted(backup_file, staging, target)  # a plain backup into an encrypted caseload
     else:
         source = _open_file(backup_file, passphrase)
         copy = _open_file(staging, passphrase, read_only=False)
@@ -295,6 +304,24 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     problem = verify_file(staging, target, quick=True)
     if problem:
         raise DamagedDatabase(f"The restored copy could not be verified ({problem}); nothing was restored.")
+
+
+def _export_encrypted(source: Path, target: Path, passphrase: str) -> None:
+    """Write an encrypted copy of a plain database file (sqlcipher_export), leaving the source
+    as it is; no plaintext copy is made on the way."""
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {version}")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    _fsync(target)
 
 
 def _set_aside(path: Path, aside: Path, passphrase: str | None) -> Path:

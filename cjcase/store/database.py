@@ -13,14 +13,16 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError, ReadOnlyError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
     INTEGRITY_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    disk_full_message,
     file_kind,
+    is_disk_full,
     is_encrypted,
     is_locked_error,
     locked_message,
@@ -41,6 +43,7 @@ class CaseDatabase(sqlite_utils.Database):
     passphrase: str | None = None  # kept while open, so backups of an encrypted file are encrypted
 
     read_only = False
+    warnings: list[str]  # what the user is told once the file is open (a backup that failed)
 
     @contextlib.contextmanager
     def atomic(self):
@@ -62,9 +65,11 @@ class CaseDatabase(sqlite_utils.Database):
             raise
         try:
             yield self
-        except BaseException:
+        except BaseException as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if is_disk_full(error):
+                raise DiskFull(disk_full_message(self.path)) from None
             raise
         else:
             try:
@@ -74,6 +79,8 @@ class CaseDatabase(sqlite_utils.Database):
                     self.conn.execute("ROLLBACK")
                 if is_locked_error(error):
                     raise DatabaseError(locked_message(self.path)) from None
+                if is_disk_full(error):
+                    raise DiskFull(disk_full_message(self.path)) from None
                 raise
 
     def reader(self) -> sqlite_utils.Database:
@@ -136,6 +143,7 @@ def connect(
         release_writer_lock(lock)
         raise
     db = CaseDatabase(conn)
+    db.warnings = []
     db.writer_lock = lock
     db.path = path
     db.passphrase = passphrase if encrypted else None
@@ -152,6 +160,11 @@ def connect(
         db.close()
         if is_locked_error(error):
             raise DatabaseError(locked_message(path)) from None
+        if is_disk_full(error, path.parent):
+            raise DiskFull(
+                f"The disk holding {path} is full, so cjcase cannot open the caseload to work on it. "
+                "The caseload is not damaged and nothing was changed: free some space, then try again."
+            ) from None
         offer = latest_verified(backup_dir(path))
         hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
         raise DamagedDatabase(
@@ -249,6 +262,11 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
+            if is_disk_full(error, path.parent):
+                raise DiskFull(
+                    f"The disk holding {path} is full, so it could not be upgraded; nothing was changed. "
+                    "Free some space, then try again."
+                ) from None
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None

@@ -128,6 +128,8 @@ class CjcaseApp(App):
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
+        for warning in getattr(self.caseload.db, "warnings", []):
+            self.notify(warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
         self.load_screen_code()
