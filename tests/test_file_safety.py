@@ -398,3 +398,55 @@ def test_an_import_on_a_full_disk_says_so_and_imports_nothing(tmp_path):
         assert_sentence(result, "is full", "nothing was lost")
         disk.free()
         assert client_refs(path) == []
+
+
+# 12. A damaged file in the TUI: the CLI's sentence, and never a traceback with local variables.
+
+
+def damage_the_tables(path: Path) -> None:
+    """Overwrite the pages holding the clients' rows (not the header or the schema)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = [row[0] for row in conn.execute("SELECT pageno FROM dbstat WHERE name = 'clients'")]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as handle:
+        for page in pages:
+            handle.seek((page - 1) * page_size)
+            handle.write(b"\xa5" * page_size)
+
+
+async def test_a_damaged_file_in_the_tui_gets_the_sentence_and_no_traceback(caseload_file):
+    from cjcase.domain.clock import Clock
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.tui.app import make_opening_app
+    from tests.helpers import SAMPLE_TODAY
+
+    damage_the_tables(caseload_file)
+    app = make_opening_app(lambda: open_caseload(caseload_file, verify=False), Clock(SAMPLE_TODAY), path=caseload_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 1
+    assert "is damaged" in app.return_value and "cjcase restore" in app.return_value
+    assert "Traceback" not in exit_text(app) and "locals" not in exit_text(app)
+
+
+def test_no_traceback_shown_by_the_tui_has_local_variables():
+    from cjcase.tui.app import CjcaseApp
+
+    app = CjcaseApp(None)
+    try:
+        secret_client_name = "".join(["Wan", "da Wit", "ness"])  # noqa: F841  (shown only among locals)
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        app._fatal_error()
+    assert "RuntimeError" in exit_text(app)
+    assert "Wanda Witness" not in exit_text(app)
+
+
+def exit_text(app) -> str:
+    """What the app would print on leaving the screen."""
+    return "".join(segment.text for item in app._exit_renderables for segment in getattr(item, "segments", []))

@@ -237,14 +237,24 @@ def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
     if result == ["ok"]:
         return
-    offer = latest_verified(backup_dir(path), getattr(db, "passphrase", None))
-    hint = (
-        f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
-        f"with `cjcase restore {offer.path}`."
-        if offer
-        else "There is no verified backup to restore."
-    )
-    raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
+    raise DamagedDatabase(damaged_sentence(path, "; ".join(result[:2]), getattr(db, "passphrase", None)))
+
+
+def damaged_sentence(path: Path, problem: str, passphrase: str | None = None) -> str:
+    """What the user is told of a damaged caseload, by the command line and the screen alike."""
+    hint = restore_hint(backup_dir(path), passphrase)
+    return f"{path} is damaged ({problem}), so cjcase will not write to it. {hint}"
+
+
+def failure_sentence(path: Path | None, error: BaseException, passphrase: str | None = None) -> str:
+    """The sentence for an SQLite error met while working on the file: locked, full or damaged."""
+    if is_locked_error(error):
+        return locked_message(path)
+    if is_disk_full(error, Path(path).parent if path else None):
+        return disk_full_message(path)
+    if path is None:
+        return f"The caseload could not be read ({error}): run `cjcase check` to see whether it is damaged."
+    return damaged_sentence(path, str(error), passphrase)
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
