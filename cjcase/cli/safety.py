@@ -42,6 +42,7 @@ def backup(
     folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
     written = backups.write_backup(database, folder, "manual")
     if path is not None and not path.is_dir():
+        backups.manifest_path(written).replace(backups.manifest_path(path))
         written = written.replace(path)
     typer.echo(f"Backed up and verified: {written}")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -100,8 +101,28 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
         _discard(partial)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
+    _write_manifest(db, target)
     _fsync_dir(folder)
     return target
+
+
+def manifest_path(backup: Path) -> Path:
+    """The manifest beside a backup: the audit chain's keyed anchor when the backup was taken,
+    so a chain later cut short or rewritten in the caseload can be told from the real one."""
+    return Path(backup).with_name(Path(backup).name + ".manifest")
+
+
+def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
+    try:
+        row = db.execute("SELECT value FROM settings WHERE key = 'audit_anchor'").fetchone()
+    except DATABASE_ERRORS:
+        row = None  # a file from before the settings table (a backup taken before upgrading it)
+    content = {"audit_anchor": row[0] if row else None, "taken_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+    manifest = manifest_path(target)
+    partial = manifest.with_name(f".{manifest.name}.partial")
+    partial.write_text(json.dumps(content), encoding="utf-8")
+    _fsync(partial)
+    partial.replace(manifest)
 
 
 def _fsync(path: Path) -> None:
@@ -201,6 +222,7 @@ def rotate(folder: Path, today: date) -> list[Path]:
     removed = [b.path for b in daily if b.path not in keep]
     for path in removed:
         path.unlink(missing_ok=True)
+        manifest_path(path).unlink(missing_ok=True)
     return removed
 
 
@@ -282,13 +304,35 @@ def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_pass
             ) from None
 
 
+def _encrypt_file(source: Path, target: Path, passphrase: str) -> None:
+    """Write an encrypted copy of a plain database file (sqlcipher_export). Here, not in
+    encryption.py, because a restore into an encrypted caseload needs it too."""
+    import sqlcipher3
+
+    target.unlink(missing_ok=True)
+    plain = sqlite3.connect(source)
+    version = plain.execute("PRAGMA user_version").fetchone()[0]
+    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    plain.close()
+    conn = sqlcipher3.connect(str(source))
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {version}")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    _fsync(target)
+
+
 def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
     """Write the backup's content to `staging` in the caseload's form (encrypted with the
     caseload's passphrase when there is one), flush it to disk and verify it."""
     target = caseload_passphrase or passphrase
     _discard(staging)
     if target and not passphrase:
-        _export_encrypted(backup_file, staging, target)  # a plain backup into an encrypted caseload
+        _encrypt_file(backup_file, staging, target)  # a plain backup into an encrypted caseload
     else:
         source = _open_file(backup_file, passphrase)
         copy = _open_file(staging, passphrase, read_only=False)
@@ -304,24 +348,6 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     problem = verify_file(staging, target, quick=True)
     if problem:
         raise DamagedDatabase(f"The restored copy could not be verified ({problem}); nothing was restored.")
-
-
-def _export_encrypted(source: Path, target: Path, passphrase: str) -> None:
-    """Write an encrypted copy of a plain database file (sqlcipher_export), leaving the source
-    as it is; no plaintext copy is made on the way."""
-    import sqlcipher3
-
-    conn = sqlcipher3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
-        conn.execute("SELECT sqlcipher_export('encrypted')")
-        conn.execute(f"PRAGMA encrypted.user_version = {version}")
-        conn.execute("DETACH DATABASE encrypted")
-    finally:
-        conn.close()
-    _fsync(target)
 
 
 def _set_aside(path: Path, aside: Path, passphrase: str | None) -> Path:
