@@ -15,6 +15,7 @@ from tests.helpers import (
     SmallDisk,
     client_names,
     make_client,
+    report_kills,
     run_cjcase,
     run_killed_at,
     write_sample_caseload,
@@ -218,6 +219,8 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_caseload_or_the_new(casel
     result = run_killed_at(moment, "restore", str(backup), "--yes", "--db", str(caseload_file), nth=nth, when=when)
     assert result.returncode == -9, result.stderr  # the moment came
     assert client_names(caseload_file) in (before, restored)
+    name = f"{moment.split(':')[1]}-{when}"
+    assert report_kills(name, 1, 0) == f"1 kills at moment {name}, 0 lost"
     after = run_cjcase("restore", str(backup), "--yes", "--db", str(caseload_file))
     assert after.returncode == 0, after.stderr  # and the restore can simply be run again
     assert client_names(caseload_file) == restored
@@ -232,6 +235,16 @@ def test_a_missing_caseload_with_a_set_aside_twin_is_not_replaced_by_an_empty_on
     result = run_cjcase("restore", str(twin), "--yes", "--db", str(caseload_file))
     assert result.returncode == 0, result.stderr
     assert len(client_names(caseload_file)) == 40
+
+
+def test_a_backup_written_over_the_caseload_itself_is_refused(caseload_file, tmp_path):
+    before = client_names(caseload_file)
+    link = tmp_path / "link.db"
+    link.symlink_to(caseload_file)
+    for target in (caseload_file, link):
+        result = run_cjcase("backup", str(target), "--db", str(caseload_file))
+        assert_sentence(result, "is the caseload itself")
+    assert client_names(caseload_file) == before
 
 
 def test_restore_asks_for_yes_when_not_at_a_terminal(caseload_file):

@@ -125,6 +125,17 @@ def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
     partial.replace(manifest)
 
 
+def refuse_caseload_as_target(target: Path, caseload: Path) -> None:
+    """A backup written to a named file never lands on the caseload itself (or its journal or
+    lock), whatever link it is reached through."""
+    real, live = Path(target).resolve(), Path(caseload).resolve()
+    if real in (live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal", ".lock"))):
+        raise DatabaseError(
+            f"Nothing was written: {target} is the caseload itself (or its journal or lock). "
+            "Name another file, or a folder, for the backup."
+        )
+
+
 def _fsync(path: Path) -> None:
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
