@@ -463,3 +463,19 @@ def test_no_traceback_shown_by_the_tui_has_local_variables():
 def exit_text(app) -> str:
     """What the app would print on leaving the screen."""
     return "".join(segment.text for item in app._exit_renderables for segment in getattr(item, "segments", []))
+
+
+async def test_the_tui_shows_the_warning_of_a_backup_the_full_disk_had_no_room_for(caseload_file):
+    from cjcase.domain.clock import Clock
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.tui.app import make_app
+    from tests.helpers import SAMPLE_TODAY, settle
+
+    db = open_caseload(caseload_file)
+    db.warnings.append("Warning: the disk is full, so today's backup was not taken.")
+    app = make_app(db, Clock(SAMPLE_TODAY), path=caseload_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        shown = [notification.message for notification in app._notifications]
+        assert any("today's backup was not taken" in message for message in shown)
+    db.close()
