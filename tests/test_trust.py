@@ -351,4 +351,4 @@ async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damag
         await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        assert app.screen.question.startswith("This caseload file is damaged")
+        assert f"{damaged} is damaged" in app.screen.question  # the command line's sentence

@@ -38,6 +38,8 @@ def backup(
                 f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}"
             )
         return
+    if path is not None and not path.is_dir():
+        backups.refuse_caseload_as_target(path, db_path)
     database = open_db(ctx, db)
     folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
     written = backups.write_backup(database, folder, "manual")

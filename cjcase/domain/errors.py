@@ -46,6 +46,10 @@ class DamagedDatabase(DatabaseError):
     """The database failed its integrity check; nothing is written to it."""
 
 
+class DiskFull(DatabaseError):
+    """The disk has no room left; the message says what was kept, and that nothing was lost."""
+
+
 class DateInputError(CjcaseError, ValueError):
     """Text that cannot be read as a date; the message says what works."""
 

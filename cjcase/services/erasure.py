@@ -9,9 +9,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import NotFoundError
+from cjcase.domain.errors import DiskFull, NotFoundError
 from cjcase.services.audit import write_audit
 from cjcase.store import killpoints
+from cjcase.store.files import is_disk_full
 
 REASONS = ("request", "retention")
 
@@ -57,7 +58,15 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
     client_id = rows[0]["id"]
     pseudonym = _pseudonym(db, client_ref.strip())
     if path is not None:
-        _remember(ledger_path(path), pseudonym, reason)
+        try:
+            _remember(ledger_path(path), pseudonym, reason)
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            raise DiskFull(
+                f"The disk holding {path} is full, so {client_ref} was not erased: nothing was changed. "
+                "Free some space, then erase again."
+            ) from None
     killpoints.reached("erase-remembered")
     with db.atomic():
         db.execute("DELETE FROM clients WHERE id = ?", [client_id])  # children go by cascade

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    is_disk_full,
     is_encrypted,
     open_encrypted,
     quote,
@@ -77,17 +78,27 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     target = folder / f"caseload-{stamp}-{reason}.db"
     partial = folder / f".{target.name}.partial"
     passphrase = getattr(db, "passphrase", None)
-    # A backup of an encrypted database is encrypted with the same passphrase.
-    copy = _open_file(partial, passphrase, read_only=False)
     try:
-        db.conn.backup(copy)
-        copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-    finally:
-        copy.close()
-    _fsync(partial)
+        # A backup of an encrypted database is encrypted with the same passphrase.
+        copy = _open_file(partial, passphrase, read_only=False)
+        try:
+            db.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            copy.close()
+        _fsync(partial)
+    except (OSError, *DATABASE_ERRORS) as error:
+        _discard(partial)
+        if is_disk_full(error, folder):
+            raise DiskFull(
+                f"The disk is full, so the backup was not written: nothing half-written was left in "
+                f"{folder}, and the caseload is unchanged. Free some space, or back up to another disk "
+                "with `cjcase backup PATH`."
+            ) from None
+        raise
     problem = verify_file(partial, passphrase)
     if problem:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
     _write_manifest(db, target)
@@ -112,6 +123,17 @@ def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
     partial.write_text(json.dumps(content), encoding="utf-8")
     _fsync(partial)
     partial.replace(manifest)
+
+
+def refuse_caseload_as_target(target: Path, caseload: Path) -> None:
+    """A backup written to a named file never lands on the caseload itself (or its journal or
+    lock), whatever link it is reached through."""
+    real, live = Path(target).resolve(), Path(caseload).resolve()
+    if real in (live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal", ".lock"))):
+        raise DatabaseError(
+            f"Nothing was written: {target} is the caseload itself (or its journal or lock). "
+            "Name another file, or a folder, for the backup."
+        )
 
 
 def _fsync(path: Path) -> None:
@@ -176,6 +198,15 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
         return None
     try:
         written = write_backup(db, folder, "daily")
+    except DiskFull:
+        # The work goes on: a full disk is no reason to refuse today's changes.
+        warnings = getattr(db, "warnings", None)
+        if warnings is not None:
+            warnings.append(
+                "Warning: the disk is full, so today's backup was not taken (nothing half-written was "
+                "left). You can go on working, but free some space soon: the next open tries again."
+            )
+        return None
     except DamagedDatabase:
         offer = latest_verified(folder, getattr(db, "passphrase", None))
         hint = (
@@ -265,15 +296,6 @@ def restore(
     return kept
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """True for an error that says the disk (or the file system) has no room left."""
-    import errno
-
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return "disk is full" in str(error) or "No space left" in str(error)
-
-
 def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
     """An encrypted caseload stays encrypted: its passphrase must be given, and must be its own."""
     if not is_encrypted(path):
@@ -321,7 +343,7 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     target = caseload_passphrase or passphrase
     _discard(staging)
     if target and not passphrase:
-        _encrypt_file(backup_file, staging, target)
+        _encrypt_file(backup_file, staging, target)  # a plain backup into an encrypted caseload
     else:
         source = _open_file(backup_file, passphrase)
         copy = _open_file(staging, passphrase, read_only=False)

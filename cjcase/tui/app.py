@@ -117,6 +117,37 @@ class CjcaseApp(App):
             return
         self.call_from_thread(self._arrived, caseload)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing else caught. A user's problem, or a database file that fails (damaged,
+        full, locked), ends the app with the command line's sentence; anything else with a
+        traceback that shows no local variables (they hold clients' names)."""
+        from textual.worker import WorkerFailed
+
+        from cjcase.domain.errors import CjcaseError
+        from cjcase.store.files import DATABASE_ERRORS
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, CjcaseError):
+            self.exit(result=str(cause), return_code=1)
+        elif isinstance(cause, DATABASE_ERRORS):
+            from cjcase.store.database import failure_sentence
+
+            passphrase = getattr(getattr(self.caseload, "db", None), "passphrase", None)
+            self.exit(result=failure_sentence(self.db_path, cause, passphrase), return_code=1)
+        else:
+            super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's ending for an unexpected error, without the local variables it shows by default."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     def _arrived(self, caseload: Caseload) -> None:
         self._use(caseload)
         self.refresh_bindings()  # the app's keys, held back while it opened, are offered now
@@ -134,6 +165,8 @@ class CjcaseApp(App):
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
+        for warning in getattr(self.caseload.db, "warnings", []):
+            self.notify(warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
         self.load_screen_code()
@@ -182,20 +215,12 @@ class CjcaseApp(App):
 
     def refuse_damaged(self, problem: str) -> None:
         """Stop: a damaged file must not be written to. Say which backup to restore."""
-        from cjcase.store.backups import latest_verified
-        from cjcase.store.database import backup_dir
+        from cjcase.store.database import damaged_sentence
         from cjcase.tui.widgets.confirm import ConfirmDialog
 
-        offer = latest_verified(backup_dir(self.db_path))
-        advice = (
-            f"The latest verified backup is {offer.path}. Quit now and restore it with `cjcase restore {offer.path}`."
-            if offer
-            else "There is no verified backup to restore."
-        )
+        passphrase = getattr(self.caseload.db, "passphrase", None) if self.caseload else None
         self.push_screen(
-            ConfirmDialog(
-                f"This caseload file is damaged ({problem}), so nothing more may be written to it. {advice} Quit now?"
-            ),
+            ConfirmDialog(f"{damaged_sentence(self.db_path, problem, passphrase)} Quit now?"),
             lambda _: self.exit(),
         )
 
