@@ -35,6 +35,11 @@ def open_caseload(
 
 def _settle(db: sqlite_utils.Database, path: Path) -> list[int]:
     """What every writable open does before work starts; returns the clients erased again."""
+    passphrase = getattr(db, "passphrase", None)
+    if passphrase:  # an encrypt killed half-way is finished: no plain copy outlives it
+        encryption.finish(path, passphrase)
+    else:
+        encryption.clear_leftovers(path)  # a backup's .partial from a kill
     audit.anchor(db)  # once, for a new file or one from before the chain was anchored
     keys.ensure_pseudonym_key(db)
     again = erasure.reapply(db, path)  # an erase or restore killed half-way is finished here
