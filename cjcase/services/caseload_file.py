@@ -26,7 +26,7 @@ def open_caseload(
     db = connect(path, read_only=read_only, verify=verify, passphrase=passphrase)
     if not read_only:
         try:
-            _settle(db, Path(path))
+            _settle(db, Path(getattr(db, "path", None) or path))  # links resolved
         except BaseException:
             db.close()
             raise
@@ -65,12 +65,16 @@ def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
     return encrypted
 
 
-def restore_caseload(path: Path, backup_file: Path, passphrase: str | None = None) -> tuple[Path, list[int]]:
+def restore_caseload(
+    path: Path, backup_file: Path, passphrase: str | None = None, caseload_passphrase: str | None = None
+) -> tuple[Path | None, list[int]]:
     """Put a verified backup in place of the caseload, erase again whoever was erased since it was
-    taken, and record the restore. Returns where the replaced file went, and who was erased again."""
-    aside = backups.restore(path, backup_file, passphrase)
+    taken, and record the restore. An encrypted caseload stays encrypted with its own passphrase
+    (`caseload_passphrase`), whatever form the backup had. Returns where the replaced file went
+    (None when there was none), and who was erased again."""
+    aside = backups.restore(path, backup_file, passphrase, caseload_passphrase)
     killpoints.reached("restore-swapped")
-    db = connect(path, passphrase=passphrase)
+    db = connect(path, passphrase=caseload_passphrase or passphrase)
     try:
         again = _settle(db, Path(path))
         with db.atomic():
