@@ -140,7 +140,7 @@ def test_a_restore_killed_before_erasures_are_reapplied_brings_nobody_back(tmp_p
     db.close()
     lost = 0
     for _ in refs:
-        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older))
+        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older), "--yes")
         back = _clients(path)  # the next open, whatever command it is for
         lost += len(back & set(refs))
     assert _clients(path) == {"KEEP-1"}
@@ -214,3 +214,58 @@ def test_a_finished_encrypt_is_not_run_twice(tmp_path):
     encrypt(path, PASSPHRASE)
     with pytest.raises(DatabaseError, match="already encrypted"):
         encrypt(path, PASSPHRASE)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_backup_killed_before_its_rename_leaves_no_partial_after_the_next_open(tmp_path, plain_caseload_with_backups):
+    """Issue 15, item 8: an interrupted backup's `.partial` (every name, readable) stayed for good."""
+    import shutil
+
+    from cjcase.store.files import backup_dir
+    from tests.helpers import report_kills, run_killed_at_point
+
+    template, _ = plain_caseload_with_backups
+    folder = tmp_path / "c"
+    shutil.copytree(template, folder)
+    path = folder / "c.db"
+    kills, left = 3, 0
+    for _ in range(kills):
+        run_killed_at_point("backup-copied", "--db", str(path), "backup")
+        assert list(backup_dir(path).glob(".*.partial"))  # the kill came while it was written
+        open_caseload(path).close()
+        left += len(list(backup_dir(path).glob(".*.partial")))
+    assert report_kills("backup-copied", kills, left) == f"{kills} kills at moment backup-copied, 0 lost"
+
+
+def test_encrypt_encrypts_the_copies_backup_wrote_outside_backups(tmp_path, plain_caseload_with_backups):
+    """Issue 15, item 8: `backup PATH` copies taken before `encrypt` stayed plain."""
+    import shutil
+    import sqlite3
+
+    from cjcase.store.files import is_encrypted
+    from tests.helpers import run_cjcase
+
+    template, surnames = plain_caseload_with_backups
+    folder = tmp_path / "c"
+    shutil.copytree(template, folder)
+    path = folder / "c.db"
+    elsewhere = tmp_path / "usb"
+    elsewhere.mkdir()
+    assert run_cjcase("--db", str(path), "backup", str(elsewhere / "mine.db")).returncode == 0
+    assert run_cjcase("--db", str(path), "backup", str(elsewhere)).returncode == 0
+    other = elsewhere / "someone-elses.db"
+    shutil.copyfile(elsewhere / "mine.db", other)  # another organisation's caseload: another key
+    conn = sqlite3.connect(other)
+    conn.execute("UPDATE settings SET value = ? WHERE key = 'pseudonym_key'", ["ab" * 32])
+    conn.commit()
+    conn.close()
+    done = run_cjcase("--db", str(path), "encrypt", stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert done.returncode == 0, done.stderr
+    copies = [f for f in elsewhere.iterdir() if f.suffix == ".db" and f != other]
+    assert len(copies) == 2
+    for copy in copies:
+        assert is_encrypted(copy)
+        data = copy.read_bytes()
+        assert not [s for s in surnames if s.encode() in data], copy.name
+    assert not is_encrypted(other)  # a file that is not a copy of this caseload is left alone
+    assert not list(elsewhere.glob(".*"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError
+from cjcase.store import killpoints
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
@@ -85,6 +86,7 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     finally:
         copy.close()
     _fsync(partial)
+    killpoints.reached("backup-copied")
     problem = verify_file(partial, passphrase)
     if problem:
         partial.unlink(missing_ok=True)

@@ -128,7 +128,10 @@ def leftovers(path: Path) -> list[Path]:
 
 def clear_leftovers(path: Path) -> int:
     """Overwrite and remove what `leftovers` finds; returns how many. The caller holds the lock."""
-    found = leftovers(path)
+    return _clear(leftovers(path))
+
+
+def _clear(found: list[Path]) -> int:
     for leftover in found:
         if leftover.name.endswith(".plain"):
             live = leftover.with_name(leftover.name[1 : -len(".plain")])
@@ -142,35 +145,54 @@ def clear_leftovers(path: Path) -> int:
     return len(found)
 
 
-def finish(path: Path, passphrase: str) -> list[Path]:
+def copy_key(file: Path) -> str | None:
+    """The pseudonym key held in a plain caseload file (to tell a copy of this caseload from
+    any other file); None when it is not a plain caseload."""
+    if not file.is_file() or is_encrypted(file):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{file}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = 'pseudonym_key'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def finish(path: Path, passphrase: str, also: list[Path] | None = None) -> list[Path]:
     """Finish what an interrupted encrypt left of an encrypted caseload: overwrite leftovers and
-    encrypt the plain backups and set-aside copies it had not reached. Returns those encrypted.
-    The caller holds the lock."""
+    encrypt the plain backups and set-aside copies it had not reached, and `also` (plain copies
+    written outside backups/). Returns those encrypted. The caller holds the lock."""
     clear_leftovers(path)
+    for copy in also or []:  # in the user's folder: only what encrypting that copy left
+        _clear([p for p in (_plain_name(copy), copy.with_name(f".{copy.name}.encrypting")) if p.exists()])
     encrypted = []
-    for copy in _plain_copies(path):
+    for copy in _plain_copies(path) + [c for c in also or [] if c.is_file() and not is_encrypted(c)]:
         _encrypt_in_place(copy, passphrase, quick=True)
         encrypted.append(copy)
         killpoints.reached("encrypt-backup-done")
     return encrypted
 
 
-def needs_finishing(path: Path) -> bool:
-    """Whether an encrypted caseload still has plain copies or leftovers beside it."""
-    return bool(leftovers(path) or _plain_copies(path))
+def needs_finishing(path: Path, also: list[Path] | None = None) -> bool:
+    """Whether an encrypted caseload still has plain copies or leftovers beside it, or in `also`."""
+    return bool(leftovers(path) or _plain_copies(path) or any(c.is_file() and not is_encrypted(c) for c in also or []))
 
 
-def encrypt(path: Path, passphrase: str) -> list[Path]:
+def encrypt(path: Path, passphrase: str, also: list[Path] | None = None) -> list[Path]:
     """Convert a database to SQLCipher in place, and encrypt its backups and set-aside copies;
     or finish a conversion that was interrupted (with the passphrase it was given).
 
-    The caller has opened it once first (migrated, anchored, backed up). Returns the backups encrypted.
+    The caller has opened it once first (migrated, anchored, backed up), and names in `also` the
+    copies of it written outside backups/. Returns the backups and copies encrypted.
     """
     check_passphrase(passphrase)
     path = Path(path)
     if not path.exists():
         raise DatabaseError(f"There is no database at {path} to encrypt.")
-    if is_encrypted(path) and not needs_finishing(path):
+    if is_encrypted(path) and not needs_finishing(path, also):
         raise DatabaseError(f"{path} is already encrypted.")
     lock = acquire_writer_lock(path)
     try:
@@ -179,6 +201,6 @@ def encrypt(path: Path, passphrase: str) -> list[Path]:
             open_encrypted(path, passphrase).close()  # the interrupted run's passphrase, or a sentence
         else:
             _encrypt_in_place(path, passphrase, quick=False)
-        return finish(path, passphrase)
+        return finish(path, passphrase, also)
     finally:
         release_writer_lock(lock)
