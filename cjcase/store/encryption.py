@@ -16,13 +16,12 @@ from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError
 from cjcase.store import killpoints
-from cjcase.store.backups import _fsync, _fsync_dir, list_backups, verify_file
+from cjcase.store.backups import _encrypt_file, _fsync_dir, list_backups, verify_file
 from cjcase.store.files import (
     acquire_writer_lock,
     backup_dir,
     is_encrypted,
     open_encrypted,
-    quote,
     release_writer_lock,
 )
 
@@ -52,27 +51,6 @@ def shred(path: Path, moment: str = "shred-begun") -> None:
         handle.flush()
         os.fsync(handle.fileno())
     path.unlink()
-
-
-def _encrypt_file(source: Path, target: Path, passphrase: str) -> None:
-    """Write an encrypted copy of a plain database file (sqlcipher_export)."""
-    import sqlcipher3
-
-    target.unlink(missing_ok=True)
-    plain = sqlite3.connect(source)
-    version = plain.execute("PRAGMA user_version").fetchone()[0]
-    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    plain.close()
-    conn = sqlcipher3.connect(str(source))
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
-        conn.execute("SELECT sqlcipher_export('encrypted')")
-        conn.execute(f"PRAGMA encrypted.user_version = {version}")
-        conn.execute("DETACH DATABASE encrypted")
-    finally:
-        conn.close()
-    _fsync(target)
 
 
 def _plain_name(path: Path) -> Path:
