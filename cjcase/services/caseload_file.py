@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services import audit, erasure, keys
+from cjcase.services import audit, erasure, keys, settings
 from cjcase.store import backups, encryption, killpoints
 from cjcase.store.database import connect
 from cjcase.store.files import backup_dir
@@ -47,7 +47,9 @@ def _settle(db: sqlite_utils.Database, path: Path) -> list[int]:
     audit.anchor(db)  # once, for a new file or one from before the chain was anchored
     keys.ensure_pseudonym_key(db)
     again = erasure.reapply(db, path)  # an erase or restore killed half-way is finished here
-    backups.daily_backup(db, path)  # after re-applying, so no backup brings an erased client back
+    kept = settings.get(db, "backup_keep_days")
+    keep_days = int(kept) if kept.isdigit() else backups.OTHERS_KEPT_DAYS
+    backups.daily_backup(db, path, keep_days=keep_days)  # after re-applying, so no backup brings an erased client back
     return again
 
 
