@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 from datetime import datetime
 
 import openpyxl
@@ -105,7 +106,8 @@ def test_the_export_log_names_the_organisation_user_options_and_problems(sample_
     detail = exporter.history(sample_db)[0].detail
     assert "organisation Leeds Recovery Link;" in detail and "user manager1;" in detail
     assert "allow_incomplete yes;" in detail
-    assert f"notes {(tmp_path / 'out.notes.txt').resolve()};" in detail
+    notes_hash = exporter.name_hash(sample_db, "out.notes.txt")
+    assert f"notes {tmp_path.resolve()}{os.sep}<name {notes_hash}>;" in detail
     problems = detail.split("; problems ", 1)[1]
     assert problems == " | ".join(f.message for f in result.prepared.findings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from cjcase.returns import guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
-from cjcase.services import settings
+from cjcase.services import keys, settings
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import Caseload
 
@@ -160,8 +161,8 @@ def write(
             None,
             None,
             f"period {table.period.label}; format {fmt}; "
-            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}; "
-            + (f"notes {writers.notes_path(path).resolve()}; " if notes is not None else "")
+            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {logged_path(db, path)}; "
+            + (f"notes {logged_path(db, writers.notes_path(path))}; " if notes is not None else "")
             + f"organisation {org}; user {os_user()}; "
             f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
             f"problems {' | '.join(problems) if problems else 'none'}",
@@ -177,6 +178,17 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "(unknown)"
+
+
+def logged_path(db: sqlite_utils.Database, path: Path) -> str:
+    """How the export log names a file: its folder and the keyed hash of its name, never the name,
+    which may hold a client's (and would outlive their erasure). `name_hash` finds it again."""
+    return f"{path.resolve().parent}{os.sep}<name {name_hash(db, path.name)}>"
+
+
+def name_hash(db: sqlite_utils.Database, name: str) -> str:
+    """The keyed hash the export log keeps of a file's name."""
+    return keys.pseudo_id(keys.get_key(db), name)
 
 
 def history(db: sqlite_utils.Database) -> list[ExportRecord]:

@@ -33,9 +33,12 @@ from cjcase.domain.model import (
     Session,
     Top,
 )
-from cjcase.services import agenda, search, settings
+from cjcase.services import agenda, erasure, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
+
+# The columns the search index holds: a change to one leaves the old value in its segments.
+NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
 
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
@@ -236,8 +239,12 @@ class Caseload:
                         break
             return problems
 
+        before = self.get_client(client_id)
         self._update("client", client_id, changes, check_all)
-        return self.get_client(client_id)
+        after = self.get_client(client_id)
+        if any(getattr(before, name) != getattr(after, name) for name in NAME_FIELDS):
+            erasure.purge_old_values(self.db)  # the old name leaves the search index and the WAL
+        return after
 
     def delete_client(self, client_id: int) -> None:
         """Delete a client and all their records."""

@@ -73,7 +73,14 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
         db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
         write_audit(db, "erase", "client", client_id, client_id, f"reason {reason}")
     killpoints.reached("erase-committed")
-    # The search index keeps deleted words in old segments until they are merged.
+    purge_old_values(db)
+
+
+def purge_old_values(db: sqlite_utils.Database) -> None:
+    """Leave no old value of a client in the file: after an erase or a change of name.
+
+    secure_delete zeroes what the table frees, but the search index keeps deleted words in old
+    segments until they are merged, and the WAL keeps old pages until a checkpoint."""
     with db.atomic():
         db.execute("INSERT INTO clients_fts (clients_fts) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

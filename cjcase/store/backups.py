@@ -14,6 +14,7 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError
+from cjcase.store import killpoints
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
@@ -28,6 +29,7 @@ from cjcase.store.migrations import latest_version
 
 DAILY_KEPT = 7
 WEEKLY_KEPT = 4
+OTHERS_KEPT_DAYS = 90  # manual and pre-upgrade backups (the setting backup_keep_days)
 _NAME = re.compile(r"caseload-(\d{8})-(\d{6})-(\d{6})-([a-z0-9-]+)\.db")
 
 
@@ -87,6 +89,7 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
         finally:
             copy.close()
         _fsync(partial)
+        killpoints.reached("backup-copied")
     except (OSError, *DATABASE_ERRORS) as error:
         _discard(partial)
         if is_disk_full(error, folder):
@@ -185,7 +188,9 @@ def restore_hint(folder: Path, passphrase: str | None = None) -> str:
     return "There is no verified backup to restore."
 
 
-def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = None) -> Path | None:
+def daily_backup(
+    db: sqlite_utils.Database, path: Path, today: date | None = None, keep_days: int = OTHERS_KEPT_DAYS
+) -> Path | None:
     """Take the day's backup of a database that holds data, if none was taken today, and rotate.
 
     A database that fails verification here is refused: nothing more is written to it.
@@ -216,13 +221,15 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
             else "There is no verified backup to restore."
         )
         raise DamagedDatabase(f"{path} is damaged, so cjcase will not write to it. {hint}") from None
-    rotate(folder, today)
+    rotate(folder, today, keep_days)
     return written
 
 
-def rotate(folder: Path, today: date) -> list[Path]:
-    """Keep the 7 newest daily backups and the newest of each of the 4 weeks before them;
-    manual and pre-upgrade backups are kept. Returns what was removed."""
+def rotate(folder: Path, today: date, keep_days: int = OTHERS_KEPT_DAYS) -> list[Path]:
+    """Keep the 7 newest daily backups and the newest of each of the 4 weeks before them, and the
+    manual and pre-upgrade backups of the last `keep_days` days (what is older would keep erased
+    clients for good). Only backups/ is rotated: a copy saved elsewhere is the user's.
+    Returns what was removed."""
     daily = [b for b in list_backups(folder) if b.reason == "daily"]
     keep = {b.path for b in daily[:DAILY_KEPT]}
     weeks: dict[tuple[int, int], Backup] = {}
@@ -231,6 +238,9 @@ def rotate(folder: Path, today: date) -> list[Path]:
         weeks.setdefault(week, backup)
     keep |= {b.path for b in list(weeks.values())[:WEEKLY_KEPT]}
     removed = [b.path for b in daily if b.path not in keep]
+    removed += [
+        b.path for b in list_backups(folder) if b.reason != "daily" and (today - b.taken_at.date()).days > keep_days
+    ]
     for path in removed:
         path.unlink(missing_ok=True)
         manifest_path(path).unlink(missing_ok=True)
