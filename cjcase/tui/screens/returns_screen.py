@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.widgets import DataTable, Header, Input, Select, Static
 
 from cjcase.domain.dates import last_complete_quarter, parse_quarter
@@ -46,7 +48,7 @@ class ReturnsScreen(CjcaseScreen):
         yield Header()
         with Horizontal(id="return-choices"):
             yield Select(
-                [(t.title, name) for name, t in self.templates.items()],
+                [(Text(t.title), name) for name, t in self.templates.items()],
                 id="template",
                 value=self.template_name or "quarterly_return",
                 allow_blank=False,
@@ -90,13 +92,14 @@ class ReturnsScreen(CjcaseScreen):
             threshold = template.suppression
             self.prepared = exporter.prepare(self.app.caseload.db, template, period, threshold, self.app.clock.now())
         except CjcaseError as error:
-            status.update(f"[b $error]{error}[/]")
+            status.update(f"[b $error]{escape(str(error))}[/]")
             return
         data = self.prepared.table
         widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
         add_fixed_columns(table, list(zip(data.header, widths, strict=False)))
         for row in data.rows:
-            table.add_row(*["" if cell is None else str(cell) for cell in row])
+            # Text cells: a label from a user's template is shown as typed, never as markup.
+            table.add_row(*[Text("" if cell is None else str(cell)) for cell in row])
         found = self.prepared.findings
         quality = (
             "Data quality: no problems found."
@@ -105,7 +108,9 @@ class ReturnsScreen(CjcaseScreen):
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
-        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
+        status.update(
+            escape(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
+        )
 
     def action_write(self) -> None:
         """Write the previewed return (asking first if the data-quality check found problems)."""
@@ -136,9 +141,9 @@ class ReturnsScreen(CjcaseScreen):
                 self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
             )
         except CjcaseError as error:
-            self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#return-status", Static).update(f"[b $error]{escape(str(error))}[/]")
             return
-        self.query_one("#return-status", Static).update(f"Written to {written.path}")
+        self.query_one("#return-status", Static).update(Text(f"Written to {written.path}"))
         self.notify(f"Saved: {written.path}")
 
     def action_back(self) -> None:
