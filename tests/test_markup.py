@@ -5,8 +5,8 @@ from datetime import datetime
 from textual.widgets import Select, Static
 
 from cjcase.tui.app import make_app
-from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
 from cjcase.tui.screens.client_screen import ClientScreen
+from cjcase.tui.widgets.confirm import ConfirmDialog
 from cjcase.tui.widgets.row_table import RowTable
 from tests.helpers import make_client, make_episode, run_cjcase, settle
 
