@@ -11,6 +11,8 @@ from textual import work
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from cjcase.domain.clock import Clock
@@ -224,6 +226,19 @@ class CjcaseApp(App):
             lambda _: self.exit(),
         )
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, always as plain text: messages carry names and other user text, and
+        a name like "[/bold]Ann" must show as typed, not run as markup (or crash the toast)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def name_of(self, first: str, last: str, client_ref: str) -> str:
         """A client's name as this view shows it (the setting, or initials only)."""
         from cjcase.domain.privacy import INITIALS_ONLY, display_name
@@ -258,8 +273,11 @@ class CjcaseApp(App):
         from cjcase.returns import template as templates
 
         for template in templates.available(self.user_templates_dir) if not self.read_only else []:
+            # A template's name and title are the user's text: escaped, never markup.
             yield SystemCommand(
-                f"Returns: write {template.name}", template.title, partial(self.action_returns, template.name)
+                f"Returns: write {escape(template.name)}",
+                escape(template.title),
+                partial(self.action_returns, template.name),
             )
         area = getattr(screen, "AREA", "")
         for binding in getattr(screen, "BINDINGS", []):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
 
 
 class ClientProvider(Provider):
@@ -24,7 +25,8 @@ class ClientProvider(Provider):
             label = f"Client: open {shown}" + ("" if row.client_ref in shown else f" ({row.client_ref})")
             yield Hit(
                 90,
-                self.matcher(query).highlight(label),
+                # A name is text, not markup: "[/bold]Ann" is shown as typed.
+                self.matcher(query).highlight(escape(label)),
                 partial(app.open_client, row.client_id),
                 help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}" if with_birth_date else row.status,
             )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from textual.markup import escape
+
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
@@ -29,7 +31,7 @@ def warn_of_clashes(dialog: FormDialog, client_id: int, booking: list[tuple[str,
         dialog._warned = tuple(clashes)  # type: ignore[attr-defined]
         dialog.show_error(
             clashes[0][0],
-            f"[b $warning]The checklist says {clashes[0][1]}.[/] Choose another time, or ctrl+s again to book it anyway.",
+            f"[b $warning]The checklist says {escape(clashes[0][1])}.[/] Choose another time, or ctrl+s again to book it anyway.",
         )
         raise StayOpen()
 

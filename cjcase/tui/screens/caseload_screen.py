@@ -74,7 +74,8 @@ class CaseloadScreen(CjcaseScreen):
                 id="pathway",
                 compact=True,
             )
-            keyworkers = [(name, name) for name in self.caseload.keyworkers()]
+            # Text prompts: a keyworker's name is shown as typed, never read as markup.
+            keyworkers = [(Text(name), name) for name in self.caseload.keyworkers()]
             yield Select(
                 keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker", id="keyworker", compact=True
             )

@@ -124,7 +124,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden = {
             "sessions": _table(("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40), id="sessions"),
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
-            "goal-reviews": Static(id="goal-reviews"),
+            "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
@@ -135,7 +135,7 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
-                    yield Static(id="contact")
+                    yield Static(id="contact", markup=False)  # user text: shown as typed
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -145,7 +145,7 @@ class ClientScreen(CjcaseScreen):
                         ("Reason", 30),
                         id="episodes",
                     )
-                    yield Static(id="notes")
+                    yield Static(id="notes", markup=False)
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
                 yield Lazy(hidden["sessions"])

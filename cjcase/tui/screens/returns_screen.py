@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.widgets import DataTable, Header, Input, Select, Static
 from textual.worker import get_current_worker
 
@@ -49,7 +51,7 @@ class ReturnsScreen(CjcaseScreen):
         yield Header()
         with Horizontal(id="return-choices"):
             yield Select(
-                [(t.title, name) for name, t in self.templates.items()],
+                [(Text(t.title), name) for name, t in self.templates.items()],
                 id="template",
                 value=self.template_name or "quarterly_return",
                 allow_blank=False,
@@ -91,9 +93,9 @@ class ReturnsScreen(CjcaseScreen):
             template = self.templates[self.query_one("#template", Select).value]
             period = parse_quarter(self.query_one("#period", Input).value)
         except CjcaseError as error:
-            status.update(f"[b $error]{error}[/]")
+            status.update(f"[b $error]{escape(str(error))}[/]")
             return
-        status.update(f"Preparing {template.title} for {period.label}…")
+        status.update(Text(f"Preparing {template.title} for {period.label}…"))
         self.preparing = True
         self.prepare(template, period)
 
@@ -115,7 +117,7 @@ class ReturnsScreen(CjcaseScreen):
         self.preparing = False
         status = self.query_one("#return-status", Static)
         if message.prepared is None:
-            status.update(f"[b $error]{message.error}[/]")
+            status.update(f"[b $error]{escape(str(message.error))}[/]")
             return
         self.prepared = message.prepared
         table = self.query_one("#preview", DataTable)
@@ -125,7 +127,8 @@ class ReturnsScreen(CjcaseScreen):
         widths = [34, 30, 6] if data.template.kind == "aggregate" else [max(10, len(h) + 1) for h in data.header]
         add_fixed_columns(table, list(zip(data.header, widths, strict=False)))
         for row in data.rows:
-            table.add_row(*["" if cell is None else str(cell) for cell in row])
+            # Text cells: a label from a user's template is shown as typed, never as markup.
+            table.add_row(*[Text("" if cell is None else str(cell)) for cell in row])
         found = self.prepared.findings
         quality = (
             "Data quality: no problems found."
@@ -134,7 +137,9 @@ class ReturnsScreen(CjcaseScreen):
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
-        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
+        status.update(
+            escape(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
+        )
 
     def action_write(self) -> None:
         """Write the previewed return (asking first if the data-quality check found problems)."""
@@ -168,10 +173,10 @@ class ReturnsScreen(CjcaseScreen):
                 self.caseload, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
             )
         except CjcaseError as error:
-            self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#return-status", Static).update(f"[b $error]{escape(str(error))}[/]")
             return
-        self.query_one("#return-status", Static).update(f"Written to {written.path}")
-        self.notify(f"Saved: {written.path}")
+        self.query_one("#return-status", Static).update(Text(f"Written to {written.path}"))
+        self.notify(f"Saved: {written.path}", markup=False)
 
     def action_back(self) -> None:
         """Back to where you came from."""

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
@@ -78,7 +79,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         initial = self.initial()
         self._fields = {field.name: field for field in self.fields()}
         with Vertical(id="form"):
-            yield Static(self.form_title, classes="form-title")
+            yield Static(self.form_title, classes="form-title", markup=False)  # titles carry names
             with VerticalScroll(id="form-fields"):
                 for field in self._fields.values():
                     with Vertical(classes="form-cell"):
@@ -232,21 +233,25 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             self.show_error(error.field, error.message)
             return
         except CjcaseError as error:
-            self.query_one("#form-error", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#form-error", Static).update(f"[b $error]{escape(str(error))}[/]")
             return
         self.dismiss(result)
 
     def show_error(self, field: str, message: str) -> None:
-        """Show a message beside a field (or under the form when the field is not on it)."""
+        """Show a message beside a field (or under the form when the field is not on it).
+
+        A message starting with "[" is the caller's markup (with any user text escaped); any
+        other is plain text, shown as written."""
         if field in self._fields:
             error = self.query_one(f"#error-{field}", Static)
-            error.update(message if message.startswith("[") else f"[b $error]{message}[/]")
+            error.update(message if message.startswith("[") else f"[b $error]{escape(message)}[/]")
             error.display = True
             widget = self.query_one(f"#field-{field}")
             widget.focus()
             widget.scroll_visible()
         else:
-            self.query_one("#form-error", Static).update(f"[b $error]{message}[/]")
+            shown = message if message.startswith("[") else f"[b $error]{escape(message)}[/]"
+            self.query_one("#form-error", Static).update(shown)
 
     def action_cancel(self) -> None:
         """Close without saving; a form with changes asks first (an Esc too many, after closing
