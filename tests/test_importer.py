@@ -402,3 +402,73 @@ def test_a_file_in_date_order_imports_the_same_as_one_sorted_by_client(tmp_path)
         )
         db.close()
     assert stored[0] == stored[1] and len(stored[0]) == 600
+
+
+# A workbook is a zip file: a small one can unpack to gigabytes (1.5 MB drove memory to 3 GB).
+
+
+def sample_workbook(path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "clients"
+    with open(SAMPLE / "clients.csv", encoding="utf-8-sig", newline="") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def pad_the_sheet(path, padding: int):
+    """Rewrite the workbook with `padding` bytes of blank space inside its sheet's XML, which
+    unpack from next to nothing: the shape of a zip bomb."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {info.filename: book.read(info) for info in book.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"<sheetData>", b"<sheetData>" + b" " * padding)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+@pytest.fixture
+def never_opened(monkeypatch):
+    """openpyxl refuses to open any workbook: the checks must come before it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(db, tmp_path, never_opened):
+    from cjcase.domain.errors import CjcaseError
+
+    path = sample_workbook(tmp_path / "bomb.xlsx")
+    pad_the_sheet(path, 40_000_000)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, path, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith("bomb.xlsx ") and "times" in message and "CSV" in message, message
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+
+
+def test_a_workbook_that_unpacks_to_more_than_the_import_takes_is_refused_unread(
+    db, tmp_path, monkeypatch, never_opened
+):
+    from cjcase.domain.errors import CjcaseError
+    from cjcase.services.importing import readers
+
+    monkeypatch.setattr(readers, "WORKBOOK_MAX_UNPACKED", 20_000)  # a gigabyte, made small for the test
+    path = sample_workbook(tmp_path / "large.xlsx")
+    with pytest.raises(CjcaseError, match=r"^large\.xlsx unpacks to .* more than the import takes .*CSV UTF-8"):
+        import_path(db, path, SAMPLE_TODAY)
+
+
+def test_an_ordinary_workbook_passes_the_size_checks(db, tmp_path):
+    path = sample_workbook(tmp_path / "ordinary.xlsx")
+    pad_the_sheet(path, 100_000)  # some blank space, as spreadsheets leave: not a bomb
+    import_path(db, path, SAMPLE_TODAY)
+    assert counts(db)["clients"] == SAMPLE_COUNTS["clients"]

@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import csv
 import itertools
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -157,9 +158,41 @@ def _field_at_fault(text: str) -> int:
     return index
 
 
+# A workbook is a zip file, and a small one can unpack to gigabytes. Before it is read, the
+# sizes its zip directory declares (no more is ever unpacked than they say) are held to these:
+WORKBOOK_MAX_UNPACKED = 1_000_000_000  # bytes, all parts together
+WORKBOOK_MAX_RATIO = 100  # unpacked to packed, for any part over a megabyte; real sheets are 10 to 25
+
+
+def _check_workbook_size(path: Path) -> None:
+    """Refuse a workbook whose parts unpack to more than the import takes, or to so many times
+    their packed size that it can only be a zip bomb, before anything is unpacked."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            parts = book.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip at all: openpyxl's opening says so
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > WORKBOOK_MAX_UNPACKED:
+        raise CjcaseError(
+            f"{path.name} unpacks to {unpacked / 1e6:,.0f} MB, more than the import takes "
+            f"({WORKBOOK_MAX_UNPACKED / 1e6:,.0f} MB): save each sheet as a 'CSV UTF-8' file, named after "
+            "the sheet, in one folder, and import the folder."
+        )
+    for part in parts:
+        if part.file_size > 1_000_000 and part.file_size > WORKBOOK_MAX_RATIO * max(part.compress_size, 1):
+            raise CjcaseError(
+                f"{path.name} is not an ordinary workbook: its part {part.filename} unpacks to "
+                f"{part.file_size // max(part.compress_size, 1):,} times its size (a spreadsheet's are 10 "
+                "to 25 times), so it is not read: open it in your spreadsheet program and save each sheet as "
+                "a 'CSV UTF-8' file in one folder, and import the folder."
+            )
+
+
 def _read_xlsx(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
     import openpyxl
 
+    _check_workbook_size(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a damaged file
