@@ -113,6 +113,20 @@ def test_a_broken_import_exits_1_with_the_problems_on_stderr(tmp_path, sample_co
     assert "Traceback" not in result.stderr
 
 
+def test_a_thousand_bad_rows_list_200_problems_and_count_the_rest(tmp_path, sample_copy):
+    path = sample_copy / "sessions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = [lines[0]] + [line.replace(",keywork,", ",chat,").replace(",phone,", ",chat,") for line in lines[1:]]
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    wrong = sum(",chat," in line for line in bad)
+    result = run("--db", str(tmp_path / "c.db"), "import", str(sample_copy))
+    assert result.returncode == 1
+    listed = [line for line in result.stderr.splitlines() if line.startswith("sessions.csv:")]
+    assert len(listed) == 200
+    assert f"… and {wrong - 200:,} more problems, not listed." in result.stderr
+    assert f"Nothing was imported: {wrong:,} problems to fix" in result.stderr
+
+
 def test_a_missing_folder_is_a_sentence_not_a_traceback(tmp_path):
     result = run("--db", str(tmp_path / "c.db"), "import", str(tmp_path / "nowhere"))
     assert result.returncode == 1

@@ -55,13 +55,17 @@ class DateInputError(CjcaseError, ValueError):
 
 
 class ImportRejected(CjcaseError):
-    """The import had problems; nothing was written. Each problem reads `file:line: column: what`."""
+    """The import had problems; nothing was written. Each problem reads `file:line: column: what`;
+    past the first 200, `unlisted` counts the rest."""
 
-    def __init__(self, problems: Sequence[Any]):
+    def __init__(self, problems: Sequence[Any], unlisted: int = 0):
         self.problems = list(problems)
+        self.unlisted = unlisted
+        self.count = len(self.problems) + unlisted
+        rest = f"\n… and {unlisted:,} more problem{'s' if unlisted != 1 else ''}, not listed." if unlisted else ""
         super().__init__(
-            f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
-            "to fix first.\n" + "\n".join(str(p) for p in problems)
+            f"Nothing was imported: {self.count:,} problem{'s' if self.count != 1 else ''} "
+            "to fix first.\n" + "\n".join(str(p) for p in self.problems) + rest
         )
 
 
