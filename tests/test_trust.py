@@ -127,7 +127,9 @@ def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tm
         backups.restore(path, broken)
 
     result = subprocess.run(
-        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older)], capture_output=True, text=True
+        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older), "--yes"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "erased again" in result.stdout
@@ -340,7 +342,7 @@ def test_the_quick_check_finds_damaged_pages_as_the_full_check_does(sample_db, t
 
 async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damage(sample_db, clock, tmp_path):
     from cjcase.tui.app import make_app
-    from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+    from cjcase.tui.widgets.confirm import ConfirmDialog
     from tests.helpers import settle
 
     damaged = damaged_copy(sample_db, tmp_path / "damaged.db")

@@ -10,9 +10,11 @@ from textual.lazy import Lazy
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cjcase.domain import codes
+from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
-from cjcase.domain.privacy import visible_flags
+from cjcase.domain.model import change_since_start
+from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.services import agenda
 from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
@@ -46,11 +48,6 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-def words(code: str | None) -> str:
-    """A code as words."""
-    return (code or "").replace("_", " ")
-
-
 class ClientScreen(CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
@@ -66,6 +63,12 @@ class ClientScreen(CjcaseScreen):
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure. Esc goes back."
+    )
+    READ_ONLY_HELP = (
+        "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
+        "shows the keyworker, the next appointment and the violence-to-staff and lone-working "
+        "markers. Tabs: 1 the next appointments and hearings, 2 appointments, 4 court. Nothing "
+        "can be changed here. Esc goes back."
     )
     EDIT_ACTIONS = frozenset(
         {
@@ -159,7 +162,17 @@ class ClientScreen(CjcaseScreen):
                 yield Lazy(hidden["audit"])
         yield KeyFooter()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "show_tab" and parameters and not shows_case_detail(self.app.read_only):
+            return parameters[0] in VOLUNTEER_TABS
+        return super().check_action(action, parameters)
+
     def on_mount(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            tabs = self.query_one("#tabs", TabbedContent)
+            for tab, _title in TABS:
+                if tab not in VOLUNTEER_TABS:
+                    tabs.hide_tab(tab)
         self.refresh_data()
         self._loaded = True
         self._fresh = True  # the resume that follows the first mount need not read it again
@@ -216,6 +229,9 @@ class ClientScreen(CjcaseScreen):
             self._fill_tab(event.pane.id)
 
     def _show_header(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            self._show_volunteer_header()
+            return
         client, today = self.client, self.app.clock.today()
         current = self.episodes[0] if self.episodes else None
         parts = [f"Age {age_on(client.date_of_birth, today)}"]
@@ -244,8 +260,54 @@ class ClientScreen(CjcaseScreen):
                 line.append(", ".join(words(f) for f in flags), style="bold")
         self.query_one("#client-header", Static).update(line)
 
+    def _upcoming(self) -> list:
+        """The appointments still to come, soonest first."""
+        now = self.app.clock.now()
+        return sorted(
+            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
+        )
+
+    def _show_volunteer_header(self) -> None:
+        """What a volunteer needs on the day: the keyworker, the next appointment, the markers."""
+        upcoming = self._upcoming()
+        parts = [f"KW {self.client.keyworker or 'unallocated'}"]
+        parts.append(
+            f"next {format_datetime(upcoming[0].starts_at)} {words(upcoming[0].kind)}"
+            if upcoming
+            else "no appointment booked"
+        )
+        line = Text(" · ".join(parts))
+        flags = visible_flags(self.client.flags, read_only=True)
+        if flags:
+            line.append(" · ")
+            line.append(" ".join(codes.RISK_MARKER[f] for f in flags), style="bold reverse")
+        self.query_one("#client-header", Static).update(line)
+
+    def _show_volunteer_overview(self) -> None:
+        """The appointments and hearings to come, and nothing else of the record."""
+        now = self.app.clock.now()
+        lines = [f"{format_datetime(s.starts_at)}  {words(s.kind)}" for s in self._upcoming()[:8]]
+        lines += [
+            f"{format_datetime(h.hearing_at)}  {words(h.hearing_type)} hearing at {h.court}"
+            for h in self.hearings
+            if h.hearing_at >= now
+        ]
+        self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
+        for name in ("#episodes", "#notes", "#engagement"):
+            self.query_one(name).display = False
+
     def _show_overview(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            self._show_volunteer_overview()
+            return
         client = self.client
+        if not shows_contact_details(self.app.read_only, self.app.initials_only):
+            # Initials only (a waiting room): nothing that names or finds the client.
+            self.query_one("#contact", Static).update(
+                "Date of birth, phone, address and other contacts hidden (F4 shows them)."
+            )
+            self._show_case_overview()
+            return
         lines = [
             f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
             + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
@@ -279,6 +341,10 @@ class ClientScreen(CjcaseScreen):
         if client.aliases:
             lines.append(f"Also known as {client.aliases}")
         self.query_one("#contact", Static).update("\n".join(lines))
+        self._show_case_overview()
+
+    def _show_case_overview(self) -> None:
+        """The referrals, the checklist, the sharing ledger and the latest notes."""
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
@@ -301,7 +367,7 @@ class ClientScreen(CjcaseScreen):
             (
                 "Information sharing (i adds)",
                 [
-                    f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                    f"{c.agency}: {c.purpose} · {words(c.lawful_basis)} from {c.given_date:%d/%m/%y}"
                     + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
                     + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "")
                     for c in ledger
@@ -310,10 +376,7 @@ class ClientScreen(CjcaseScreen):
             ),
             (
                 "Disclosures (u logs one)",
-                [
-                    f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
-                    for d in log
-                ]
+                [f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({words(d.basis)}, by {d.by_whom})" for d in log]
                 or ["none"],
             ),
         ]
@@ -333,11 +396,9 @@ class ClientScreen(CjcaseScreen):
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
     def _show_sessions(self) -> None:
-        now = self.app.clock.now()
-        upcoming = sorted(
-            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
-        )
-        past = [s for s in self.sessions if s not in upcoming]
+        upcoming = self._upcoming()
+        # A volunteer sees the appointments to come, not the history of attendance.
+        past = [s for s in self.sessions if s not in upcoming] if shows_case_detail(self.app.read_only) else []
         self._hidden["sessions"].replace_rows(
             records=upcoming + past,
             rows=[
@@ -383,25 +444,33 @@ class ClientScreen(CjcaseScreen):
 
     def _show_court(self) -> None:
         by_id = {h.id: h for h in self.hearings}
+        hearings = self.hearings
+        if not shows_case_detail(self.app.read_only):
+            now = self.app.clock.now()
+            hearings = [h for h in hearings if h.hearing_at >= now]
         rows = []
-        for hearing in self.hearings:
+        for hearing in hearings:
             outcome = hearing.outcome or ""
             if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
                 outcome = (
                     outcome + " " if outcome else ""
                 ) + f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
+            if not shows_case_detail(self.app.read_only):
+                outcome = hearing.support_needed or ""  # what the day needs, not how it went
             rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
-        self._hidden["court"].replace_rows(rows, records=self.hearings)
+        self._hidden["court"].replace_rows(rows, records=hearings)
 
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
+        if not shows_case_detail(self.app.read_only):
+            return
         if not self.tops:
             table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
+        changes = change_since_start(self.tops, TOP_ROWS)
         table.add_column(
             "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
         )
@@ -409,17 +478,15 @@ class ClientScreen(CjcaseScreen):
             label = f"{top.top_date:%d/%m/%y} {top.stage}"
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        latest = self.tops[-1]
         for name in TOP_ROWS:
-            change = ""
-            if start and latest is not start:
-                delta = getattr(latest, name) - getattr(start, name)
-                change = f"{delta:+d}" if delta else "0"
+            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
             table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
         for name in codes.TOP_YES_NO_FIELDS:
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
 
     def _show_history(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            return
         self._hidden["audit"].replace_rows(
             [
                 (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
@@ -484,10 +551,20 @@ class ClientScreen(CjcaseScreen):
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
+        refusal = self.app.caseload.outcome_refusal(session.id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
         try:
             self.app.caseload.set_session_status(session.id, status)
         except ValidationError as error:
-            self.notify(error.message, severity="error")
+            if error.field != "dna_reason":
+                self.notify(error.message, severity="error")
+                return
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            self._push(SessionDialog(self.client_id, self.client.name, session, status="dna"))
             return
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
