@@ -167,7 +167,7 @@ class CjcaseApp(App):
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
-        for warning in getattr(self.caseload.db, "warnings", []):
+        for warning in self.caseload.opening_warnings:
             self.notify(warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
@@ -220,7 +220,7 @@ class CjcaseApp(App):
         from cjcase.store.database import damaged_sentence
         from cjcase.tui.widgets.confirm import ConfirmDialog
 
-        passphrase = getattr(self.caseload.db, "passphrase", None) if self.caseload else None
+        passphrase = self.caseload.passphrase if self.caseload else None
         self.push_screen(
             ConfirmDialog(f"{damaged_sentence(self.db_path, problem, passphrase)} Quit now?"),
             lambda _: self.exit(),

@@ -182,11 +182,17 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             return
         echo.update(f"[dim]= {format_datetime(parsed) if field.kind == 'datetime' else format_date(parsed)}[/]")
 
+    def direction_of(self, field: FormField) -> str | None:
+        """Which way a date typed without a year (or a bare weekday) resolves: the field's own
+        direction, unless a form decides it from its other fields."""
+        return field.direction
+
     def _parse_date(self, field: FormField, text: str):
         now = self.app.clock.now()
+        direction = self.direction_of(field)
         if field.kind == "datetime":
-            return parse_user_datetime(text, now, field.direction, default_time=time(10, 0))
-        return parse_user_date(text, now.date(), field.direction)
+            return parse_user_datetime(text, now, direction, default_time=time(10, 0))
+        return parse_user_date(text, now.date(), direction)
 
     def value_of(self, name: str) -> Any:
         """The typed value of one field, parsed (dates into dates); raises ValidationError."""
