@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.message_pump import MessagePump
 
-# A key that has not finished by then (its widget went away under it) no longer holds the rest.
-STUCK_AFTER = 1.0
+# How often held keys look at the key before them: one whose widget went away under it (closed
+# before it handled the key) no longer holds the rest, nor does one still travelling after
+# GIVE_UP_AFTER seconds.
+CHECK_EVERY = 0.25
+GIVE_UP_AFTER = 5.0
 
 
 class KeyQueue:
@@ -34,6 +37,7 @@ class KeyQueue:
         self.held: deque[events.Key] = deque()
         self.in_flight: events.Key | None = None
         self._sent_at = 0.0
+        self._at: MessagePump | None = None  # where the key in flight is now
         self._watching = False
 
     def _screen_ready(self) -> bool:
@@ -66,6 +70,7 @@ class KeyQueue:
 
     def _follow(self, node: MessagePump, event: events.Key) -> None:
         """Look again once `node` has handled the key: a callback queued behind it."""
+        self._at = node
         if not node.call_later(self._handled_at, node, event):
             self._done(event)
 
@@ -89,11 +94,14 @@ class KeyQueue:
     def _watch(self) -> None:
         if not self._watching:
             self._watching = True
-            self.app.set_timer(STUCK_AFTER, self._check_stuck)
+            self.app.set_timer(CHECK_EVERY, self._check_stuck)
 
     def _check_stuck(self) -> None:
         self._watching = False
-        if self.in_flight is not None and time.monotonic() - self._sent_at >= STUCK_AFTER:
+        node = self._at
+        if self.in_flight is not None and (
+            node is None or node._closing or node._closed or time.monotonic() - self._sent_at >= GIVE_UP_AFTER
+        ):
             self._done(self.in_flight)
         if self.held:
             self.release_soon()
