@@ -65,7 +65,7 @@ async def test_an_adjourned_hearing_typed_in_leaves_the_agenda_and_its_support_m
         assert (first.hearing_at, first.hearing_type) == (datetime(2026, 11, 23, 10, 0), "plea")
         await press_at_once(pilot, "j")
         await press_at_once(pilot, "14/12 10am", "tab")
-        await press_at_once(pilot, "ctrl+a", "Adjourned for reports", "ctrl+s")
+        await press_at_once(pilot, "Adjourned for reports", "ctrl+s")  # Tab selected the preset reason
         assert isinstance(app.screen, ClientScreen)
         later, old = caseload.court_dates(client.id)
         assert later.hearing_at == datetime(2026, 12, 14, 10, 0) and later.adjourned_from_id == old.id
@@ -97,7 +97,7 @@ async def test_the_adjourn_form_carries_the_support_needed_and_it_can_be_changed
         assert app.screen.query_one("#field-support_needed").value == "Meet 9:15"
         for burst in (("14/12 10am", "tab"), ("tab",)):
             await press_at_once(pilot, *burst)
-        await press_at_once(pilot, "ctrl+a", "Bring the letter", "ctrl+s")
+        await press_at_once(pilot, "Bring the letter", "ctrl+s")  # Tab selected what was there
         later = caseload.court_dates(client.id)[0]
         assert later.adjourned_from_id == hearing.id and later.support_needed == "Bring the letter"
 

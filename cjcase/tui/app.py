@@ -74,6 +74,9 @@ class CjcaseApp(App):
             self.sub_title = "READ-ONLY: no edits"  # every screen's header says so
         if caseload is not None:
             self._use(caseload)
+        from cjcase.tui.key_order import KeyQueue
+
+        self.keys = KeyQueue(self, super().on_event)
 
     def _use(self, caseload: Caseload) -> None:
         from cjcase.services.engagement import Engagement
@@ -182,6 +185,9 @@ class CjcaseApp(App):
             import time
 
             self._last_activity = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.keys.take(event)  # in the order typed, each to its end before the next
+            return
         await super().on_event(event)
 
     def _lock_if_idle(self) -> None:
