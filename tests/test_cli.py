@@ -250,6 +250,16 @@ def test_key_export_and_import_from_the_command_line(imported, tmp_path):
     assert bad.returncode == 1 and "not a cjcase pseudonym key" in bad.stderr
 
 
+def test_key_export_into_a_missing_folder_and_import_over_a_key_in_use(imported, tmp_path):
+    missing = run("--db", str(imported), "key", "export", str(tmp_path / "no_such" / "org.key"))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    key = tmp_path / "other.key"
+    key.write_text("ab" * 32)
+    refused = run("--db", str(imported), "key", "import", str(key))
+    assert refused.returncode == 1 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert run("--db", str(imported), "key", "import", "--force", str(key)).returncode == 0
+
+
 def test_backup_now_and_list_from_the_command_line(imported, tmp_path):
     made = run("--db", str(imported), "backup")
     assert made.returncode == 0 and "Backed up and verified" in made.stdout

@@ -119,7 +119,7 @@ def test_pseudonyms_are_stable_across_runs_and_differ_across_keys(sample_db, tmp
     assert first == [row[0] for row in build(sample_db, template, Q2, None).rows]
     other_key = tmp_path / "other.key"
     other_key.write_text("ab" * 32)
-    import_key(sample_db, other_key)
+    import_key(sample_db, other_key, force=True)
     second = [row[0] for row in build(sample_db, template, Q2, None).rows]
     assert len(second) == len(first) and set(second).isdisjoint(first)
 
@@ -131,7 +131,7 @@ def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sam
     export_key(sample_db, key_file)
     other = open_caseload(tmp_path / "laptop2.db")
     import_path(other, SAMPLE, SAMPLE_TODAY)
-    import_key(other, key_file)
+    import_key(other, key_file, force=True)
     template = templates.find("pseudonymised_extract", None)
     assert build(other, template, Q2, None).rows == build(sample_db, template, Q2, None).rows
 

@@ -124,10 +124,22 @@ def key_export(
 def key_import(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A key written by `cjcase key export`.", show_default=False),
+    force: bool = typer.Option(False, "--force", help="Replace a different key already in use."),
     db: str | None = DbOption,
 ) -> None:
     """Use the organisation's pseudonym key from another laptop, so pseudonyms agree."""
+    import sys
+
+    from cjcase.domain.errors import KeyChangeRefused
     from cjcase.services.keys import import_key
 
-    import_key(open_db(ctx, db), file)
+    database = open_db(ctx, db)
+    try:
+        import_key(database, file, force=force)
+    except KeyChangeRefused as refused:
+        if not sys.stdin.isatty():
+            raise
+        if not typer.confirm(f"{refused} Replace it now?", default=False):
+            raise UserError("The key was not changed.") from None
+        import_key(database, file, force=True)
     typer.echo("The pseudonym key was imported: extracts from this laptop now match the others.")

@@ -79,3 +79,7 @@ class IncompleteData(CjcaseError):
             + "\n".join(f"  - {f.message}" for f in found)
             + "\nFix them first, or write the return anyway with --allow-incomplete."
         )
+
+
+class KeyChangeRefused(CjcaseError):
+    """Importing a pseudonym key would replace a different key already in use; ask, or --force."""

@@ -11,7 +11,7 @@ from cjcase.domain import codes
 from cjcase.domain.dates import Period
 from cjcase.returns import measures
 from cjcase.returns.template import Template
-from cjcase.services.keys import get_key, pseudo_id
+from cjcase.services.keys import get_key, pseudo_id, recipient_key
 
 SUPPRESSED = "*"
 # A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
@@ -100,6 +100,8 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     from cjcase.domain.dates import age_on
 
     key = get_key(db)
+    if template.recipient:
+        key = recipient_key(key, template.recipient)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     rows: list[list[Cell]] = []
     withheld: list[bool] = []

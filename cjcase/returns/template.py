@@ -14,7 +14,7 @@ from cjcase.store.resources import resource_dir
 KINDS = ("aggregate", "extract")
 DEFAULT_SUPPRESSION = 5  # NDTMS public tables: counts of 1 to 4 are hidden
 # The keys a template may hold, at the top and in each entry; anything else is a typing mistake.
-TOP_KEYS = frozenset(("kind", "title", "suppression", "formats", "measures", "columns"))
+TOP_KEYS = frozenset(("kind", "title", "suppression", "formats", "measures", "columns", "recipient"))
 ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label", "definition"))
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
@@ -92,11 +92,15 @@ class Template:
     suppression: int | None
     formats: tuple[str, ...]
     items: tuple[Item, ...]
+    # An extract's recipient: its pseudonyms are keyed for that recipient alone.
+    recipient: str | None = None
 
     @property
     def labels(self) -> frozenset[str]:
         """Every label the template puts in its output."""
         found = {self.title}
+        if self.recipient:
+            found.add(self.recipient)
         for item in self.items:
             found |= {item.label, item.numerator_label, item.denominator_label}
             if item.definition:
@@ -198,12 +202,26 @@ def load(path: Path) -> Template:
                 definition=str(entry.get("definition") or ""),
             )
         )
+    recipient = data.get("recipient")
+    if recipient is not None and (kind != "extract" or not isinstance(recipient, str) or not recipient.strip()):
+        raise fail(
+            'recipient names who receives an extract, e.g. recipient = "West Yorkshire PCC"; '
+            "an aggregate return has no pseudonyms to key.",
+            "recipient",
+        )
     names = [item.name for item in items]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise fail(f"'{duplicate}' is listed twice.", f'"{duplicate}"')
     return Template(
-        path.stem, path, kind, title, suppression if kind == "aggregate" else None, tuple(formats), tuple(items)
+        path.stem,
+        path,
+        kind,
+        title,
+        suppression if kind == "aggregate" else None,
+        tuple(formats),
+        tuple(items),
+        recipient.strip() if recipient else None,
     )
 
 

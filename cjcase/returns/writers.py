@@ -92,7 +92,8 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
     )
     if table.template.kind == "extract":
         suppression = (
-            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference."
+            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference"
+            + (f", keyed for {table.template.recipient} alone." if table.template.recipient else ".")
         )
     extra = []
     if table.template.kind == "extract":
