@@ -62,3 +62,166 @@ async def settle(pilot) -> None:
     """Let the app's background loads finish and the screen catch up."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+# --- Running cjcase as a real process: killed at a named moment, or on a disk that is full ---
+
+KILLER = r"""
+import importlib, os, signal, sys
+target, nth, when = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+module_name, name = target.split(":")
+module = importlib.import_module(module_name)
+original, calls = getattr(module, name), [0]
+def killing(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == nth and when == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    result = original(*args, **kwargs)
+    if calls[0] == nth and when == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+setattr(module, name, killing)
+sys.argv = ["cjcase", *sys.argv[4:]]
+from cjcase.launch import main
+main()
+"""
+
+
+def run_cjcase(*args: str, env: dict | None = None, stdin: str | None = None):
+    """`cjcase ARGS` in a process of its own (the clock pinned to the sample's day)."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "CJCASE_TODAY": SAMPLE_TODAY.isoformat(), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "cjcase", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def run_killed_at(moment: str, *args: str, nth: int = 1, when: str = "before", env: dict | None = None):
+    """`cjcase ARGS`, killed with SIGKILL at a named moment: the `nth` call of `moment`
+    ("package.module:function"), `before` it runs or `after` it returns. Returns the process's
+    result; its return code is -9 when the moment came."""
+    import os
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "CJCASE_TODAY": SAMPLE_TODAY.isoformat(), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", KILLER, moment, str(nth), when, *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+class SmallDisk:
+    """A small tmpfs mounted in a test's folder: a real file system that fills up."""
+
+    def __init__(self, folder: Path, size_kb: int):
+        self.folder = folder
+        self.size_kb = size_kb
+
+    def __enter__(self) -> SmallDisk:
+        import subprocess
+
+        import pytest
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={self.size_kb}k", "tmpfs", str(self.folder)], capture_output=True
+        )
+        if mounted.returncode != 0:
+            pytest.skip("a small tmpfs cannot be mounted here (needs root)")
+        return self
+
+    def fill(self, leave_kb: int = 0) -> None:
+        """Fill the disk, leaving about `leave_kb` free."""
+        import os
+
+        stats = os.statvfs(self.folder)
+        free = stats.f_bavail * stats.f_frsize - leave_kb * 1024
+        if free > 0:
+            try:
+                with open(self.folder / "filler", "wb") as handle:
+                    handle.write(b"\0" * free)
+            except OSError:
+                pass  # full already
+
+    def free(self) -> None:
+        """Make room again."""
+        (self.folder / "filler").unlink(missing_ok=True)
+
+    def __exit__(self, *exc) -> None:
+        import subprocess
+
+        subprocess.run(["umount", "-l", str(self.folder)], capture_output=True)
+
+
+def write_sample_caseload(path: Path) -> Path:
+    """A closed caseload file holding the sample caseload (its daily backup taken)."""
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.services.importing.importer import import_path
+
+    db = open_caseload(path)
+    try:
+        import_path(db, SAMPLE, SAMPLE_TODAY)
+    finally:
+        db.close()
+    db = open_caseload(path)  # the day's backup, now that it holds clients
+    db.close()
+    return path
+
+
+def client_names(path: Path, passphrase: str | None = None) -> list[str]:
+    """Every client's surname in a caseload file, opened read-only."""
+    from cjcase.services.caseload_file import open_caseload
+
+    db = open_caseload(path, read_only=True, passphrase=passphrase)
+    try:
+        return [row[0] for row in db.execute("SELECT last_name FROM clients ORDER BY id")]
+    finally:
+        db.close()
+
+
+async def press_at_once(pilot, *keys: str) -> None:
+    """Send keys the way a busy laptop's terminal delivers them: all queued before the app handles
+    the first (Pilot's press waits for the app between keys), then let the app settle. A key is a
+    Textual key name ("tab", "ctrl+s") or a text, typed a character at a time."""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for item in keys:
+        for key in _key_names(item):
+            if len(key) == 1 and not key.isalnum():
+                key = _character_to_key(key)
+            char: str | None
+            try:
+                char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+            except KeyError:
+                char = key if len(key) == 1 else None
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)
+    await settle(pilot)
+    await settle(pilot)
+
+
+_KEY_NAMES = {"tab", "enter", "escape", "space", "up", "down", "left", "right", "backspace", "home", "end"}
+
+
+def _key_names(item: str) -> list[str]:
+    """One key name, or the characters of a text."""
+    if item in _KEY_NAMES or item.startswith(("ctrl+", "shift+", "alt+")) or len(item) == 1:
+        return [item]
+    return list(item)

@@ -105,3 +105,14 @@ def test_the_quick_draws_follow_their_weights_and_the_seed():
         assert abs(counts[letter] / 20000 - weight / 100) < 0.015, counts
     assert all(abs(picks[letter] - 3000) < 200 for letter in "xyz"), picks
     assert draws(4) == (weighted, uniform) and draws(5) != (weighted, uniform)
+
+
+def test_the_demo_sets_its_peer_mentors_through_the_settings_writer_and_its_audit(db):
+    from cjcase.services import settings
+
+    demo.generate(db, TODAY, clients=20, seed=2)
+    assert settings.peer_mentors(db) == list(demo.PEER_MENTORS)
+    audited = db.execute(
+        "SELECT count(*) FROM audit WHERE entity = 'settings' AND detail = 'fields: peer_mentors'"
+    ).fetchone()[0]
+    assert audited == 1

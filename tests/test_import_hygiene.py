@@ -28,9 +28,9 @@ def test_no_non_ui_module_loads_textual():
     assert result.stdout.strip() == "False"
 
 
-def test_the_tui_builds_no_sql():
+def test_the_tui_and_the_command_line_build_no_sql():
     sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.+\b(FROM|INTO|SET)\b")
-    for path in (PACKAGE / "tui").rglob("*.py"):
+    for path in [*(PACKAGE / "tui").rglob("*.py"), *(PACKAGE / "cli").rglob("*.py"), PACKAGE / "launch.py"]:
         assert not sql.search(path.read_text(encoding="utf-8")), path
 
 
@@ -66,3 +66,21 @@ def test_the_tui_sets_textuals_frame_cap_before_textual_loads_and_a_users_own_wi
         [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "TEXTUAL_FPS": "30"}
     )
     assert (ours.stdout.strip(), theirs.stdout.strip()) == ("120", "30"), ours.stderr + theirs.stderr
+
+
+def test_the_database_path_is_read_from_the_environment_in_one_place():
+    reads = re.compile(r"""(environ\.get|getenv|environ\[)\(?\s*["']CJCASE_DB["']""")
+    readers = [path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if reads.search(path.read_text())]
+    assert readers == ["store/paths.py"]
+
+
+def test_organisation_settings_have_one_writer():
+    # The pseudonym key and the demo's marker are the program's own rows, not the organisation's.
+    from cjcase.services import demo, keys, settings
+
+    writes = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM) settings\b")
+    writers = sorted(
+        path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if writes.search(path.read_text())
+    )
+    assert writers == ["services/demo.py", "services/keys.py", "services/settings.py"]
+    assert keys.KEY_SETTING not in settings.SETTINGS and demo.DEMO_SETTING not in settings.SETTINGS

@@ -259,12 +259,12 @@ def test_an_unknown_client_in_a_late_batch_rejects_the_whole_import(db, sample_c
 
 
 def test_rows_are_written_column_by_name_whether_or_not_each_row_has_every_column(db):
-    from cjcase.services.importing.importer import _insert_many
+    from cjcase.store.bulk import insert_many
 
     db.execute("CREATE TABLE scratch (a, b, c)")
-    _insert_many(db, "scratch", [{"c": 3, "a": 1, "b": 2}, {"b": 5, "a": 4, "c": 6}])  # every column
-    _insert_many(db, "scratch", [{"a": 7, "c": 9}, {"b": 8}])  # some missing: NULL
-    _insert_many(db, "scratch", [{"a": 10}])  # one column
+    insert_many(db, "scratch", [{"c": 3, "a": 1, "b": 2}, {"b": 5, "a": 4, "c": 6}])  # every column
+    insert_many(db, "scratch", [{"a": 7, "c": 9}, {"b": 8}])  # some missing: NULL
+    insert_many(db, "scratch", [{"a": 10}])  # one column
     assert db.execute("SELECT a, b, c FROM scratch ORDER BY rowid").fetchall() == [
         (1, 2, 3),
         (4, 5, 6),

@@ -50,3 +50,26 @@ def test_the_log_session_form_at_80_by_24(snap_compare, sample_app, caseload):
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_the_adjourn_hearing_form_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-17429")
+    from datetime import datetime
+
+    caseload.add_court_date(
+        client.id,
+        {
+            "when": datetime(2026, 11, 23, 10, 0),
+            "court": "Leeds Magistrates' Court",
+            "hearing_type": "plea",
+            "support_needed": "Meet 9:15 at the cafe",
+        },
+    )
+
+    async def open_form(pilot):
+        pilot.app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("4", "j")
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

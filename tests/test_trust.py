@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cjcase.domain.errors import DatabaseError
+from cjcase.domain.errors import DatabaseError, NotFoundError
 from cjcase.services import audit, erasure
 from cjcase.services.caseload import Caseload
 from cjcase.services.caseload_file import open_caseload
@@ -188,6 +188,21 @@ def test_erase_from_the_command_line_needs_confirmation(tmp_path):
         text=True,
     )
     assert done.returncode == 0 and "Erased CJ-17429" in done.stdout
+
+
+def test_erase_names_the_client_it_asks_about_and_refuses_an_unknown_reference(caseload, db, db_path):
+    make_client(caseload, client_ref="E-1", first_name="Ada", last_name="Lane")
+    assert erasure.name_of(db, " E-1 ") == "Ada Lane"
+    with pytest.raises(NotFoundError, match="No client has the reference E-9"):
+        erasure.name_of(db, "E-9")
+    db.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", "--db", str(db_path), "erase", "E-9", "--yes"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "No client has the reference E-9." in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_retention_lists_then_erases_clients_closed_long_ago(caseload, db, db_path):

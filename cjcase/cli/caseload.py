@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -25,10 +24,9 @@ def demo(
 
     from cjcase.services import demo as demo_data
     from cjcase.services.caseload_file import open_caseload
-    from cjcase.store.paths import default_db_path
+    from cjcase.store.paths import chosen_db_path, default_db_path
 
-    chosen = db or (ctx.obj or {}).get("db") or os.environ.get("CJCASE_DB")
-    path = Path(chosen).expanduser() if chosen else default_db_path().with_name("demo.db")
+    path = chosen_db_path(db or (ctx.obj or {}).get("db")) or default_db_path().with_name("demo.db")
     database = open_caseload(path)
     today = program_clock().today()
     from rich.progress import Progress

@@ -7,9 +7,6 @@ imports the TUI.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import typer
 
 from cjcase.cli import agenda, caseload, returns, safety
@@ -38,9 +35,9 @@ def root(
     if ctx.invoked_subcommand is None:
         open_tui(ctx, caseload_path(ctx, db), read_only)  # which shows the warning on its screen
         return
-    from cjcase.store.paths import synced_folder_warning
+    from cjcase.store.paths import chosen_db_path, synced_folder_warning
 
-    chosen = db or os.environ.get("CJCASE_DB")
-    warning = synced_folder_warning(Path(chosen)) if chosen else None
+    chosen = chosen_db_path(db)
+    warning = synced_folder_warning(chosen) if chosen else None
     if warning:
         err(warning)

@@ -88,15 +88,12 @@ def erase(
     from cjcase.services import erasure
 
     database = open_db(ctx, db)
-    rows = list(database.query("SELECT first_name, last_name FROM clients WHERE client_ref = ?", [client_ref]))
-    if not rows:
-        raise UserError(f"No client has the reference {client_ref}.")
+    name = erasure.name_of(database, client_ref)
     if not yes:
         if not sys.stdin.isatty():
             raise UserError("Erasure cannot be undone: add --yes to confirm when not at a terminal.")
         typer.confirm(
-            f"Erase {rows[0]['first_name']} {rows[0]['last_name']} ({client_ref}) and every record "
-            "about them? This cannot be undone",
+            f"Erase {name} ({client_ref}) and every record about them? This cannot be undone",
             abort=True,
         )
     erasure.erase(database, client_ref, caseload_path(ctx, db))

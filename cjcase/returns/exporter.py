@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import re
 from dataclasses import dataclass
@@ -117,12 +118,21 @@ def write(
         content = writers.to_json(table, org, problems, now.date())
     else:
         content = writers.to_xlsx(table, org, problems, now.date())
+    target = writers.check_target(path, getattr(db, "path", None))
+    notes_target = writers.check_target(writers.notes_path(target), getattr(db, "path", None)) if notes else None
     try:
-        if notes is not None:
-            writers.write_atomically(writers.notes_path(path), notes)
-        writers.write_atomically(path, content)
+        if notes is not None and notes_target is not None:
+            writers.write_atomically(notes_target, notes)
+        writers.write_atomically(target, content)
     except OSError as error:
-        raise CjcaseError(f"Could not write {path} ({error.strerror}): choose another --out.") from None
+        if error.errno == errno.ENOSPC:
+            raise CjcaseError(
+                f"Could not write {path}: the disk is full. Nothing was written; free some space "
+                "or choose another --out on a disk with room."
+            ) from None
+        raise CjcaseError(
+            f"Could not write {path} ({error.strerror}); nothing was written: choose another --out."
+        ) from None
     digest = hashlib.sha256(content).hexdigest()
     with db.atomic():
         write_audit(

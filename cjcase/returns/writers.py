@@ -291,12 +291,57 @@ def _xlsx_cell(cell: Cell):
     return cell
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_target(path: Path, caseload: Path | None) -> Path:
+    """The file an export may write, with links resolved; refuses anything it must not replace.
+
+    An export never writes over the caseload (or its journal and lock), a backup or a file set
+    aside by a restore, any SQLite database, or anything that is not a regular file (a device such
+    as /dev/full, a folder, a pipe).
+    """
+    from cjcase.domain.errors import CjcaseError
+
+    target = Path(path).resolve()
+    refuse = f"Nothing was written: {path} "
+    fix = " Choose another --out, e.g. a new file name ending in .csv, .xlsx or .json."
+    if target.exists() and not target.is_file():
+        raise CjcaseError(
+            refuse + "is not an ordinary file (a device, folder or pipe), so an export cannot go there." + fix
+        )
+    if caseload is not None:
+        live = Path(caseload).resolve()
+        for kept in (live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal", ".lock"))):
+            if target == kept:
+                raise CjcaseError(refuse + "is the caseload itself (or its journal or lock)." + fix)
+        if target.name.startswith(live.name + ".before-restore-"):
+            raise CjcaseError(refuse + "is the copy of the caseload kept aside by a restore." + fix)
+        if live.parent / "backups" in target.parents:
+            raise CjcaseError(refuse + "is in the caseload's backups folder." + fix)
+    if target.is_file():
+        with open(target, "rb") as handle:
+            if handle.read(16) == SQLITE_HEADER:
+                raise CjcaseError(refuse + "is a database (a caseload or a backup of one)." + fix)
+    return target
+
+
 def write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary name beside the target, fsync, then rename into place."""
+    """Write to a temporary file of its own beside the target, fsync, then rename into place.
+
+    The temporary file is made new (O_EXCL, under a random name, readable by its owner only), so
+    a link planted beside the target cannot redirect the write; on failure it is removed."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

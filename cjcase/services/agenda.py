@@ -15,6 +15,10 @@ def _words(code: str | None) -> str:
     return (code or "").replace("_", " ")
 
 
+# A hearing adjourned to another date is history, not an appointment: every forward-looking view
+# (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
+NOT_ADJOURNED = "NOT EXISTS (SELECT 1 FROM court_dates n WHERE n.adjourned_from_id = d.id)"
+
 # Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
 # which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
 _AGENDA_SOURCES = (
@@ -30,7 +34,7 @@ _AGENDA_SOURCES = (
         "court_dates d",
         "d.hearing_at",
         "d.court, d.hearing_type",
-        "d.hearing_at >= :first AND d.hearing_at < :after_last",
+        f"d.hearing_at >= :first AND d.hearing_at < :after_last AND {NOT_ADJOURNED}",
     ),
     (
         "goal_review",
@@ -281,7 +285,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
         "court_tomorrow",
         f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, d.court, d.hearing_type, {name}
             FROM court_dates d JOIN clients c ON c.id = d.client_id
-            WHERE d.hearing_at >= ? AND d.hearing_at < ? ORDER BY d.hearing_at""",
+            WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED} ORDER BY d.hearing_at""",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
         lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {_words(r['hearing_type'])}, {r['court']}",
     )
@@ -381,7 +385,7 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     if appointments:
         found.append(f"{appointments} appointment{'s' if appointments != 1 else ''} today.")
     hearings = db.execute(
-        "SELECT count(*) FROM court_dates WHERE hearing_at >= ? AND hearing_at < ?",
+        f"SELECT count(*) FROM court_dates d WHERE hearing_at >= ? AND hearing_at < ? AND {NOT_ADJOURNED}",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
     ).fetchone()[0]
     if hearings:
@@ -397,13 +401,13 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
 
 def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
     """Each hearing on a day, for the court-duty worker: time, court, client, type, keyworker,
-    and what the client needs on the day."""
+    and what the client needs on the day (not a hearing adjourned to another day)."""
     return list(
         db.query(
-            """SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
+            f"""SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
                   c.first_name, c.last_name, c.client_ref, c.keyworker
            FROM court_dates d JOIN clients c ON c.id = d.client_id
-           WHERE d.hearing_at >= ? AND d.hearing_at < ?
+           WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
            ORDER BY d.court, d.hearing_at""",
             [day.isoformat(), (day + timedelta(days=1)).isoformat()],
         )
@@ -411,20 +415,22 @@ def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
 
 
 def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None) -> list[dict]:
-    """Booked appointments and hearings from `start` to `end`, for a calendar feed."""
+    """Booked appointments and hearings from `start` to `end`, for a calendar feed. A hearing
+    adjourned to another date comes with `cancelled` set, so a phone that has it drops it."""
     after = (end + timedelta(days=1)).isoformat()
     who = "AND c.keyworker = ?" if keyworker else ""
     extra = [keyworker] if keyworker else []
     sessions = db.query(
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
-                   NULL AS court, c.first_name, c.last_name
+                   NULL AS court, c.first_name, c.last_name, 0 AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(
         f"""SELECT 'court' AS source, d.id, d.hearing_at AS at, d.hearing_type AS kind,
-                   NULL AS duration_minutes, d.court, c.first_name, c.last_name
+                   NULL AS duration_minutes, d.court, c.first_name, c.last_name,
+                   NOT {NOT_ADJOURNED} AS cancelled
             FROM court_dates d JOIN clients c ON c.id = d.client_id
             WHERE d.hearing_at >= ? AND d.hearing_at < ? {who}""",
         [start.isoformat(), after, *extra],

@@ -30,7 +30,8 @@ def to_ics(db: sqlite_utils.Database, start: date, end: date, keyworker: str | N
 
     By default each event says only "Appointment": naming a kind such as court tells a calendar
     provider that someone is in the justice system. Initials, kind and location appear only when
-    the organisation turns them on.
+    the organisation turns them on. A hearing adjourned to another date keeps its UID and is
+    marked cancelled, so re-importing the file takes it off the phone.
     """
     from zoneinfo import ZoneInfo
 
@@ -65,6 +66,9 @@ def to_ics(db: sqlite_utils.Database, start: date, end: date, keyworker: str | N
         event.add("summary", summary)
         if show_location and entry["court"]:
             event.add("location", entry["court"])
+        if entry["cancelled"]:
+            event.add("status", "CANCELLED")
+            event.add("sequence", 1)  # later than the booking a phone already holds
         calendar.add_component(event)
     # Outlook and Apple Calendar need the zone's rules in the file to place TZID times.
     calendar.add_missing_timezones()

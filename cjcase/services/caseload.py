@@ -506,13 +506,32 @@ class Caseload:
             )
         ]
 
-    def adjourn_hearing(self, court_date_id: int, new_when: datetime, outcome: str = "Adjourned") -> CourtDate:
-        """Adjourn a hearing: it keeps its record with the outcome, and a new hearing of the same
-        type and court is booked, linked back to it."""
+    def adjourn_hearing(
+        self,
+        court_date_id: int,
+        new_when: datetime,
+        outcome: str = "Adjourned",
+        support_needed: str | None = None,
+    ) -> CourtDate:
+        """Adjourn a hearing: it keeps its record with the outcome and leaves every forward-looking
+        view, and a new hearing of the same type and court is booked, linked back to it, with the
+        support the client needs on the day (the old hearing's unless `support_needed` is given;
+        an empty text clears it)."""
         old = self.get_court_date(court_date_id)
+        later = self.db.execute(
+            "SELECT hearing_at FROM court_dates WHERE adjourned_from_id = ? ORDER BY hearing_at LIMIT 1",
+            [court_date_id],
+        ).fetchone()
+        if later:
+            moved = datetime.strptime(later[0], "%Y-%m-%d %H:%M")
+            raise ValidationError(
+                "when",
+                f"This hearing was already adjourned to {moved:%d/%m/%Y %H:%M}: adjourn that hearing instead.",
+            )
         clean = rules.clean_value("when", rules.COURT_DATE["when"], new_when)
         if clean <= old.hearing_at.strftime("%Y-%m-%d %H:%M"):
             raise ValidationError("when", "An adjourned hearing moves to a later date and time.")
+        support = old.support_needed if support_needed is None else (support_needed.strip() or None)
         with self.db.atomic():
             self.db.execute(
                 "UPDATE court_dates SET outcome = ?, updated_at = datetime('now') WHERE id = ?",
@@ -527,6 +546,7 @@ class Caseload:
                         "hearing_at": clean,
                         "court": old.court,
                         "hearing_type": old.hearing_type,
+                        "support_needed": support,
                         "adjourned_from_id": court_date_id,
                     },
                 )

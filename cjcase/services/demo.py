@@ -12,8 +12,9 @@ import sqlite_utils
 
 from cjcase.domain import codes
 from cjcase.domain.errors import CjcaseError
+from cjcase.services import settings
 from cjcase.services.audit import write_audit
-from cjcase.services.importing.importer import _insert_many
+from cjcase.store.bulk import insert_many
 
 DEMO_SETTING = "demo_database"
 
@@ -166,11 +167,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "clients",
         ):
             db.execute(f"DELETE FROM {table}")
-        db.execute(
-            "INSERT INTO settings (key, value) VALUES ('peer_mentors', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            ["; ".join(PEER_MENTORS)],
-        )
+        settings.set_value(db, "peer_mentors", "; ".join(PEER_MENTORS))
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
         tables = ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
@@ -188,7 +185,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             rows = maker.batch(first, min(first + batch, clients))
             for table in tables:
                 if rows[table]:
-                    _insert_many(db, table, rows[table])
+                    insert_many(db, table, rows[table])
             if progress:
                 progress(min(first + batch, clients), clients)
         for index in indexes:

@@ -33,6 +33,14 @@ def _pseudonym(db: sqlite_utils.Database, client_ref: str) -> str:
     return pseudo_id(get_key(db), client_ref)
 
 
+def name_of(db: sqlite_utils.Database, client_ref: str) -> str:
+    """The name of the client to erase, for the question before it (refused for an unknown reference)."""
+    row = db.execute("SELECT first_name, last_name FROM clients WHERE client_ref = ?", [client_ref.strip()]).fetchone()
+    if row is None:
+        raise NotFoundError(f"No client has the reference {client_ref}.")
+    return f"{row[0]} {row[1]}"
+
+
 def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason: str = "request") -> None:
     """Remove a client and everything recorded about them, leaving a tombstone without
     personal data; then purge the search index, the WAL and freed pages of the values."""

@@ -27,10 +27,16 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("cjcase", appauthor=False)) / "caseload.db"
 
 
+def chosen_db_path(option: str | os.PathLike | None) -> Path | None:
+    """The database file someone chose: `--db`, else CJCASE_DB; None when neither is given.
+    The one place CJCASE_DB is read."""
+    chosen = option or os.environ.get("CJCASE_DB")
+    return Path(chosen).expanduser() if chosen else None
+
+
 def resolve_db_path(option: str | os.PathLike | None) -> Path:
     """The database file to use: `--db`, else CJCASE_DB, else the default."""
-    chosen = option or os.environ.get("CJCASE_DB")
-    return Path(chosen).expanduser() if chosen else default_db_path()
+    return chosen_db_path(option) or default_db_path()
 
 
 def synced_folder_warning(path: Path) -> str | None:

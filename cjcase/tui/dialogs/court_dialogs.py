@@ -46,7 +46,8 @@ class CourtDialog(FormDialog[CourtDate]):
 
 
 class AdjournDialog(FormDialog[CourtDate]):
-    """Adjourn a hearing to a later date; returns the new hearing."""
+    """Adjourn a hearing to a later date, with the support needed on the new day (the old
+    hearing's to start with); returns the new hearing."""
 
     def __init__(self, hearing: CourtDate):
         super().__init__()
@@ -57,10 +58,13 @@ class AdjournDialog(FormDialog[CourtDate]):
         return [
             FormField("when", "Adjourned to", "datetime", direction=FUTURE, required=True),
             FormField("outcome", "Reason", placeholder="e.g. Adjourned for reports"),
+            FormField("support_needed", "Support on the day", placeholder="e.g. meet at 9:30, bring script"),
         ]
 
     def initial(self) -> dict[str, Any]:
-        return {"outcome": "Adjourned"}
+        return {"outcome": "Adjourned", "support_needed": self.hearing.support_needed}
 
     def submit(self, values: dict[str, Any]) -> CourtDate:
-        return self.app.caseload.adjourn_hearing(self.hearing.id, values["when"], values["outcome"] or "Adjourned")
+        return self.app.caseload.adjourn_hearing(
+            self.hearing.id, values["when"], values["outcome"] or "Adjourned", values["support_needed"] or ""
+        )

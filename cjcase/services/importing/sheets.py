@@ -1,0 +1,67 @@
+"""The import format of DOMAIN.md: which sheets it has, the table, rules and key of each, and the
+shapes a sheet, a checked row and a problem take on their way through the import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cjcase.domain import rules
+
+# file stem -> (table, field rules, key fields after client_ref, required fields)
+SHEETS = {
+    "clients": ("clients", rules.CLIENT, ("client_ref",)),
+    "episodes": ("episodes", rules.EPISODE, ("referral_date",)),
+    "sessions": ("sessions", rules.SESSION, ("when", "kind")),
+    "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
+    "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
+    "tops": ("tops", rules.TOP, ("date", "stage")),
+    "consents": ("consents", rules.CONSENT, ("agency", "purpose", "given_date")),
+}
+ORDER = tuple(SHEETS)
+# The columns the import format carries: the identifiers added later are accepted too.
+IMPORT_COLUMNS = {
+    "clients": tuple(rules.CLIENT),
+    "episodes": tuple(name for name in rules.EPISODE if name != "transferred_to"),
+    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the import, where a text editor would find it."""
+
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.column}: {self.message}"
+
+
+@dataclass
+class Sheet:
+    """One table of the import: its file name, header, and its (line, cells) rows, read as the
+    import goes so that a large file is never held in memory whole."""
+
+    name: str
+    file: str
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    size_hint: int = 0  # about how many rows, for progress
+    writable: bool = True  # False when its columns are wrong: checked for the report only
+
+
+@dataclass
+class Row:
+    """A checked row, ready to write."""
+
+    sheet: str
+    line: int
+    client_ref: str
+    values: dict[str, Any]  # cleaned, keyed by import field name
+
+    def key(self) -> tuple:
+        return (self.client_ref, *(self.values.get(k) for k in SHEETS[self.sheet][2]))
