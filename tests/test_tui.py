@@ -345,6 +345,8 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         preview = app.screen.query_one("#preview", DataTable)
         rows = table_text(preview)
         assert rows[0] == ["referrals_received", "all", "*"]
+        status = static_text(app.screen.query_one("#return-status", Static))
+        assert "no answer recorded for consent to share (their extract rows are written in full) (T-1)" in status
         app.screen.query_one("#out", Input).value = str(tmp_path)
         app.screen.query_one("#format", Select).value = "csv"
         await settle(pilot)

@@ -80,7 +80,7 @@ def export(
     if prepared.findings and not allow_incomplete:
         raise UserError(
             "Nothing was written: fix what is listed above first, or write the return "
-            "anyway with --allow-incomplete (the problems go on the XLSX cover)."
+            "anyway with --allow-incomplete (the problems go on its cover, notes or problems list)."
         )
     path = exporter.default_path(chosen, chosen_period, fmt, out)
     written = exporter.write(database, prepared, fmt, path, clock.now(), allow_incomplete=allow_incomplete)

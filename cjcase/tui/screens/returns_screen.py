@@ -18,6 +18,11 @@ from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 
+def _with_refs(finding) -> str:
+    refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
+    return f"{finding.message} ({refs})" if refs else finding.message
+
+
 class ReturnsScreen(CjcaseScreen):
     """Preview and write a commissioner's return or the pseudonymised extract."""
 
@@ -95,10 +100,11 @@ class ReturnsScreen(CjcaseScreen):
         for row in data.rows:
             table.add_row(*["" if cell is None else str(cell) for cell in row])
         found = self.prepared.findings
+        # The references are shown here to be fixed; they are never written into the return.
         quality = (
             "Data quality: no problems found."
             if not found
-            else "Data quality: " + "; ".join(f.message for f in found) + "."
+            else "Data quality: " + "; ".join(_with_refs(f) for f in found) + "."
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}")
