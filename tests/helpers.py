@@ -64,6 +64,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def wait_until(pilot, condition, seconds: float = 20) -> None:
+    """Let the app run until `condition()` holds (work started after a refresh, say); fail after `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the app never got there"
+        await pilot.pause(0.05)
+
+
 # --- Running cjcase as a real process: killed at a named moment, or on a disk that is full ---
 
 KILLER = r"""

@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from cjcase.tui.app import make_app
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import make_client, settle
+from tests.helpers import make_client, settle, wait_until
 
 
 async def test_the_agenda_title_shows_today_and_the_fixed_clock_banner(db, clock):
@@ -51,8 +51,9 @@ async def test_cjcase_paints_first_then_opens_the_database(db_path, clock, casel
     caseload.db.close()
     app = make_opening_app(lambda: open_caseload(db_path, verify=False), clock, path=db_path)
     async with app.run_test(size=(80, 24)) as pilot:
+        # The file opens after the first frame, in a worker that may not have started yet.
+        await wait_until(pilot, lambda: app.caseload is not None)
         await settle(pilot)
-        assert app.caseload is not None
         table = app.screen.query_one("#agenda", RowTable)
         assert ["10:00", "Jo Bloggs (T-1)", "Keywork (scheduled)"] in [
             [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)
