@@ -277,3 +277,14 @@ def test_retention_lists_without_apply(imported):
     result = run("--db", str(imported), "retention", "--years", "1")
     assert result.returncode == 0
     assert "--apply" in result.stdout or "Nobody" in result.stdout
+
+
+def test_an_extract_with_small_groups_is_refused_unless_allowed(imported, tmp_path):
+    args = ["--db", str(imported), "export", "pseudonymised_extract", "--period", "2026-27 Q2", "--allow-incomplete"]
+    refused = run(*args, "--out", str(tmp_path / "x.csv"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "in groups smaller than 5" in refused.stderr and "--allow-small-groups" in refused.stderr
+    assert not (tmp_path / "x.csv").exists()
+    allowed = run(*args, "--allow-small-groups", "--out", str(tmp_path / "x.csv"))
+    assert allowed.returncode == 0, allowed.stderr
+    assert "allow_small_groups yes" in run("--db", str(imported), "export", "--history").stdout

@@ -32,6 +32,9 @@ def export(
     allow_incomplete: bool = typer.Option(
         False, "--allow-incomplete", help="Write even if the data-quality check finds problems."
     ),
+    allow_small_groups: bool = typer.Option(
+        False, "--allow-small-groups", help="Write an extract even if some rows could be singled out."
+    ),
     organisation: str | None = typer.Option(
         None, "--organisation", help="The organisation named on the cover (remembered)."
     ),
@@ -83,7 +86,15 @@ def export(
             "anyway with --allow-incomplete (the problems go on its cover, notes or problems list)."
         )
     path = exporter.default_path(chosen, chosen_period, fmt, out)
-    written = exporter.write(database, prepared, fmt, path, clock.now(), allow_incomplete=allow_incomplete)
+    written = exporter.write(
+        database,
+        prepared,
+        fmt,
+        path,
+        clock.now(),
+        allow_incomplete=allow_incomplete,
+        allow_small_groups=allow_small_groups,
+    )
     typer.echo(
         f"Wrote {written.path} ({chosen.title}, {chosen_period.label}, "
         f"{len(prepared.table.rows):,} rows, sha256 {written.sha256[:12]}…)."

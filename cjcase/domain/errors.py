@@ -83,3 +83,7 @@ class IncompleteData(CjcaseError):
 
 class KeyChangeRefused(CjcaseError):
     """Importing a pseudonym key would replace a different key already in use; ask, or --force."""
+
+
+class SmallGroupsRefused(CjcaseError):
+    """An extract has rows in groups smaller than its template's min_group; nothing was written."""

@@ -14,7 +14,24 @@ from cjcase.store.resources import resource_dir
 KINDS = ("aggregate", "extract")
 DEFAULT_SUPPRESSION = 5  # NDTMS public tables: counts of 1 to 4 are hidden
 # The keys a template may hold, at the top and in each entry; anything else is a typing mistake.
-TOP_KEYS = frozenset(("kind", "title", "suppression", "formats", "measures", "columns", "recipient"))
+TOP_KEYS = frozenset(
+    (
+        "kind",
+        "title",
+        "suppression",
+        "formats",
+        "measures",
+        "columns",
+        "recipient",
+        "minimisation",
+        "min_group",
+        "min_group_reason",
+    )
+)
+DEFAULT_MIN_GROUP = 5  # every extract template: no combination of quasi-identifiers held by fewer rows
+MINIMISATION_KEYS = {"ethnicity": ("code", "group", "omit"), "months": ("month", "quarter"), "drop": None}
+# The columns of an extract that are not quasi-identifiers: the pseudonym and the two counts.
+NOT_QUASI_IDENTIFIERS = frozenset(("pseudo_id", "attended_in_period", "dna_in_period"))
 ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label", "definition"))
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
@@ -82,6 +99,16 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Minimisation:
+    """How an extract template coarsens what it gives: ethnicity as its letter, its six groups
+    or left out; months as `YYYY-MM` or the financial quarter; columns dropped."""
+
+    ethnicity: str = "code"
+    months: str = "month"
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Template:
     """A loaded, checked template."""
 
@@ -94,6 +121,10 @@ class Template:
     items: tuple[Item, ...]
     # An extract's recipient: its pseudonyms are keyed for that recipient alone.
     recipient: str | None = None
+    minimisation: Minimisation = Minimisation()
+    # Rows whose quasi-identifiers fewer than this many rows share refuse the export; 0 = no check.
+    min_group: int = 0
+    min_group_reason: str = ""
 
     @property
     def labels(self) -> frozenset[str]:
@@ -101,6 +132,8 @@ class Template:
         found = {self.title}
         if self.recipient:
             found.add(self.recipient)
+        if self.min_group_reason:
+            found.add(self.min_group_reason)
         for item in self.items:
             found |= {item.label, item.numerator_label, item.denominator_label}
             if item.definition:
@@ -209,6 +242,12 @@ def load(path: Path) -> Template:
             "an aggregate return has no pseudonyms to key.",
             "recipient",
         )
+    minimisation = _minimisation(data, kind, fail)
+    min_group, min_group_reason = _min_group(data, kind, fail)
+    dropped = set(minimisation.drop) | ({"ethnicity"} if minimisation.ethnicity == "omit" else set())
+    items = [item for item in items if item.name not in dropped]
+    if not items:
+        raise fail("the minimisation drops every column: keep at least one.", "minimisation")
     names = [item.name for item in items]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
@@ -222,7 +261,45 @@ def load(path: Path) -> Template:
         tuple(formats),
         tuple(items),
         recipient.strip() if recipient else None,
+        minimisation,
+        min_group,
+        min_group_reason,
     )
+
+
+def _minimisation(data: dict, kind: str, fail) -> Minimisation:
+    block = data.get("minimisation")
+    if block is None:
+        return Minimisation()
+    if kind != "extract" or not isinstance(block, dict):
+        raise fail(
+            'minimisation belongs to an extract template, as a table, e.g. minimisation = { ethnicity = "group" }.',
+            "minimisation",
+        )
+    for key, value in block.items():
+        if key not in MINIMISATION_KEYS:
+            raise fail(f"'{key}' is not a minimisation setting: use {', '.join(MINIMISATION_KEYS)}.", "minimisation")
+        choices = MINIMISATION_KEYS[key]
+        if choices is not None and value not in choices:
+            raise fail(f"minimisation {key} is one of {', '.join(choices)}, not {value!r}.", "minimisation")
+    drop = block.get("drop", [])
+    if not isinstance(drop, list) or any(column not in EXTRACT_COLUMNS for column in drop):
+        raise fail(f"minimisation drop lists columns of the extract: {', '.join(EXTRACT_COLUMNS)}.", "minimisation")
+    return Minimisation(block.get("ethnicity", "code"), block.get("months", "month"), tuple(drop))
+
+
+def _min_group(data: dict, kind: str, fail) -> tuple[int, str]:
+    if kind != "extract":
+        if "min_group" in data or "min_group_reason" in data:
+            raise fail("min_group applies to extract templates; an aggregate return is suppressed.", "min_group")
+        return 0, ""
+    value = data.get("min_group", DEFAULT_MIN_GROUP)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise fail("min_group must be a whole number (5: no group of fewer than 5 rows; 0: no check).", "min_group")
+    reason = str(data.get("min_group_reason") or "").strip()
+    if value == 0 and not reason:
+        raise fail('min_group = 0 turns off the small-group check: say why in min_group_reason = "...".', "min_group")
+    return value, reason
 
 
 def _line_of_key(lines: list[str], key: str) -> int:

@@ -118,6 +118,7 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         ("Suppression", suppression),
         ("*", "A value hidden by small-number suppression." if table.template.kind == "aggregate" else ""),
         *extra,
+        *table.notes,
         (
             "Data quality",
             "No problems found."
