@@ -57,7 +57,10 @@ def aggregate(db: sqlite_utils.Database, template: Template, period: Period, thr
     """The long-form rows `measure, group, value` of an aggregate template."""
     rows: list[list[Cell]] = []
     for item in template.items:
-        for group, value in measures.compute(db, item.name, period):
+        for code, value in measures.compute(db, item.name, period):
+            if code in item.drop_groups:
+                continue
+            group = item.group_label(code)
             if isinstance(value, tuple):
                 numerator, denominator = value
                 shown_numerator = suppress(numerator, threshold)

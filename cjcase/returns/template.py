@@ -32,7 +32,9 @@ DEFAULT_MIN_GROUP = 5  # every extract template: no combination of quasi-identif
 MINIMISATION_KEYS = {"ethnicity": ("code", "group", "omit"), "months": ("month", "quarter"), "drop": None}
 # The columns of an extract that are not quasi-identifiers: the pseudonym and the two counts.
 NOT_QUASI_IDENTIFIERS = frozenset(("pseudo_id", "attended_in_period", "dna_in_period"))
-ENTRY_KEYS = frozenset(("measure", "column", "label", "numerator_label", "denominator_label", "definition"))
+ENTRY_KEYS = frozenset(
+    ("measure", "column", "label", "numerator_label", "denominator_label", "definition", "groups", "drop_groups")
+)
 FORMATS = ("csv", "xlsx", "json")
 EXTRACT_COLUMNS = (
     "pseudo_id",
@@ -96,6 +98,13 @@ class Item:
     numerator_label: str
     denominator_label: str
     definition: str = ""
+    # A measure's breakdown groups relabelled (code → label) or left out, e.g. "pathway:iom".
+    groups: tuple[tuple[str, str], ...] = ()
+    drop_groups: frozenset[str] = frozenset()
+
+    def group_label(self, group: str) -> str:
+        """The group as this template writes it."""
+        return dict(self.groups).get(group, group)
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,7 @@ class Template:
             found.add(self.min_group_reason)
         for item in self.items:
             found |= {item.label, item.numerator_label, item.denominator_label}
+            found |= {label for _, label in item.groups}
             if item.definition:
                 found.add(item.definition)
         return frozenset(found)
@@ -225,6 +235,7 @@ def load(path: Path) -> Template:
         if kind == "extract" and name not in EXTRACT_COLUMNS:
             raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(EXTRACT_COLUMNS)}.", needle)
         label = str(entry.get("label") or name)
+        groups, drop_groups = _groups(entry, kind, name, fail)
         items.append(
             Item(
                 name=name,
@@ -233,6 +244,8 @@ def load(path: Path) -> Template:
                 numerator_label=str(entry.get("numerator_label") or f"{label}_numerator"),
                 denominator_label=str(entry.get("denominator_label") or f"{label}_denominator"),
                 definition=str(entry.get("definition") or ""),
+                groups=groups,
+                drop_groups=drop_groups,
             )
         )
     recipient = data.get("recipient")
@@ -265,6 +278,35 @@ def load(path: Path) -> Template:
         min_group,
         min_group_reason,
     )
+
+
+def _groups(entry: dict, kind: str, name: str, fail) -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    """A measure's relabelled and dropped breakdown groups, each a group the return knows."""
+    relabel = entry.get("groups", {})
+    drop = entry.get("drop_groups", [])
+    if not relabel and not drop:
+        return (), frozenset()
+    needle = f'"{name}"'
+    if kind != "aggregate":
+        raise fail("groups and drop_groups belong to the measures of an aggregate template.", needle)
+    if not isinstance(relabel, dict) or any(not isinstance(v, str) or not v.strip() for v in relabel.values()):
+        raise fail('groups relabels groups, e.g. groups = { "pathway:iom" = "IOM cohort" }.', needle)
+    if not isinstance(drop, list) or any(not isinstance(g, str) for g in drop):
+        raise fail('drop_groups lists groups to leave out, e.g. drop_groups = ["pathway:community"].', needle)
+    known = _known_groups()
+    unknown = next((g for g in [*relabel, *drop] if g not in known), None)
+    if unknown is not None:
+        raise fail(
+            f"'{unknown}' is not a group of the return: write it as in the return, e.g. all or pathway:court.",
+            needle,
+        )
+    return tuple((group, label.strip()) for group, label in relabel.items()), frozenset(drop)
+
+
+def _known_groups() -> set[str]:
+    from cjcase.returns.measures import BREAKDOWNS
+
+    return {"all"} | {f"{breakdown}:{code}" for breakdown, found in BREAKDOWNS.items() for code in found}
 
 
 def _minimisation(data: dict, kind: str, fail) -> Minimisation:
