@@ -288,3 +288,41 @@ def test_an_extract_with_small_groups_is_refused_unless_allowed(imported, tmp_pa
     allowed = run(*args, "--allow-small-groups", "--out", str(tmp_path / "x.csv"))
     assert allowed.returncode == 0, allowed.stderr
     assert "allow_small_groups yes" in run("--db", str(imported), "export", "--history").stdout
+
+
+GOOD_TEMPLATE = 'kind = "aggregate"\ntitle = "Mine"\nmeasures = [\n  { measure = "clients_seen" },\n]\n'
+
+
+def test_a_bad_template_file_is_listed_with_a_sentence_and_the_good_ones_still_work(imported, tmp_path):
+    folder = imported.parent / "exports"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(GOOD_TEMPLATE)
+    (folder / "latin.toml").write_bytes(GOOD_TEMPLATE.replace("Mine", "Caf\xe9").encode("latin-1"))
+    (folder / "broken.toml").write_text("kind = \n")
+    listed = run("--db", str(imported), "export", "--list")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert "mine " in listed.stdout and "quarterly_return" in listed.stdout
+    assert re.search(r"latin\.toml.*not UTF-8.*save it as UTF-8", listed.stderr)
+    assert "broken.toml" in listed.stderr
+    used = run("--db", str(imported), "export", "latin", "--period", "2026-27 Q2", "--out", str(tmp_path / "l.csv"))
+    assert used.returncode == 1 and "Traceback" not in used.stderr and "not UTF-8" in used.stderr
+    good = run(
+        "--db", str(imported), "export", "mine", "--period", "2026-27 Q2", "--allow-incomplete",
+        "--out", str(tmp_path / "m.csv"),
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+
+
+@pytest.mark.parametrize("name", ["../outside", "../../tmp/outside", "ABSOLUTE", "exports/../../outside", "sub/x"])
+def test_a_template_is_a_name_never_a_path(imported, tmp_path, name):
+    outside = tmp_path / "outside.toml"
+    outside.write_text(GOOD_TEMPLATE)
+    (imported.parent / "exports").mkdir(exist_ok=True)
+    if name == "ABSOLUTE":
+        name = str(outside.with_suffix(""))
+    out = tmp_path / "o.csv"
+    result = run(
+        "--db", str(imported), "export", name, "--period", "2026-27 Q2", "--allow-incomplete", "--out", str(out)
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is a name" in result.stderr and not out.exists()

@@ -74,3 +74,74 @@ def test_no_acknowledged_write_is_lost_when_the_writer_is_killed(tmp_path):
     ).fetchone()[0]
     assert unaudited == 0
     assert audit.verify(db) == []
+
+
+KILLS_PER_MOMENT = 3
+
+
+def _caseload_with_clients(path, refs):
+    from cjcase.services.caseload import Caseload
+    from tests.helpers import make_client
+
+    db = open_caseload(path)
+    caseload = Caseload(db)
+    for ref in refs:
+        make_client(caseload, client_ref=ref)
+    db.close()
+
+
+def _clients(path) -> set[str]:
+    db = open_caseload(path)
+    try:
+        return {row[0] for row in db.execute("SELECT client_ref FROM clients")}
+    finally:
+        db.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("moment", ["erase-remembered", "erase-committed"])
+def test_an_erase_killed_at_any_moment_is_never_undone_by_a_restore(tmp_path, moment):
+    """Issue 15, item 6: killed between its commit and the ledger, an erase came back with a restore."""
+    from cjcase.services.caseload_file import restore_caseload
+    from cjcase.store import backups
+    from cjcase.store.files import backup_dir
+    from tests.helpers import report_kills, run_killed_at_point
+
+    path = tmp_path / "c.db"
+    refs = [f"E-{n}" for n in range(KILLS_PER_MOMENT)]
+    _caseload_with_clients(path, [*refs, "KEEP-1"])
+    db = open_caseload(path)
+    older = backups.write_backup(db, backup_dir(path), "manual")
+    db.close()
+    lost = 0
+    for ref in refs:
+        run_killed_at_point(moment, "--db", str(path), "erase", ref, "--yes")
+        restore_caseload(path, older)
+        lost += ref in _clients(path)
+    assert _clients(path) == {"KEEP-1"}
+    assert report_kills(moment, len(refs), lost) == f"{len(refs)} kills at moment {moment}, 0 lost"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_restore_killed_before_erasures_are_reapplied_brings_nobody_back(tmp_path):
+    """Issue 15, item 6: killed after the swap, a restore left erased clients in the caseload."""
+    from cjcase.services import erasure
+    from cjcase.store import backups
+    from cjcase.store.files import backup_dir
+    from tests.helpers import report_kills, run_killed_at_point
+
+    path = tmp_path / "c.db"
+    refs = [f"E-{n}" for n in range(KILLS_PER_MOMENT)]
+    _caseload_with_clients(path, [*refs, "KEEP-1"])
+    db = open_caseload(path)
+    older = backups.write_backup(db, backup_dir(path), "manual")
+    for ref in refs:
+        erasure.erase(db, ref, path)
+    db.close()
+    lost = 0
+    for _ in refs:
+        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older))
+        back = _clients(path)  # the next open, whatever command it is for
+        lost += len(back & set(refs))
+    assert _clients(path) == {"KEEP-1"}
+    assert report_kills("restore-swapped", len(refs), lost) == f"{len(refs)} kills at moment restore-swapped, 0 lost"

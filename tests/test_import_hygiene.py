@@ -75,12 +75,14 @@ def test_the_database_path_is_read_from_the_environment_in_one_place():
 
 
 def test_organisation_settings_have_one_writer():
-    # The pseudonym key and the demo's marker are the program's own rows, not the organisation's.
-    from cjcase.services import demo, keys, settings
+    # The pseudonym key, the audit chain's anchor and the demo's marker are the program's own rows,
+    # not the organisation's.
+    from cjcase.services import audit, demo, keys, settings
 
     writes = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM) settings\b")
     writers = sorted(
         path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if writes.search(path.read_text())
     )
-    assert writers == ["services/demo.py", "services/keys.py", "services/settings.py"]
+    assert writers == ["services/audit.py", "services/demo.py", "services/keys.py", "services/settings.py"]
     assert keys.KEY_SETTING not in settings.SETTINGS and demo.DEMO_SETTING not in settings.SETTINGS
+    assert audit.ANCHOR_SETTING not in settings.SETTINGS

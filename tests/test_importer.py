@@ -298,3 +298,107 @@ def test_one_checker_checks_many_records_against_the_same_fields():
     assert sorted(p.field for p in problems) == ["extra", "kind", "status", "when"]
     clean, problems = check({"kind": "group"}, partial=True)  # only what is given is checked
     assert problems == [] and clean == {"kind": "group"}
+
+
+# An unterminated quote once swallowed every later row into one notes cell, and the import said
+# it had succeeded.
+
+
+def unterminate_quote_on_line_4(path, drop_later_quotes):
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert lines[3].endswith('"Talked about debts, referred to Citizens Advice"')
+    lines[3] = lines[3][:-1]  # the closing quote lost
+    if drop_later_quotes:
+        lines[4:] = [line.replace('"', "").replace(", ", " ") for line in lines[4:]]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("drop_later_quotes", [True, False], ids=["open-to-the-end", "closed-by-a-later-quote"])
+def test_an_unterminated_quote_is_an_error_at_the_line_where_the_field_began(db, sample_copy, drop_later_quotes):
+    from cjcase.domain.errors import CjcaseError
+
+    unterminate_quote_on_line_4(sample_copy / "sessions.csv", drop_later_quotes)
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, sample_copy, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith("sessions.csv:4: notes: "), message
+    assert "double quote" in message and "never closed" in message
+    assert counts(db) == dict.fromkeys(TABLES, 0)  # the clients read before it are not kept either
+
+
+# The importer once re-read every stored row of every client a batch touched: a file in date
+# order touches every client in every batch, so each batch cost as much as the history so far.
+
+
+def write_caseload_files(folder, clients: int, sessions_each: int, first_day: int = 0, sort_by_client=False):
+    """clients.csv, and sessions.csv in date order over every client (or sorted by client)."""
+    from datetime import timedelta
+
+    folder.mkdir(exist_ok=True)
+    with open(folder / "clients.csv", "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["client_ref", "first_name", "last_name", "date_of_birth", "sex", "ethnicity"])
+        out.writerows([f"S-{n:04d}", "Sam", f"Test{n}", "1980-01-01", "male", "A"] for n in range(clients))
+    rows = [
+        [f"S-{n:04d}", f"{date(2020, 1, 1) + timedelta(days=first_day + day):%Y-%m-%d} 10:00", "keywork", "attended"]
+        for day in range(sessions_each)
+        for n in range(clients)
+    ]
+    if sort_by_client:
+        rows.sort()
+    with open(folder / "sessions.csv", "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["client_ref", "when", "kind", "status"])
+        out.writerows(rows)
+
+
+def sqlite_work(db, action) -> int:
+    """How many SQLite virtual-machine steps (in thousands) `action` takes: work, not time."""
+    steps = [0]
+
+    def count():
+        steps[0] += 1
+        return 0
+
+    db.conn.set_progress_handler(count, 1000)
+    try:
+        action()
+    finally:
+        db.conn.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_the_cost_of_importing_a_batch_does_not_grow_with_the_history_of_its_clients(db, tmp_path):
+    clients = 100
+    write_caseload_files(tmp_path / "new", clients, 5, first_day=0)
+    first = sqlite_work(db, lambda: import_path(db, tmp_path / "new", SAMPLE_TODAY))
+    write_caseload_files(tmp_path / "history", clients, 200, first_day=100)
+    import_path(db, tmp_path / "history", SAMPLE_TODAY)
+    write_caseload_files(tmp_path / "more", clients, 5, first_day=1000)
+    later = sqlite_work(db, lambda: import_path(db, tmp_path / "more", SAMPLE_TODAY))
+    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == clients * 210
+    # The same 500 new sessions over the same clients, with 40 times the stored sessions
+    # beside them: index look-ups grow with the log of the table, not with the table.
+    assert later < first * 1.5, (first, later)
+
+
+def test_a_file_in_date_order_imports_the_same_as_one_sorted_by_client(tmp_path):
+    from cjcase.services.caseload_file import open_caseload
+
+    write_caseload_files(tmp_path / "by_date", 30, 20)
+    write_caseload_files(tmp_path / "by_client", 30, 20, sort_by_client=True)
+    stored = []
+    for name in ("by_date", "by_client"):
+        db = open_caseload(tmp_path / f"{name}.db")
+        import_path(db, tmp_path / name, SAMPLE_TODAY)
+        again = import_path(db, tmp_path / ("by_client" if name == "by_date" else "by_date"), SAMPLE_TODAY)
+        assert again.changed == 0 and again.counts["sessions"].unchanged == 600
+        stored.append(
+            sorted(
+                db.execute(
+                    "SELECT c.client_ref, s.starts_at, s.kind, s.status FROM sessions s JOIN clients c ON c.id = s.client_id"
+                )
+            )
+        )
+        db.close()
+    assert stored[0] == stored[1] and len(stored[0]) == 600

@@ -127,7 +127,9 @@ def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tm
         backups.restore(path, broken)
 
     result = subprocess.run(
-        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older)], capture_output=True, text=True
+        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older), "--yes"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "erased again" in result.stdout

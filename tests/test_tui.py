@@ -305,6 +305,46 @@ async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, casel
         assert not caseload.open_episode(client.id)
 
 
+async def test_discharging_as_a_transfer_asks_where_to_and_then_saves_it(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#field-discharge_reason", Select).value = "transferred_custody"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Say where the client was transferred to" in static_text(app.screen.query_one("#error-transferred_to"))
+        assert caseload.open_episode(client.id)
+        await type_into(pilot, "#field-transferred_to", "HMP Leeds")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert caseload.episodes(client.id)[0].transferred_to == "HMP Leeds"
+
+
+async def test_the_outcomes_tab_shows_the_change_since_the_start_top(db, clock, caseload):
+    from tests.helpers import top_form
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(opiates_days=12, date=date(2026, 3, 5), stage="start"))
+    caseload.add_top(client.id, top_form(opiates_days=4, date=date(2026, 9, 5), stage="review"))
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        rows = {row[0]: row[1:] for row in table_text(app.screen.query_one("#tops", RowTable))}
+        assert rows["opiates"] == ["12", "4", "-8"] and rows["alcohol"] == ["0", "0", "0"]
+        assert rows["assault"] == ["no", "no", ""]
+
+
 async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -586,3 +626,21 @@ async def test_a_tabs_number_key_puts_the_cursor_in_its_list(db, clock, caseload
         await settle(pilot)
         assert isinstance(app.screen, SessionDialog)
         assert app.screen.session.starts_at == datetime(2026, 11, 2, 10, 0)  # the third row, newest first
+
+
+async def test_a_bad_template_file_neither_breaks_the_palette_nor_the_returns_screen(db, clock, db_path):
+    # Before: the palette and the Returns screen died with a UnicodeDecodeError traceback.
+    folder = db_path.parent / "exports"
+    folder.mkdir()
+    (folder / "latin.toml").write_bytes('kind = "aggregate"\ntitle = "Caf\xe9"\n'.encode("latin-1"))
+    app = make_app(db, clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Returns: write quarterly_return" in titles
+        assert not any("latin" in title for title in titles)
+        app.action_returns("quarterly_return")
+        await settle(pilot)
+        messages = [notification.message for notification in app._notifications]
+        assert any("latin.toml" in message and "not UTF-8" in message for message in messages)
+        assert table_text(app.screen.query_one("#preview", DataTable))

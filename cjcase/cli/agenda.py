@@ -31,6 +31,7 @@ def agenda_command(
     from rich.console import Console
     from rich.table import Table
 
+    from cjcase.domain import codes
     from cjcase.domain.dates import format_date, parse_user_date
     from cjcase.domain.privacy import display_name
     from cjcase.services import agenda as agenda_service
@@ -67,7 +68,7 @@ def agenda_command(
                 row["hearing_at"][11:],
                 row["court"],
                 who(row["first_name"], row["last_name"], row["client_ref"]),
-                row["hearing_type"].replace("_", " "),
+                codes.label(row["hearing_type"]),
                 row["keyworker"] or "—",
                 row["support_needed"] or "",
             )

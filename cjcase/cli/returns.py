@@ -49,7 +49,10 @@ def export(
     database = open_db(ctx, db)
     user_dir = caseload_path(ctx, db).parent / "exports"
     if list_templates:
-        for item in templates.available(user_dir):
+        good, problems = templates.catalogue(user_dir)
+        for problem in problems:
+            err(f"Not listed: {problem}")
+        for item in good:
             detail = f"{item.kind}, {', '.join(item.formats)}"
             if item.suppression:
                 detail += f", suppression {item.suppression}"
@@ -77,6 +80,8 @@ def export(
     clock = program_clock()
     threshold = exporter.threshold_for(chosen, suppress, no_suppress)
     prepared = exporter.prepare(database, chosen, chosen_period, threshold, clock.now())
+    for warning in prepared.warnings:
+        err(f"Warning: {warning}")
     for finding in prepared.findings:
         refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
         err(f"Data quality: {finding.message} ({refs}).")

@@ -78,6 +78,18 @@ OUTCOME_OF_REASON = {
     "retained_in_custody": "other",
     "died": "other",
 }
+
+
+def is_transfer(reason: str | None) -> bool:
+    """A discharge that hands the client on: entered, it says where to."""
+    return OUTCOME_OF_REASON.get(reason or "") == "transferred"
+
+
+def needs_exit_top(reason: str | None) -> bool:
+    """A planned exit asks for an exit TOP."""
+    return OUTCOME_OF_REASON.get(reason or "") == "planned"
+
+
 GOAL_DOMAIN = (
     "substance_use",
     "offending",
@@ -142,6 +154,13 @@ NOTIFY_BY_REQUIREMENT = {
     "atr": "probation",
     "licence": "probation",
 }
+
+
+def agency_to_notify(requirement: str, named: str | None = None) -> str:
+    """Who is told of an absence on a legal requirement: the agency the episode names, else the
+    requirement's own (police for arrest and bail, probation for orders and licences)."""
+    return named or NOTIFY_BY_REQUIREMENT[requirement]
+
 
 # Short pathway names for narrow tables.
 PATHWAY_SHORT = {
@@ -226,3 +245,32 @@ def all_codes() -> frozenset[str]:
         LAWFUL_BASIS,
     )
     return frozenset(code for codes in lists for code in codes)
+
+
+def label(code: str | None) -> str:
+    """A code as the screens, printouts and calendars say it: `transferred_custody` is
+    "transferred custody"."""
+    return (code or "").replace("_", " ")
+
+
+# The TOP form's measures as its grid labels them.
+TOP_LABEL = {
+    "alcohol_days": "Alcohol",
+    "opiates_days": "Opiates",
+    "crack_days": "Crack",
+    "cocaine_days": "Cocaine",
+    "amphetamines_days": "Amphetamines",
+    "cannabis_days": "Cannabis",
+    "other_drug_days": "Other drug",
+    "injecting_days": "Injecting",
+    "shoplifting_days": "Shoplifting",
+    "drug_selling_days": "Drug selling",
+    "other_theft_days": "Other theft",
+    "paid_work_days": "Paid work",
+    "education_days": "Education",
+    "psych_health": "Psych (0-20)",
+    "phys_health": "Phys (0-20)",
+    "quality_of_life": "QoL (0-20)",
+    "assault": "Assault",
+    "acute_housing_problem": "Housing crisis",
+}

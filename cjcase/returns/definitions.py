@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cjcase.domain import codes
+
 MEASURE_DEFINITIONS = {
     "referrals_received": "Episodes with a referral date in the period.",
     "new_starts": "Episodes whose first structured intervention (start date) is in the period.",
@@ -93,4 +95,4 @@ def group_words(group: str) -> str:
         return _WORDS[code]
     if code[:1].isdigit():
         return f"Aged {code}"
-    return code.replace("_", " ").capitalize()
+    return codes.label(code).capitalize()

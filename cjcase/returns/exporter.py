@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,10 +24,12 @@ from cjcase.services.audit import write_audit
 
 @dataclass
 class Prepared:
-    """A return ready to write: its table (already checked by the guard) and its findings."""
+    """A return ready to write: its table (already checked by the guard), its findings and the
+    guard's warnings (a label that is also someone's name)."""
 
     table: ReturnTable
     findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
     small_groups: SmallGroups | None = None
 
 
@@ -74,8 +76,8 @@ def prepare(
 ) -> Prepared:
     """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
     table = build(db, template, period, threshold)
-    guard.check(table, db)
-    return Prepared(table, findings(db, period, now), groups.check(table))
+    warnings = guard.check(table, db)
+    return Prepared(table, findings(db, period, now), warnings, groups.check(table))
 
 
 def default_path(template: Template, period: Period, fmt: str, out: Path | None) -> Path:

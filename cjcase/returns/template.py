@@ -157,18 +157,42 @@ def template_dirs(user_dir: Path | None) -> list[Path]:
     return dirs + [resource_dir("exports")]
 
 
-def available(user_dir: Path | None) -> list[Template]:
-    """Every template that can be used, user templates shadowing shipped ones of the same name."""
+# A template is a name: letters, digits, _ and -, never a path (no folder, no "..").
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def catalogue(user_dir: Path | None) -> tuple[list[Template], list[str]]:
+    """Every template that can be used (user templates shadowing shipped ones of the same name),
+    and a sentence for each template file that cannot be read."""
     seen: dict[str, Path] = {}
     for folder in template_dirs(user_dir):
         for path in sorted(folder.glob("*.toml")):
             seen.setdefault(path.stem, path)
-    return [load(path) for path in seen.values()]
+    good: list[Template] = []
+    problems: list[str] = []
+    for path in seen.values():
+        try:
+            good.append(load(path))
+        except TemplateError as error:
+            problems.append(str(error))
+    return good, problems
+
+
+def available(user_dir: Path | None) -> list[Template]:
+    """Every template that can be used; a bad file is left out (`catalogue` says why)."""
+    return catalogue(user_dir)[0]
 
 
 def find(name: str, user_dir: Path | None) -> Template:
-    """The template called `name` (with or without `.toml`)."""
+    """The template called `name` (with or without `.toml`), looked for only inside the template
+    folders."""
     stem = name[:-5] if name.endswith(".toml") else name
+    if not _NAME.fullmatch(stem):
+        raise TemplateError(
+            f"'{name}' is not a template name: a template is a name, not a path (letters, digits, "
+            "_ and -, e.g. quarterly_return); put your own templates in exports/ beside the caseload "
+            "and see `cjcase export --list`."
+        )
     for folder in template_dirs(user_dir):
         path = folder / f"{stem}.toml"
         if path.is_file():
@@ -181,7 +205,16 @@ def find(name: str, user_dir: Path | None) -> Template:
 
 def load(path: Path) -> Template:
     """Read and check one template file."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise TemplateError(
+            f"{path.name} line {line}: the template is not UTF-8 text: save it as UTF-8 "
+            "(in Notepad: Save As, Encoding UTF-8)."
+        ) from None
+    except OSError as error:
+        raise TemplateError(f"{path.name} cannot be read ({error.strerror}): check the file.") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cjcase.domain import rules
+from cjcase.domain import codes, rules
 from cjcase.domain.clock import Clock
 from cjcase.domain.codes import GOAL_STATUS
 from cjcase.domain.errors import NotFoundError, ValidationError
@@ -229,7 +229,7 @@ class Caseload:
             "episode",
             values,
             client_id,
-            lambda clean: self._episode_problems(client, clean, None),
+            lambda clean: self._episode_problems(client, clean, None, entering=True),
         )
         return self.get_episode(episode_id)
 
@@ -241,7 +241,9 @@ class Caseload:
             "episode",
             episode_id,
             changes,
-            lambda merged, row: self._episode_problems(client, merged, episode_id),
+            lambda merged, row: self._episode_problems(
+                client, merged, episode_id, entering=bool({"discharge_reason", "transferred_to"} & set(changes))
+            ),
         )
         return self.get_episode(episode_id)
 
@@ -258,15 +260,18 @@ class Caseload:
         episode = self.get_episode(episode_id)
         if not episode.is_open:
             raise ValidationError("discharge_date", "This episode is already discharged.")
-        changes = {"discharge_date": discharge_date, "discharge_reason": reason}
-        if transferred_to is not None:
-            changes["transferred_to"] = transferred_to
+        # "Transferred to" belongs to a transfer only; another reason leaves it empty.
+        changes = {
+            "discharge_date": discharge_date,
+            "discharge_reason": reason,
+            "transferred_to": transferred_to if codes.is_transfer(reason) else None,
+        }
         client = self.get_client(episode.client_id)
         spec = rules.EPISODE
         clean, problems = rules.check_fields(spec, changes, partial=True)
         raise_first(problems)
         merged = {**self._fields_of(spec, self._row("episodes", episode_id)), **clean}
-        raise_first(self._episode_problems(client, merged, episode_id))
+        raise_first(self._episode_problems(client, merged, episode_id, entering=True))
         cutoff = f"{clean['discharge_date']} 23:59"
         with self.db.atomic():
             self.db.table("episodes").update(episode_id, columns_of(spec, clean))
@@ -291,7 +296,7 @@ class Caseload:
                 ).rowcount
                 if closed:
                     write_audit(self.db, "update", "goal", None, client.id, f"closed {closed} open goals on discharge")
-        return DischargeOutcome(cancelled, closed)
+        return DischargeOutcome(cancelled, closed, codes.needs_exit_top(clean["discharge_reason"]))
 
     def delete_episode(self, episode_id: int) -> None:
         """Delete an episode recorded in error."""
@@ -315,10 +320,13 @@ class Caseload:
         rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
-    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None):
+    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None, entering: bool = False):
         problems = rules.check_episode(clean)
         if problems:
             return problems
+        if entering and codes.is_transfer(clean.get("discharge_reason")) and not clean.get("transferred_to"):
+            # A rule of entry: the importer keeps historic transfers with no destination.
+            return [ValidationError("transferred_to", "Say where the client was transferred to.")]
         adult = rules.check_adult(client.date_of_birth.isoformat(), clean["referral_date"])
         if adult:
             return [adult]
@@ -352,12 +360,51 @@ class Caseload:
     def add_session(self, client_id: int, values: dict[str, Any]) -> Session:
         """Log or book a session."""
         self.get_client(client_id)
-        return self.get_session(self._insert("session", values, client_id))
+        return self.get_session(self._insert_session(client_id, values))
 
     def update_session(self, session_id: int, changes: dict[str, Any]) -> Session:
         """Change a session (its outcome, time, notes)."""
-        self._update("session", session_id, changes, lambda merged, row: [])
+        self._update_session(session_id, changes)
         return self.get_session(session_id)
+
+    def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
+        """The legal requirement a client is on, on a day, and who must be told of an absence."""
+        row = self.db.execute(
+            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
+            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
+            [client_id, day.isoformat(), day.isoformat()],
+        ).fetchone()
+        if not row or row[0] == "none":
+            return None
+        return row[0], codes.agency_to_notify(row[0], row[1])
+
+    def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
+        its reason. (The importer keeps historic records that lack one.)"""
+        if session.get("status") != "dna" or (session.get("dna_reason") or "").strip():
+            return []
+        required = self.requirement_on(client_id, date.fromisoformat(str(session["when"])[:10]))
+        if not required:
+            return []
+        return [
+            ValidationError(
+                "dna_reason",
+                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+            )
+        ]
+
+    def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
+        return self._insert("session", values, client_id, lambda clean: self._dna_problems(client_id, clean))
+
+    def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
+        def check_all(merged, current):
+            # Only a change that makes the session a DNA, or clears its reason, is new entry.
+            entering = {"status", "dna_reason"} & set(changes) and (
+                current["status"] != "dna" or "dna_reason" in changes
+            )
+            return self._dna_problems(current["client_id"], merged) if entering else []
+
+        self._update("session", session_id, changes, check_all)
 
     def log_session(
         self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
@@ -365,8 +412,8 @@ class Caseload:
         """Log a session and, in the same transaction, book the next appointment."""
         self.get_client(client_id)
         with self.db.atomic():
-            session_id = self._insert("session", values, client_id)
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            session_id = self._insert_session(client_id, values)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def update_session_and_book(
@@ -375,12 +422,14 @@ class Caseload:
         """Record an appointment's outcome and, in the same transaction, book the next one."""
         client_id = self.get_session(session_id).client_id
         with self.db.atomic():
-            self._update("session", session_id, changes, lambda merged, row: [])
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            self._update_session(session_id, changes)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def set_session_status(self, session_id: int, status: str) -> Session:
-        """Record what happened to an appointment: attended, dna, cancelled."""
+        """Record what happened to an appointment: attended, dna, cancelled. A DNA on a legal
+        requirement is refused here (on `dna_reason`): the screen then opens the form that asks
+        why and when the agency was told."""
         return self.update_session(session_id, {"status": status})
 
     def delete_session(self, session_id: int) -> None:

@@ -66,7 +66,7 @@ class Engagement:
         """The compliance checklist as lines, for the record and the DNA follow-up."""
         lines = []
         for barrier in self.barriers(client_id):
-            line = f"{barrier.barrier.replace('_', ' ').capitalize()}: {barrier.note or '—'}"
+            line = f"{codes.label(barrier.barrier).capitalize()}: {barrier.note or '—'}"
             if barrier.unavailable:
                 line += f" [not {barrier.unavailable}]"
             if barrier.plan:
@@ -88,25 +88,11 @@ class Engagement:
 
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The legal requirement and who must be told of an absence, on a day, if any."""
-        row = self.db.execute(
-            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
-            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
-            [client_id, day.isoformat(), day.isoformat()],
-        ).fetchone()
-        if not row or row[0] == "none":
-            return None
-        return row[0], row[1] or codes.NOTIFY_BY_REQUIREMENT[row[0]]
+        return self.caseload.requirement_on(client_id, day)
 
     def record_dna(self, session_id: int, reason: str | None, notified_at: datetime | None = None) -> Session:
         """Record a missed appointment; where the absence must be reported, its reason is required
-        and, once done, when the agency was told."""
-        session = self.caseload.get_session(session_id)
-        required = self.requirement_on(session.client_id, session.starts_at.date())
-        if required and not (reason or "").strip():
-            raise ValidationError(
-                "dna_reason",
-                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
-            )
+        (the caseload refuses it without one) and, once done, when the agency was told."""
         changes: dict[str, Any] = {"status": "dna", "dna_reason": reason}
         if notified_at is not None:
             changes["notified_at"] = notified_at
@@ -157,7 +143,7 @@ class Engagement:
             if not c.withdrawn_date and not (c.expires_date and c.expires_date < today)
         ]
         ended = [c for c in self.consents(client_id) if c not in current and c.lawful_basis == "consent"]
-        parts = [f"{c.agency} ({c.lawful_basis.replace('_', ' ')})" for c in current]
+        parts = [f"{c.agency} ({codes.label(c.lawful_basis)})" for c in current]
         if ended:
             parts.append(f"{len(ended)} ended")
         return "; ".join(parts)

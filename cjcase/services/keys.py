@@ -5,15 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import secrets
 from pathlib import Path
 
 import sqlite_utils
 
 from cjcase.domain.errors import CjcaseError, KeyChangeRefused
-from cjcase.services.audit import write_audit
+from cjcase.services.audit import KEY_SETTING, organisation_key, write_audit
 
-KEY_SETTING = "pseudonym_key"
 _KEY_TEXT = re.compile(r"[0-9a-f]{64}")
 
 
@@ -35,7 +33,7 @@ def ensure_pseudonym_key(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT 1 FROM settings WHERE key = ?", [KEY_SETTING]).fetchone():
         return
     with db.atomic():
-        db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [KEY_SETTING, secrets.token_bytes(32).hex()])
+        organisation_key(db)
         write_audit(db, "create", "pseudonym_key")
 
 

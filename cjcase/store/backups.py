@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
     backup_dir,
     is_encrypted,
     open_encrypted,
+    quote,
     release_writer_lock,
 )
 from cjcase.store.migrations import latest_version
@@ -88,8 +90,28 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
         partial.unlink(missing_ok=True)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
+    _write_manifest(db, target)
     _fsync_dir(folder)
     return target
+
+
+def manifest_path(backup: Path) -> Path:
+    """The manifest beside a backup: the audit chain's keyed anchor when the backup was taken,
+    so a chain later cut short or rewritten in the caseload can be told from the real one."""
+    return Path(backup).with_name(Path(backup).name + ".manifest")
+
+
+def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
+    try:
+        row = db.execute("SELECT value FROM settings WHERE key = 'audit_anchor'").fetchone()
+    except DATABASE_ERRORS:
+        row = None  # a file from before the settings table (a backup taken before upgrading it)
+    content = {"audit_anchor": row[0] if row else None, "taken_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
+    manifest = manifest_path(target)
+    partial = manifest.with_name(f".{manifest.name}.partial")
+    partial.write_text(json.dumps(content), encoding="utf-8")
+    _fsync(partial)
+    partial.replace(manifest)
 
 
 def _fsync(path: Path) -> None:
@@ -126,6 +148,19 @@ def latest_verified(folder: Path, passphrase: str | None = None) -> Backup | Non
         if verify_file(backup.path, passphrase) is None:
             return backup
     return None
+
+
+def restore_hint(folder: Path, passphrase: str | None = None) -> str:
+    """A sentence naming the newest backup that passes its check, and how to restore it."""
+    offer = latest_verified(folder, passphrase)
+    if offer:
+        return (
+            f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): "
+            f"restore it with `cjcase restore {offer.path}`."
+        )
+    if list_backups(folder):
+        return f"No backup in {folder} could be verified here: `cjcase backup --list` shows them."
+    return "There is no verified backup to restore."
 
 
 def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = None) -> Path | None:
@@ -167,15 +202,25 @@ def rotate(folder: Path, today: date) -> list[Path]:
     removed = [b.path for b in daily if b.path not in keep]
     for path in removed:
         path.unlink(missing_ok=True)
+        manifest_path(path).unlink(missing_ok=True)
     return removed
 
 
-def restore(path: Path, backup_file: Path, passphrase: str | None = None) -> Path:
-    """Replace the database with a verified backup; the current file is kept aside.
+def restore(
+    path: Path, backup_file: Path, passphrase: str | None = None, caseload_passphrase: str | None = None
+) -> Path | None:
+    """Replace the caseload with a verified backup; the current file is kept aside.
 
-    Returns where the current file was put. The caller re-applies erasures afterwards.
+    `passphrase` opens the backup; `caseload_passphrase` the current caseload, when it is
+    encrypted: the restored file is then encrypted with it, whatever form the backup had. The
+    new file is built and verified beside the old one, the old one is kept aside (a hard link,
+    so the caseload's name never goes missing), and one rename puts the new one in place; any
+    failure before that rename leaves the caseload as it was. Works on a current file that is
+    truncated or damaged. Returns where the replaced file was kept (None when there was none).
+    The caller re-applies erasures afterwards.
     """
     backup_file = Path(backup_file)
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)  # the file, not the link
     if not backup_file.is_file():
         raise DatabaseError(f"There is no backup at {backup_file}: `cjcase backup --list` shows them.")
     problem = verify_file(backup_file, passphrase)
@@ -191,25 +236,132 @@ def restore(path: Path, backup_file: Path, passphrase: str | None = None) -> Pat
         conn.close()
     if not is_caseload or version > latest_version():
         raise DatabaseError(f"{backup_file} is not a backup this cjcase can restore; nothing was restored.")
+    _check_caseload_passphrase(path, passphrase, caseload_passphrase)
     lock = acquire_writer_lock(path)
+    staging = path.with_name(f".{path.name}.restoring")
+    aside = path.with_name(f"{path.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+    kept: Path | None = None
     try:
-        aside = path.with_name(f"{path.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
-        if path.exists():
-            if not is_encrypted(path):
-                current = sqlite3.connect(path)
-                try:
-                    current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                finally:
-                    current.close()
-            shutil.move(path, aside)
-            if Path(f"{path}-wal").exists():  # an encrypted file's WAL goes aside with it
-                shutil.move(f"{path}-wal", f"{aside}-wal")
-        Path(f"{path}-shm").unlink(missing_ok=True)
-        partial = path.with_name(f".{path.name}.restoring")
-        shutil.copyfile(backup_file, partial)
-        _fsync(partial)
-        partial.replace(path)
-        _fsync_dir(path.parent)
+        try:
+            _build_restored(backup_file, staging, passphrase, caseload_passphrase)
+            if path.exists():
+                kept = _set_aside(path, aside, caseload_passphrase)
+            _swap_in(staging, path, kept)
+        except BaseException:
+            _discard(staging)
+            if kept is not None and path.exists() and os.path.samefile(path, kept):
+                _discard(kept)  # the caseload is unchanged: no copy of it is left behind
+                kept = None
+            raise
+    except (OSError, *DATABASE_ERRORS) as error:
+        if is_disk_full(error):
+            raise DatabaseError(
+                f"The disk is full, so {backup_file} could not be restored: {path} is unchanged. "
+                "Free some space, then run the restore again."
+            ) from None
+        raise DatabaseError(f"The restore failed ({error}): {path} is unchanged.") from None
     finally:
         release_writer_lock(lock)
+    return kept
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True for an error that says the disk (or the file system) has no room left."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "disk is full" in str(error) or "No space left" in str(error)
+
+
+def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
+    """An encrypted caseload stays encrypted: its passphrase must be given, and must be its own."""
+    if not is_encrypted(path):
+        return
+    if not caseload_passphrase:
+        raise PassphraseError(
+            f"{path} is encrypted: give its passphrase (CJCASE_PASSPHRASE for scripts), so that the "
+            "restored caseload is encrypted with it too. Nothing was restored."
+        )
+    try:
+        open_encrypted(path, caseload_passphrase, read_only=True).close()
+    except PassphraseError:
+        if caseload_passphrase != passphrase:  # a damaged caseload: the backup's own passphrase vouches
+            raise PassphraseError(
+                f"That passphrase does not open {path}, so the restored caseload cannot be encrypted with "
+                "it. Nothing was restored; try again."
+            ) from None
+
+
+def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
+    """Write the backup's content to `staging` in the caseload's form (encrypted with the
+    caseload's passphrase when there is one), flush it to disk and verify it."""
+    target = caseload_passphrase or passphrase
+    _discard(staging)
+    if target and not passphrase:
+        from cjcase.store.encryption import _encrypt_file  # a plain backup into an encrypted caseload
+
+        _encrypt_file(backup_file, staging, target)
+    else:
+        source = _open_file(backup_file, passphrase)
+        copy = _open_file(staging, passphrase, read_only=False)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            if target != passphrase:
+                copy.execute(f"PRAGMA rekey = {quote(target or '')}")
+        finally:
+            copy.close()
+            source.close()
+        _fsync(staging)
+    problem = verify_file(staging, target, quick=True)
+    if problem:
+        raise DamagedDatabase(f"The restored copy could not be verified ({problem}); nothing was restored.")
+
+
+def _set_aside(path: Path, aside: Path, passphrase: str | None) -> Path:
+    """Keep the current caseload as `aside` (a second name for the same file) with its WAL.
+
+    The WAL is folded into the file first where SQLite can; a truncated or damaged file cannot,
+    so its WAL is copied beside the kept file instead."""
+    try:
+        current = _open_file(path, passphrase, read_only=False) if is_encrypted(path) else sqlite3.connect(path)
+        try:
+            current.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            current.close()
+    except (DatabaseError, *DATABASE_ERRORS):
+        pass  # damaged: kept as it is, WAL and all
+    try:
+        os.link(path, aside)
+    except OSError as error:
+        if is_disk_full(error):
+            raise
+        shutil.copy2(path, aside)  # a file system without hard links
+        _fsync(aside)
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        shutil.copyfile(wal, f"{aside}-wal")
+        _fsync(Path(f"{aside}-wal"))
+    _fsync_dir(path.parent)
     return aside
+
+
+def _swap_in(staging: Path, path: Path, kept: Path | None) -> None:
+    """Put the verified new file in place with one rename; the old file's WAL and shared memory
+    go first (kept beside the set-aside copy), or SQLite would apply them to the new file."""
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    for leftover in (wal, shm):
+        leftover.unlink(missing_ok=True)
+    try:
+        staging.replace(path)
+    except BaseException:
+        if kept is not None and Path(f"{kept}-wal").exists():
+            shutil.copyfile(f"{kept}-wal", wal)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _discard(path: Path) -> None:
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        name.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError, PassphraseError
-from cjcase.store.paths import is_encrypted  # noqa: F401  (re-exported beside the openers)
+from cjcase.store.paths import file_kind, is_encrypted  # noqa: F401  (re-exported beside the openers)
 
 
 def _drivers():
@@ -66,8 +66,24 @@ def open_connection(path: Path, passphrase: str | None, read_only: bool) -> sqli
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file that says a cjcase is writing to a database."""
-    return Path(path).with_name(Path(path).name + ".lock")
+    """The lock file that says a cjcase is writing to a database: beside the real file, links
+    resolved, so the same file reached through a symbolic link takes the same lock."""
+    real = Path(path).resolve()
+    return real.with_name(real.name + ".lock")
+
+
+def is_locked_error(error: BaseException) -> bool:
+    """True for SQLite's "database is locked": another program holds the file's write lock."""
+    return isinstance(error, DATABASE_ERRORS) and "locked" in str(error)
+
+
+def locked_message(path: Path | None) -> str:
+    """The sentence for a write that found the file held by another program, past the lock file."""
+    return (
+        f"Another program is writing to {path or 'the caseload'} (another cjcase whose lock file was "
+        "removed, or a tool opened on the file), so this change was not made and nothing was lost. "
+        "Close the other program, then try again."
+    )
 
 
 def acquire_writer_lock(path: Path):

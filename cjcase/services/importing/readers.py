@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -65,7 +66,9 @@ def _check_utf8(file: Path, display: str) -> int:
 def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
     lines = _check_utf8(file, display)
     handle = files.enter_context(open(file, encoding="utf-8-sig", newline=""))
-    reader = csv.reader(handle)
+    # Strict: a quoted field must close before the next comma or line end, so a quote left open
+    # is an error rather than a cell that swallows the rows after it.
+    reader = csv.reader(handle, strict=True)
     header: list[str] = []
     try:
         for cells in reader:
@@ -73,7 +76,7 @@ def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
             if header:
                 break
     except csv.Error as error:
-        raise _unreadable(display, reader, error) from None
+        raise _unreadable(file, display, reader.line_num, 1, None, error) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         last_line = reader.line_num
@@ -85,14 +88,73 @@ def _read_csv(file: Path, display: str, files: contextlib.ExitStack) -> Sheet:
                     continue  # blank lines, as spreadsheets leave at the end
                 yield first_line, cells
         except csv.Error as error:
-            raise _unreadable(display, reader, error) from None
+            raise _unreadable(file, display, reader.line_num, last_line + 1, header, error) from None
 
     return Sheet(file.stem, display, header, rows(), max(lines - 1, 0))
 
 
-def _unreadable(display: str, reader, error: csv.Error) -> CjcaseError:
-    """The sentence for a file the CSV reader cannot parse, at the line it stopped on."""
-    return CjcaseError(f"{display}:{reader.line_num}: the CSV cannot be read ({error}).")
+def _unreadable(
+    file: Path, display: str, stopped: int, began: int, header: list[str] | None, error: csv.Error
+) -> CjcaseError:
+    """The sentence for a file the CSV reader cannot parse: `began` is the line the record it
+    stopped in began on, `stopped` the line it stopped on."""
+    with open(file, encoding="utf-8-sig", newline="") as again:
+        text = next(itertools.islice(again, began - 1, None), "")
+    index = _field_at_fault(text)
+    if header is None:
+        column = f"column {index + 1}"
+    else:
+        column = header[index] if index < len(header) and header[index] else f"column {index + 1}"
+    where = f"{display}:{began}: {column}"
+    reason = str(error)
+    if reason == "unexpected end of data" or (reason.startswith("',' expected") and stopped > began):
+        later = f" (the next double quote is on line {stopped})" if reason.startswith("',' expected") else ""
+        return CjcaseError(
+            f"{where}: the double quote that opens this field is never closed{later}, so the lines after it "
+            "would be read into this one cell: add the closing double quote (a double quote inside a field is "
+            'written twice, "") and import again.'
+        )
+    if reason.startswith("',' expected"):
+        return CjcaseError(
+            f"{where}: the double quote that opens this field closes before the field ends (text follows "
+            "the closing quote): add the missing closing double quote, or write a double quote inside the "
+            'field twice (""), and import again.'
+        )
+    if reason.startswith("field larger than field limit"):
+        return CjcaseError(
+            f"{where}: this field runs on for more than {csv.field_size_limit():,} characters, most likely "
+            "because the double quote that opens it is never closed: add the closing double quote and "
+            "import again."
+        )
+    return CjcaseError(
+        f"{where}: the CSV cannot be read ({reason}): save it from the spreadsheet as 'CSV UTF-8 (comma "
+        "delimited)' and import again."
+    )
+
+
+def _field_at_fault(text: str) -> int:
+    """The index of the field of a CSV line where strict reading fails: the one with text after
+    its closing quote, or the quoted one still open at the end of the line."""
+    index, in_quotes, at_start, closed = 0, False, True, False
+    for char in text:
+        if in_quotes:
+            if char == '"':
+                in_quotes, closed = False, True
+        elif closed:
+            if char == '"':  # a doubled quote inside the field
+                in_quotes, closed = True, False
+            elif char == ",":
+                index, at_start, closed = index + 1, True, False
+            elif char in "\r\n":
+                break
+            else:
+                return index
+        elif char == ",":
+            index, at_start = index + 1, True
+        else:
+            in_quotes = char == '"' and at_start
+            at_start = False
+    return index
 
 
 def _read_xlsx(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:

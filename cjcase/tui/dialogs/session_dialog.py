@@ -45,7 +45,7 @@ class SessionDialog(FormDialog[Logged]):
         mentors = peer_mentors(self.app.caseload.db)
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = Engagement(self.app.caseload).requirement_on(self.client_id, self.app.clock.today())
+        required = self.app.caseload.requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
             fields += [
@@ -102,13 +102,6 @@ class SessionDialog(FormDialog[Logged]):
         next_kind = values.pop("next_kind", None)
         if next_when is not None and next_when <= values["when"]:
             raise ValidationError("next_when", "The next appointment must come after this one.")
-        required = engagement.requirement_on(self.client_id, values["when"].date())
-        if values["status"] == "dna" and required and not values.get("dna_reason"):
-            raise ValidationError(
-                "dna_reason",
-                f"On a {required[0].upper()} requirement a missed appointment must be "
-                f"explained to {required[1]}: say why it was missed.",
-            )
         if values["status"] != "dna":
             values.pop("dna_reason", None)
             values.pop("notified_at", None)

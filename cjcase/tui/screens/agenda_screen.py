@@ -208,19 +208,20 @@ class AgendaScreen(CjcaseScreen):
         if session_id is None:
             self.notify("Select an appointment first.", severity="warning")
             return
-        from cjcase.services.engagement import Engagement
+        from cjcase.domain.errors import ValidationError
 
-        session = self.app.caseload.get_session(session_id)
-        if status == "dna" and Engagement(self.app.caseload).requirement_on(
-            session.client_id, session.starts_at.date()
-        ):
+        try:
+            self.app.caseload.set_session_status(session_id, status)
+        except ValidationError as error:
+            if error.field != "dna_reason":
+                raise
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
+            session = self.app.caseload.get_session(session_id)
             item = self.selected()
             self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"), self._saved)
             return
-        self.app.caseload.set_session_status(session_id, status)
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 

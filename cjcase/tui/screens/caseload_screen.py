@@ -63,7 +63,7 @@ class CaseloadScreen(CjcaseScreen):
                 compact=True,
             )
             yield Select(
-                [(code.replace("_", " "), code) for code in codes.PATHWAY],
+                [(codes.label(code), code) for code in codes.PATHWAY],
                 prompt="Any pathway",
                 id="pathway",
                 compact=True,

@@ -10,8 +10,10 @@ from textual.lazy import Lazy
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cjcase.domain import codes
+from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
+from cjcase.domain.model import change_since_start
 from cjcase.domain.privacy import visible_flags
 from cjcase.services import agenda
 from cjcase.services.engagement import Engagement
@@ -44,11 +46,6 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     table = RowTable(id=id)
     add_fixed_columns(table, list(columns))
     return table
-
-
-def words(code: str | None) -> str:
-    """A code as words."""
-    return (code or "").replace("_", " ")
 
 
 class ClientScreen(CjcaseScreen):
@@ -299,7 +296,7 @@ class ClientScreen(CjcaseScreen):
             (
                 "Information sharing (i adds)",
                 [
-                    f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                    f"{c.agency}: {c.purpose} · {words(c.lawful_basis)} from {c.given_date:%d/%m/%y}"
                     + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
                     + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "")
                     for c in ledger
@@ -308,10 +305,7 @@ class ClientScreen(CjcaseScreen):
             ),
             (
                 "Disclosures (u logs one)",
-                [
-                    f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
-                    for d in log
-                ]
+                [f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({words(d.basis)}, by {d.by_whom})" for d in log]
                 or ["none"],
             ),
         ]
@@ -399,7 +393,7 @@ class ClientScreen(CjcaseScreen):
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
+        changes = change_since_start(self.tops, TOP_ROWS)
         table.add_column(
             "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
         )
@@ -407,12 +401,8 @@ class ClientScreen(CjcaseScreen):
             label = f"{top.top_date:%d/%m/%y} {top.stage}"
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        latest = self.tops[-1]
         for name in TOP_ROWS:
-            change = ""
-            if start and latest is not start:
-                delta = getattr(latest, name) - getattr(start, name)
-                change = f"{delta:+d}" if delta else "0"
+            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
             table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
         for name in codes.TOP_YES_NO_FIELDS:
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
@@ -483,7 +473,18 @@ class ClientScreen(CjcaseScreen):
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        self.app.caseload.set_session_status(session.id, status)
+        from cjcase.domain.errors import ValidationError
+
+        try:
+            self.app.caseload.set_session_status(session.id, status)
+        except ValidationError as error:
+            if error.field != "dna_reason":
+                raise
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            self._push(SessionDialog(self.client_id, self.client.name, session, status="dna"))
+            return
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 

@@ -46,7 +46,8 @@ class ReturnsScreen(CjcaseScreen):
 
     def compose(self) -> ComposeResult:
         user_dir = self.app.user_templates_dir
-        self.templates = {t.name: t for t in templates.available(user_dir)}
+        good, self.template_problems = templates.catalogue(user_dir)
+        self.templates = {t.name: t for t in good}
         yield Header()
         with Horizontal(id="return-choices"):
             yield Select(
@@ -75,6 +76,8 @@ class ReturnsScreen(CjcaseScreen):
 
     def on_mount(self) -> None:
         self.title = "Returns"
+        for problem in self.template_problems:
+            self.notify(f"Not listed: {problem}", severity="warning", markup=False)
         self.action_preview()
         self._loaded = True
 
@@ -107,7 +110,8 @@ class ReturnsScreen(CjcaseScreen):
             else "Data quality: " + "; ".join(_with_refs(f) for f in found) + "."
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
-        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}")
+        warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
+        status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
 
     def action_write(self) -> None:
         """Write the previewed return (asking first if the data-quality check found problems)."""

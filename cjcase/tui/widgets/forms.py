@@ -41,7 +41,9 @@ class FormField:
 
 def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
     """Select options for a code list, shown in words."""
-    return [(code.replace("_", " "), code) for code in codes]
+    from cjcase.domain.codes import label
+
+    return [(label(code), code) for code in codes]
 
 
 class StayOpen(Exception):
