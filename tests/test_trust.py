@@ -342,7 +342,7 @@ def test_the_quick_check_finds_damaged_pages_as_the_full_check_does(sample_db, t
 
 async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damage(sample_db, clock, tmp_path):
     from cjcase.tui.app import make_app
-    from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+    from cjcase.tui.widgets.confirm import ConfirmDialog
     from tests.helpers import settle
 
     damaged = damaged_copy(sample_db, tmp_path / "damaged.db")

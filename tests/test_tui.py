@@ -211,7 +211,7 @@ async def test_escape_on_a_half_filled_form_leaves_the_database_unchanged(db, cl
         await pilot.press("n")
         await type_into(pilot, "#field-client_ref", "HALF-1")
         await type_into(pilot, "#field-first_name", "Half")
-        await pilot.press("escape")
+        await pilot.press("escape", "y")  # "Discard changes?" yes
         await settle(pilot)
         assert not isinstance(app.screen, ClientDialog)
         assert db.table("clients").count == 0

@@ -276,3 +276,164 @@ def test_settings_from_the_command_line(tmp_path):
     assert "first_initial" in run("--db", str(path), "settings").stdout
     bad = run("--db", str(path), "settings", "name_display", "nicknames")
     assert bad.returncode == 1 and "full, first_initial, initials_ref" in bad.stderr
+
+
+def header_text(screen) -> str:
+    from textual.widgets._header import HeaderTitle
+
+    return str(screen.query_one(HeaderTitle).render())
+
+
+@pytest.fixture
+def volunteer_caseload(shared, clock):
+    """The shared caseload with the details a volunteer must not see: phone, address, a TOP,
+    an episode with a care plan, and a history of edits."""
+    path, writer, client = shared
+    caseload = Caseload(writer, clock)
+    caseload.update_client(client.id, {"phone": "07700 900123", "address": "14 Larkspur Row", "postcode": "LS6 2QQ"})
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 1, 5),
+            "referral_source": "probation",
+            "pathway": "drr",
+            "primary_substance": "crack",
+            "start_date": date(2026, 1, 10),
+            "order_end": date(2026, 11, 30),
+        },
+    )
+    from tests.helpers import top_form
+
+    caseload.add_top(client.id, top_form(psych_health=17, date=date(2026, 1, 12)))
+    caseload.add_goal(
+        client.id,
+        {"domain": "housing", "description": "Secure a tenancy", "set_date": date(2026, 1, 12), "status": "open"},
+    )
+    return path, writer, client
+
+
+def visible_text(screen) -> str:
+    parts = [str(w.render()) for w in screen.query(Static) if w.display and w.parent and w.parent.display]
+    for table in screen.query(RowTable):
+        if table.display:
+            parts += [str(table.get_row_at(i)) for i in range(table.row_count)]
+    return " ".join(parts)
+
+
+async def test_a_read_only_screen_says_so_in_its_header_and_its_help_lists_no_edit_key(volunteer_caseload, clock):
+    path, _writer, client = volunteer_caseload
+    app = make_app(open_caseload(path, read_only=True), clock, path=path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "READ-ONLY" in header_text(app.screen)
+        for opened in ("agenda", "record", "caseload"):
+            if opened == "record":
+                app.open_client(client.id)
+            elif opened == "caseload":
+                await pilot.press("escape", "slash")
+            await settle(pilot)
+            assert "READ-ONLY" in header_text(app.screen), opened
+            app.action_help()
+            await settle(pilot)
+            help_text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            for edit in (
+                "Log session",
+                "Attended",
+                "DNA",
+                "Follow-up",
+                "Edit",
+                "Discharge",
+                "Enter TOP",
+                "Write note",
+                "New client",
+                "Re-refer",
+                "Change keyworker",
+                "ctrl+s",
+                "Save",
+            ):
+                assert edit not in help_text, (opened, edit)
+            assert "read-only" in help_text
+            await pilot.press("escape")
+            await settle(pilot)
+
+
+async def test_a_volunteer_sees_the_appointment_where_and_the_markers_and_nothing_more(volunteer_caseload, clock):
+    path, _writer, client = volunteer_caseload
+    app = make_app(open_caseload(path, read_only=True), clock, path=path, read_only=True)
+    secrets = (
+        "07700",
+        "Larkspur",
+        "LS6",
+        "May 1990",
+        "1990",
+        "Age ",
+        "Secure a tenancy",
+        "DRR",
+        "drr",
+        "order ends",
+        "probation",
+        "Consent",
+        "crack",
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        agenda_text = visible_text(app.screen)
+        assert "W.F. (T-1)" in agenda_text and "Keywork (scheduled)" in agenda_text
+        assert not app.screen.query_one("#actions", RowTable).display  # the keyworkers' work
+        for secret in secrets:
+            assert secret not in agenda_text, secret
+        app.open_client(client.id)
+        await settle(pilot)
+        screen = app.screen
+        for tab in ("1", "2", "3", "4", "5", "6"):
+            await pilot.press(tab)
+            await settle(pilot)
+            text = visible_text(screen)
+            for secret in (*secrets, "psych", "17", "audit", "update", "create"):
+                assert secret not in text, (tab, secret)
+        tabs = screen.query_one("#tabs")
+        assert tabs.active == "court-tab"  # 5 and 6 (outcomes, history) lead nowhere
+        assert "Meet at 9:30 by the cafe" in visible_text(screen) and "Leeds Magistrates' Court" in visible_text(screen)
+        await pilot.press("1")
+        await settle(pilot)
+        overview = visible_text(screen)
+        assert "Fri 20 Nov 2026 15:00" in overview and "VS LW" in overview
+        assert "sentencing hearing at Leeds Magistrates' Court" in overview
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert not any("outcomes" in t.lower() or "history" in t.lower() or "goals" in t.lower() for t in titles)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"T-1")
+        await pilot.pause(0.5)
+        from textual.command import CommandPalette
+
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        shown = " ".join(str(w.render()) for w in palette.query("Static, Label, OptionList"))
+        option_list = palette.query_one("CommandList")
+        shown += " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
+        assert "W.F." in shown and "1990" not in shown and "born" not in shown
+
+
+async def test_initials_only_hides_birth_date_phone_and_address_on_the_record_and_in_the_palette(
+    volunteer_caseload, clock
+):
+    path, writer, client = volunteer_caseload
+    app = make_app(writer, clock, path=path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        assert "07700" in visible_text(app.screen) and "May 1990" in visible_text(app.screen)
+        await pilot.press("f4")
+        await settle(pilot)
+        text = visible_text(app.screen)
+        for secret in ("07700", "Larkspur", "LS6", "May 1990", "Wilhelmina", "Fotheringay"):
+            assert secret not in text, secret
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"T-1")
+        await pilot.pause(0.5)
+        option_list = app.screen.query_one("CommandList")
+        shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
+        assert "W.F." in shown and "1990" not in shown and "Wilhelmina" not in shown

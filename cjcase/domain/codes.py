@@ -52,7 +52,13 @@ SESSION_KIND = (
     "gate_pickup",
     "review",
 )
-SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service")
+SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service", "rearranged")
+# The v1 statuses: the v1 return lists only these (DOMAIN.md: v1 measures keep their meaning).
+SESSION_STATUS_V1 = SESSION_STATUS[:5]
+# What can happen to an appointment, recorded as its outcome; attended and DNA only once its time
+# has come (a rule of entry), a cancellation at any time.
+SESSION_OUTCOME = ("attended", "dna", "cancelled_client", "cancelled_service")
+NEEDS_TIME_TO_HAVE_COME = ("attended", "dna")
 DISCHARGE_REASON = (
     "completed_drug_free",
     "completed_alcohol_free",

@@ -30,3 +30,19 @@ def display_name(first: str, last: str, client_ref: str, style: str) -> str:
 def visible_flags(flags: list[str], read_only: bool) -> list[str]:
     """The risk flags a view may show: all, or in read-only mode only the two a volunteer needs."""
     return [f for f in flags if not read_only or f in VOLUNTEER_RISK_FLAGS]
+
+
+# What a volunteer's (read-only) view holds: what a gate pick-up or a day of court duty needs.
+VOLUNTEER_AGENDA_KINDS = ("session", "court", "release")
+VOLUNTEER_TABS = ("overview", "sessions-tab", "court-tab")
+
+
+def shows_contact_details(read_only: bool, initials_only: bool) -> bool:
+    """Date of birth, phone, address and other contacts: never for volunteers, and not on a
+    screen switched to initials only (a court waiting room)."""
+    return not read_only and not initials_only
+
+
+def shows_case_detail(read_only: bool) -> bool:
+    """Case notes, the care plan, referrals, TOP scores and the audit trail: keyworkers only."""
+    return not read_only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -65,9 +66,11 @@ def _agenda_summary(kind: str, row: dict) -> str:
     return "Released from prison"
 
 
-def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: str | None):
+def _agenda_queries(
+    start: date, end: date, keyworker: str | None, peer_mentor: str | None, kinds: Sequence[str] | None = None
+):
     """(kind, table, its alias, date column, columns, condition, parameters) for each source
-    that applies."""
+    that applies (only the `kinds` given, when given)."""
     params = {
         "first": start.isoformat(),
         "last": end.isoformat(),
@@ -76,6 +79,8 @@ def _agenda_queries(start: date, end: date, keyworker: str | None, peer_mentor: 
         "mentor": peer_mentor,
     }
     for kind, table, when, columns, condition in _AGENDA_SOURCES:
+        if kinds is not None and kind not in kinds:
+            continue
         if peer_mentor:
             # A peer mentor's own list: only the appointments they are booked for.
             if kind != "session":
@@ -93,13 +98,17 @@ def agenda(
     keyworker: str | None = None,
     peer_mentor: str | None = None,
     limit: int | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[AgendaItem]:
     """Everything due from `start` to `end` inclusive: appointments, hearings, goal reviews,
     DRR/ATR orders ending and prison releases, in day and time order; the first `limit` only
-    when given (a large caseload has tens of thousands in a fortnight)."""
+    when given (a large caseload has tens of thousands in a fortnight); only the `kinds` given
+    (a volunteer's view: appointments, hearings and releases)."""
     name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.keyworker, c.first_name, c.last_name"
     items: list[AgendaItem] = []
-    for kind, table, alias, when, columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
+    for kind, table, alias, when, columns, condition, params in _agenda_queries(
+        start, end, keyworker, peer_mentor, kinds
+    ):
         # Each source in the agenda's own order, so its first `limit` rows hold every row of
         # that source that can be among the first `limit` of the whole agenda.
         sql = (
@@ -121,11 +130,18 @@ def agenda(
 
 
 def agenda_count(
-    db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None, peer_mentor: str | None = None
+    db: sqlite_utils.Database,
+    start: date,
+    end: date,
+    keyworker: str | None = None,
+    peer_mentor: str | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> int:
     """How many things `agenda` holds for these days, without reading them."""
     total = 0
-    for _kind, table, alias, _when, _columns, condition, params in _agenda_queries(start, end, keyworker, peer_mentor):
+    for _kind, table, alias, _when, _columns, condition, params in _agenda_queries(
+        start, end, keyworker, peer_mentor, kinds
+    ):
         join = f"JOIN clients c ON c.id = {alias}.client_id" if keyworker else ""  # only to filter
         total += db.execute(f"SELECT count(*) FROM {table} {join} WHERE {condition}", params).fetchone()[0]
     return total
@@ -415,15 +431,16 @@ def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
 
 def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None) -> list[dict]:
     """Booked appointments and hearings from `start` to `end`, for a calendar feed. A hearing
-    adjourned to another date comes with `cancelled` set, so a phone that has it drops it."""
+    adjourned to another date, and an appointment cancelled or rearranged, come with `cancelled`
+    set, so a phone that has them drops them."""
     after = (end + timedelta(days=1)).isoformat()
     who = "AND c.keyworker = ?" if keyworker else ""
     extra = [keyworker] if keyworker else []
     sessions = db.query(
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
-                   NULL AS court, c.first_name, c.last_name, 0 AS cancelled
+                   NULL AS court, c.first_name, c.last_name, s.status != 'scheduled' AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged') AND s.starts_at >= ? AND s.starts_at < ? {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(

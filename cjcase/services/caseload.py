@@ -14,7 +14,8 @@ import sqlite_utils
 
 from cjcase.domain import codes, rules
 from cjcase.domain.clock import Clock
-from cjcase.domain.codes import GOAL_STATUS
+from cjcase.domain.codes import GOAL_STATUS, NEEDS_TIME_TO_HAVE_COME
+from cjcase.domain.dates import format_datetime
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
     CaseNote,
@@ -394,17 +395,52 @@ class Caseload:
         ]
 
     def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
-        return self._insert("session", values, client_id, lambda clean: self._dna_problems(client_id, clean))
+        return self._insert(
+            "session",
+            values,
+            client_id,
+            lambda clean: self._dna_problems(client_id, clean) + self._outcome_problems(clean),
+        )
 
     def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
         def check_all(merged, current):
+            problems = []
             # Only a change that makes the session a DNA, or clears its reason, is new entry.
             entering = {"status", "dna_reason"} & set(changes) and (
                 current["status"] != "dna" or "dna_reason" in changes
             )
-            return self._dna_problems(current["client_id"], merged) if entering else []
+            if entering:
+                problems += self._dna_problems(current["client_id"], merged)
+            # Likewise the outcome's time: only when the change sets the outcome or moves the time.
+            if merged.get("status") != current["status"] or merged.get("when") != current["starts_at"]:
+                problems += self._outcome_problems(merged)
+            return problems
 
         self._update("session", session_id, changes, check_all)
+
+    def _outcome_problems(self, clean: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry (DOMAIN.md): an appointment is marked attended or DNA only once its
+        time has come. (The importer takes historic records that break it.)"""
+        status, when = clean.get("status"), clean.get("when")
+        if status not in NEEDS_TIME_TO_HAVE_COME or not when:
+            return []
+        at = when if isinstance(when, datetime) else datetime.strptime(str(when), "%Y-%m-%d %H:%M")
+        if at <= self.clock.now():
+            return []
+        word = "attended" if status == "attended" else "DNA"
+        return [
+            ValidationError(
+                "status",
+                f"This appointment is not until {format_datetime(at)}: mark it {word} once its time has come "
+                "(until then it stays scheduled).",
+            )
+        ]
+
+    def outcome_refusal(self, session_id: int, status: str) -> str | None:
+        """Why an appointment cannot be given this outcome now (None: it can)."""
+        session = self.get_session(session_id)
+        problems = self._outcome_problems({"status": status, "when": session.starts_at})
+        return problems[0].message if problems else None
 
     def log_session(
         self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
@@ -431,6 +467,22 @@ class Caseload:
         requirement is refused here (on `dna_reason`): the screen then opens the form that asks
         why and when the agency was told."""
         return self.update_session(session_id, {"status": status})
+
+    def rearrange_session(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Move an appointment by keeping it as `rearranged` and booking the new time as a new
+        session with the same details and `changes` (DOMAIN.md: a Required Assessment's RA2),
+        in one transaction; returns the new booking."""
+        old = self._row("sessions", session_id)
+        spec = rules.SESSION
+        values = {**self._fields_of(spec, old), **changes, "status": "scheduled"}
+        values = {name: value for name, value in values.items() if value is not None}
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sessions SET status = 'rearranged', updated_at = datetime('now') WHERE id = ?", [session_id]
+            )
+            write_audit(self.db, "update", "session", session_id, old["client_id"], "fields: status (rearranged)")
+            new_id = self._insert("session", values, old["client_id"])
+        return self.get_session(new_id)
 
     def delete_session(self, session_id: int) -> None:
         """Delete a session recorded in error."""

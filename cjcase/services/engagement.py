@@ -13,6 +13,9 @@ from cjcase.services.audit import write_audit
 from cjcase.services.caseload import Caseload, raise_first
 from cjcase.store.database import INTEGRITY_ERRORS
 
+# What a booking may become before its time: still booked, or cancelled.
+BOOKING_STATUS = ("scheduled", "cancelled_client", "cancelled_service")
+
 
 class Engagement:
     """The engagement records of a caseload, with their rules."""
@@ -89,6 +92,32 @@ class Engagement:
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The legal requirement and who must be told of an absence, on a day, if any."""
         return self.caseload.requirement_on(client_id, day)
+
+    def is_legal_assessment(self, session: Session) -> bool:
+        """Whether an appointment is a Required Assessment or Restriction on Bail assessment: an
+        assessment on a day the client is under one of those requirements."""
+        required = self.requirement_on(session.client_id, session.starts_at.date())
+        return session.kind == "assessment" and required is not None and required[0] in ("required_assessment", "rob")
+
+    def change_booking(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Change a booking: move it, change its details or cancel it. Moving is not recording:
+        it stays scheduled; a Required Assessment or RoB assessment moved is kept as
+        `rearranged` and the new time booked as a new session (DOMAIN.md). Returns the booking."""
+        session = self.caseload.get_session(session_id)
+        if session.status != "scheduled":
+            raise ValidationError("status", "This appointment is no longer a booking: edit the session instead.")
+        status = changes.get("status") or "scheduled"
+        if status not in BOOKING_STATUS:
+            raise ValidationError(
+                "status", "A booking stays scheduled or is cancelled: record what happened once its time has come."
+            )
+        when = changes.get("when")
+        moved = when is not None and rules.clean_value("when", rules.SESSION["when"], when) != (
+            session.starts_at.strftime("%Y-%m-%d %H:%M")
+        )
+        if moved and status == "scheduled" and self.is_legal_assessment(session):
+            return self.caseload.rearrange_session(session_id, changes)
+        return self.caseload.update_session(session_id, {**changes, "status": status})
 
     def record_dna(self, session_id: int, reason: str | None, notified_at: datetime | None = None) -> Session:
         """Record a missed appointment; where the absence must be reported, its reason is required

@@ -293,14 +293,34 @@ def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_pass
             ) from None
 
 
+def _encrypt_file(source: Path, target: Path, passphrase: str) -> None:
+    """Write an encrypted copy of a plain database file (sqlcipher_export). Here, not in
+    encryption.py, because a restore into an encrypted caseload needs it too."""
+    import sqlcipher3
+
+    target.unlink(missing_ok=True)
+    plain = sqlite3.connect(source)
+    version = plain.execute("PRAGMA user_version").fetchone()[0]
+    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    plain.close()
+    conn = sqlcipher3.connect(str(source))
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {version}")
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+    _fsync(target)
+
+
 def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
     """Write the backup's content to `staging` in the caseload's form (encrypted with the
     caseload's passphrase when there is one), flush it to disk and verify it."""
     target = caseload_passphrase or passphrase
     _discard(staging)
     if target and not passphrase:
-        from cjcase.store.encryption import _encrypt_file  # a plain backup into an encrypted caseload
-
         _encrypt_file(backup_file, staging, target)
     else:
         source = _open_file(backup_file, passphrase)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError
-from cjcase.store.backups import _fsync, list_backups, verify_file
-from cjcase.store.files import acquire_writer_lock, backup_dir, is_encrypted, quote, release_writer_lock
+from cjcase.store.backups import _encrypt_file, list_backups, verify_file
+from cjcase.store.files import acquire_writer_lock, backup_dir, is_encrypted, release_writer_lock
 
 MIN_PASSPHRASE = 10
 
@@ -33,27 +32,6 @@ def shred(path: Path) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     path.unlink()
-
-
-def _encrypt_file(source: Path, target: Path, passphrase: str) -> None:
-    """Write an encrypted copy of a plain database file (sqlcipher_export)."""
-    import sqlcipher3
-
-    target.unlink(missing_ok=True)
-    plain = sqlite3.connect(source)
-    version = plain.execute("PRAGMA user_version").fetchone()[0]
-    plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    plain.close()
-    conn = sqlcipher3.connect(str(source))
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"ATTACH DATABASE {quote(str(target))} AS encrypted KEY {quote(passphrase)}")
-        conn.execute("SELECT sqlcipher_export('encrypted')")
-        conn.execute(f"PRAGMA encrypted.user_version = {version}")
-        conn.execute("DETACH DATABASE encrypted")
-    finally:
-        conn.close()
-    _fsync(target)
 
 
 def encrypt(path: Path, passphrase: str) -> list[Path]:

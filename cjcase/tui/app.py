@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -65,6 +66,8 @@ class CjcaseApp(App):
         self.read_only = read_only
         self.initials_only = False
         self.name_style = "full"
+        if read_only:
+            self.sub_title = "READ-ONLY: no edits"  # every screen's header says so
         if caseload is not None:
             self._use(caseload)
 
@@ -180,7 +183,7 @@ class CjcaseApp(App):
         """Stop: a damaged file must not be written to. Say which backup to restore."""
         from cjcase.store.backups import latest_verified
         from cjcase.store.database import backup_dir
-        from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+        from cjcase.tui.widgets.confirm import ConfirmDialog
 
         offer = latest_verified(backup_dir(self.db_path))
         advice = (
@@ -236,7 +239,8 @@ class CjcaseApp(App):
         for binding in getattr(screen, "BINDINGS", []):
             if not isinstance(binding, Binding) or not binding.description or binding.action == "back":
                 continue
-            if screen.check_action(binding.action.split("(")[0], ()) is False:
+            _namespace, action, parameters = parse_action(binding.action)
+            if screen.check_action(action, parameters) is False:
                 continue
             yield SystemCommand(
                 f"{area}: {binding.description.lower()}",

@@ -14,7 +14,10 @@ class ClientProvider(Provider):
         app = self.app
         if len(query.strip()) < 2 or app.caseload is None:
             return
+        from cjcase.domain.privacy import shows_contact_details
         from cjcase.services import search
+
+        with_birth_date = shows_contact_details(app.read_only, app.initials_only)
 
         rows = search.caseload(app.caseload.db, app.clock.now(), status="all", text=query, limit=20)
         for row in rows:
@@ -24,7 +27,7 @@ class ClientProvider(Provider):
                 90,
                 self.matcher(query).highlight(label),
                 partial(app.open_client, row.client_id),
-                help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}",
+                help=f"born {row.date_of_birth:%d/%m/%Y} · {row.status}" if with_birth_date else row.status,
             )
 
     async def discover(self) -> Hits:

@@ -22,22 +22,48 @@ class Logged:
     next_session: Session | None
 
 
+def warn_of_clashes(dialog: FormDialog, client_id: int, booking: list[tuple[str, Any]]) -> None:
+    """Warn once, beside its field, when a booked time is one the checklist rules out; a second
+    ctrl+s books it anyway. Raises StayOpen after warning."""
+    engagement = Engagement(dialog.app.caseload)
+    clashes = [(name, reason) for name, when in booking if when for reason in engagement.clashes(client_id, when)]
+    if clashes and tuple(clashes) != getattr(dialog, "_warned", ()):
+        dialog._warned = tuple(clashes)  # type: ignore[attr-defined]
+        dialog.show_error(
+            clashes[0][0],
+            f"[b $warning]The checklist says {clashes[0][1]}.[/] Choose another time, or ctrl+s again to book it anyway.",
+        )
+        raise StayOpen()
+
+
 class SessionDialog(FormDialog[Logged]):
-    """Log what happened (defaults: now, keywork, attended, 60 minutes) and book the next."""
+    """Log a new session (defaults: now, keywork, attended, 60 minutes), record the outcome of an
+    appointment whose time has come (no outcome chosen for you), or correct a recorded session;
+    and book the next appointment."""
 
     def __init__(self, client_id: int, client_name: str, session: Session | None = None, status: str | None = None):
         super().__init__()
         self.client_id = client_id
         self.session = session
         self.status = status
-        self.form_title = f"{'Record outcome' if session else 'Log session'} · {client_name}"
+        recording = session is not None and session.status == "scheduled"
+        title = "Record outcome" if recording else "Edit session" if session else "Log session"
+        self.form_title = f"{title} · {client_name}"
         self._warned: tuple = ()
+
+    def _outcomes(self) -> tuple[str, ...]:
+        """The outcomes offered: a new session may be a booking; an appointment's only what happened."""
+        if self.session is None:
+            return ("scheduled", *codes.SESSION_OUTCOME)
+        if self.session.status in codes.SESSION_OUTCOME or self.session.status == "scheduled":
+            return codes.SESSION_OUTCOME
+        return codes.SESSION_OUTCOME + (self.session.status,)
 
     def fields(self) -> list[FormField]:
         fields = [
             FormField("when", "When", "datetime", direction=PAST, required=True),
             FormField("kind", "Kind", "select", code_options(codes.SESSION_KIND), required=True),
-            FormField("status", "Outcome", "select", code_options(codes.SESSION_STATUS), required=True),
+            FormField("status", "Outcome", "select", code_options(self._outcomes()), required=True),
             FormField("duration_minutes", "Minutes", "int"),
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
@@ -73,7 +99,8 @@ class SessionDialog(FormDialog[Logged]):
 
     def initial(self) -> dict[str, Any]:
         if self.session:
-            status = "attended" if self.session.status == "scheduled" else self.session.status
+            # Recording what happened: nothing is chosen for the keyworker.
+            status = None if self.session.status == "scheduled" else self.session.status
             return {
                 "when": self.session.starts_at,
                 "kind": self.session.kind,
@@ -97,32 +124,20 @@ class SessionDialog(FormDialog[Logged]):
 
     def submit(self, values: dict[str, Any]) -> Logged:
         caseload = self.app.caseload
-        engagement = Engagement(caseload)
         next_when = values.pop("next_when", None)
         next_kind = values.pop("next_kind", None)
+        if not values["status"]:
+            raise ValidationError("status", "Choose what happened: attended, DNA or cancelled.")
         if next_when is not None and next_when <= values["when"]:
             raise ValidationError("next_when", "The next appointment must come after this one.")
         if values["status"] != "dna":
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
-        booking = [
-            (name, when)
-            for name, when in (
-                ("next_when", next_when),
-                ("when", values["when"] if values["status"] == "scheduled" else None),
-            )
-            if when
-        ]
-        clashes = [(name, reason) for name, when in booking for reason in engagement.clashes(self.client_id, when)]
-        if clashes and tuple(clashes) != self._warned:
-            # Warn once before saving; a second ctrl+s books it anyway.
-            self._warned = tuple(clashes)
-            self.show_error(
-                clashes[0][0],
-                f"[b $warning]The checklist says {clashes[0][1]}.[/] "
-                "Choose another time, or ctrl+s again to book it anyway.",
-            )
-            raise StayOpen()
+        warn_of_clashes(
+            self,
+            self.client_id,
+            [("next_when", next_when), ("when", values["when"] if values["status"] == "scheduled" else None)],
+        )
         next_values = (
             {"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60} if next_when else None
         )

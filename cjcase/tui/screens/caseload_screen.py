@@ -33,6 +33,11 @@ class CaseloadScreen(CjcaseScreen):
         "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
         "the selected client again (start from the closed filter to re-refer)."
     )
+    READ_ONLY_HELP = (
+        "The caseload, read-only: type in the search box to narrow the list by name or "
+        "reference; the filters choose open, closed or all clients, a pathway and a keyworker. "
+        "Enter opens the client's appointments. Nothing can be changed here."
+    )
     EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
@@ -140,7 +145,10 @@ class CaseloadScreen(CjcaseScreen):
         shown = self.query_one("#clients", RowTable).row_count
         count = self.query_one("#count", Static)
         if not total:
-            count.update("Nobody matches. Change the search or the filters, or press n to add a client.")
+            count.update(
+                "Nobody matches. Change the search or the filters"
+                + (", or press n to add a client." if not self.app.read_only else ".")
+            )
         else:
             more = " (scroll down for more)" if shown < total else ""
             count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
@@ -150,6 +158,8 @@ class CaseloadScreen(CjcaseScreen):
         mark = "✓" if row.client_id in self._marked else ""
         style = "" if row.status == "open" else "dim"
         pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
+        if self.app.read_only:
+            pathway = "" if row.status == "open" else "(closed)"  # the route through justice: not for volunteers
         full = (
             row.name
             if self.app.name_style == "full" and not self.app.initials_only

@@ -14,7 +14,7 @@ from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start
-from cjcase.domain.privacy import visible_flags
+from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.services import agenda
 from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
@@ -56,11 +56,19 @@ class ClientScreen(CjcaseScreen):
         "The client's record. The header shows age, pathway, days in service, risk flags and "
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-        "change since the start TOP); History (the audit trail). l logs a session, e edits "
-        "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "change since the start TOP); History (the audit trail). l logs a new session, e edits "
+        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "moved or cancelled, and once its time has come e records what happened), a and d mark the "
+        "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure. Esc goes back."
+    )
+    READ_ONLY_HELP = (
+        "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
+        "shows the keyworker, the next appointment and the violence-to-staff and lone-working "
+        "markers. Tabs: 1 the next appointments and hearings, 2 appointments, 4 court. Nothing "
+        "can be changed here. Esc goes back."
     )
     EDIT_ACTIONS = frozenset(
         {
@@ -154,7 +162,17 @@ class ClientScreen(CjcaseScreen):
                 yield Lazy(hidden["audit"])
         yield KeyFooter()
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "show_tab" and parameters and not shows_case_detail(self.app.read_only):
+            return parameters[0] in VOLUNTEER_TABS
+        return super().check_action(action, parameters)
+
     def on_mount(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            tabs = self.query_one("#tabs", TabbedContent)
+            for tab, _title in TABS:
+                if tab not in VOLUNTEER_TABS:
+                    tabs.hide_tab(tab)
         self.refresh_data()
         self._loaded = True
         self._fresh = True  # the resume that follows the first mount need not read it again
@@ -211,6 +229,9 @@ class ClientScreen(CjcaseScreen):
             self._fill_tab(event.pane.id)
 
     def _show_header(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            self._show_volunteer_header()
+            return
         client, today = self.client, self.app.clock.today()
         current = self.episodes[0] if self.episodes else None
         parts = [f"Age {age_on(client.date_of_birth, today)}"]
@@ -239,8 +260,54 @@ class ClientScreen(CjcaseScreen):
                 line.append(", ".join(words(f) for f in flags), style="bold")
         self.query_one("#client-header", Static).update(line)
 
+    def _upcoming(self) -> list:
+        """The appointments still to come, soonest first."""
+        now = self.app.clock.now()
+        return sorted(
+            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
+        )
+
+    def _show_volunteer_header(self) -> None:
+        """What a volunteer needs on the day: the keyworker, the next appointment, the markers."""
+        upcoming = self._upcoming()
+        parts = [f"KW {self.client.keyworker or 'unallocated'}"]
+        parts.append(
+            f"next {format_datetime(upcoming[0].starts_at)} {words(upcoming[0].kind)}"
+            if upcoming
+            else "no appointment booked"
+        )
+        line = Text(" · ".join(parts))
+        flags = visible_flags(self.client.flags, read_only=True)
+        if flags:
+            line.append(" · ")
+            line.append(" ".join(codes.RISK_MARKER[f] for f in flags), style="bold reverse")
+        self.query_one("#client-header", Static).update(line)
+
+    def _show_volunteer_overview(self) -> None:
+        """The appointments and hearings to come, and nothing else of the record."""
+        now = self.app.clock.now()
+        lines = [f"{format_datetime(s.starts_at)}  {words(s.kind)}" for s in self._upcoming()[:8]]
+        lines += [
+            f"{format_datetime(h.hearing_at)}  {words(h.hearing_type)} hearing at {h.court}"
+            for h in self.hearings
+            if h.hearing_at >= now
+        ]
+        self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
+        for name in ("#episodes", "#notes", "#engagement"):
+            self.query_one(name).display = False
+
     def _show_overview(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            self._show_volunteer_overview()
+            return
         client = self.client
+        if not shows_contact_details(self.app.read_only, self.app.initials_only):
+            # Initials only (a waiting room): nothing that names or finds the client.
+            self.query_one("#contact", Static).update(
+                "Date of birth, phone, address and other contacts hidden (F4 shows them)."
+            )
+            self._show_case_overview()
+            return
         lines = [
             f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
             + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
@@ -274,6 +341,10 @@ class ClientScreen(CjcaseScreen):
         if client.aliases:
             lines.append(f"Also known as {client.aliases}")
         self.query_one("#contact", Static).update("\n".join(lines))
+        self._show_case_overview()
+
+    def _show_case_overview(self) -> None:
+        """The referrals, the checklist, the sharing ledger and the latest notes."""
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
@@ -325,11 +396,9 @@ class ClientScreen(CjcaseScreen):
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
     def _show_sessions(self) -> None:
-        now = self.app.clock.now()
-        upcoming = sorted(
-            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
-        )
-        past = [s for s in self.sessions if s not in upcoming]
+        upcoming = self._upcoming()
+        # A volunteer sees the appointments to come, not the history of attendance.
+        past = [s for s in self.sessions if s not in upcoming] if shows_case_detail(self.app.read_only) else []
         self._hidden["sessions"].replace_rows(
             records=upcoming + past,
             rows=[
@@ -375,19 +444,27 @@ class ClientScreen(CjcaseScreen):
 
     def _show_court(self) -> None:
         by_id = {h.id: h for h in self.hearings}
+        hearings = self.hearings
+        if not shows_case_detail(self.app.read_only):
+            now = self.app.clock.now()
+            hearings = [h for h in hearings if h.hearing_at >= now]
         rows = []
-        for hearing in self.hearings:
+        for hearing in hearings:
             outcome = hearing.outcome or ""
             if hearing.adjourned_from_id and hearing.adjourned_from_id in by_id:
                 outcome = (
                     outcome + " " if outcome else ""
                 ) + f"(adjourned from {by_id[hearing.adjourned_from_id].hearing_at:%d/%m/%y})"
+            if not shows_case_detail(self.app.read_only):
+                outcome = hearing.support_needed or ""  # what the day needs, not how it went
             rows.append((format_datetime(hearing.hearing_at), hearing.court, words(hearing.hearing_type), outcome))
-        self._hidden["court"].replace_rows(rows, records=self.hearings)
+        self._hidden["court"].replace_rows(rows, records=hearings)
 
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
+        if not shows_case_detail(self.app.read_only):
+            return
         if not self.tops:
             table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
@@ -408,6 +485,8 @@ class ClientScreen(CjcaseScreen):
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
 
     def _show_history(self) -> None:
+        if not shows_case_detail(self.app.read_only):
+            return
         self._hidden["audit"].replace_rows(
             [
                 (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
@@ -458,28 +537,30 @@ class ClientScreen(CjcaseScreen):
         self.app.pop_screen()
 
     def action_log_session(self) -> None:
-        """Log a session (or the outcome of the selected appointment) and book the next."""
+        """Log a new session (and book the next), whatever row is highlighted."""
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-        session = self.selected_session() if self.query_one("#tabs", TabbedContent).active == "sessions-tab" else None
-        if session and session.status != "scheduled":
-            session = None
-        self._push(SessionDialog(self.client_id, self.client.name, session))
+        self._push(SessionDialog(self.client_id, self.client.name))
 
     def action_mark(self, status: str) -> None:
-        """Mark the selected appointment attended or DNA."""
+        """Mark the selected appointment attended or DNA (once its time has come)."""
+        from cjcase.domain.errors import ValidationError
+
         session = self.selected_session()
         if self.query_one("#tabs", TabbedContent).active != "sessions-tab" or session is None:
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        from cjcase.domain.errors import ValidationError
-
+        refusal = self.app.caseload.outcome_refusal(session.id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
         try:
             self.app.caseload.set_session_status(session.id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
-                raise
+                self.notify(error.message, severity="error")
+                return
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
@@ -488,16 +569,27 @@ class ClientScreen(CjcaseScreen):
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 
+    def _edit_session(self, session) -> None:
+        """A booking still to come is moved, changed or cancelled; once its time has come its
+        outcome is recorded; a recorded session is corrected."""
+        from cjcase.tui.dialogs.booking_dialog import BookingDialog
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        if session.status == "scheduled" and session.starts_at > self.app.clock.now():
+            legal = Engagement(self.app.caseload).is_legal_assessment(session)
+            self._push(BookingDialog(self.client.name, session, legal))
+        else:
+            self._push(SessionDialog(self.client_id, self.client.name, session))
+
     def action_edit_selected(self) -> None:
         """Edit what is selected on the tab in front: the client, a session, a goal or a hearing."""
         from cjcase.tui.dialogs.client_dialog import ClientDialog
         from cjcase.tui.dialogs.court_dialogs import CourtDialog
         from cjcase.tui.dialogs.goal_dialogs import GoalDialog
-        from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         tab = self.query_one("#tabs", TabbedContent).active
         if tab == "sessions-tab" and self.selected_session():
-            self._push(SessionDialog(self.client_id, self.client.name, self.selected_session()))
+            self._edit_session(self.selected_session())
         elif tab == "goals-tab" and self.selected_goal():
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():

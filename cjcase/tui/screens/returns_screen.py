@@ -119,7 +119,7 @@ class ReturnsScreen(CjcaseScreen):
             self.notify("Fix the template or period first.", severity="warning")
             return
         if self.prepared.findings:
-            from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+            from cjcase.tui.widgets.confirm import ConfirmDialog
 
             question = (
                 "The data-quality check found: "

@@ -2,7 +2,7 @@
 
 Every dialog that edits a record is a FormDialog: it lists its fields, gives initial values and
 saves through a service. A service's ValidationError is shown beside its field; nothing typed
-is lost; Esc closes the form without saving.
+is lost; Esc closes an untouched form, and asks before throwing away one with changes.
 """
 
 from __future__ import annotations
@@ -137,6 +137,24 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         first = next(iter(self._fields.values()), None)
         if first:
             self.query_one(f"#field-{first.name}").focus()
+        self._as_opened = self._raw_values()
+
+    def _raw_values(self) -> dict[str, Any]:
+        """What each field holds as typed, to tell whether anything was changed."""
+        raw: dict[str, Any] = {}
+        for name in self._fields:
+            widget = self.query_one(f"#field-{name}")
+            if isinstance(widget, SelectionList):
+                raw[name] = sorted(widget.selected)
+            elif isinstance(widget, TextArea):
+                raw[name] = widget.text
+            else:
+                raw[name] = widget.value
+        return raw
+
+    def has_changes(self) -> bool:
+        """Whether anything was typed or chosen since the form opened."""
+        return self._raw_values() != getattr(self, "_as_opened", self._raw_values())
 
     # ------------------------------------------------------------------ reading
 
@@ -230,5 +248,15 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             self.query_one("#form-error", Static).update(f"[b $error]{message}[/]")
 
     def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+        """Close without saving; a form with changes asks first (an Esc too many, after closing
+        a dropdown, must not lose a long note)."""
+        if not self.has_changes():
+            self.dismiss(None)
+            return
+        from cjcase.tui.widgets.confirm import ConfirmDialog
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Discard changes? What you typed in this form is not saved."), answered)

@@ -1,0 +1,57 @@
+"""Forms as a keyworker types into them on a loaded laptop: keys arrive in bursts, Esc is
+pressed once too often, names come from the organisation's lists."""
+
+from datetime import date
+
+from textual.widgets import TextArea
+
+from cjcase.tui.app import make_app
+from cjcase.tui.dialogs.client_dialog import ClientDialog
+from cjcase.tui.dialogs.session_dialog import SessionDialog
+from cjcase.tui.screens.client_screen import ClientScreen
+from cjcase.tui.widgets.confirm import ConfirmDialog
+from tests.helpers import make_client, make_episode, settle
+
+
+async def test_esc_on_a_form_with_changes_asks_before_throwing_them_away(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, SessionDialog)
+        form.query_one("#field-notes", TextArea).focus()
+        await pilot.press(*"Talked about housing", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Discard changes?" in str(app.screen.question)
+        await pilot.press("escape")  # the extra Esc keeps the form and what was typed
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#field-notes", TextArea).text == "Talked about housing"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert caseload.sessions(client.id) == []
+
+
+async def test_esc_closes_an_untouched_form_at_once(db, clock, caseload):
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AgendaScreen"
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"AB", "backspace", "backspace", "escape")  # typed and taken back: unchanged
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AgendaScreen"
