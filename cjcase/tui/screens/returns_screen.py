@@ -114,23 +114,26 @@ class ReturnsScreen(CjcaseScreen):
         status.update(f"{template.title} · {period.label} · {len(data.rows)} rows · {suppression}\n{quality}{warnings}")
 
     def action_write(self) -> None:
-        """Write the previewed return (asking first if the data-quality check found problems)."""
+        """Write the previewed return (asking first if the gate found problems, or an extract has
+        rows that could be singled out)."""
         if self.prepared is None:
             self.notify("Fix the template or period first.", severity="warning")
             return
-        if self.prepared.findings:
+        found, small = self.prepared.findings, self.prepared.small_groups
+        if found or small:
             from cjcase.tui.widgets.confirm import ConfirmDialog
 
-            question = (
-                "The data-quality check found: "
-                + "; ".join(f.message for f in self.prepared.findings)
-                + ". Write the return anyway? (The problems go on the XLSX cover.)"
-            )
-            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(True))
+            parts = []
+            if found:
+                parts.append("The data-quality check found: " + "; ".join(f.message for f in found) + ".")
+            if small:
+                parts.append(small.sentence())
+            question = " ".join(parts) + " Write the return anyway? (This goes on its cover and in the export log.)"
+            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(bool(found), bool(small)))
         else:
             self._write(False)
 
-    def _write(self, allow_incomplete: bool) -> None:
+    def _write(self, allow_incomplete: bool, allow_small_groups: bool = False) -> None:
         data = self.prepared.table
         fmt = self.query_one("#format", Select).value
         folder = Path(self.query_one("#out", Input).value).expanduser()
@@ -139,7 +142,13 @@ class ReturnsScreen(CjcaseScreen):
                 raise CjcaseError(f"{folder} is not a folder: type the folder to write into.")
             path = exporter.default_path(data.template, data.period, fmt, folder)
             written = exporter.write(
-                self.app.caseload.db, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
+                self.app.caseload.db,
+                self.prepared,
+                fmt,
+                path,
+                self.app.clock.now(),
+                allow_incomplete=allow_incomplete,
+                allow_small_groups=allow_small_groups,
             )
         except CjcaseError as error:
             self.query_one("#return-status", Static).update(f"[b $error]{error}[/]")
