@@ -140,7 +140,7 @@ def test_a_restore_killed_before_erasures_are_reapplied_brings_nobody_back(tmp_p
     db.close()
     lost = 0
     for _ in refs:
-        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older))
+        run_killed_at_point("restore-swapped", "--db", str(path), "restore", str(older), "--yes")
         back = _clients(path)  # the next open, whatever command it is for
         lost += len(back & set(refs))
     assert _clients(path) == {"KEEP-1"}
