@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from cjcase.domain import codes
 from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
 from cjcase.tui.door import ServiceDoor
@@ -187,9 +188,9 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             if isinstance(widget, Input):
                 widget.insert_text_at_cursor(part)
             elif isinstance(widget, Select) and part.strip():
-                wanted = part.strip().lower().replace("_", " ")
+                wanted = codes.label(part.strip().lower())
                 for label, value in widget._options:
-                    if wanted in (str(label).lower(), str(value).lower().replace("_", " ")):
+                    if wanted in (str(label).lower(), codes.label(str(value).lower())):
                         widget.value = value
                         break
 
