@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from cjcase.domain.codes import label as code_words
+from cjcase.domain import codes
 from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
 from cjcase.tui.door import ServiceDoor
@@ -45,7 +45,9 @@ class FormField:
 
 def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
     """Select options for a code list, shown in words."""
-    return [(code_words(code), code) for code in codes]
+    from cjcase.domain.codes import label
+
+    return [(label(code), code) for code in codes]
 
 
 class FormInput(Input):
@@ -186,10 +188,9 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             if isinstance(widget, Input):
                 widget.insert_text_at_cursor(part)
             elif isinstance(widget, Select) and part.strip():
-                # A pasted code (`dropped_out`) or its words (`dropped out`) chooses the option.
-                wanted = code_words(part.strip().lower())
+                wanted = codes.label(part.strip().lower())
                 for label, value in widget._options:
-                    if wanted in (str(label).lower(), code_words(str(value).lower())):
+                    if wanted in (str(label).lower(), codes.label(str(value).lower())):
                         widget.value = value
                         break
 
