@@ -224,6 +224,12 @@ async def press_at_once(pilot, *keys: str) -> None:
             event.set_sender(app)
             app._driver.send_message(event)
     await settle(pilot)
+    # The app takes keys one at a time (tui/key_order.py): wait until the last has been handled.
+    for _ in range(500):
+        queue = getattr(app, "keys", None)
+        if queue is None or (not queue.held and queue.in_flight is None):
+            break
+        await pilot.pause(0.01)
     await settle(pilot)
 
 

@@ -117,7 +117,8 @@ def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
     prepared = exporter.prepare(sample_db, template, Q2, 5, NOW)
     messages = [f.message for f in prepared.findings]
     assert "9 past sessions in the period still marked scheduled (outcome not recorded)" in messages
-    assert "2 referrals open 21 days or more with no start" in messages
+    assert "1 Prison Link episode in the period with no prison release date" in messages
+    assert not any("21 days" in m or "not stated" in m for m in messages)
     with pytest.raises(IncompleteData):
         exporter.write(sample_db, prepared, "csv", tmp_path / "x.csv", NOW)
     assert not (tmp_path / "x.csv").exists()

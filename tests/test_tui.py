@@ -385,6 +385,8 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         preview = app.screen.query_one("#preview", DataTable)
         rows = table_text(preview)
         assert rows[0] == ["referrals_received", "all", "*"]
+        status = static_text(app.screen.query_one("#return-status", Static))
+        assert "no answer recorded for consent to share (their extract rows are written in full) (T-1)" in status
         app.screen.query_one("#out", Input).value = str(tmp_path)
         app.screen.query_one("#format", Select).value = "csv"
         await settle(pilot)
@@ -452,6 +454,29 @@ async def test_the_agenda_and_the_caseload_list_arrive_as_messages_from_their_lo
         await settle(pilot)
         assert app.screen.query_one("#clients", RowTable).row_count == 1
     assert arrived == ["AgendaLoaded", "ActionsLoaded", "CaseloadPageLoaded", "CaseloadCounted"]
+
+
+async def test_the_returns_screen_asks_before_writing_an_extract_with_small_groups(db, clock, caseload, tmp_path):
+    from cjcase.returns import exporter
+
+    client = make_client(caseload, consent_to_share="yes")
+    make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_returns("pseudonymised_extract")
+        await settle(pilot)
+        app.screen.query_one("#out", Input).value = str(tmp_path)
+        app.screen.query_one("#format", Select).value = "csv"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        question = static_text(app.screen.query_one("#confirm Static"))
+        assert "1 row is of the extract in groups smaller than 5" in question and "Write the return anyway" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert (tmp_path / "pseudonymised_extract_2026-27_Q2.csv").exists()
+        assert "allow_small_groups yes" in exporter.history(db)[0].detail
 
 
 async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, caseload):

@@ -87,3 +87,11 @@ class IncompleteData(CjcaseError):
             + "\n".join(f"  - {f.message}" for f in found)
             + "\nFix them first, or write the return anyway with --allow-incomplete."
         )
+
+
+class KeyChangeRefused(CjcaseError):
+    """Importing a pseudonym key would replace a different key already in use; ask, or --force."""
+
+
+class SmallGroupsRefused(CjcaseError):
+    """An extract has rows in groups smaller than its template's min_group; nothing was written."""

@@ -13,9 +13,10 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.dates import Period
-from cjcase.domain.errors import CjcaseError, IncompleteData, UserError
-from cjcase.returns import guard, writers
+from cjcase.domain.errors import CjcaseError, IncompleteData, SmallGroupsRefused, UserError
+from cjcase.returns import groups, guard, writers
 from cjcase.returns.build import ReturnTable, build
+from cjcase.returns.groups import SmallGroups
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
 from cjcase.services import keys, settings
@@ -31,6 +32,7 @@ class Prepared:
     table: ReturnTable
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
+    small_groups: SmallGroups | None = None
 
 
 @dataclass
@@ -77,7 +79,7 @@ def prepare(
     """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
     table = build(db, template, period, threshold)
     warnings = guard.check(table, db)
-    return Prepared(table, findings(db, period, now), warnings)
+    return Prepared(table, findings(db, period, now), warnings, groups.check(table))
 
 
 def prepare_for(
@@ -89,10 +91,18 @@ def prepare_for(
 
 
 def write_for(
-    caseload: Caseload, prepared: Prepared, fmt: str, path: Path, now: datetime, allow_incomplete: bool = False
+    caseload: Caseload,
+    prepared: Prepared,
+    fmt: str,
+    path: Path,
+    now: datetime,
+    allow_incomplete: bool = False,
+    allow_small_groups: bool = False,
 ) -> Written:
     """`write` for the caseload a screen holds."""
-    return write(caseload.db, prepared, fmt, path, now, allow_incomplete=allow_incomplete)
+    return write(
+        caseload.db, prepared, fmt, path, now, allow_incomplete=allow_incomplete, allow_small_groups=allow_small_groups
+    )
 
 
 def default_path(template: Template, period: Period, fmt: str, out: Path | None) -> Path:
@@ -116,7 +126,13 @@ def set_organisation(db: sqlite_utils.Database, name: str) -> None:
 
 
 def write(
-    db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime, allow_incomplete: bool = False
+    db: sqlite_utils.Database,
+    prepared: Prepared,
+    fmt: str,
+    path: Path,
+    now: datetime,
+    allow_incomplete: bool = False,
+    allow_small_groups: bool = False,
 ) -> Written:
     """Write a prepared return and record it in the audit log with the file's SHA-256."""
     table = prepared.table
@@ -126,6 +142,10 @@ def write(
         )
     if prepared.findings and not allow_incomplete:
         raise IncompleteData(prepared.findings)
+    small = prepared.small_groups
+    if small and not allow_small_groups:
+        raise SmallGroupsRefused(f"Nothing was written: {small.sentence()}")
+    table.notes = _group_notes(table, small)
     org = organisation(db)
     problems = [f.message for f in prepared.findings]
     notes = None
@@ -165,9 +185,40 @@ def write(
             + (f"notes {logged_path(db, writers.notes_path(path))}; " if notes is not None else "")
             + f"organisation {org}; user {os_user()}; "
             f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
-            f"problems {' | '.join(problems) if problems else 'none'}",
+            + (
+                f"min_group {table.template.min_group}; small_group_rows {small.rows if small else 0}; "
+                f"allow_small_groups {'yes' if allow_small_groups else 'no'}; "
+                if table.template.kind == "extract"
+                else ""
+            )
+            + f"problems {' | '.join(problems) if problems else 'none'}",
         )
     return Written(path, digest, fmt, prepared)
+
+
+def _group_notes(table: ReturnTable, small: SmallGroups | None) -> list[tuple[str, str]]:
+    """The cover's words on small groups, for an extract."""
+    template = table.template
+    if template.kind != "extract":
+        return []
+    if not template.min_group:
+        return [("Small groups", f"Not checked (min_group = 0): {template.min_group_reason}")]
+    if small:
+        return [
+            (
+                "Small groups",
+                f"Written with --allow-small-groups: {small.rows} row{' is' if small.rows == 1 else 's are'} "
+                f"in groups smaller than {small.min_group} (rows sharing every value but pseudo_id and the "
+                "counts), so those people could be singled out.",
+            )
+        ]
+    return [
+        (
+            "Small groups",
+            f"Every combination of values other than pseudo_id and the counts is shared by at least "
+            f"{template.min_group} rows.",
+        )
+    ]
 
 
 def os_user() -> str:

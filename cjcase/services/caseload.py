@@ -103,6 +103,12 @@ class Caseload:
         """The passphrase an encrypted caseload was opened with (None: not encrypted)."""
         return getattr(self.db, "passphrase", None)
 
+    @property
+    def opening_warnings(self) -> list[str]:
+        """What opening the file found worth saying that did not stop it (a day's backup the full
+        disk had no room for)."""
+        return list(getattr(self.db, "warnings", []))
+
     def setting(self, key: str) -> str:
         """One of the organisation's settings."""
         return settings.get(self.db, key)

@@ -74,6 +74,9 @@ class CjcaseApp(App):
             self.sub_title = "READ-ONLY: no edits"  # every screen's header says so
         if caseload is not None:
             self._use(caseload)
+        from cjcase.tui.key_order import KeyQueue
+
+        self.keys = KeyQueue(self, super().on_event)
 
     def _use(self, caseload: Caseload) -> None:
         from cjcase.services.engagement import Engagement
@@ -167,7 +170,7 @@ class CjcaseApp(App):
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
-        for warning in getattr(self.caseload.db, "warnings", []):
+        for warning in self.caseload.opening_warnings:
             self.notify(warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
@@ -182,6 +185,9 @@ class CjcaseApp(App):
             import time
 
             self._last_activity = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.keys.take(event)  # in the order typed, each to its end before the next
+            return
         await super().on_event(event)
 
     def _lock_if_idle(self) -> None:
@@ -220,7 +226,7 @@ class CjcaseApp(App):
         from cjcase.store.database import damaged_sentence
         from cjcase.tui.widgets.confirm import ConfirmDialog
 
-        passphrase = getattr(self.caseload.db, "passphrase", None) if self.caseload else None
+        passphrase = self.caseload.passphrase if self.caseload else None
         self.push_screen(
             ConfirmDialog(f"{damaged_sentence(self.db_path, problem, passphrase)} Quit now?"),
             lambda _: self.exit(),

@@ -22,6 +22,11 @@ from cjcase.tui.messages import ReturnPrepared
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 
+def _with_refs(finding) -> str:
+    refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
+    return f"{finding.message} ({refs})" if refs else finding.message
+
+
 class ReturnsScreen(CjcaseScreen):
     """Preview and write a commissioner's return or the pseudonymised extract."""
 
@@ -130,10 +135,11 @@ class ReturnsScreen(CjcaseScreen):
             # Text cells: a label from a user's template is shown as typed, never as markup.
             table.add_row(*[Text("" if cell is None else str(cell)) for cell in row])
         found = self.prepared.findings
+        # The references are shown here to be fixed; they are never written into the return.
         quality = (
             "Data quality: no problems found."
             if not found
-            else "Data quality: " + "; ".join(f.message for f in found) + "."
+            else "Data quality: " + "; ".join(_with_refs(f) for f in found) + "."
         )
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
@@ -142,26 +148,29 @@ class ReturnsScreen(CjcaseScreen):
         )
 
     def action_write(self) -> None:
-        """Write the previewed return (asking first if the data-quality check found problems)."""
+        """Write the previewed return (asking first if the gate found problems, or an extract has
+        rows that could be singled out)."""
         if self.prepared is None:
             if self.preparing:
                 self.notify("The return is still being prepared: ctrl+s again once it shows.", severity="warning")
             else:
                 self.notify("Fix the template or period first.", severity="warning")
             return
-        if self.prepared.findings:
+        found, small = self.prepared.findings, self.prepared.small_groups
+        if found or small:
             from cjcase.tui.widgets.confirm import ConfirmDialog
 
-            question = (
-                "The data-quality check found: "
-                + "; ".join(f.message for f in self.prepared.findings)
-                + ". Write the return anyway? (The problems go on the XLSX cover.)"
-            )
-            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(True))
+            parts = []
+            if found:
+                parts.append("The data-quality check found: " + "; ".join(f.message for f in found) + ".")
+            if small:
+                parts.append(small.sentence())
+            question = " ".join(parts) + " Write the return anyway? (This goes on its cover and in the export log.)"
+            self.app.push_screen(ConfirmDialog(question), lambda yes: yes and self._write(bool(found), bool(small)))
         else:
             self._write(False)
 
-    def _write(self, allow_incomplete: bool) -> None:
+    def _write(self, allow_incomplete: bool, allow_small_groups: bool = False) -> None:
         data = self.prepared.table
         fmt = self.query_one("#format", Select).value
         folder = Path(self.query_one("#out", Input).value).expanduser()
@@ -170,7 +179,13 @@ class ReturnsScreen(CjcaseScreen):
                 raise CjcaseError(f"{folder} is not a folder: type the folder to write into.")
             path = exporter.default_path(data.template, data.period, fmt, folder)
             written = exporter.write_for(
-                self.caseload, self.prepared, fmt, path, self.app.clock.now(), allow_incomplete=allow_incomplete
+                self.caseload,
+                self.prepared,
+                fmt,
+                path,
+                self.app.clock.now(),
+                allow_incomplete=allow_incomplete,
+                allow_small_groups=allow_small_groups,
             )
         except CjcaseError as error:
             self.query_one("#return-status", Static).update(f"[b $error]{escape(str(error))}[/]")
