@@ -269,3 +269,18 @@ def test_encrypt_encrypts_the_copies_backup_wrote_outside_backups(tmp_path, plai
         assert not [s for s in surnames if s.encode() in data], copy.name
     assert not is_encrypted(other)  # a file that is not a copy of this caseload is left alone
     assert not list(elsewhere.glob(".*"))
+
+
+def test_the_next_open_clears_only_what_cjcase_left_of_this_caseload(tmp_path):
+    from cjcase.store.files import backup_dir
+
+    path = tmp_path / "c.db"
+    open_caseload(path).close()
+    backup_dir(path).mkdir()
+    ours = [backup_dir(path) / ".caseload-20260101-090000-000000-daily.db.partial", tmp_path / ".c.db.encrypting"]
+    theirs = [tmp_path / ".holiday.plain", tmp_path / ".other.db.partial", backup_dir(path) / ".notes.partial"]
+    for file in ours + theirs:
+        file.write_bytes(b"plain words")
+    open_caseload(path).close()
+    assert [f.exists() for f in ours] == [False, False]
+    assert [f.exists() for f in theirs] == [True, True, True]

@@ -81,10 +81,6 @@ def _encrypt_in_place(path: Path, passphrase: str, quick: bool) -> None:
     shred(plain, "encrypt-overwriting")
 
 
-def _folders(path: Path) -> list[Path]:
-    return [path.parent, backup_dir(path)]
-
-
 def _plain_copies(path: Path) -> list[Path]:
     """Backups and set-aside copies of the caseload that are still plain SQLite files."""
     copies = [b.path for b in list_backups(backup_dir(path))] + sorted(
@@ -94,13 +90,18 @@ def _plain_copies(path: Path) -> list[Path]:
 
 
 def leftovers(path: Path) -> list[Path]:
-    """What an interrupted encrypt or backup left that may hold plain data: a `.NAME.plain` not
-    yet overwritten, a backup's `.partial`."""
+    """What an interrupted encrypt or backup of this caseload left that may hold plain data: a
+    `.NAME.plain` not yet overwritten, a backup's `.partial`, an unplaced `.NAME.encrypting`.
+    Only names cjcase gives its own files: nothing else in the folder is touched."""
     found = []
-    for folder in _folders(path):
-        if folder.is_dir():
-            found += sorted(folder.glob(".*.plain")) + sorted(folder.glob(".caseload-*.partial"))
-            found += sorted(folder.glob(".*.encrypting"))
+    for pattern in (f".{path.name}.plain", f".{path.name}.encrypting"):
+        found += [p for p in [path.with_name(pattern)] if p.exists()]
+    for suffix in (".plain", ".encrypting"):
+        found += sorted(path.parent.glob(f".{path.name}.before-restore-*{suffix}"))
+    folder = backup_dir(path)
+    if folder.is_dir():
+        for suffix in (".plain", ".partial", ".encrypting"):
+            found += sorted(folder.glob(f".caseload-*.db{suffix}"))
     return found
 
 
