@@ -8,6 +8,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import DataTable
 
+from cjcase.tui.door import ServiceDoor
+
 if TYPE_CHECKING:
     from cjcase.tui.widgets.row_table import RowTable
 
@@ -20,7 +22,7 @@ def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]
         table.add_column(Text(label) if isinstance(table, DataTable) else label, width=width)
 
 
-class CjcaseScreen(Screen):
+class CjcaseScreen(ServiceDoor, Screen):
     """A full screen of the app. AREA names it in the command palette; HELP is its guide."""
 
     AREA = ""

@@ -92,7 +92,7 @@ class ClientDialog(FormDialog[Client]):
         return values
 
     def submit(self, values: dict[str, Any]) -> Client:
-        caseload = self.app.caseload
+        caseload = self.caseload
         if self.client:
             return caseload.update_client(self.client.id, values)
         duplicates = caseload.possible_duplicates(values)
