@@ -340,3 +340,26 @@ def test_a_template_is_a_name_never_a_path(imported, tmp_path, name):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is a name" in result.stderr and not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("label", "code", "said"),
+    [
+        ("New starts (White British)", 0, "Warning: The label 'New starts (White British)'"),
+        ("Stephen Moore", 1, "holds a name"),
+    ],
+)
+def test_export_warns_of_a_label_that_is_a_lone_name_word_and_refuses_a_full_name(
+    imported, tmp_path, label, code, said
+):
+    folder = imported.parent / "exports"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(
+        GOOD_TEMPLATE.replace('{ measure = "clients_seen" }', f'{{ measure = "clients_seen", label = "{label}" }}')
+    )
+    out = tmp_path / "m.csv"
+    result = run(
+        "--db", str(imported), "export", "mine", "--period", "2026-27 Q2", "--allow-incomplete", "--out", str(out)
+    )
+    assert result.returncode == code and said in result.stderr and "Traceback" not in result.stderr
+    assert out.exists() == (code == 0)
