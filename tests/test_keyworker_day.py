@@ -65,7 +65,7 @@ async def test_an_adjourned_hearing_typed_in_leaves_the_agenda_and_its_support_m
         assert (first.hearing_at, first.hearing_type) == (datetime(2026, 11, 23, 10, 0), "plea")
         await press_at_once(pilot, "j")
         await press_at_once(pilot, "14/12 10am", "tab")
-        await press_at_once(pilot, "ctrl+a", "Adjourned for reports", "ctrl+s")
+        await press_at_once(pilot, "Adjourned for reports", "ctrl+s")  # Tab selected the preset reason
         assert isinstance(app.screen, ClientScreen)
         later, old = caseload.court_dates(client.id)
         assert later.hearing_at == datetime(2026, 12, 14, 10, 0) and later.adjourned_from_id == old.id
@@ -97,7 +97,7 @@ async def test_the_adjourn_form_carries_the_support_needed_and_it_can_be_changed
         assert app.screen.query_one("#field-support_needed").value == "Meet 9:15"
         for burst in (("14/12 10am", "tab"), ("tab",)):
             await press_at_once(pilot, *burst)
-        await press_at_once(pilot, "ctrl+a", "Bring the letter", "ctrl+s")
+        await press_at_once(pilot, "Bring the letter", "ctrl+s")  # Tab selected what was there
         later = caseload.court_dates(client.id)[0]
         assert later.adjourned_from_id == hearing.id and later.support_needed == "Bring the letter"
 
@@ -183,7 +183,7 @@ async def test_editing_a_future_booking_moves_it_and_keeps_it_scheduled(db, cloc
         await press_at_once(pilot, "e")
         assert isinstance(app.screen, BookingDialog)
         assert "Record outcome" not in app.screen.form_title
-        await press_at_once(pilot, "ctrl+a", "wed 10am", "ctrl+s")
+        await press_at_once(pilot, "wed 10am", "ctrl+s")
         assert isinstance(app.screen, ClientScreen)
     [moved] = caseload.sessions(client.id)
     assert (moved.id, moved.starts_at, moved.status, moved.notes) == (
@@ -202,7 +202,7 @@ async def test_moving_a_required_assessment_keeps_the_old_one_as_rearranged(db, 
         await open_sessions(pilot, client.id)
         await press_at_once(pilot, "e")
         assert "rearranged" in app.screen.form_title
-        await press_at_once(pilot, "ctrl+a", "wed 10am", "ctrl+s")
+        await press_at_once(pilot, "wed 10am", "ctrl+s")
         assert isinstance(app.screen, ClientScreen)
     new, old = caseload.sessions(client.id)
     assert (old.id, old.starts_at, old.status) == (session.id, datetime(2026, 11, 24, 14, 0), "rearranged")
@@ -248,7 +248,7 @@ async def test_l_logs_a_new_session_whatever_row_is_highlighted(db, clock, casel
         await open_sessions(pilot, client.id)
         await press_at_once(pilot, "l")
         assert isinstance(app.screen, SessionDialog) and "Log session" in app.screen.form_title
-        await press_at_once(pilot, "ctrl+a", "today 11am", "ctrl+s")
+        await press_at_once(pilot, "today 11am", "ctrl+s")
         assert isinstance(app.screen, ClientScreen)
         await press_at_once(pilot, "escape")
         assert isinstance(app.screen, AgendaScreen)
@@ -320,3 +320,126 @@ def test_the_v1_return_lists_no_rearranged_status(caseload, db):
 
     Engagement(caseload).change_booking(session.id, {"when": datetime(2026, 11, 26, 10, 0)})
     assert [s.status for s in caseload.sessions(client.id)] == ["scheduled", "rearranged"]
+
+
+# ---------------------------------------------------------------- 3. date words
+
+
+async def log_form(pilot, when: str, outcome: str | None) -> None:
+    """`l`, then When and (when given) the Outcome chosen by typing, each field's keys at once."""
+    await press_at_once(pilot, "l")
+    await press_at_once(pilot, when, "tab")
+    if outcome:
+        for burst in (("tab",), ("enter",), (outcome, "enter")):
+            await press_at_once(pilot, *burst)
+
+
+def echo(app) -> str:
+    return str(app.screen.query_one("#echo-when").render())
+
+
+async def test_a_booking_typed_without_a_year_is_the_next_one_and_an_outcome_the_last(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await log_form(pilot, "3/12", "sch")
+        assert "Thu 3 Dec 2026 10:00" in echo(app)
+        await press_at_once(pilot, "ctrl+s")
+        await log_form(pilot, "mon 8am", "sch")
+        assert "Mon 23 Nov 2026 08:00" in echo(app)
+        await press_at_once(pilot, "ctrl+s")
+        await log_form(pilot, "mon 8am", None)  # the outcome stays attended: what happened last Monday
+        assert "Mon 16 Nov 2026 08:00" in echo(app)
+        await press_at_once(pilot, "ctrl+s")
+        assert isinstance(app.screen, ClientScreen)
+    assert [(s.starts_at, s.status) for s in caseload.sessions(client.id)] == [
+        (datetime(2026, 12, 3, 10, 0), "scheduled"),
+        (datetime(2026, 11, 23, 8, 0), "scheduled"),
+        (datetime(2026, 11, 16, 8, 0), "attended"),
+    ]
+
+
+async def test_changing_the_outcome_reads_the_date_again(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2025, 1, 5))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await log_form(pilot, "3/12", None)
+        assert "Wed 3 Dec 2025 10:00" in echo(app)  # attended: the last 3 December
+        for burst in (("tab",), ("enter",), ("sch", "enter")):
+            await press_at_once(pilot, *burst)
+        assert "Thu 3 Dec 2026 10:00" in echo(app)
+
+
+async def test_a_booking_in_the_past_and_a_session_before_the_referral_warn_before_saving(db, clock, caseload):
+    from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 1, 5))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await log_form(pilot, "yesterday 10am", "sch")
+        await press_at_once(pilot, "ctrl+s")
+        assert isinstance(app.screen, SessionDialog)
+        assert "This booking is in the past" in str(app.screen.query_one("#error-when").render())
+        assert caseload.sessions(client.id) == []
+        await press_at_once(pilot, "ctrl+s")  # asked and answered: it is saved
+        assert isinstance(app.screen, ClientScreen)
+        await log_form(pilot, "3/12", None)
+        await press_at_once(pilot, "ctrl+s")
+        assert isinstance(app.screen, SessionDialog)
+        warning = str(app.screen.query_one("#error-when").render())
+        assert "before the client's referral on Mon 5 Jan 2026" in warning
+        await press_at_once(pilot, "ctrl+s")
+        assert isinstance(app.screen, ClientScreen)
+    assert [(s.starts_at, s.status) for s in caseload.sessions(client.id)] == [
+        (datetime(2026, 11, 19, 10, 0), "scheduled"),
+        (datetime(2025, 12, 3, 10, 0), "attended"),
+    ]
+
+
+async def test_logging_an_appointment_attended_before_its_time_is_refused(db, clock, caseload):
+    from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await log_form(pilot, "tomorrow 10am", "att")
+        await press_at_once(pilot, "ctrl+s")
+        assert isinstance(app.screen, SessionDialog)
+        refusal = str(app.screen.query_one("#error-status").render())
+        assert "not until Sat 21 Nov 2026 10:00" in refusal and "once its time has come" in refusal
+    assert caseload.sessions(client.id) == []
+
+
+def test_the_date_warnings_name_the_booking_in_the_past_and_the_referral(caseload):
+    from cjcase.services.engagement import Engagement
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 1, 5), discharge_date=date(2026, 3, 1),
+                 discharge_reason="dropped_out")  # fmt: skip
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1))
+    engagement = Engagement(caseload)
+    assert engagement.date_warnings(client.id, datetime(2026, 11, 27, 10, 0), "scheduled") == []
+    assert engagement.date_warnings(client.id, datetime(2026, 2, 2, 10, 0), "attended") == []
+    assert engagement.date_warnings(client.id, datetime(2026, 4, 2, 10, 0), "attended") == [
+        "This is before the client's referral on Mon 1 Jun 2026."
+    ]
+    assert engagement.date_warnings(client.id, datetime(2025, 12, 3, 10, 0), "scheduled") == [
+        "This booking is in the past (Wed 3 Dec 2025 10:00): a booking is for a time to come.",
+        "This is before the client's referral on Mon 5 Jan 2026.",
+    ]

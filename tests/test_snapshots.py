@@ -8,7 +8,7 @@ import pytest
 
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from tests.helpers import SAMPLE, SAMPLE_TODAY, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, settle, wait_until
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def test_the_agenda_at_80_by_24(snap_compare, sample_app):
 def test_the_caseload_at_80_by_24(snap_compare, sample_app):
     async def open_caseload(pilot):
         await pilot.press("slash")
-        await settle(pilot)
+        # The first page loads in a worker that starts after the screen's first refresh.
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#clients").row_count > 0)
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_caseload)

@@ -46,6 +46,10 @@ class DamagedDatabase(DatabaseError):
     """The database failed its integrity check; nothing is written to it."""
 
 
+class DiskFull(DatabaseError):
+    """The disk has no room left; the message says what was kept, and that nothing was lost."""
+
+
 class DateInputError(CjcaseError, ValueError):
     """Text that cannot be read as a date; the message says what works."""
 
@@ -83,3 +87,11 @@ class IncompleteData(CjcaseError):
             + "\n".join(f"  - {f.message}" for f in found)
             + "\nFix them first, or write the return anyway with --allow-incomplete."
         )
+
+
+class KeyChangeRefused(CjcaseError):
+    """Importing a pseudonym key would replace a different key already in use; ask, or --force."""
+
+
+class SmallGroupsRefused(CjcaseError):
+    """An extract has rows in groups smaller than its template's min_group; nothing was written."""

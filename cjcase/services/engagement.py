@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cjcase.domain import codes, rules
+from cjcase.domain.dates import format_date, format_datetime
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure, Session
 from cjcase.domain.timeslots import parse_slots
@@ -118,6 +119,25 @@ class Engagement:
         if moved and status == "scheduled" and self.is_legal_assessment(session):
             return self.caseload.rearrange_session(session_id, changes)
         return self.caseload.update_session(session_id, {**changes, "status": status})
+
+    def date_warnings(self, client_id: int, when: datetime, status: str) -> list[str]:
+        """What to ask about a session's date before saving it: a booking in the past, or a
+        session before the referral of the episode it belongs to (the client's first episode
+        referred after it, when none is open on its day)."""
+        found = []
+        if status == "scheduled" and when < self.caseload.clock.now():
+            found.append(f"This booking is in the past ({format_datetime(when)}): a booking is for a time to come.")
+        day = when.date().isoformat()
+        row = self.db.execute(
+            "SELECT min(referral_date) FROM episodes WHERE client_id = ? AND referral_date > ? "
+            "AND NOT EXISTS (SELECT 1 FROM episodes o WHERE o.client_id = ? AND o.referral_date <= ? "
+            "AND (o.discharge_date IS NULL OR o.discharge_date >= ?))",
+            [client_id, day, client_id, day, day],
+        ).fetchone()
+        if row and row[0]:
+            referred = date.fromisoformat(row[0])
+            found.append(f"This is before the client's referral on {format_date(referred)}.")
+        return found
 
     def record_dna(self, session_id: int, reason: str | None, notified_at: datetime | None = None) -> Session:
         """Record a missed appointment; where the absence must be reported, its reason is required

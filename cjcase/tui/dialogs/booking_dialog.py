@@ -7,9 +7,7 @@ from typing import Any
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
-from cjcase.tui.dialogs.session_dialog import warn_of_clashes
+from cjcase.tui.dialogs.session_dialog import booking_warnings, warn_before_saving
 from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 BOOKING_OPTIONS = [
@@ -39,7 +37,7 @@ class BookingDialog(FormDialog[Session]):
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
         return fields
@@ -57,6 +55,12 @@ class BookingDialog(FormDialog[Session]):
         }
 
     def submit(self, values: dict[str, Any]) -> Session:
+        engagement = self.engagement
         if values["status"] == "scheduled" and values["when"] != self.session.starts_at:
-            warn_of_clashes(self, self.session.client_id, [("when", values["when"])])
-        return Engagement(self.app.caseload).change_booking(self.session.id, values)
+            client_id = self.session.client_id
+            warn_before_saving(
+                self,
+                [("when", text) for text in engagement.date_warnings(client_id, values["when"], "scheduled")]
+                + booking_warnings(self, client_id, [("when", values["when"])]),
+            )
+        return self.engagement.change_booking(self.session.id, values)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from textual.markup import escape
+from textual.widgets import Select
+
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 
@@ -22,18 +23,26 @@ class Logged:
     next_session: Session | None
 
 
-def warn_of_clashes(dialog: FormDialog, client_id: int, booking: list[tuple[str, Any]]) -> None:
-    """Warn once, beside its field, when a booked time is one the checklist rules out; a second
-    ctrl+s books it anyway. Raises StayOpen after warning."""
-    engagement = Engagement(dialog.app.caseload)
-    clashes = [(name, reason) for name, when in booking if when for reason in engagement.clashes(client_id, when)]
-    if clashes and tuple(clashes) != getattr(dialog, "_warned", ()):
-        dialog._warned = tuple(clashes)  # type: ignore[attr-defined]
-        dialog.show_error(
-            clashes[0][0],
-            f"[b $warning]The checklist says {clashes[0][1]}.[/] Choose another time, or ctrl+s again to book it anyway.",
-        )
+def warn_before_saving(dialog: FormDialog, warnings: list[tuple[str, str]]) -> None:
+    """Warn once, beside the first field concerned, of what the keyworker may not mean (a time
+    the checklist rules out, a booking in the past, a date before the referral); a second ctrl+s
+    with the same warnings saves anyway. Raises StayOpen after warning."""
+    if warnings and tuple(warnings) != getattr(dialog, "_warned", ()):
+        dialog._warned = tuple(warnings)  # type: ignore[attr-defined]
+        text = " ".join(warning for _, warning in warnings)
+        dialog.show_error(warnings[0][0], f"[b $warning]{escape(text)}[/] Check it, or ctrl+s again to save anyway.")
         raise StayOpen()
+
+
+def booking_warnings(dialog: FormDialog, client_id: int, booking: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """The checklist's reasons why booked times do not work, by field."""
+    engagement = dialog.engagement
+    return [
+        (name, f"The checklist says {reason}.")
+        for name, when in booking
+        if when
+        for reason in engagement.clashes(client_id, when)
+    ]
 
 
 class SessionDialog(FormDialog[Logged]):
@@ -68,10 +77,10 @@ class SessionDialog(FormDialog[Logged]):
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = self.app.caseload.requirement_on(self.client_id, self.app.clock.today())
+        required = self.caseload.requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
             fields += [
@@ -97,6 +106,17 @@ class SessionDialog(FormDialog[Logged]):
             ]
         return fields
 
+    def direction_of(self, field: FormField) -> str | None:
+        """When is read by what is recorded: a booking resolves to the future, an outcome to the past."""
+        if field.name != "when":
+            return field.direction
+        status = self.query_one("#field-status", Select)
+        return FUTURE if status.value == "scheduled" else PAST
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "field-status":
+            self._echo(self._fields["when"])
+
     def initial(self) -> dict[str, Any]:
         if self.session:
             # Recording what happened: nothing is chosen for the keyworker.
@@ -108,7 +128,7 @@ class SessionDialog(FormDialog[Logged]):
                 "duration_minutes": self.session.duration_minutes or 60,
                 "notes": self.session.notes,
                 "next_kind": "keywork",
-                "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
+                "staff": self.session.staff or self.caseload.get_client(self.client_id).keyworker,
                 "peer_mentor": self.session.peer_mentor,
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
@@ -119,11 +139,11 @@ class SessionDialog(FormDialog[Logged]):
             "status": self.status or "attended",
             "duration_minutes": 60,
             "next_kind": "keywork",
-            "staff": self.app.caseload.get_client(self.client_id).keyworker,
+            "staff": self.caseload.get_client(self.client_id).keyworker,
         }
 
     def submit(self, values: dict[str, Any]) -> Logged:
-        caseload = self.app.caseload
+        caseload = self.caseload
         next_when = values.pop("next_when", None)
         next_kind = values.pop("next_kind", None)
         if not values["status"]:
@@ -133,10 +153,11 @@ class SessionDialog(FormDialog[Logged]):
         if values["status"] != "dna":
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
-        warn_of_clashes(
+        booked_now = values["when"] if values["status"] == "scheduled" else None
+        warn_before_saving(
             self,
-            self.client_id,
-            [("next_when", next_when), ("when", values["when"] if values["status"] == "scheduled" else None)],
+            [("when", text) for text in self.engagement.date_warnings(self.client_id, values["when"], values["status"])]
+            + booking_warnings(self, self.client_id, [("next_when", next_when), ("when", booked_now)]),
         )
         next_values = (
             {"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60} if next_when else None
