@@ -3,6 +3,7 @@ over tables and columns given by the caller; no rule of any record lives here.""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import Any
@@ -46,3 +47,14 @@ def rows_by_key(db: sqlite_utils.Database, table: str, key_columns: list[str], k
         yield from db.query(f"SELECT t.* FROM temp.bulk_keys k CROSS JOIN {table} t ON {match}")
     finally:
         db.execute("DROP TABLE IF EXISTS temp.bulk_keys")
+
+
+@contextlib.contextmanager
+def page_cache(db: sqlite_utils.Database, kib: int) -> Iterator[None]:
+    """SQLite's page cache at `kib` KiB (at least) for a while, then as it was."""
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = {-abs(int(kib))}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = {int(before)}")

@@ -18,9 +18,11 @@ from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.readers import read_sheets
 from cjcase.services.importing.sheets import ORDER, Sheet
 from cjcase.services.importing.writer import write_children, write_clients
+from cjcase.store.bulk import page_cache
 from cjcase.store.database import INTEGRITY_ERRORS
 
 ProgressCallback = Callable[[str, int, int], None]
+IMPORT_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import; its default is 2 MB
 
 
 @dataclass
@@ -138,6 +140,9 @@ def import_path(
     with contextlib.ExitStack() as files:
         sheets = read_sheets(path, files)
         run = _Import(db, sheets, today, report, progress)
+        # A file in date order writes beside every client's rows in the client-first indexes in
+        # every batch: the cache holds those pages (about 24 MB at 3,000 clients) between batches.
+        files.enter_context(page_cache(db, IMPORT_CACHE_KIB))
         try:
             with db.atomic():
                 run.run()
