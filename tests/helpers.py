@@ -224,6 +224,12 @@ async def press_at_once(pilot, *keys: str) -> None:
             event.set_sender(app)
             app._driver.send_message(event)
     await settle(pilot)
+    # The app takes keys one at a time (tui/key_order.py): wait until the last has been handled.
+    for _ in range(500):
+        queue = getattr(app, "keys", None)
+        if queue is None or (not queue.held and queue.in_flight is None):
+            break
+        await pilot.pause(0.01)
     await settle(pilot)
 
 
@@ -237,7 +243,7 @@ def _key_names(item: str) -> list[str]:
     return list(item)
 
 
-def run_killed_at_point(point: str, *args: str, env: dict | None = None) -> None:
+def run_killed_at_point(point: str, *args: str, env: dict | None = None, stdin: str | None = None) -> None:
     """`cjcase ARGS` with the program told to SIGKILL itself on reaching the kill point `point`
     (a moment inside a function, named in the code with cjcase/store/killpoints.py), checked to
     have died there."""
@@ -251,7 +257,7 @@ def run_killed_at_point(point: str, *args: str, env: dict | None = None) -> None
         env={**os.environ, **(env or {}), "CJCASE_KILL_AT": point},
         capture_output=True,
         text=True,
-        stdin=subprocess.DEVNULL,
+        input=stdin or "",
     )
     assert result.returncode == -signal.SIGKILL, f"not killed at {point}: {result.returncode} {result.stderr}"
 

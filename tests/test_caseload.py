@@ -432,3 +432,33 @@ def test_codes_are_put_in_words_in_one_place():
     )
     # rules.label says field names; a template's title comes from its file name.
     assert places == ["domain/codes.py", "domain/rules.py", "returns/template.py"]
+
+
+def test_a_worker_thread_reads_the_caseload_on_its_own_read_only_connection(caseload):
+    import threading
+
+    make_client(caseload, client_ref="W-1", keyworker="Sam Keys")
+    assert caseload.reader() is caseload  # the main thread uses the caseload itself
+    seen = {}
+
+    def load() -> None:
+        reader = caseload.reader()
+        seen.update(
+            own=reader is not caseload and reader.db is not caseload.db,
+            rows=[row.client_ref for row in reader.find(datetime(2026, 11, 20, 12, 0), status="all")],
+            keyworkers=reader.keyworkers(),
+        )
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    worker.join()
+    assert seen == {"own": True, "rows": ["W-1"], "keyworkers": ["Sam Keys"]}
+
+
+def test_the_next_top_form_starts_at_start_until_the_client_has_one(caseload):
+    from cjcase.domain.model import next_top_stage
+
+    client = make_client(caseload)
+    assert next_top_stage(caseload.tops(client.id)) == "start"
+    caseload.add_top(client.id, top_form(stage="start"))
+    assert next_top_stage(caseload.tops(client.id)) == "review"

@@ -15,6 +15,7 @@ from tests.helpers import (
     SmallDisk,
     client_names,
     make_client,
+    report_kills,
     run_cjcase,
     run_killed_at,
     write_sample_caseload,
@@ -218,6 +219,8 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_caseload_or_the_new(casel
     result = run_killed_at(moment, "restore", str(backup), "--yes", "--db", str(caseload_file), nth=nth, when=when)
     assert result.returncode == -9, result.stderr  # the moment came
     assert client_names(caseload_file) in (before, restored)
+    name = f"{moment.split(':')[1]}-{when}"
+    assert report_kills(name, 1, 0) == f"1 kills at moment {name}, 0 lost"
     after = run_cjcase("restore", str(backup), "--yes", "--db", str(caseload_file))
     assert after.returncode == 0, after.stderr  # and the restore can simply be run again
     assert client_names(caseload_file) == restored
@@ -232,6 +235,16 @@ def test_a_missing_caseload_with_a_set_aside_twin_is_not_replaced_by_an_empty_on
     result = run_cjcase("restore", str(twin), "--yes", "--db", str(caseload_file))
     assert result.returncode == 0, result.stderr
     assert len(client_names(caseload_file)) == 40
+
+
+def test_a_backup_written_over_the_caseload_itself_is_refused(caseload_file, tmp_path):
+    before = client_names(caseload_file)
+    link = tmp_path / "link.db"
+    link.symlink_to(caseload_file)
+    for target in (caseload_file, link):
+        result = run_cjcase("backup", str(target), "--db", str(caseload_file))
+        assert_sentence(result, "is the caseload itself")
+    assert client_names(caseload_file) == before
 
 
 def test_restore_asks_for_yes_when_not_at_a_terminal(caseload_file):
@@ -343,3 +356,126 @@ def client_refs(path: Path) -> list[str]:
         return [row[0] for row in db.execute("SELECT client_ref FROM clients")]
     finally:
         db.close()
+
+
+# 17. A full disk: a sentence saying so and what was kept; a failed daily backup warns and work goes on.
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    with SmallDisk(tmp_path / "disk", 6000) as disk:
+        disk.path = write_sample_caseload(disk.folder / "caseload.db")
+        yield disk
+
+
+def test_a_full_disk_at_open_is_a_full_disk_not_damage(full_disk):
+    before = client_names(full_disk.path)
+    full_disk.fill(leave_kb=0)
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(full_disk.path))
+    assert_sentence(result, "is full", "nothing was")
+    assert "is damaged" not in result.stderr and "or is damaged" not in result.stderr
+    full_disk.free()
+    assert client_names(full_disk.path) == before
+
+
+def test_a_backup_on_a_full_disk_says_so_and_leaves_no_partial(full_disk):
+    full_disk.fill(leave_kb=200)
+    result = run_cjcase("backup", "--db", str(full_disk.path))
+    assert_sentence(result, "disk is full", "backup was not written")
+    assert not list(full_disk.folder.rglob("*.partial"))
+
+
+def test_a_failed_daily_backup_warns_and_lets_the_work_go_on(full_disk):
+    for old in (full_disk.folder / "backups").iterdir():
+        old.unlink()  # so that this open takes the day's backup
+    full_disk.fill(leave_kb=300)
+    result = run_cjcase("erase", "CJ-17429", "--yes", "--db", str(full_disk.path))
+    assert result.returncode == 0, result.stderr
+    assert "today's backup was not taken" in result.stderr
+    assert "Erased CJ-17429" in result.stdout
+    assert not list(full_disk.folder.rglob("*.partial"))
+    full_disk.free()
+    assert "CJ-17429" not in client_refs(full_disk.path)
+
+
+def test_an_import_on_a_full_disk_says_so_and_imports_nothing(tmp_path):
+    from tests.helpers import SAMPLE
+
+    with SmallDisk(tmp_path / "disk", 3000) as disk:
+        path = disk.folder / "caseload.db"
+        from cjcase.services.caseload_file import open_caseload
+
+        open_caseload(path).close()  # a new, empty caseload
+        disk.fill(leave_kb=150)
+        result = run_cjcase("import", str(SAMPLE), "--db", str(path))
+        assert_sentence(result, "is full", "nothing was lost")
+        disk.free()
+        assert client_refs(path) == []
+
+
+# 12. A damaged file in the TUI: the CLI's sentence, and never a traceback with local variables.
+
+
+def damage_the_tables(path: Path) -> None:
+    """Overwrite the pages holding the clients' rows (not the header or the schema)."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = [row[0] for row in conn.execute("SELECT pageno FROM dbstat WHERE name = 'clients'")]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as handle:
+        for page in pages:
+            handle.seek((page - 1) * page_size)
+            handle.write(b"\xa5" * page_size)
+
+
+async def test_a_damaged_file_in_the_tui_gets_the_sentence_and_no_traceback(caseload_file):
+    from cjcase.domain.clock import Clock
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.tui.app import make_opening_app
+    from tests.helpers import SAMPLE_TODAY
+
+    damage_the_tables(caseload_file)
+    app = make_opening_app(lambda: open_caseload(caseload_file, verify=False), Clock(SAMPLE_TODAY), path=caseload_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 1
+    assert "is damaged" in app.return_value and "cjcase restore" in app.return_value
+    assert "Traceback" not in exit_text(app) and "locals" not in exit_text(app)
+
+
+def test_no_traceback_shown_by_the_tui_has_local_variables():
+    from cjcase.tui.app import CjcaseApp
+
+    app = CjcaseApp(None)
+    try:
+        secret_client_name = "".join(["Wan", "da Wit", "ness"])  # noqa: F841  (shown only among locals)
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        app._fatal_error()
+    assert "RuntimeError" in exit_text(app)
+    assert "Wanda Witness" not in exit_text(app)
+
+
+def exit_text(app) -> str:
+    """What the app would print on leaving the screen."""
+    return "".join(segment.text for item in app._exit_renderables for segment in getattr(item, "segments", []))
+
+
+async def test_the_tui_shows_the_warning_of_a_backup_the_full_disk_had_no_room_for(caseload_file):
+    from cjcase.domain.clock import Clock
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.tui.app import make_app
+    from tests.helpers import SAMPLE_TODAY, settle
+
+    db = open_caseload(caseload_file)
+    db.warnings.append("Warning: the disk is full, so today's backup was not taken.")
+    app = make_app(db, Clock(SAMPLE_TODAY), path=caseload_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        shown = [notification.message for notification in app._notifications]
+        assert any("today's backup was not taken" in message for message in shown)
+    db.close()

@@ -83,6 +83,27 @@ def test_organisation_settings_have_one_writer():
     writers = sorted(
         path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if writes.search(path.read_text())
     )
-    assert writers == ["services/audit.py", "services/demo.py", "services/keys.py", "services/settings.py"]
+    assert writers == [
+        "services/audit.py",
+        "services/caseload_file.py",
+        "services/demo.py",
+        "services/keys.py",
+        "services/settings.py",
+    ]
     assert keys.KEY_SETTING not in settings.SETTINGS and demo.DEMO_SETTING not in settings.SETTINGS
     assert audit.ANCHOR_SETTING not in settings.SETTINGS
+    from cjcase.services import caseload_file
+
+    assert caseload_file.COPIES_SETTING not in settings.SETTINGS
+
+
+def test_screens_reach_the_services_through_one_door():
+    # The typed door (tui/door.py) gives every screen and dialog the caseload and its
+    # engagement records; only the app builds them, once.
+    handle = re.compile(r"\.db\b")
+    built = re.compile(r"\b(Caseload|Engagement)\(")
+    for path in (PACKAGE / "tui").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not handle.search(text), f"{path.name} touches the database handle"
+        if path.name != "app.py":
+            assert not built.search(text), f"{path.name} builds a service of its own"

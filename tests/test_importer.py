@@ -402,3 +402,199 @@ def test_a_file_in_date_order_imports_the_same_as_one_sorted_by_client(tmp_path)
         )
         db.close()
     assert stored[0] == stored[1] and len(stored[0]) == 600
+
+
+# A workbook is a zip file: a small one can unpack to gigabytes (1.5 MB drove memory to 3 GB).
+
+
+def sample_workbook(path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "clients"
+    with open(SAMPLE / "clients.csv", encoding="utf-8-sig", newline="") as handle:
+        for row in csv.reader(handle):
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def pad_the_sheet(path, padding: int):
+    """Rewrite the workbook with `padding` bytes of blank space inside its sheet's XML, which
+    unpack from next to nothing: the shape of a zip bomb."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {info.filename: book.read(info) for info in book.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"<sheetData>", b"<sheetData>" + b" " * padding)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+@pytest.fixture
+def never_opened(monkeypatch):
+    """openpyxl refuses to open any workbook: the checks must come before it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", refuse)
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_unread(db, tmp_path, never_opened):
+    from cjcase.domain.errors import CjcaseError
+
+    path = sample_workbook(tmp_path / "bomb.xlsx")
+    pad_the_sheet(path, 40_000_000)
+    assert path.stat().st_size < 200_000
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, path, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith("bomb.xlsx ") and "times" in message and "CSV" in message, message
+    assert counts(db) == dict.fromkeys(TABLES, 0)
+
+
+def test_a_workbook_that_unpacks_to_more_than_the_import_takes_is_refused_unread(
+    db, tmp_path, monkeypatch, never_opened
+):
+    from cjcase.domain.errors import CjcaseError
+    from cjcase.services.importing import readers
+
+    monkeypatch.setattr(readers, "WORKBOOK_MAX_UNPACKED", 20_000)  # a gigabyte, made small for the test
+    path = sample_workbook(tmp_path / "large.xlsx")
+    with pytest.raises(CjcaseError, match=r"^large\.xlsx unpacks to .* more than the import takes .*CSV UTF-8"):
+        import_path(db, path, SAMPLE_TODAY)
+
+
+def test_an_ordinary_workbook_passes_the_size_checks(db, tmp_path):
+    path = sample_workbook(tmp_path / "ordinary.xlsx")
+    pad_the_sheet(path, 100_000)  # some blank space, as spreadsheets leave: not a bomb
+    import_path(db, path, SAMPLE_TODAY)
+    assert counts(db)["clients"] == SAMPLE_COUNTS["clients"]
+
+
+# Import messages say what the file is and how to save it as the import wants, with line and column.
+
+
+def test_a_password_protected_workbook_is_called_that(db, tmp_path):
+    from cjcase.domain.errors import CjcaseError
+
+    path = tmp_path / "locked.xlsx"
+    path.write_bytes(encrypted_workbook_bytes())
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, path, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert "not a zip file" not in message
+    assert message.startswith("locked.xlsx is password-protected (encrypted)"), message
+    assert "without a password" in message
+
+
+def test_an_old_excel_97_workbook_is_called_that(db, tmp_path):
+    from cjcase.domain.errors import CjcaseError
+
+    path = tmp_path / "old.xlsx"
+    path.write_bytes(compound_file_bytes(["Root Entry", "Workbook", "\x05SummaryInformation"]))
+    with pytest.raises(CjcaseError, match=r"^old\.xlsx is an Excel 97-2003 workbook .*\.xlsx"):
+        import_path(db, path, SAMPLE_TODAY)
+
+
+def compound_file_bytes(names: list[str]) -> bytes:
+    """The start of an OLE compound file (the container of old .xls files and of encrypted
+    Office files): its signature, a header, and a directory sector naming its streams."""
+    import struct
+
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHH", header, 0x18, 0x3E, 3, 0xFFFE)  # minor, major version, byte order
+    struct.pack_into("<HH", header, 0x1E, 9, 6)  # sector size 512, mini sector size 64
+    struct.pack_into("<II", header, 0x2C, 1, 0)  # one FAT sector; the directory is sector 0
+    directory = bytearray(512)
+    for index, name in enumerate(names[:4]):
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        entry = index * 128
+        directory[entry : entry + len(encoded)] = encoded
+        struct.pack_into("<HB", directory, entry + 64, len(encoded), 5 if index == 0 else 2)
+    return bytes(header) + bytes(directory) + bytes(512)
+
+
+def encrypted_workbook_bytes() -> bytes:
+    """What Excel writes for a workbook saved with a password: a compound file holding the
+    encryption details and the encrypted package."""
+    return compound_file_bytes(["Root Entry", "\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"])
+
+
+@pytest.mark.parametrize(("separator", "called"), [(";", "semicolons"), ("\t", "tabs")])
+def test_a_csv_separated_by_semicolons_or_tabs_says_to_save_it_comma_separated(db, sample_copy, separator, called):
+    from cjcase.domain.errors import CjcaseError
+
+    path = sample_copy / "clients.csv"
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=separator, lineterminator="\r\n").writerows(rows)
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, sample_copy, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith(f"clients.csv:1: client_ref: the columns are separated by {called}, not commas"), message
+    assert "comma" in message and "CSV UTF-8" in message
+    assert "\n" not in message  # one sentence, not a header error per column
+
+
+def test_windows_1252_text_gives_the_line_and_column_and_says_to_save_as_utf8(db, sample_copy):
+    from cjcase.domain.errors import CjcaseError
+
+    path = sample_copy / "clients.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [line.encode("ascii", "replace").decode() for line in text.split("\n")]  # none but the one
+    cells = lines[5].split(",")
+    cells[2] = "Zoë-Brontë"  # last_name
+    lines[5] = ",".join(cells)
+    path.write_bytes("\n".join(lines).encode("cp1252"))
+    with pytest.raises(CjcaseError) as refused:
+        import_path(db, sample_copy, SAMPLE_TODAY)
+    message = str(refused.value)
+    assert message.startswith("clients.csv:6: last_name: "), message
+    assert "byte" not in message
+    assert "Windows-1252" in message and "'CSV UTF-8" in message and "ë" in message
+
+
+def test_an_excel_date_number_is_named_as_one_with_the_date_it_stands_for(db, sample_copy):
+    def serial_dates(rows):
+        rows[3][rows[0].index("date_of_birth")] = "32402"  # Excel's number for 16/09/1988
+        rows[4][rows[0].index("consent_date")] = "45677.0"
+
+    rewrite(sample_copy / "clients.csv", serial_dates)
+    problems = problems_of(db, sample_copy)
+    dob = next(p for p in problems if p.startswith("clients.csv:4: date_of_birth: "))
+    assert "Excel" in dob and "16/09/1988" in dob and "DD/MM/YYYY" in dob, dob
+    consent = next(p for p in problems if p.startswith("clients.csv:5: consent_date: "))
+    assert "Excel" in consent and "20/01/2025" in consent, consent
+
+
+def test_an_excel_date_time_number_is_named_as_one(db, sample_copy):
+    def serial_when(rows):
+        rows[2][rows[0].index("when")] = "45748.4375"  # 01/04/2025 10:30
+
+    rewrite(sample_copy / "sessions.csv", serial_when)
+    problem = next(p for p in problems_of(db, sample_copy) if p.startswith("sessions.csv:3: when: "))
+    assert "Excel" in problem and "01/04/2025 10:30" in problem and "DD/MM/YYYY HH:MM" in problem, problem
+
+
+def test_after_200_problems_the_rest_are_counted_not_listed(db, sample_copy):
+    from cjcase.domain.errors import ImportRejected
+
+    def every_kind_wrong(rows):
+        for row in rows[1:]:
+            row[rows[0].index("kind")] = "chat"
+
+    rewrite(sample_copy / "sessions.csv", every_kind_wrong)
+    with pytest.raises(ImportRejected) as rejected:
+        import_path(db, sample_copy, SAMPLE_TODAY)
+    assert len(rejected.value.problems) == 200
+    assert rejected.value.unlisted == SAMPLE_COUNTS["sessions"] - 200
+    assert rejected.value.count == SAMPLE_COUNTS["sessions"]
+    message = str(rejected.value)
+    assert message.startswith(f"Nothing was imported: {SAMPLE_COUNTS['sessions']:,} problems to fix first.")
+    assert len(message.splitlines()) == 1 + 200 + 1
+    assert message.splitlines()[-1] == f"… and {SAMPLE_COUNTS['sessions'] - 200:,} more problems, not listed."

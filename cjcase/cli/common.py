@@ -42,7 +42,10 @@ def open_db(ctx: typer.Context, db: str | None, read_only: bool = False):
     path = caseload_path(ctx, db)
     # No passphrase at all leaves the file's own sentence to speak: encrypted, or damaged.
     passphrase = ask_passphrase(f"Passphrase for {path}", required=False) if is_encrypted(path) else None
-    return open_caseload(path, read_only=read_only, passphrase=passphrase)
+    database = open_caseload(path, read_only=read_only, passphrase=passphrase)
+    for warning in getattr(database, "warnings", []):
+        err(warning)  # e.g. a daily backup the full disk had no room for: the command goes on
+    return database
 
 
 def ask_passphrase(prompt: str, confirm: bool = False, required: bool = True):

@@ -38,12 +38,11 @@ def backup(
                 f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}"
             )
         return
-    database = open_db(ctx, db)
-    folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
-    written = backups.write_backup(database, folder, "manual")
     if path is not None and not path.is_dir():
-        backups.manifest_path(written).replace(backups.manifest_path(path))
-        written = written.replace(path)
+        backups.refuse_caseload_as_target(path, db_path)
+    from cjcase.services.caseload_file import backup_caseload
+
+    written = backup_caseload(open_db(ctx, db), db_path, path)
     typer.echo(f"Backed up and verified: {written}")
 
 

@@ -294,6 +294,12 @@ class Top(Record):
     _date_fields = ("top_date",)
 
 
+def next_top_stage(tops: list[Top]) -> str:
+    """The stage the next TOP form starts at: `start` until the client has one, then `review`
+    (a planned exit asks for the `exit` TOP itself)."""
+    return "review" if any(top.stage == "start" for top in tops) else "start"
+
+
 def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int] | None:
     """How each measure moved from the client's start TOP to their latest TOP (`tops` earliest
     first, as the caseload reads them); None when there is no start TOP, or the latest is it."""

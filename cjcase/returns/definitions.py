@@ -86,7 +86,10 @@ _WORDS = {
 
 
 def group_words(group: str) -> str:
-    """A group code as people read it: `pathway:arrest_referral` → `Arrest referral`."""
+    """A group code as people read it: `pathway:arrest_referral` → `Arrest referral`; a group a
+    template relabelled is already in words."""
+    if ":" not in group and group != "all":
+        return group
     code = group.split(":", 1)[-1]
     if code in _WORDS:
         return _WORDS[code]

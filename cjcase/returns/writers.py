@@ -94,7 +94,8 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
     )
     if table.template.kind == "extract":
         suppression = (
-            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference."
+            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference"
+            + (f", keyed for {table.template.recipient} alone." if table.template.recipient else ".")
         )
     extra = []
     if table.template.kind == "extract":
@@ -119,6 +120,7 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         ("Suppression", suppression),
         ("*", "A value hidden by small-number suppression." if table.template.kind == "aggregate" else ""),
         *extra,
+        *table.notes,
         (
             "Data quality",
             "No problems found."

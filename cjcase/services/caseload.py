@@ -18,6 +18,10 @@ from cjcase.domain.codes import GOAL_STATUS, NEEDS_TIME_TO_HAVE_COME
 from cjcase.domain.dates import format_datetime
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
+    ActionItem,
+    AgendaItem,
+    AuditEntry,
+    CaseloadRow,
     CaseNote,
     Client,
     CourtDate,
@@ -29,9 +33,12 @@ from cjcase.domain.model import (
     Session,
     Top,
 )
-from cjcase.services import search
+from cjcase.services import agenda, erasure, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
+
+# The columns the search index holds: a change to one leaves the old value in its segments.
+NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
 
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
@@ -81,6 +88,66 @@ class Caseload:
     def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None):
         self.db = db
         self.clock = clock or Clock()
+
+    # ------------------------------------------------------------ reads for the screens
+    # The screens ask these (never the database handle), so a screen holds no query.
+
+    def reader(self) -> Caseload:
+        """The caseload over the calling thread's own read-only connection, for a load off the
+        event loop (the caseload itself on the main thread)."""
+        db = self.db.reader() if hasattr(self.db, "reader") else self.db
+        return self if db is self.db else Caseload(db, self.clock)
+
+    @property
+    def passphrase(self) -> str | None:
+        """The passphrase an encrypted caseload was opened with (None: not encrypted)."""
+        return getattr(self.db, "passphrase", None)
+
+    @property
+    def opening_warnings(self) -> list[str]:
+        """What opening the file found worth saying that did not stop it (a day's backup the full
+        disk had no room for)."""
+        return list(getattr(self.db, "warnings", []))
+
+    def setting(self, key: str) -> str:
+        """One of the organisation's settings."""
+        return settings.get(self.db, key)
+
+    def peer_mentors(self) -> list[str]:
+        """The organisation's peer mentors."""
+        return settings.peer_mentors(self.db)
+
+    def keyworkers(self) -> list[str]:
+        """The keyworkers named on the caseload."""
+        return search.keyworkers(self.db)
+
+    def find(self, now: datetime, **filters: Any) -> list[CaseloadRow]:
+        """A page of the caseload list (see search.caseload for the filters)."""
+        return search.caseload(self.db, now, **filters)
+
+    def count(self, **filters: Any) -> int:
+        """How many clients the filters match."""
+        return search.count(self.db, **filters)
+
+    def agenda(self, start: date, end: date, **filters: Any) -> list[AgendaItem]:
+        """What is due on these days."""
+        return agenda.agenda(self.db, start, end, **filters)
+
+    def agenda_count(self, start: date, end: date, **filters: Any) -> int:
+        """How many things are due on these days."""
+        return agenda.agenda_count(self.db, start, end, **filters)
+
+    def actions(self, now: datetime) -> list[ActionItem]:
+        """What needs action now, most urgent first."""
+        return agenda.actions(self.db, now)
+
+    def reminders(self, now: datetime) -> list[str]:
+        """The reminders shown as the caseload opens."""
+        return agenda.reminders(self.db, now)
+
+    def audit_trail(self, client_id: int) -> list[AuditEntry]:
+        """A client's audit trail."""
+        return agenda.audit_trail(self.db, client_id)
 
     # ------------------------------------------------------------ generic writes
 
@@ -178,8 +245,12 @@ class Caseload:
                         break
             return problems
 
+        before = self.get_client(client_id)
         self._update("client", client_id, changes, check_all)
-        return self.get_client(client_id)
+        after = self.get_client(client_id)
+        if any(getattr(before, name) != getattr(after, name) for name in NAME_FIELDS):
+            erasure.purge_old_values(self.db)  # the old name leaves the search index and the WAL
+        return after
 
     def delete_client(self, client_id: int) -> None:
         """Delete a client and all their records."""

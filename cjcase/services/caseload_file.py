@@ -6,13 +6,17 @@ so anchoring the one and making the other happen here, before the day's backup t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.services import audit, erasure, keys
+from cjcase.services import audit, erasure, keys, settings
 from cjcase.store import backups, encryption, killpoints
 from cjcase.store.database import connect
+from cjcase.store.files import backup_dir
+
+COPIES_SETTING = "copies_outside_backups"
 
 
 def open_caseload(
@@ -35,22 +39,38 @@ def open_caseload(
 
 def _settle(db: sqlite_utils.Database, path: Path) -> list[int]:
     """What every writable open does before work starts; returns the clients erased again."""
+    passphrase = getattr(db, "passphrase", None)
+    if passphrase:  # an encrypt killed half-way is finished: no plain copy outlives it
+        encryption.finish(path, passphrase, copies_outside(db))
+    else:
+        encryption.clear_leftovers(path)  # a backup's .partial from a kill
     audit.anchor(db)  # once, for a new file or one from before the chain was anchored
     keys.ensure_pseudonym_key(db)
     again = erasure.reapply(db, path)  # an erase or restore killed half-way is finished here
-    backups.daily_backup(db, path)  # after re-applying, so no backup brings an erased client back
+    kept = settings.get(db, "backup_keep_days")
+    keep_days = int(kept) if kept.isdigit() else backups.OTHERS_KEPT_DAYS
+    backups.daily_backup(db, path, keep_days=keep_days)  # after re-applying, so no backup brings an erased client back
     return again
 
 
 def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
-    """Encrypt a caseload and its backups with a passphrase, and record it in the audit log.
+    """Encrypt a caseload, its backups and the copies `backup PATH` wrote elsewhere with a
+    passphrase, and record it in the audit log; or finish an encrypt that was killed.
 
-    Returns the backups that were encrypted."""
+    Returns the backups and copies that were encrypted."""
     encryption.check_passphrase(passphrase)
     path = Path(path)
-    if path.exists() and not encryption.is_encrypted(path):
-        open_caseload(path).close()  # migrated, anchored and backed up before it changes form
-    encrypted = encryption.encrypt(path, passphrase)
+    also: list[Path] = []
+    if path.exists():
+        # migrated, anchored and backed up before it changes form (not settled when already
+        # encrypted: finishing that is the encrypt's own work, below)
+        was_encrypted = encryption.is_encrypted(path)
+        db = connect(path, passphrase=passphrase) if was_encrypted else open_caseload(path)
+        try:
+            also = copies_outside(db)
+        finally:
+            db.close()
+    encrypted = encryption.encrypt(path, passphrase, also)
     db = open_caseload(path, passphrase=passphrase)
     try:
         with db.atomic():
@@ -58,6 +78,43 @@ def encrypt_caseload(path: Path, passphrase: str) -> list[Path]:
     finally:
         db.close()
     return encrypted
+
+
+def backup_caseload(db: sqlite_utils.Database, path: Path, target: Path | None = None) -> Path:
+    """A verified backup now: into backups/ beside the caseload, or to `target` (a file or a folder).
+
+    A copy written outside backups/ is remembered (in the caseload, so encrypted with it), so
+    that `encrypt` encrypts it too; it is never rotated: it is the user's."""
+    path = Path(path)
+    folder = backup_dir(path) if target is None else (target if target.is_dir() else target.parent)
+    written = backups.write_backup(db, folder, "manual")
+    if target is not None and not target.is_dir():
+        backups.manifest_path(written).replace(backups.manifest_path(target))
+        written = written.replace(target)
+    if written.parent.resolve() != backup_dir(path).resolve():
+        known = [str(p) for p in copies_outside(db, plain_only=False)]
+        if str(written.resolve()) not in known:
+            with db.atomic():
+                db.execute(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [COPIES_SETTING, json.dumps([*known, str(written.resolve())])],
+                )
+    return written
+
+
+def copies_outside(db: sqlite_utils.Database, plain_only: bool = True) -> list[Path]:
+    """The copies of this caseload `backup PATH` wrote outside backups/ that are still there (and
+    still plain, unless `plain_only` is False), and still this caseload's (its key)."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [COPIES_SETTING]).fetchone()
+    try:
+        paths = [Path(p) for p in json.loads(row[0])] if row else []
+    except (ValueError, TypeError):
+        paths = []
+    if not plain_only:
+        return paths
+    key = db.execute("SELECT value FROM settings WHERE key = ?", [keys.KEY_SETTING]).fetchone()
+    return [p for p in paths if key and encryption.copy_key(p) == key[0]]
 
 
 def restore_caseload(

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import NotFoundError
+from cjcase.domain.errors import DiskFull, NotFoundError
 from cjcase.services.audit import write_audit
 from cjcase.store import killpoints
+from cjcase.store.files import is_disk_full
 
 REASONS = ("request", "retention")
 
@@ -57,14 +58,29 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
     client_id = rows[0]["id"]
     pseudonym = _pseudonym(db, client_ref.strip())
     if path is not None:
-        _remember(ledger_path(path), pseudonym, reason)
+        try:
+            _remember(ledger_path(path), pseudonym, reason)
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            raise DiskFull(
+                f"The disk holding {path} is full, so {client_ref} was not erased: nothing was changed. "
+                "Free some space, then erase again."
+            ) from None
     killpoints.reached("erase-remembered")
     with db.atomic():
         db.execute("DELETE FROM clients WHERE id = ?", [client_id])  # children go by cascade
         db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
         write_audit(db, "erase", "client", client_id, client_id, f"reason {reason}")
     killpoints.reached("erase-committed")
-    # The search index keeps deleted words in old segments until they are merged.
+    purge_old_values(db)
+
+
+def purge_old_values(db: sqlite_utils.Database) -> None:
+    """Leave no old value of a client in the file: after an erase or a change of name.
+
+    secure_delete zeroes what the table frees, but the search index keeps deleted words in old
+    segments until they are merged, and the WAL keeps old pages until a checkpoint."""
     with db.atomic():
         db.execute("INSERT INTO clients_fts (clients_fts) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -31,6 +31,11 @@ SETTINGS = {
         Setting("ics_location", "no", "Calendar events give the court as location.", ("yes", "no")),
         Setting("lock_after_minutes", "5", "Minutes without use before an encrypted caseload locks."),
         Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
+        Setting(
+            "backup_keep_days",
+            "90",
+            "Days a manual or pre-upgrade backup in backups/ is kept (daily and weekly ones rotate on their own).",
+        ),
     )
 }
 
@@ -56,6 +61,8 @@ def set_value(db: sqlite_utils.Database, key: str, value: str) -> None:
         raise CjcaseError(f"{key} is one of {', '.join(setting.choices)}, not '{value}'.")
     if key == "lock_after_minutes" and not (value.isdigit() and int(value) >= 1):
         raise CjcaseError("lock_after_minutes is a whole number of minutes, 1 or more.")
+    if key == "backup_keep_days" and not (value.isdigit() and int(value) >= 1):
+        raise CjcaseError("backup_keep_days is a whole number of days, 1 or more.")
     with db.atomic():
         db.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError
+from cjcase.store import killpoints
 from cjcase.store.files import (
     DATABASE_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    is_disk_full,
     is_encrypted,
     open_encrypted,
     quote,
@@ -27,6 +29,7 @@ from cjcase.store.migrations import latest_version
 
 DAILY_KEPT = 7
 WEEKLY_KEPT = 4
+OTHERS_KEPT_DAYS = 90  # manual and pre-upgrade backups (the setting backup_keep_days)
 _NAME = re.compile(r"caseload-(\d{8})-(\d{6})-(\d{6})-([a-z0-9-]+)\.db")
 
 
@@ -77,17 +80,28 @@ def write_backup(db: sqlite_utils.Database, folder: Path, reason: str) -> Path:
     target = folder / f"caseload-{stamp}-{reason}.db"
     partial = folder / f".{target.name}.partial"
     passphrase = getattr(db, "passphrase", None)
-    # A backup of an encrypted database is encrypted with the same passphrase.
-    copy = _open_file(partial, passphrase, read_only=False)
     try:
-        db.conn.backup(copy)
-        copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
-    finally:
-        copy.close()
-    _fsync(partial)
+        # A backup of an encrypted database is encrypted with the same passphrase.
+        copy = _open_file(partial, passphrase, read_only=False)
+        try:
+            db.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # a backup is one self-contained file
+        finally:
+            copy.close()
+        _fsync(partial)
+        killpoints.reached("backup-copied")
+    except (OSError, *DATABASE_ERRORS) as error:
+        _discard(partial)
+        if is_disk_full(error, folder):
+            raise DiskFull(
+                f"The disk is full, so the backup was not written: nothing half-written was left in "
+                f"{folder}, and the caseload is unchanged. Free some space, or back up to another disk "
+                "with `cjcase backup PATH`."
+            ) from None
+        raise
     problem = verify_file(partial, passphrase)
     if problem:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise DamagedDatabase(f"The backup could not be verified ({problem}): the database itself is probably damaged.")
     partial.replace(target)
     _write_manifest(db, target)
@@ -112,6 +126,17 @@ def _write_manifest(db: sqlite_utils.Database, target: Path) -> None:
     partial.write_text(json.dumps(content), encoding="utf-8")
     _fsync(partial)
     partial.replace(manifest)
+
+
+def refuse_caseload_as_target(target: Path, caseload: Path) -> None:
+    """A backup written to a named file never lands on the caseload itself (or its journal or
+    lock), whatever link it is reached through."""
+    real, live = Path(target).resolve(), Path(caseload).resolve()
+    if real in (live, *(live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal", ".lock"))):
+        raise DatabaseError(
+            f"Nothing was written: {target} is the caseload itself (or its journal or lock). "
+            "Name another file, or a folder, for the backup."
+        )
 
 
 def _fsync(path: Path) -> None:
@@ -163,7 +188,9 @@ def restore_hint(folder: Path, passphrase: str | None = None) -> str:
     return "There is no verified backup to restore."
 
 
-def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = None) -> Path | None:
+def daily_backup(
+    db: sqlite_utils.Database, path: Path, today: date | None = None, keep_days: int = OTHERS_KEPT_DAYS
+) -> Path | None:
     """Take the day's backup of a database that holds data, if none was taken today, and rotate.
 
     A database that fails verification here is refused: nothing more is written to it.
@@ -176,6 +203,15 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
         return None
     try:
         written = write_backup(db, folder, "daily")
+    except DiskFull:
+        # The work goes on: a full disk is no reason to refuse today's changes.
+        warnings = getattr(db, "warnings", None)
+        if warnings is not None:
+            warnings.append(
+                "Warning: the disk is full, so today's backup was not taken (nothing half-written was "
+                "left). You can go on working, but free some space soon: the next open tries again."
+            )
+        return None
     except DamagedDatabase:
         offer = latest_verified(folder, getattr(db, "passphrase", None))
         hint = (
@@ -185,13 +221,15 @@ def daily_backup(db: sqlite_utils.Database, path: Path, today: date | None = Non
             else "There is no verified backup to restore."
         )
         raise DamagedDatabase(f"{path} is damaged, so cjcase will not write to it. {hint}") from None
-    rotate(folder, today)
+    rotate(folder, today, keep_days)
     return written
 
 
-def rotate(folder: Path, today: date) -> list[Path]:
-    """Keep the 7 newest daily backups and the newest of each of the 4 weeks before them;
-    manual and pre-upgrade backups are kept. Returns what was removed."""
+def rotate(folder: Path, today: date, keep_days: int = OTHERS_KEPT_DAYS) -> list[Path]:
+    """Keep the 7 newest daily backups and the newest of each of the 4 weeks before them, and the
+    manual and pre-upgrade backups of the last `keep_days` days (what is older would keep erased
+    clients for good). Only backups/ is rotated: a copy saved elsewhere is the user's.
+    Returns what was removed."""
     daily = [b for b in list_backups(folder) if b.reason == "daily"]
     keep = {b.path for b in daily[:DAILY_KEPT]}
     weeks: dict[tuple[int, int], Backup] = {}
@@ -200,6 +238,9 @@ def rotate(folder: Path, today: date) -> list[Path]:
         weeks.setdefault(week, backup)
     keep |= {b.path for b in list(weeks.values())[:WEEKLY_KEPT]}
     removed = [b.path for b in daily if b.path not in keep]
+    removed += [
+        b.path for b in list_backups(folder) if b.reason != "daily" and (today - b.taken_at.date()).days > keep_days
+    ]
     for path in removed:
         path.unlink(missing_ok=True)
         manifest_path(path).unlink(missing_ok=True)
@@ -265,15 +306,6 @@ def restore(
     return kept
 
 
-def is_disk_full(error: BaseException) -> bool:
-    """True for an error that says the disk (or the file system) has no room left."""
-    import errno
-
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return "disk is full" in str(error) or "No space left" in str(error)
-
-
 def _check_caseload_passphrase(path: Path, passphrase: str | None, caseload_passphrase: str | None) -> None:
     """An encrypted caseload stays encrypted: its passphrase must be given, and must be its own."""
     if not is_encrypted(path):
@@ -321,7 +353,7 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     target = caseload_passphrase or passphrase
     _discard(staging)
     if target and not passphrase:
-        _encrypt_file(backup_file, staging, target)
+        _encrypt_file(backup_file, staging, target)  # a plain backup into an encrypted caseload
     else:
         source = _open_file(backup_file, passphrase)
         copy = _open_file(staging, passphrase, read_only=False)

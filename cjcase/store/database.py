@@ -13,14 +13,16 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError, ReadOnlyError
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
     INTEGRITY_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    disk_full_message,
     file_kind,
+    is_disk_full,
     is_encrypted,
     is_locked_error,
     locked_message,
@@ -41,6 +43,7 @@ class CaseDatabase(sqlite_utils.Database):
     passphrase: str | None = None  # kept while open, so backups of an encrypted file are encrypted
 
     read_only = False
+    warnings: list[str]  # what the user is told once the file is open (a backup that failed)
 
     @contextlib.contextmanager
     def atomic(self):
@@ -62,9 +65,11 @@ class CaseDatabase(sqlite_utils.Database):
             raise
         try:
             yield self
-        except BaseException:
+        except BaseException as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if is_disk_full(error):
+                raise DiskFull(disk_full_message(self.path)) from None
             raise
         else:
             try:
@@ -74,6 +79,8 @@ class CaseDatabase(sqlite_utils.Database):
                     self.conn.execute("ROLLBACK")
                 if is_locked_error(error):
                     raise DatabaseError(locked_message(self.path)) from None
+                if is_disk_full(error):
+                    raise DiskFull(disk_full_message(self.path)) from None
                 raise
 
     def reader(self) -> sqlite_utils.Database:
@@ -136,6 +143,7 @@ def connect(
         release_writer_lock(lock)
         raise
     db = CaseDatabase(conn)
+    db.warnings = []
     db.writer_lock = lock
     db.path = path
     db.passphrase = passphrase if encrypted else None
@@ -152,6 +160,11 @@ def connect(
         db.close()
         if is_locked_error(error):
             raise DatabaseError(locked_message(path)) from None
+        if is_disk_full(error, path.parent):
+            raise DiskFull(
+                f"The disk holding {path} is full, so cjcase cannot open the caseload to work on it. "
+                "The caseload is not damaged and nothing was changed: free some space, then try again."
+            ) from None
         offer = latest_verified(backup_dir(path))
         hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
         raise DamagedDatabase(
@@ -224,14 +237,24 @@ def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
     if result == ["ok"]:
         return
-    offer = latest_verified(backup_dir(path), getattr(db, "passphrase", None))
-    hint = (
-        f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
-        f"with `cjcase restore {offer.path}`."
-        if offer
-        else "There is no verified backup to restore."
-    )
-    raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
+    raise DamagedDatabase(damaged_sentence(path, "; ".join(result[:2]), getattr(db, "passphrase", None)))
+
+
+def damaged_sentence(path: Path, problem: str, passphrase: str | None = None) -> str:
+    """What the user is told of a damaged caseload, by the command line and the screen alike."""
+    hint = restore_hint(backup_dir(path), passphrase)
+    return f"{path} is damaged ({problem}), so cjcase will not write to it. {hint}"
+
+
+def failure_sentence(path: Path | None, error: BaseException, passphrase: str | None = None) -> str:
+    """The sentence for an SQLite error met while working on the file: locked, full or damaged."""
+    if is_locked_error(error):
+        return locked_message(path)
+    if is_disk_full(error, Path(path).parent if path else None):
+        return disk_full_message(path)
+    if path is None:
+        return f"The caseload could not be read ({error}): run `cjcase check` to see whether it is damaged."
+    return damaged_sentence(path, str(error), passphrase)
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -249,6 +272,11 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
+            if is_disk_full(error, path.parent):
+                raise DiskFull(
+                    f"The disk holding {path} is full, so it could not be upgraded; nothing was changed. "
+                    "Free some space, then try again."
+                ) from None
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None

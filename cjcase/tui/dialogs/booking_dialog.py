@@ -7,8 +7,6 @@ from typing import Any
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
 from cjcase.tui.dialogs.session_dialog import booking_warnings, warn_before_saving
 from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
@@ -39,7 +37,7 @@ class BookingDialog(FormDialog[Session]):
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
         return fields
@@ -57,7 +55,7 @@ class BookingDialog(FormDialog[Session]):
         }
 
     def submit(self, values: dict[str, Any]) -> Session:
-        engagement = Engagement(self.app.caseload)
+        engagement = self.engagement
         if values["status"] == "scheduled" and values["when"] != self.session.starts_at:
             client_id = self.session.client_id
             warn_before_saving(
@@ -65,4 +63,4 @@ class BookingDialog(FormDialog[Session]):
                 [("when", text) for text in engagement.date_warnings(client_id, values["when"], "scheduled")]
                 + booking_warnings(self, client_id, [("when", values["when"])]),
             )
-        return engagement.change_booking(self.session.id, values)
+        return self.engagement.change_booking(self.session.id, values)

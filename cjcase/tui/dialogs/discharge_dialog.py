@@ -49,7 +49,7 @@ class DischargeDialog(FormDialog[Discharged]):
         reason = values["discharge_reason"]
         if reason is None:
             raise ValidationError("discharge_reason", "Choose the reason for the discharge.")
-        caseload = self.app.caseload
+        caseload = self.caseload
         outcome = caseload.discharge_episode(
             self.episode.id,
             values["discharge_date"],

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from textual.markup import escape
 from textual.widgets import Select
 
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 
@@ -31,13 +30,13 @@ def warn_before_saving(dialog: FormDialog, warnings: list[tuple[str, str]]) -> N
     if warnings and tuple(warnings) != getattr(dialog, "_warned", ()):
         dialog._warned = tuple(warnings)  # type: ignore[attr-defined]
         text = " ".join(warning for _, warning in warnings)
-        dialog.show_error(warnings[0][0], f"[b $warning]{text}[/] Check it, or ctrl+s again to save anyway.")
+        dialog.show_error(warnings[0][0], f"[b $warning]{escape(text)}[/] Check it, or ctrl+s again to save anyway.")
         raise StayOpen()
 
 
 def booking_warnings(dialog: FormDialog, client_id: int, booking: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     """The checklist's reasons why booked times do not work, by field."""
-    engagement = Engagement(dialog.app.caseload)
+    engagement = dialog.engagement
     return [
         (name, f"The checklist says {reason}.")
         for name, when in booking
@@ -78,10 +77,10 @@ class SessionDialog(FormDialog[Logged]):
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = self.app.caseload.requirement_on(self.client_id, self.app.clock.today())
+        required = self.caseload.requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
             fields += [
@@ -129,7 +128,7 @@ class SessionDialog(FormDialog[Logged]):
                 "duration_minutes": self.session.duration_minutes or 60,
                 "notes": self.session.notes,
                 "next_kind": "keywork",
-                "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
+                "staff": self.session.staff or self.caseload.get_client(self.client_id).keyworker,
                 "peer_mentor": self.session.peer_mentor,
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
@@ -140,11 +139,11 @@ class SessionDialog(FormDialog[Logged]):
             "status": self.status or "attended",
             "duration_minutes": 60,
             "next_kind": "keywork",
-            "staff": self.app.caseload.get_client(self.client_id).keyworker,
+            "staff": self.caseload.get_client(self.client_id).keyworker,
         }
 
     def submit(self, values: dict[str, Any]) -> Logged:
-        caseload = self.app.caseload
+        caseload = self.caseload
         next_when = values.pop("next_when", None)
         next_kind = values.pop("next_kind", None)
         if not values["status"]:
@@ -158,7 +157,7 @@ class SessionDialog(FormDialog[Logged]):
         engagement = Engagement(caseload)
         warn_before_saving(
             self,
-            [("when", text) for text in engagement.date_warnings(self.client_id, values["when"], values["status"])]
+            [("when", text) for text in self.engagement.date_warnings(self.client_id, values["when"], values["status"])]
             + booking_warnings(self, self.client_id, [("next_when", next_when), ("when", booked_now)]),
         )
         next_values = (

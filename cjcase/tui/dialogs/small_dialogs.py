@@ -28,9 +28,7 @@ class NoteDialog(FormDialog[CaseNote]):
         super().on_mount()
         if self.kind == "dna_follow_up":
             # The follow-up starts from what gets in the way of attending.
-            from cjcase.services.engagement import Engagement
-
-            checklist = Engagement(self.app.caseload).checklist_text(self.client_id)
+            checklist = self.engagement.checklist_text(self.client_id)
             from rich.text import Text
 
             self.query_one("#form-error", Static).update(
@@ -42,7 +40,7 @@ class NoteDialog(FormDialog[CaseNote]):
     def submit(self, values: dict[str, Any]) -> CaseNote:
         if not values["text"]:
             raise ValidationError("text", "Write the note before saving it.")
-        return self.app.caseload.add_note(self.client_id, values["text"], kind=self.kind)
+        return self.caseload.add_note(self.client_id, values["text"], kind=self.kind)
 
 
 class KeyworkerDialog(FormDialog[int]):
@@ -54,13 +52,11 @@ class KeyworkerDialog(FormDialog[int]):
         self.form_title = f"Change keyworker · {description}"
 
     def fields(self) -> list[FormField]:
-        from cjcase.services.search import keyworkers
-
         return [
             FormField(
                 "keyworker",
                 "New keyworker",
-                placeholder="empty: unallocated · " + ", ".join(keyworkers(self.app.caseload.db)[:3]),
+                placeholder="empty: unallocated · " + ", ".join(self.caseload.keyworkers()[:3]),
             ),
             FormField("changed_on", "From", "date", direction=PAST, required=True),
         ]
@@ -69,4 +65,4 @@ class KeyworkerDialog(FormDialog[int]):
         return {"changed_on": self.app.clock.today()}
 
     def submit(self, values: dict[str, Any]) -> int:
-        return self.app.caseload.change_keyworker(self.client_ids, values["keyworker"], values["changed_on"])
+        return self.caseload.change_keyworker(self.client_ids, values["keyworker"], values["changed_on"])

@@ -41,4 +41,4 @@ class TopDialog(FormDialog[Top]):
         return {"date": self.app.clock.today(), "stage": self.stage, "assault": "no", "acute_housing_problem": "no"}
 
     def submit(self, values: dict[str, Any]) -> Top:
-        return self.app.caseload.add_top(self.client_id, values)
+        return self.caseload.add_top(self.client_id, values)

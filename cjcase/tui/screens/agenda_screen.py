@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from cjcase.domain.dates import format_date
 from cjcase.domain.privacy import VOLUNTEER_AGENDA_KINDS, shows_case_detail
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import ActionsLoaded, AgendaLoaded
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -88,16 +89,14 @@ class AgendaScreen(CjcaseScreen):
         self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
             f" · {self.peer_mentor}'s list" if self.peer_mentor else ""
         )
-        if self.app.caseload is None:  # still opening: the screen is painted first
+        if self.caseload is None:  # still opening: the screen is painted first
             self.query_one("#actions-heading", Static).update("Opening the caseload…")
             return
         self.load()
 
     def action_next_peer_mentor(self) -> None:
         """Show each peer mentor's own bookings in turn (gate pick-ups), then everything again."""
-        from cjcase.services.settings import peer_mentors
-
-        mentors = [None, *peer_mentors(self.app.caseload.db)]
+        mentors = [None, *self.caseload.peer_mentors()]
         if len(mentors) == 1:
             self.notify('No peer mentors yet: add them with `cjcase settings peer_mentors "A; B"`.', severity="warning")
             return
@@ -107,26 +106,30 @@ class AgendaScreen(CjcaseScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
-        from cjcase.services import agenda, search
-
         worker = get_current_worker()
         clock = self.app.clock
         today = clock.today()
-        db = self.app.caseload.db.reader()
+        caseload = self.caseload.reader()
         last = today + timedelta(days=AGENDA_DAYS)
         kinds = None if shows_case_detail(self.app.read_only) else VOLUNTEER_AGENDA_KINDS
-        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS, kinds=kinds)
-        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor, kinds=kinds)
-        has_clients = search.has_clients(db)
+        items = caseload.agenda(today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS, kinds=kinds)
+        total = caseload.agenda_count(today, last, peer_mentor=self.peer_mentor, kinds=kinds)
+        has_clients = caseload.has_clients()
         if worker.is_cancelled:
             return
         # The days first: the action list takes longer to work out on a large caseload.
-        self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        self.post_message(AgendaLoaded(items, total, has_clients, today))
         if kinds is not None:
             return  # the action list is the keyworkers' work: not in a volunteer's view
-        actions = agenda.actions(db, clock.now())
+        actions = caseload.actions(clock.now())
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_actions, actions)
+            self.post_message(ActionsLoaded(actions))
+
+    def on_agenda_loaded(self, message: AgendaLoaded) -> None:
+        self.show_agenda(message.items, message.total, message.has_clients, message.today)
+
+    def on_actions_loaded(self, message: ActionsLoaded) -> None:
+        self.show_actions(message.actions)
 
     def show_agenda(self, items: list[AgendaItem], total: int, has_clients: bool, today) -> None:
         """Put the loaded days (their first rows, and how many there are in all) on the screen."""
@@ -223,12 +226,12 @@ class AgendaScreen(CjcaseScreen):
             return
         from cjcase.domain.errors import ValidationError
 
-        refusal = self.app.caseload.outcome_refusal(session_id, status)
+        refusal = self.caseload.outcome_refusal(session_id, status)
         if refusal:
             self.notify(refusal, severity="error")
             return
         try:
-            self.app.caseload.set_session_status(session_id, status)
+            self.caseload.set_session_status(session_id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
                 self.notify(error.message, severity="error")
@@ -236,7 +239,7 @@ class AgendaScreen(CjcaseScreen):
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-            session = self.app.caseload.get_session(session_id)
+            session = self.caseload.get_session(session_id)
             item = self.selected()
             self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"), self._saved)
             return

@@ -13,10 +13,8 @@ from cjcase.domain import codes
 from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
-from cjcase.domain.model import change_since_start
+from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
-from cjcase.services import agenda
-from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -126,7 +124,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden = {
             "sessions": _table(("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40), id="sessions"),
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
-            "goal-reviews": Static(id="goal-reviews"),
+            "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
@@ -137,7 +135,7 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
-                    yield Static(id="contact")
+                    yield Static(id="contact", markup=False)  # user text: shown as typed
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -147,7 +145,7 @@ class ClientScreen(CjcaseScreen):
                         ("Reason", 30),
                         id="episodes",
                     )
-                    yield Static(id="notes")
+                    yield Static(id="notes", markup=False)
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
                 yield Lazy(hidden["sessions"])
@@ -191,7 +189,7 @@ class ClientScreen(CjcaseScreen):
         self._fresh = not self.is_current
 
     def refresh_data(self) -> None:
-        caseload = self.app.caseload
+        caseload = self.caseload
         try:
             self.client = caseload.get_client(self.client_id)
         except NotFoundError:
@@ -248,7 +246,7 @@ class ClientScreen(CjcaseScreen):
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
-        sharing = Engagement(self.app.caseload).consent_summary(client.id, today)
+        sharing = self.engagement.consent_summary(client.id, today)
         parts.append(f"Consent {consent}" + (f" · shares with {sharing}" if sharing else ""))
         line = Text(" · ".join(parts))
         flags = visible_flags(client.flags, self.app.read_only)
@@ -359,7 +357,7 @@ class ClientScreen(CjcaseScreen):
                 for episode in self.episodes
             ]
         )
-        engagement = Engagement(self.app.caseload)
+        engagement = self.engagement
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
@@ -389,7 +387,7 @@ class ClientScreen(CjcaseScreen):
         notes_widget.display = not self.app.read_only  # case notes are not for volunteers
         if self.app.read_only:
             return
-        notes = self.app.caseload.notes(self.client_id)
+        notes = self.caseload.notes(self.client_id)
         text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
@@ -438,7 +436,7 @@ class ClientScreen(CjcaseScreen):
         if goal is None:
             widget.update("No goals yet: g adds the first.")
             return
-        reviews = self.app.caseload.goal_reviews(goal.id)
+        reviews = self.caseload.goal_reviews(goal.id)
         lines = [f"{r.reviewed_on:%d/%m/%y}  {r.note}" for r in reviews]
         widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
 
@@ -490,7 +488,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden["audit"].replace_rows(
             [
                 (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
-                for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)
+                for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
 
@@ -551,12 +549,12 @@ class ClientScreen(CjcaseScreen):
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        refusal = self.app.caseload.outcome_refusal(session.id, status)
+        refusal = self.caseload.outcome_refusal(session.id, status)
         if refusal:
             self.notify(refusal, severity="error")
             return
         try:
-            self.app.caseload.set_session_status(session.id, status)
+            self.caseload.set_session_status(session.id, status)
         except ValidationError as error:
             if error.field != "dna_reason":
                 self.notify(error.message, severity="error")
@@ -576,7 +574,7 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         if session.status == "scheduled" and session.starts_at > self.app.clock.now():
-            legal = Engagement(self.app.caseload).is_legal_assessment(session)
+            legal = self.engagement.is_legal_assessment(session)
             self._push(BookingDialog(self.client.name, session, legal))
         else:
             self._push(SessionDialog(self.client_id, self.client.name, session))
@@ -611,7 +609,7 @@ class ClientScreen(CjcaseScreen):
         if episode is None:
             self.notify("There is no open episode to discharge.", severity="warning")
             return
-        open_goals = self.app.caseload.open_goal_count(self.client_id)
+        open_goals = self.caseload.open_goal_count(self.client_id)
 
         def discharged(result) -> None:
             if result is None:
@@ -677,7 +675,7 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.top_dialog import TopDialog
 
         self._show_tab("outcomes")
-        stage = "start" if not any(t.stage == "start" for t in self.tops) else "review"
+        stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
 
     def action_change_keyworker(self) -> None:

@@ -24,7 +24,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self.question)
+            yield Static(self.question, markup=False)  # questions carry names: plain text
             with Horizontal(id="confirm-buttons"):
                 yield Button("Yes (y)", id="yes", variant="primary")
                 yield Button("No (n)", id="no")

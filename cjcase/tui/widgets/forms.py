@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from cjcase.domain import codes
 from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
+from cjcase.tui.door import ServiceDoor
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
@@ -46,11 +50,22 @@ def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
     return [(label(code), code) for code in codes]
 
 
+class FormInput(Input):
+    """A form's text field. A paste holding tabs (a row copied from a spreadsheet or a message)
+    fills this field and the ones after it, as typing it with Tab would."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if "\t" in event.text and isinstance(self.screen, FormDialog):
+            event.prevent_default()  # not Input's paste, which puts it all in this field
+            event.stop()
+            self.screen.spread_paste(self, event.text)
+
+
 class StayOpen(Exception):
     """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
 
 
-class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
+class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
     """A modal form; subclasses give `form_title`, `fields()`, `initial()` and `submit()`."""
 
     BINDINGS = [
@@ -58,6 +73,8 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         Binding("ctrl+s", "save", "Save"),
     ]
     form_title = "Form"
+    # Keys typed while the form opens wait until its first field has the cursor (KeyQueue).
+    takes_keys = False
 
     def fields(self) -> list[FormField]:
         """The fields of the form, in order."""
@@ -77,7 +94,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         initial = self.initial()
         self._fields = {field.name: field for field in self.fields()}
         with Vertical(id="form"):
-            yield Static(self.form_title, classes="form-title")
+            yield Static(self.form_title, classes="form-title", markup=False)  # titles carry names
             with VerticalScroll(id="form-fields"):
                 for field in self._fields.values():
                     with Vertical(classes="form-cell"):
@@ -112,7 +129,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             return Checkbox(value=bool(value), id=widget_id, compact=True)
         if field.kind == "note":
             return TextArea(value or "", id=widget_id, classes="form-note", soft_wrap=True)
-        return Input(
+        return FormInput(
             self._text_of(field, value),
             placeholder=field.placeholder,
             id=widget_id,
@@ -138,6 +155,10 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         if first:
             self.query_one(f"#field-{first.name}").focus()
         self._as_opened = self._raw_values()
+        self.takes_keys = True
+        keys = getattr(self.app, "keys", None)
+        if keys is not None:
+            keys.release_soon()
 
     def _raw_values(self) -> dict[str, Any]:
         """What each field holds as typed, to tell whether anything was changed."""
@@ -155,6 +176,23 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
     def has_changes(self) -> bool:
         """Whether anything was typed or chosen since the form opened."""
         return self._raw_values() != getattr(self, "_as_opened", self._raw_values())
+
+    def spread_paste(self, field: Widget, text: str) -> None:
+        """Put each tab-separated part of a pasted line in a field of its own, from `field` on."""
+        lines = text.splitlines()
+        widget: Widget | None = field
+        for number, part in enumerate(lines[0].split("\t") if lines else []):
+            if number:
+                self.focus_next()
+                widget = self.focused
+            if isinstance(widget, Input):
+                widget.insert_text_at_cursor(part)
+            elif isinstance(widget, Select) and part.strip():
+                wanted = codes.label(part.strip().lower())
+                for label, value in widget._options:
+                    if wanted in (str(label).lower(), codes.label(str(value).lower())):
+                        widget.value = value
+                        break
 
     # ------------------------------------------------------------------ reading
 
@@ -237,21 +275,25 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             self.show_error(error.field, error.message)
             return
         except CjcaseError as error:
-            self.query_one("#form-error", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#form-error", Static).update(f"[b $error]{escape(str(error))}[/]")
             return
         self.dismiss(result)
 
     def show_error(self, field: str, message: str) -> None:
-        """Show a message beside a field (or under the form when the field is not on it)."""
+        """Show a message beside a field (or under the form when the field is not on it).
+
+        A message starting with "[" is the caller's markup (with any user text escaped); any
+        other is plain text, shown as written."""
         if field in self._fields:
             error = self.query_one(f"#error-{field}", Static)
-            error.update(message if message.startswith("[") else f"[b $error]{message}[/]")
+            error.update(message if message.startswith("[") else f"[b $error]{escape(message)}[/]")
             error.display = True
             widget = self.query_one(f"#field-{field}")
             widget.focus()
             widget.scroll_visible()
         else:
-            self.query_one("#form-error", Static).update(f"[b $error]{message}[/]")
+            shown = message if message.startswith("[") else f"[b $error]{escape(message)}[/]"
+            self.query_one("#form-error", Static).update(shown)
 
     def action_cancel(self) -> None:
         """Close without saving; a form with changes asks first (an Esc too many, after closing
