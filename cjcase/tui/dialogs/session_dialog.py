@@ -154,7 +154,6 @@ class SessionDialog(FormDialog[Logged]):
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
         booked_now = values["when"] if values["status"] == "scheduled" else None
-        engagement = Engagement(caseload)
         warn_before_saving(
             self,
             [("when", text) for text in self.engagement.date_warnings(self.client_id, values["when"], values["status"])]
