@@ -58,14 +58,8 @@ class KeyworkerDialog(FormDialog[int]):
         self.form_title = f"Change keyworker · {description}"
 
     def fields(self) -> list[FormField]:
-        from cjcase.services.search import keyworkers
-
         return [
-            FormField(
-                "keyworker",
-                "New keyworker",
-                placeholder="empty: unallocated · " + ", ".join(keyworkers(self.app.caseload.db)[:3]),
-            ),
+            FormField("keyworker", "New keyworker", "name", names="keyworker", placeholder="empty: unallocated"),
             FormField("changed_on", "From", "date", direction=PAST, required=True),
         ]
 
