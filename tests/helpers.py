@@ -253,3 +253,29 @@ def _key_names(item: str) -> list[str]:
     if item in _KEY_NAMES or item.startswith(("ctrl+", "shift+", "alt+")) or len(item) == 1:
         return [item]
     return list(item)
+
+
+def run_killed_at_point(point: str, *args: str, env: dict | None = None, stdin: str | None = None) -> None:
+    """`cjcase ARGS` with the program told to SIGKILL itself on reaching the kill point `point`
+    (a moment inside a function, named in the code with cjcase/store/killpoints.py), checked to
+    have died there."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cjcase", *args],
+        env={**os.environ, **(env or {}), "CJCASE_KILL_AT": point},
+        capture_output=True,
+        text=True,
+        input=stdin or "",
+    )
+    assert result.returncode == -signal.SIGKILL, f"not killed at {point}: {result.returncode} {result.stderr}"
+
+
+def report_kills(moment: str, kills: int, lost: int) -> str:
+    """The harness's figure for one moment, printed so a run with -s can be quoted."""
+    line = f"{kills} kills at moment {moment}, {lost} lost"
+    print(line)
+    return line

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from cjcase.domain.errors import ValidationError
-from tests.helpers import add_hearing, make_client, make_episode, top_form
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, make_episode, top_form
 
 
 def audit_rows(db):
@@ -370,3 +370,98 @@ def test_a_note_needs_text(caseload):
         caseload.add_note(client.id, "   ")
     assert error.value.field == "text"
     assert caseload.add_note(client.id, "Rang, left message").kind == "note"
+
+
+def test_a_transfer_entered_in_the_program_says_where_to(caseload):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    for reason in ("transferred_community", "transferred_custody"):
+        for nowhere in (None, "  "):
+            with pytest.raises(ValidationError, match="Say where the client was transferred to") as error:
+                caseload.discharge_episode(episode.id, date(2026, 3, 1), reason, nowhere)
+            assert error.value.field == "transferred_to"
+    with pytest.raises(ValidationError, match="transferred to"):
+        caseload.update_episode(
+            episode.id, {"discharge_date": date(2026, 3, 1), "discharge_reason": "transferred_custody"}
+        )
+    assert caseload.get_episode(episode.id).is_open
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "transferred_custody", "HMP Leeds")
+    assert not outcome.needs_exit_top
+    assert caseload.get_episode(episode.id).transferred_to == "HMP Leeds"
+
+
+def test_a_destination_is_kept_only_for_a_transfer_and_a_planned_exit_asks_for_the_exit_top(caseload):
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    outcome = caseload.discharge_episode(episode.id, date(2026, 3, 1), "completed_drug_free", "Somewhere")
+    assert outcome.needs_exit_top
+    assert caseload.get_episode(episode.id).transferred_to is None
+
+
+def test_the_importer_keeps_historic_transfers_with_no_destination(db):
+    from cjcase.services.importing.importer import import_path
+
+    import_path(db, SAMPLE, today=SAMPLE_TODAY)
+    transfers = db.execute(
+        "SELECT count(*) FROM episodes WHERE discharge_reason LIKE 'transferred%' AND transferred_to IS NULL"
+    ).fetchone()[0]
+    assert transfers > 0
+
+
+def test_the_change_since_start_reads_the_latest_top_against_the_latest_start_top(caseload):
+    from cjcase.domain.model import change_since_start
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(opiates_days=20, date=date(2026, 1, 5)))
+    assert change_since_start(caseload.tops(client.id), ("opiates_days",)) is None
+    caseload.add_top(client.id, top_form(opiates_days=12, date=date(2026, 3, 5), stage="start"))
+    caseload.add_top(client.id, top_form(opiates_days=4, psych_health=13, date=date(2026, 9, 5), stage="review"))
+    changes = change_since_start(caseload.tops(client.id), ("opiates_days", "psych_health"))
+    assert changes == {"opiates_days": -8, "psych_health": 3}
+
+
+def test_codes_are_put_in_words_in_one_place():
+    import re
+    from pathlib import Path
+
+    import cjcase
+    from cjcase.domain.codes import label
+
+    assert label("transferred_custody") == "transferred custody" and label(None) == ""
+    package = Path(cjcase.__file__).parent
+    spelled_out = re.compile(r"""\.replace\(\s*["']_["']\s*,\s*["'] ["']\s*\)""")
+    places = sorted(
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if spelled_out.search(p.read_text())
+    )
+    # rules.label says field names; a template's title comes from its file name.
+    assert places == ["domain/codes.py", "domain/rules.py", "returns/template.py"]
+
+
+def test_a_worker_thread_reads_the_caseload_on_its_own_read_only_connection(caseload):
+    import threading
+
+    make_client(caseload, client_ref="W-1", keyworker="Sam Keys")
+    assert caseload.reader() is caseload  # the main thread uses the caseload itself
+    seen = {}
+
+    def load() -> None:
+        reader = caseload.reader()
+        seen.update(
+            own=reader is not caseload and reader.db is not caseload.db,
+            rows=[row.client_ref for row in reader.find(datetime(2026, 11, 20, 12, 0), status="all")],
+            keyworkers=reader.keyworkers(),
+        )
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    worker.join()
+    assert seen == {"own": True, "rows": ["W-1"], "keyworkers": ["Sam Keys"]}
+
+
+def test_the_next_top_form_starts_at_start_until_the_client_has_one(caseload):
+    from cjcase.domain.model import next_top_stage
+
+    client = make_client(caseload)
+    assert next_top_stage(caseload.tops(client.id)) == "start"
+    caseload.add_top(client.id, top_form(stage="start"))
+    assert next_top_stage(caseload.tops(client.id)) == "review"

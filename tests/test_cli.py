@@ -113,6 +113,20 @@ def test_a_broken_import_exits_1_with_the_problems_on_stderr(tmp_path, sample_co
     assert "Traceback" not in result.stderr
 
 
+def test_a_thousand_bad_rows_list_200_problems_and_count_the_rest(tmp_path, sample_copy):
+    path = sample_copy / "sessions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bad = [lines[0]] + [line.replace(",keywork,", ",chat,").replace(",phone,", ",chat,") for line in lines[1:]]
+    path.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    wrong = sum(",chat," in line for line in bad)
+    result = run("--db", str(tmp_path / "c.db"), "import", str(sample_copy))
+    assert result.returncode == 1
+    listed = [line for line in result.stderr.splitlines() if line.startswith("sessions.csv:")]
+    assert len(listed) == 200
+    assert f"… and {wrong - 200:,} more problems, not listed." in result.stderr
+    assert f"Nothing was imported: {wrong:,} problems to fix" in result.stderr
+
+
 def test_a_missing_folder_is_a_sentence_not_a_traceback(tmp_path):
     result = run("--db", str(tmp_path / "c.db"), "import", str(tmp_path / "nowhere"))
     assert result.returncode == 1
@@ -250,6 +264,16 @@ def test_key_export_and_import_from_the_command_line(imported, tmp_path):
     assert bad.returncode == 1 and "not a cjcase pseudonym key" in bad.stderr
 
 
+def test_key_export_into_a_missing_folder_and_import_over_a_key_in_use(imported, tmp_path):
+    missing = run("--db", str(imported), "key", "export", str(tmp_path / "no_such" / "org.key"))
+    assert missing.returncode == 1 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
+    key = tmp_path / "other.key"
+    key.write_text("ab" * 32)
+    refused = run("--db", str(imported), "key", "import", str(key))
+    assert refused.returncode == 1 and "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert run("--db", str(imported), "key", "import", "--force", str(key)).returncode == 0
+
+
 def test_backup_now_and_list_from_the_command_line(imported, tmp_path):
     made = run("--db", str(imported), "backup")
     assert made.returncode == 0 and "Backed up and verified" in made.stdout
@@ -267,3 +291,52 @@ def test_retention_lists_without_apply(imported):
     result = run("--db", str(imported), "retention", "--years", "1")
     assert result.returncode == 0
     assert "--apply" in result.stdout or "Nobody" in result.stdout
+
+
+def test_an_extract_with_small_groups_is_refused_unless_allowed(imported, tmp_path):
+    args = ["--db", str(imported), "export", "pseudonymised_extract", "--period", "2026-27 Q2", "--allow-incomplete"]
+    refused = run(*args, "--out", str(tmp_path / "x.csv"))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "in groups smaller than 5" in refused.stderr and "--allow-small-groups" in refused.stderr
+    assert not (tmp_path / "x.csv").exists()
+    allowed = run(*args, "--allow-small-groups", "--out", str(tmp_path / "x.csv"))
+    assert allowed.returncode == 0, allowed.stderr
+    assert "allow_small_groups yes" in run("--db", str(imported), "export", "--history").stdout
+
+
+GOOD_TEMPLATE = 'kind = "aggregate"\ntitle = "Mine"\nmeasures = [\n  { measure = "clients_seen" },\n]\n'
+
+
+def test_a_bad_template_file_is_listed_with_a_sentence_and_the_good_ones_still_work(imported, tmp_path):
+    folder = imported.parent / "exports"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(GOOD_TEMPLATE)
+    (folder / "latin.toml").write_bytes(GOOD_TEMPLATE.replace("Mine", "Caf\xe9").encode("latin-1"))
+    (folder / "broken.toml").write_text("kind = \n")
+    listed = run("--db", str(imported), "export", "--list")
+    assert listed.returncode == 0 and "Traceback" not in listed.stderr
+    assert "mine " in listed.stdout and "quarterly_return" in listed.stdout
+    assert re.search(r"latin\.toml.*not UTF-8.*save it as UTF-8", listed.stderr)
+    assert "broken.toml" in listed.stderr
+    used = run("--db", str(imported), "export", "latin", "--period", "2026-27 Q2", "--out", str(tmp_path / "l.csv"))
+    assert used.returncode == 1 and "Traceback" not in used.stderr and "not UTF-8" in used.stderr
+    good = run(
+        "--db", str(imported), "export", "mine", "--period", "2026-27 Q2", "--allow-incomplete",
+        "--out", str(tmp_path / "m.csv"),
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+
+
+@pytest.mark.parametrize("name", ["../outside", "../../tmp/outside", "ABSOLUTE", "exports/../../outside", "sub/x"])
+def test_a_template_is_a_name_never_a_path(imported, tmp_path, name):
+    outside = tmp_path / "outside.toml"
+    outside.write_text(GOOD_TEMPLATE)
+    (imported.parent / "exports").mkdir(exist_ok=True)
+    if name == "ABSOLUTE":
+        name = str(outside.with_suffix(""))
+    out = tmp_path / "o.csv"
+    result = run(
+        "--db", str(imported), "export", name, "--period", "2026-27 Q2", "--allow-incomplete", "--out", str(out)
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is a name" in result.stderr and not out.exists()

@@ -72,3 +72,39 @@ def test_the_architecture_tree_names_every_module():
                 assert re.search(rf"\b{inner.stem}\b", tree), (
                     f"cjcase/{path.name}/{inner.name} is not in the README's architecture tree"
                 )
+
+
+def test_the_readmes_template_examples_load_and_build(sample_db, tmp_path):
+    from datetime import datetime
+
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns import exporter
+    from cjcase.returns import template as templates
+
+    text = section("### Writing your own template")
+    examples = re.findall(r"```toml\n(.*?)```", text, re.S)
+    assert len(examples) == 2
+    loaded = []
+    for number, example in enumerate(examples):
+        path = tmp_path / f"example{number}.toml"
+        path.write_text(example)
+        loaded.append(templates.load(path))
+    aggregate, extract = loaded
+    q2, now = parse_quarter("2026-27 Q2"), datetime(2026, 11, 20, 12, 0)
+    rows = exporter.prepare(sample_db, aggregate, q2, 5, now).table.rows
+    assert "IOM cohort" in [r[1] for r in rows if r[0] == "Referrals"]
+    assert "pathway:community" not in [r[1] for r in rows if r[0] == "Referrals"]
+    assert {"Planned exits", "Planned and unplanned exits"} <= {r[0] for r in rows}
+    table = exporter.prepare(sample_db, extract, q2, None, now).table
+    assert table.header == [
+        "pseudo_id",
+        "age_band",
+        "ethnicity",
+        "pathway",
+        "referral_quarter",
+        "attended_in_period",
+        "dna_in_period",
+    ]
+    assert extract.recipient == "Leeds Public Health" and extract.min_group == 5
+    for place in ("cjcase/exports/", "`exports/` folder beside your database"):
+        assert place in text

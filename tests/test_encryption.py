@@ -116,7 +116,7 @@ def test_encrypt_from_the_command_line_reads_two_lines_and_scripts_use_the_envir
 def test_a_restore_of_an_encrypted_backup_stays_encrypted(encrypted):
     path = encrypted[0]
     backup = backups.list_backups(backup_dir(path))[0].path
-    result = run("--db", str(path), "restore", str(backup), env={"CJCASE_PASSPHRASE": PASSPHRASE})
+    result = run("--db", str(path), "restore", str(backup), "--yes", env={"CJCASE_PASSPHRASE": PASSPHRASE})
     assert result.returncode == 0, result.stderr
     assert is_encrypted(path)
     open_caseload(path, passphrase=PASSPHRASE).close()

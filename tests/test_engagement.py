@@ -53,6 +53,63 @@ def test_a_dna_on_a_drr_raises_notify_probation_until_the_notification_is_record
     assert not any(r.startswith("Notify") for r in reasons(db))
 
 
+def test_every_way_of_entering_a_reportable_dna_is_refused_without_its_reason(caseload, db, on_drr):
+    when = {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork"}
+    session = caseload.add_session(on_drr.id, {**when, "status": "scheduled"})
+    attempts = (
+        lambda: caseload.set_session_status(session.id, "dna"),
+        lambda: caseload.update_session(session.id, {"status": "dna", "dna_reason": " "}),
+        lambda: caseload.update_session_and_book(session.id, {"status": "dna"}),
+        lambda: caseload.add_session(on_drr.id, {**when, "kind": "group", "status": "dna"}),
+        lambda: caseload.log_session(on_drr.id, {**when, "kind": "group", "status": "dna"}),
+    )
+    for attempt in attempts:
+        with pytest.raises(ValidationError, match="on a DRR requirement: say why they missed it, for probation"):
+            attempt()
+    assert [s.status for s in caseload.sessions(on_drr.id)] == ["scheduled", "attended"]
+    caseload.update_session(session.id, {"status": "dna", "dna_reason": "In hospital"})
+    caseload.update_session(session.id, {"notes": "Rang the ward"})  # a later edit is not a new DNA
+    assert caseload.requirement_on(on_drr.id, date(2026, 11, 20)) == ("drr", "probation")
+
+
+def test_the_agency_told_of_an_absence_is_the_episodes_own_else_the_requirements():
+    from cjcase.domain.codes import agency_to_notify
+
+    assert agency_to_notify("rob") == "police" and agency_to_notify("drr") == "probation"
+    assert agency_to_notify("drr", "IOM police team") == "IOM police team"
+
+
+async def test_d_on_the_record_opens_the_form_for_a_reportable_dna(db, clock, caseload, on_drr):
+    session = caseload.add_session(
+        on_drr.id, {"when": datetime(2026, 11, 20, 9, 0), "kind": "keywork", "status": "scheduled"}
+    )
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(on_drr.id)
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, SessionDialog)
+        assert app.screen.query_one("#field-status", Select).value == "dna"
+        assert caseload.get_session(session.id).status == "scheduled"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "say why" in str(app.screen.query_one("#error-dna_reason", Static).render())
+        app.screen.query_one("#field-dna_reason").value = "In hospital"
+        app.screen.query_one("#field-notified_at").value = "today 11:00"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        stored = caseload.get_session(session.id)
+        assert (stored.status, stored.dna_reason, stored.notified_at) == (
+            "dna",
+            "In hospital",
+            datetime(2026, 11, 20, 11, 0),
+        )
+
+
 def test_a_dna_without_a_legal_requirement_needs_no_notification(caseload, db):
     client = make_client(caseload)
     make_episode(caseload, client.id, referral_date=date(2026, 9, 1))

@@ -8,8 +8,8 @@ from textual.widgets import Input, TextArea
 from cjcase.tui.app import make_app
 from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
-from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
 from cjcase.tui.screens.client_screen import ClientScreen
+from cjcase.tui.widgets.confirm import ConfirmDialog
 from tests.helpers import make_client, make_episode, press_at_once, settle
 
 

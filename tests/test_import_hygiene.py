@@ -75,12 +75,35 @@ def test_the_database_path_is_read_from_the_environment_in_one_place():
 
 
 def test_organisation_settings_have_one_writer():
-    # The pseudonym key and the demo's marker are the program's own rows, not the organisation's.
-    from cjcase.services import demo, keys, settings
+    # The pseudonym key, the audit chain's anchor and the demo's marker are the program's own rows,
+    # not the organisation's.
+    from cjcase.services import audit, demo, keys, settings
 
     writes = re.compile(r"(INSERT INTO|UPDATE|DELETE FROM) settings\b")
     writers = sorted(
         path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if writes.search(path.read_text())
     )
-    assert writers == ["services/demo.py", "services/keys.py", "services/settings.py"]
+    assert writers == [
+        "services/audit.py",
+        "services/caseload_file.py",
+        "services/demo.py",
+        "services/keys.py",
+        "services/settings.py",
+    ]
     assert keys.KEY_SETTING not in settings.SETTINGS and demo.DEMO_SETTING not in settings.SETTINGS
+    assert audit.ANCHOR_SETTING not in settings.SETTINGS
+    from cjcase.services import caseload_file
+
+    assert caseload_file.COPIES_SETTING not in settings.SETTINGS
+
+
+def test_screens_reach_the_services_through_one_door():
+    # The typed door (tui/door.py) gives every screen and dialog the caseload and its
+    # engagement records; only the app builds them, once.
+    handle = re.compile(r"\.db\b")
+    built = re.compile(r"\b(Caseload|Engagement)\(")
+    for path in (PACKAGE / "tui").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not handle.search(text), f"{path.name} touches the database handle"
+        if path.name != "app.py":
+            assert not built.search(text), f"{path.name} builds a service of its own"

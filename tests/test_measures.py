@@ -36,6 +36,8 @@ def episode(caseload, client, referral, start=None, discharge=None, reason=None,
         "start_date": start,
         "discharge_date": discharge,
         "discharge_reason": reason,
+        # Entered in the program, a transfer says where to.
+        "transferred_to": "HMP Leeds" if reason and reason.startswith("transferred") else None,
         **fields,
     }
     return caseload.add_episode(client.id, values)

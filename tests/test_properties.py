@@ -1,8 +1,10 @@
 """Bad input never crashes and never half-writes: property tests over dates, search, import."""
 
 import csv
+import shutil
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +13,7 @@ from cjcase.domain.errors import CjcaseError, DateInputError
 from cjcase.services import search
 from cjcase.services.caseload_file import open_caseload
 from cjcase.services.importing.importer import import_path
+from tests.helpers import SAMPLE, SAMPLE_TODAY
 
 NOW = datetime(2026, 11, 20, 12, 0)
 # Text as people (and broken spreadsheets) produce it: quotes, NUL, right-to-left and combining marks.
@@ -109,3 +112,33 @@ def test_a_rejected_import_leaves_the_database_unchanged(tmp_path_factory, rows)
         assert db.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
     finally:
         db.close()
+
+
+SESSION_LINES = (SAMPLE / "sessions.csv").read_text(encoding="utf-8").split("\n")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1, len(SESSION_LINES) - 2), st.integers(0, 5))
+def test_a_quote_left_open_anywhere_is_refused_at_its_line_and_column(tmp_path_factory, index, field):
+    """An opening double quote put at the start of any field and never closed is refused at the
+    line and column where it opens, never read into a cell with the rows after it."""
+    folder = tmp_path_factory.mktemp("import")
+    shutil.copy(SAMPLE / "clients.csv", folder / "clients.csv")
+    cells = next(csv.reader([SESSION_LINES[index]]))
+    cells[field] = '"' + cells[field].replace('"', "")
+    lines = list(SESSION_LINES)
+    lines[index] = ",".join(cell if i == field else csv_cell(cell) for i, cell in enumerate(cells))
+    (folder / "sessions.csv").write_text("\n".join(lines), encoding="utf-8")
+    db = open_caseload(folder / "c.db")
+    try:
+        with pytest.raises(CjcaseError) as refused:
+            import_path(db, folder, SAMPLE_TODAY)
+        column = SESSION_LINES[0].split(",")[field]
+        assert str(refused.value).startswith(f"sessions.csv:{index + 1}: {column}: the double quote"), refused.value
+        assert db.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
+    finally:
+        db.close()
+
+
+def csv_cell(text: str) -> str:
+    return f'"{text}"' if "," in text else text

@@ -60,3 +60,37 @@ def test_suppress_and_no_suppress_together_is_a_usage_error():
     template = templates.find("quarterly_return", None)
     with pytest.raises(UserError, match="contradict"):
         exporter.threshold_for(template, 5, True)
+
+
+def test_a_template_relabels_and_drops_breakdown_groups(sample_db, tmp_path):
+    path = write_template(
+        tmp_path,
+        "pcc",
+        'kind = "aggregate"\nsuppression = 0\nmeasures = [\n'
+        '  { measure = "new_starts", groups = { "pathway:iom" = "IOM cohort", "all" = "All starts" },'
+        ' drop_groups = ["pathway:community", "pathway:atr"] },\n]\n',
+    )
+    template = templates.load(path)
+    rows = build(sample_db, template, Q2, None).rows
+    full = build(sample_db, templates.find("quarterly_return", None), Q2, None).rows
+    starts = [row for row in full if row[0] == "new_starts"]
+    assert [row[1] for row in rows] == [
+        "All starts",
+        "pathway:arrest_referral",
+        "pathway:restriction_on_bail",
+        "pathway:court",
+        "pathway:prison_link",
+        "pathway:drr",
+        "IOM cohort",
+    ]
+    assert [row[2] for row in rows] == [row[2] for row in starts if row[1] not in ("pathway:community", "pathway:atr")]
+
+
+def test_an_unknown_group_is_an_error_with_its_line(tmp_path):
+    path = write_template(
+        tmp_path,
+        "bad",
+        'kind = "aggregate"\nmeasures = [\n  { measure = "new_starts", drop_groups = ["pathway:prison"] },\n]\n',
+    )
+    with pytest.raises(TemplateError, match="bad.toml line 3: 'pathway:prison' is not a group of the return"):
+        templates.load(path)

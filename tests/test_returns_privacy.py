@@ -22,27 +22,96 @@ NOW = datetime(2026, 11, 20, 12, 0)
 Q2 = parse_quarter("2026-27 Q2")
 
 
+IDENTIFYING = (
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "client_ref",
+    "postcode",
+    "phone",
+    "keyworker",
+    "notes",
+    "prison_number",
+    "pnc_id",
+    "probation_ref",
+    "nhs_number",
+    "offender_manager_name",
+    "offender_manager_phone",
+    "offender_manager_email",
+    "address",
+    "alt_contact",
+    "aliases",
+)
+# Columns of the clients table that do not identify anyone by themselves.
+NOT_IDENTIFYING = {
+    "id",
+    "sex",
+    "ethnicity",
+    "risk_flags",
+    "consent_to_share",
+    "consent_date",
+    "prison",
+    "no_fixed_abode",
+    "created_at",
+    "updated_at",
+    "notes",
+}
+
+
 def identifying_values(db):
     """Every identifying value held for every client, in the forms a scan should look for."""
     values = set()
     for row in db.query("SELECT * FROM clients"):
-        for column in (
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "client_ref",
-            "postcode",
-            "phone",
-            "keyworker",
-            "notes",
-        ):
+        for column in IDENTIFYING:
             if row[column] and len(row[column]) >= 3:
                 values.add(row[column])
         born = date.fromisoformat(row["date_of_birth"])
-        values |= {born.isoformat(), f"{born:%d/%m/%Y}"}
+        values |= set(birth_forms(born))
+        for column in ("phone", "offender_manager_phone"):
+            if row[column]:
+                values.add("+44 " + row[column][1:])
     for row in db.query("SELECT notes FROM sessions WHERE notes IS NOT NULL"):
         values.add(row["notes"])
     return values
+
+
+def birth_forms(born: date) -> list[str]:
+    """A date of birth as people write it."""
+    suffix = "th" if 10 <= born.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(born.day % 10, "th")
+    return [
+        born.isoformat(),
+        f"{born:%d/%m/%Y}",
+        f"{born.day}/{born.month}/{born:%y}",
+        f"{born.day}{suffix} {born:%B %Y}",
+        f"{born:%B} {born.day}, {born.year}",
+        f"{born.day}-{born:%b-%y}",
+    ]
+
+
+@pytest.fixture
+def contact_db(sample_db):
+    """The sample caseload with every identifying column filled for some clients."""
+    from cjcase.services.caseload import Caseload
+
+    caseload = Caseload(sample_db)
+    ids = [row["id"] for row in sample_db.query("SELECT id FROM clients ORDER BY id LIMIT 12")]
+    for n, client_id in enumerate(ids):
+        caseload.update_client(
+            client_id,
+            {
+                "prison_number": f"A{n}{n}31BX",
+                "pnc_id": f"2019/00{n}4512K",
+                "probation_ref": f"PRB-77{n}41",
+                "nhs_number": f"943 476 59{n}{n}",
+                "offender_manager_name": f"Gwendolyn Farquhar{n}",
+                "offender_manager_phone": f"07700 90{n}611",
+                "offender_manager_email": f"g.farquhar{n}@justice.example.uk",
+                "address": f"Flat {n + 2}, {n + 14} Elm Street, Leeds LS6 {n}AB",
+                "alt_contact": f"Mother, Marigold Thistlewood, 07700 90{n}777",
+                "aliases": f"Zed{n}dy Quill",
+            },
+        )
+    return sample_db
 
 
 def scan(text, values):
@@ -54,11 +123,14 @@ def scan(text, values):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
-@pytest.mark.parametrize("name", ["pseudonymised_extract", "quarterly_return"])
-def test_no_return_holds_any_identifying_value(sample_db, tmp_path, name, fmt):
+@pytest.mark.parametrize("name", ["pseudonymised_extract", "extract_minimised", "quarterly_return"])
+def test_no_return_holds_any_identifying_value(contact_db, tmp_path, name, fmt):
+    sample_db = contact_db
     template = templates.find(name, None)
     prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
-    path = exporter.write(sample_db, prepared, fmt, tmp_path / f"r.{fmt}", NOW, allow_incomplete=True).path
+    path = exporter.write(
+        sample_db, prepared, fmt, tmp_path / f"r.{fmt}", NOW, allow_incomplete=True, allow_small_groups=True
+    ).path
     if fmt == "xlsx":
         book = openpyxl.load_workbook(path)
         text = "\n".join(
@@ -119,7 +191,7 @@ def test_pseudonyms_are_stable_across_runs_and_differ_across_keys(sample_db, tmp
     assert first == [row[0] for row in build(sample_db, template, Q2, None).rows]
     other_key = tmp_path / "other.key"
     other_key.write_text("ab" * 32)
-    import_key(sample_db, other_key)
+    import_key(sample_db, other_key, force=True)
     second = [row[0] for row in build(sample_db, template, Q2, None).rows]
     assert len(second) == len(first) and set(second).isdisjoint(first)
 
@@ -131,7 +203,7 @@ def test_a_key_exported_from_one_laptop_gives_the_same_pseudonyms_on_another(sam
     export_key(sample_db, key_file)
     other = open_caseload(tmp_path / "laptop2.db")
     import_path(other, SAMPLE, SAMPLE_TODAY)
-    import_key(other, key_file)
+    import_key(other, key_file, force=True)
     template = templates.find("pseudonymised_extract", None)
     assert build(other, template, Q2, None).rows == build(sample_db, template, Q2, None).rows
 
@@ -184,7 +256,12 @@ def test_a_users_template_relabels_measures(sample_db, tmp_path):
         ' numerator_label = "Planned exits", denominator_label = "Exits" },\n]\n',
     )
     template = templates.find("pcc", folder)
-    assert [t.name for t in templates.available(folder)] == ["pcc", "pseudonymised_extract", "quarterly_return"]
+    assert [t.name for t in templates.available(folder)] == [
+        "pcc",
+        "extract_minimised",
+        "pseudonymised_extract",
+        "quarterly_return",
+    ]
     rows = build(sample_db, template, Q2, template.suppression).rows
     assert rows == [
         ["Planned exits (%)", "all", __import__("decimal").Decimal("71.4")],
@@ -261,6 +338,124 @@ def test_spreadsheet_formulas_in_labels_are_escaped(sample_db, tmp_path):
     )
     template = templates.find("formula", folder)
     prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
-    path = exporter.write(sample_db, prepared, "csv", tmp_path / "f.csv", NOW, allow_incomplete=True).path
+    path = exporter.write(
+        sample_db, prepared, "csv", tmp_path / "f.csv", NOW, allow_incomplete=True, allow_small_groups=True
+    ).path
     rows = list(csv.reader(io.StringIO(path.read_text())))
     assert rows[1][0].startswith("'=")
+
+
+def test_the_guard_covers_every_identifying_column_of_the_clients_table(db):
+    columns = {row[1] for row in db.execute("PRAGMA table_info(clients)")}
+    assert set(IDENTIFYING) - {"notes"} <= guard.COVERED_COLUMNS
+    assert columns - NOT_IDENTIFYING - guard.COVERED_COLUMNS == set()
+
+
+# Values the contact_db fixture holds for its first client (n = 0) and the sample's own.
+LABEL_LEAKS = [
+    ("an address", "Visits to 14 Elm Street"),
+    ("an address", "Flat 2, 14 Elm Street, Leeds LS6 0AB"),
+    ("an email address", "Contact g.farquhar0@justice.example.uk"),
+    ("a phone number", "Ring 07700 900777 first"),
+    ("a phone number", "+44 7700 900777"),
+    ("a phone number", "+44 (0)7700 900611"),
+    ("a contact detail", "Seen with Marigold Thistlewood"),
+    ("a reference", "A0031BX"),
+    ("a reference", "PNC 2019/0004512K"),
+    ("a reference", "PRB-77041"),
+    ("a reference", "NHS 9434765900"),
+    ("a name", "Zed0dy Quill"),
+    ("a name", "Gwendolyn Farquhar0"),
+    ("a name", "Seen including Stephen Moore"),
+]
+
+
+def one_client_born(contact_db, born: date):
+    contact_db.execute(
+        "UPDATE clients SET date_of_birth = ? WHERE id = (SELECT min(id) FROM clients)", [born.isoformat()]
+    )
+    return contact_db
+
+
+def labelled_template(folder: Path, label: str):
+    quoted = label.replace("\\", "\\\\").replace('"', '\\"')
+    write_template(
+        folder, "leak", f'kind = "aggregate"\nmeasures = [\n  {{ measure = "clients_seen", label = "{quoted}" }},\n]\n'
+    )
+    return templates.find("leak", folder)
+
+
+@pytest.mark.parametrize(("kind", "label"), LABEL_LEAKS)
+def test_the_guard_refuses_a_label_holding_any_identifying_value(contact_db, tmp_path, kind, label):
+    template = labelled_template(tmp_path / "exports", label)
+    with pytest.raises(IdentifierInReturn, match=f"label '.*' .* holds .*{kind}"):
+        exporter.prepare(contact_db, template, Q2, None, NOW)
+
+
+@pytest.mark.parametrize(("kind", "label"), LABEL_LEAKS)
+def test_the_guard_refuses_a_cell_holding_any_identifying_value(contact_db, kind, label):
+    table = build(contact_db, templates.find("quarterly_return", None), Q2, None)
+    table.rows.append(["clients_seen", "all", label])
+    with pytest.raises(IdentifierInReturn, match="'value'"):
+        guard.check(table, contact_db)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["14th September 1983", "September 14, 1983", "14/9/83", "14-Sep-83", "14 Sept 1983", "14.09.1983", "19830914"],
+)
+def test_the_guard_reads_a_date_of_birth_in_any_written_form(contact_db, tmp_path, written):
+    one_client_born(contact_db, date(1983, 9, 14))
+    template = labelled_template(tmp_path / "exports", f"Born {written}")
+    with pytest.raises(IdentifierInReturn, match="holds a date of birth"):
+        exporter.prepare(contact_db, template, Q2, None, NOW)
+    table = build(contact_db, templates.find("quarterly_return", None), Q2, None)
+    table.rows.append(["clients_seen", "all", written])
+    with pytest.raises(IdentifierInReturn):
+        guard.check(table, contact_db)
+
+
+def test_a_label_that_is_a_lone_name_word_is_a_warning_and_the_return_is_written(sample_db, tmp_path):
+    assert sample_db.execute("SELECT count(*) FROM clients WHERE last_name = 'White'").fetchone()[0] >= 1
+    template = labelled_template(tmp_path / "exports", "New starts (White British)")
+    prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
+    assert len(prepared.warnings) == 1
+    assert "'New starts (White British)'" in prepared.warnings[0] and "'white'" in prepared.warnings[0]
+    exporter.write(sample_db, prepared, "csv", tmp_path / "w.csv", NOW, allow_incomplete=True)
+
+
+def test_the_shipped_templates_raise_no_label_warning(contact_db):
+    for name in ("quarterly_return", "pseudonymised_extract"):
+        assert exporter.prepare(contact_db, templates.find(name, None), Q2, None, NOW).warnings == []
+
+
+FORMULA_LABELS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1+1"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_extract_column_labels_never_reach_a_spreadsheet_as_formulas(sample_db, tmp_path, fmt):
+    folder = tmp_path / "exports"
+    columns = ["pseudo_id", "age_band", "sex", "ethnicity", "pathway"]
+    entries = ",\n".join(
+        f'  {{ column = "{column}", label = {json_string(label)} }}'
+        for column, label in zip(columns, FORMULA_LABELS, strict=True)
+    )
+    write_template(folder, "hostile", f'kind = "extract"\ncolumns = [\n{entries},\n]\n')
+    template = templates.find("hostile", folder)
+    prepared = exporter.prepare(sample_db, template, Q2, None, NOW)
+    path = exporter.write(
+        sample_db, prepared, fmt, tmp_path / f"h.{fmt}", NOW, allow_incomplete=True, allow_small_groups=True
+    ).path
+    if fmt == "csv":
+        header = next(csv.reader(io.StringIO(path.read_text())))
+    else:
+        book = openpyxl.load_workbook(path)
+        header = [cell.value for cell in book["Rows"][1]]
+        assert all(cell.data_type != "f" for cell in book["Rows"][1])
+    assert header[:5] == ["'" + label for label in FORMULA_LABELS]
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 from datetime import datetime
 
 import openpyxl
@@ -105,7 +106,8 @@ def test_the_export_log_names_the_organisation_user_options_and_problems(sample_
     detail = exporter.history(sample_db)[0].detail
     assert "organisation Leeds Recovery Link;" in detail and "user manager1;" in detail
     assert "allow_incomplete yes;" in detail
-    assert f"notes {(tmp_path / 'out.notes.txt').resolve()};" in detail
+    notes_hash = exporter.name_hash(sample_db, "out.notes.txt")
+    assert f"notes {tmp_path.resolve()}{os.sep}<name {notes_hash}>;" in detail
     problems = detail.split("; problems ", 1)[1]
     assert problems == " | ".join(f.message for f in result.prepared.findings)
 
@@ -115,7 +117,8 @@ def test_a_doubtful_return_is_refused_unless_allowed(sample_db, tmp_path):
     prepared = exporter.prepare(sample_db, template, Q2, 5, NOW)
     messages = [f.message for f in prepared.findings]
     assert "9 past sessions in the period still marked scheduled (outcome not recorded)" in messages
-    assert "2 referrals open 21 days or more with no start" in messages
+    assert "1 Prison Link episode in the period with no prison release date" in messages
+    assert not any("21 days" in m or "not stated" in m for m in messages)
     with pytest.raises(IncompleteData):
         exporter.write(sample_db, prepared, "csv", tmp_path / "x.csv", NOW)
     assert not (tmp_path / "x.csv").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, settle, wait_until
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def test_the_agenda_at_80_by_24(snap_compare, sample_app):
 def test_the_caseload_at_80_by_24(snap_compare, sample_app):
     async def open_caseload(pilot):
         await pilot.press("slash")
-        await settle(pilot)
+        # The first page loads in a worker that starts after the screen's first refresh.
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#clients").row_count > 0)
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_caseload)
@@ -74,3 +75,30 @@ def test_the_adjourn_hearing_form_at_80_by_24(snap_compare, sample_app, caseload
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def _book(caseload, when):
+    from datetime import datetime
+
+    client = caseload.client_by_ref("CJ-17429")
+    caseload.add_session(client.id, {"when": datetime.fromisoformat(when), "kind": "keywork", "status": "scheduled"})
+    return client
+
+
+async def _edit_first_session(pilot, client):
+    pilot.app.open_client(client.id)
+    await settle(pilot)
+    await pilot.press("2", "e")
+    await settle(pilot)
+
+
+def test_the_move_booking_form_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-17429")  # the top row of Sessions: the booking on Thu 26 Nov
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
+
+
+def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload):
+    client = _book(caseload, "2026-11-20 10:00")
+    # With no booking still to come, the appointment due this morning is the top row.
+    caseload.db.execute("DELETE FROM sessions WHERE client_id = ? AND starts_at > '2026-11-20 10:00'", [client.id])
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))

@@ -102,14 +102,16 @@ def test_rotation_keeps_seven_daily_and_four_weekly(tmp_path):
     for day in range(60):
         taken = start + timedelta(days=day)
         (folder / f"caseload-{taken:%Y%m%d-%H%M%S}-000000-daily.db").write_bytes(b"")
-    (folder / "caseload-20260101-090000-000000-manual.db").write_bytes(b"")
+    (folder / "caseload-20260101-090000-000000-manual.db").write_bytes(b"")  # past the 90 days
+    (folder / "caseload-20260901-090000-000000-manual.db").write_bytes(b"")
+    (folder / "caseload-20260301-090000-000000-before-v7.db").write_bytes(b"")
     backups.rotate(folder, date(2026, 9, 29))
     kept = backups.list_backups(folder)
     daily = [b for b in kept if b.reason == "daily"]
     assert len(daily) == 11
     assert [b.taken_at.date() for b in daily[:7]] == [date(2026, 9, 29) - timedelta(days=n) for n in range(7)]
     assert len({b.taken_at.isocalendar()[:2] for b in daily[7:]}) == 4
-    assert any(b.reason == "manual" for b in kept)
+    assert [(b.reason, b.taken_at.date()) for b in kept if b.reason != "daily"] == [("manual", date(2026, 9, 1))]
 
 
 def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tmp_path):
@@ -127,7 +129,9 @@ def test_restore_verifies_first_keeps_the_current_file_and_reapplies_erasures(tm
         backups.restore(path, broken)
 
     result = subprocess.run(
-        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older)], capture_output=True, text=True
+        [sys.executable, "-m", "cjcase", "--db", str(path), "restore", str(older), "--yes"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "erased again" in result.stdout
@@ -340,7 +344,7 @@ def test_the_quick_check_finds_damaged_pages_as_the_full_check_does(sample_db, t
 
 async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damage(sample_db, clock, tmp_path):
     from cjcase.tui.app import make_app
-    from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+    from cjcase.tui.widgets.confirm import ConfirmDialog
     from tests.helpers import settle
 
     damaged = damaged_copy(sample_db, tmp_path / "damaged.db")
@@ -349,4 +353,4 @@ async def test_the_terminal_checks_the_file_in_the_background_and_stops_on_damag
         await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
-        assert app.screen.question.startswith("This caseload file is damaged")
+        assert f"{damaged} is damaged" in app.screen.question  # the command line's sentence

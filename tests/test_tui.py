@@ -306,6 +306,46 @@ async def test_discharging_a_planned_exit_asks_for_the_exit_top(db, clock, casel
         assert not caseload.open_episode(client.id)
 
 
+async def test_discharging_as_a_transfer_asks_where_to_and_then_saves_it(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, start_date=date(2026, 1, 10))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#field-discharge_reason", Select).value = "transferred_custody"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Say where the client was transferred to" in static_text(app.screen.query_one("#error-transferred_to"))
+        assert caseload.open_episode(client.id)
+        await type_into(pilot, "#field-transferred_to", "HMP Leeds")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ClientScreen)
+        assert caseload.episodes(client.id)[0].transferred_to == "HMP Leeds"
+
+
+async def test_the_outcomes_tab_shows_the_change_since_the_start_top(db, clock, caseload):
+    from tests.helpers import top_form
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(opiates_days=12, date=date(2026, 3, 5), stage="start"))
+    caseload.add_top(client.id, top_form(opiates_days=4, date=date(2026, 9, 5), stage="review"))
+    app = make_app(db, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        rows = {row[0]: row[1:] for row in table_text(app.screen.query_one("#tops", RowTable))}
+        assert rows["opiates"] == ["12", "4", "-8"] and rows["alcohol"] == ["0", "0", "0"]
+        assert rows["assault"] == ["no", "no", ""]
+
+
 async def test_help_lists_the_keys_of_the_screen_in_front(db, clock):
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -346,6 +386,8 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         preview = app.screen.query_one("#preview", DataTable)
         rows = table_text(preview)
         assert rows[0] == ["referrals_received", "all", "*"]
+        status = static_text(app.screen.query_one("#return-status", Static))
+        assert "no answer recorded for consent to share (their extract rows are written in full) (T-1)" in status
         app.screen.query_one("#out", Input).value = str(tmp_path)
         app.screen.query_one("#format", Select).value = "csv"
         await settle(pilot)
@@ -357,6 +399,85 @@ async def test_the_returns_screen_previews_and_writes(db, clock, caseload, tmp_p
         written = tmp_path / "quarterly_return_2026-27_Q2.csv"
         assert written.exists()
         assert str(written) in static_text(app.screen.query_one("#return-status", Static))
+
+
+async def test_the_returns_screen_prepares_in_the_background_and_stays_in_use(db, clock, caseload, monkeypatch):
+    import threading
+
+    from cjcase.returns import exporter
+    from cjcase.tui.screens.returns_screen import ReturnsScreen
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
+    release, real = threading.Event(), exporter.prepare
+    monkeypatch.setattr(exporter, "prepare", lambda *args: release.wait(10) and real(*args))
+    arrived = []
+    shown = ReturnsScreen.on_return_prepared
+    monkeypatch.setattr(ReturnsScreen, "on_return_prepared", lambda screen, m: arrived.append(m) or shown(screen, m))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_returns("quarterly_return")
+        await pilot.pause()
+        await pilot.pause()
+        assert "Preparing Quarterly" in static_text(app.screen.query_one("#return-status", Static))
+        out = app.screen.query_one("#out", Input)
+        out.value = ""
+        out.focus()
+        await pilot.press("a", "b")  # the screen answers keys while the return is built
+        assert out.value == "ab" and app.screen.query_one("#preview", DataTable).row_count == 0
+        release.set()
+        await settle(pilot)
+        assert [type(m).__name__ for m in arrived] == ["ReturnPrepared"]
+        assert table_text(app.screen.query_one("#preview", DataTable))[0] == ["referrals_received", "all", "*"]
+        assert "Data quality" in static_text(app.screen.query_one("#return-status", Static))
+
+
+async def test_the_agenda_and_the_caseload_list_arrive_as_messages_from_their_loads(db, clock, caseload, monkeypatch):
+    from cjcase.tui.screens.agenda_screen import AgendaScreen
+
+    make_episode(caseload, make_client(caseload).id)
+    arrived = []
+    for screen_class, handler in (
+        (AgendaScreen, "on_agenda_loaded"),
+        (AgendaScreen, "on_actions_loaded"),
+        (CaseloadScreen, "on_caseload_page_loaded"),
+        (CaseloadScreen, "on_caseload_counted"),
+    ):
+        shown = getattr(screen_class, handler)
+        monkeypatch.setattr(
+            screen_class, handler, lambda screen, m, shown=shown: arrived.append(type(m).__name__) or shown(screen, m)
+        )
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.screen.query_one("#clients", RowTable).row_count == 1
+    assert arrived == ["AgendaLoaded", "ActionsLoaded", "CaseloadPageLoaded", "CaseloadCounted"]
+
+
+async def test_the_returns_screen_asks_before_writing_an_extract_with_small_groups(db, clock, caseload, tmp_path):
+    from cjcase.returns import exporter
+
+    client = make_client(caseload, consent_to_share="yes")
+    make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_returns("pseudonymised_extract")
+        await settle(pilot)
+        app.screen.query_one("#out", Input).value = str(tmp_path)
+        app.screen.query_one("#format", Select).value = "csv"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        question = static_text(app.screen.query_one("#confirm Static"))
+        assert "1 row is of the extract in groups smaller than 5" in question and "Write the return anyway" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert (tmp_path / "pseudonymised_extract_2026-27_Q2.csv").exists()
+        assert "allow_small_groups yes" in exporter.history(db)[0].detail
 
 
 async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, caseload):
@@ -585,3 +706,21 @@ async def test_a_tabs_number_key_puts_the_cursor_in_its_list(db, clock, caseload
         await settle(pilot)
         assert isinstance(app.screen, SessionDialog)
         assert app.screen.session.starts_at == datetime(2026, 11, 2, 10, 0)  # the third row, newest first
+
+
+async def test_a_bad_template_file_neither_breaks_the_palette_nor_the_returns_screen(db, clock, db_path):
+    # Before: the palette and the Returns screen died with a UnicodeDecodeError traceback.
+    folder = db_path.parent / "exports"
+    folder.mkdir()
+    (folder / "latin.toml").write_bytes('kind = "aggregate"\ntitle = "Caf\xe9"\n'.encode("latin-1"))
+    app = make_app(db, clock, path=db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Returns: write quarterly_return" in titles
+        assert not any("latin" in title for title in titles)
+        app.action_returns("quarterly_return")
+        await settle(pilot)
+        messages = [notification.message for notification in app._notifications]
+        assert any("latin.toml" in message and "not UTF-8" in message for message in messages)
+        assert table_text(app.screen.query_one("#preview", DataTable))

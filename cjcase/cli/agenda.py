@@ -30,7 +30,9 @@ def agenda_command(
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from cjcase.domain import codes
     from cjcase.domain.dates import format_date, parse_user_date
     from cjcase.domain.privacy import display_name
     from cjcase.services import agenda as agenda_service
@@ -54,7 +56,8 @@ def agenda_command(
         if not html and not court:
             return
     for reminder in agenda_service.reminders(database, clock.now()):
-        console.print(f"[bold]Reminder:[/] {reminder}")
+        # User text is a Text, never markup: a name like "[/bold]Ann" is printed as typed.
+        console.print(Text.assemble(("Reminder:", "bold"), " ", reminder))
     if court:
         table = Table(title=f"Court duty · {format_date(first)}", title_justify="left", expand=True)
         for column in ("Time", "Court", "Client", "Hearing", "Keyworker", "Needs on the day"):
@@ -64,12 +67,17 @@ def agenda_command(
             if keyworker and row["keyworker"] != keyworker:
                 continue
             table.add_row(
-                row["hearing_at"][11:],
-                row["court"],
-                who(row["first_name"], row["last_name"], row["client_ref"]),
-                row["hearing_type"].replace("_", " "),
-                row["keyworker"] or "—",
-                row["support_needed"] or "",
+                *map(
+                    Text,
+                    (
+                        row["hearing_at"][11:],
+                        row["court"],
+                        who(row["first_name"], row["last_name"], row["client_ref"]),
+                        codes.label(row["hearing_type"]),
+                        row["keyworker"] or "—",
+                        row["support_needed"] or "",
+                    ),
+                )
             )
         if not hearings:
             table.add_row("", "No hearings on this day.", "", "", "", "")
@@ -84,10 +92,15 @@ def agenda_command(
                 current = item.day
                 table.add_row(f"[bold]{format_date(item.day)}[/]", "", "", "")
             table.add_row(
-                f"{item.at:%H:%M}" if item.at else "",
-                who(item.first_name, item.last_name, item.client_ref),
-                item.summary,
-                item.keyworker or "—",
+                *map(
+                    Text,
+                    (
+                        f"{item.at:%H:%M}" if item.at else "",
+                        who(item.first_name, item.last_name, item.client_ref),
+                        item.summary,
+                        item.keyworker or "—",
+                    ),
+                )
             )
         if not items:
             table.add_row("", "Nothing is due in these days.", "", "")

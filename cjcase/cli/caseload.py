@@ -77,9 +77,11 @@ def import_command(
             bar.stop()
             for problem in rejected.problems:
                 err(str(problem))
+            if rejected.unlisted:
+                err(f"… and {rejected.unlisted:,} more problem{'s' if rejected.unlisted != 1 else ''}, not listed.")
             raise UserError(
-                f"Nothing was imported: {len(rejected.problems)} problem"
-                f"{'s' if len(rejected.problems) != 1 else ''} to fix in {path} first."
+                f"Nothing was imported: {rejected.count:,} problem"
+                f"{'s' if rejected.count != 1 else ''} to fix in {path} first."
             ) from None
     heading = "Checked (dry run, nothing written)" if dry_run else "Imported"
     lines = [f"{heading} from {path}:"]

@@ -40,12 +40,17 @@ def open_db(ctx: typer.Context, db: str | None, read_only: bool = False):
     from cjcase.store.database import is_encrypted
 
     path = caseload_path(ctx, db)
-    passphrase = ask_passphrase(f"Passphrase for {path}") if is_encrypted(path) else None
-    return open_caseload(path, read_only=read_only, passphrase=passphrase)
+    # No passphrase at all leaves the file's own sentence to speak: encrypted, or damaged.
+    passphrase = ask_passphrase(f"Passphrase for {path}", required=False) if is_encrypted(path) else None
+    database = open_caseload(path, read_only=read_only, passphrase=passphrase)
+    for warning in getattr(database, "warnings", []):
+        err(warning)  # e.g. a daily backup the full disk had no room for: the command goes on
+    return database
 
 
-def ask_passphrase(prompt: str, confirm: bool = False) -> str:
-    """CJCASE_PASSPHRASE when set; else asked (twice with `confirm`), or read from standard input."""
+def ask_passphrase(prompt: str, confirm: bool = False, required: bool = True):
+    """CJCASE_PASSPHRASE when set; else asked (twice with `confirm`), or read from standard input.
+    None when nothing was given and it is not `required`."""
     given = os.environ.get("CJCASE_PASSPHRASE")
     if given:
         return given
@@ -55,6 +60,8 @@ def ask_passphrase(prompt: str, confirm: bool = False) -> str:
     if confirm and lines[0] != lines[1]:
         raise UserError("The two passphrases differ: nothing was changed.")
     if not lines[0]:
+        if not required:
+            return None
         raise UserError("No passphrase was given: set CJCASE_PASSPHRASE or type it when asked.")
     return lines[0]
 

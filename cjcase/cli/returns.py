@@ -32,6 +32,9 @@ def export(
     allow_incomplete: bool = typer.Option(
         False, "--allow-incomplete", help="Write even if the data-quality check finds problems."
     ),
+    allow_small_groups: bool = typer.Option(
+        False, "--allow-small-groups", help="Write an extract even if some rows could be singled out."
+    ),
     organisation: str | None = typer.Option(
         None, "--organisation", help="The organisation named on the cover (remembered)."
     ),
@@ -46,7 +49,10 @@ def export(
     database = open_db(ctx, db)
     user_dir = caseload_path(ctx, db).parent / "exports"
     if list_templates:
-        for item in templates.available(user_dir):
+        good, problems = templates.catalogue(user_dir)
+        for problem in problems:
+            err(f"Not listed: {problem}")
+        for item in good:
             detail = f"{item.kind}, {', '.join(item.formats)}"
             if item.suppression:
                 detail += f", suppression {item.suppression}"
@@ -74,16 +80,26 @@ def export(
     clock = program_clock()
     threshold = exporter.threshold_for(chosen, suppress, no_suppress)
     prepared = exporter.prepare(database, chosen, chosen_period, threshold, clock.now())
+    for warning in prepared.warnings:
+        err(f"Warning: {warning}")
     for finding in prepared.findings:
         refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
         err(f"Data quality: {finding.message} ({refs}).")
     if prepared.findings and not allow_incomplete:
         raise UserError(
             "Nothing was written: fix what is listed above first, or write the return "
-            "anyway with --allow-incomplete (the problems go on the XLSX cover)."
+            "anyway with --allow-incomplete (the problems go on its cover, notes or problems list)."
         )
     path = exporter.default_path(chosen, chosen_period, fmt, out)
-    written = exporter.write(database, prepared, fmt, path, clock.now(), allow_incomplete=allow_incomplete)
+    written = exporter.write(
+        database,
+        prepared,
+        fmt,
+        path,
+        clock.now(),
+        allow_incomplete=allow_incomplete,
+        allow_small_groups=allow_small_groups,
+    )
     typer.echo(
         f"Wrote {written.path} ({chosen.title}, {chosen_period.label}, "
         f"{len(prepared.table.rows):,} rows, sha256 {written.sha256[:12]}…)."
@@ -124,10 +140,22 @@ def key_export(
 def key_import(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="A key written by `cjcase key export`.", show_default=False),
+    force: bool = typer.Option(False, "--force", help="Replace a different key already in use."),
     db: str | None = DbOption,
 ) -> None:
     """Use the organisation's pseudonym key from another laptop, so pseudonyms agree."""
+    import sys
+
+    from cjcase.domain.errors import KeyChangeRefused
     from cjcase.services.keys import import_key
 
-    import_key(open_db(ctx, db), file)
+    database = open_db(ctx, db)
+    try:
+        import_key(database, file, force=force)
+    except KeyChangeRefused as refused:
+        if not sys.stdin.isatty():
+            raise
+        if not typer.confirm(f"{refused} Replace it now?", default=False):
+            raise UserError("The key was not changed.") from None
+        import_key(database, file, force=True)
     typer.echo("The pseudonym key was imported: extracts from this laptop now match the others.")

@@ -38,11 +38,11 @@ def backup(
                 f"{item.taken_at:%d/%m/%Y %H:%M}  {item.reason:<14} {item.size / 1_048_576:8.1f} MB  {item.path}"
             )
         return
-    database = open_db(ctx, db)
-    folder = backup_dir(db_path) if path is None else (path if path.is_dir() else path.parent)
-    written = backups.write_backup(database, folder, "manual")
     if path is not None and not path.is_dir():
-        written = written.replace(path)
+        backups.refuse_caseload_as_target(path, db_path)
+    from cjcase.services.caseload_file import backup_caseload
+
+    written = backup_caseload(open_db(ctx, db), db_path, path)
     typer.echo(f"Backed up and verified: {written}")
 
 
@@ -50,6 +50,7 @@ def backup(
 def restore(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="The backup file to restore.", show_default=False),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
     db: str | None = DbOption,
 ) -> None:
     """Replace the caseload with a verified backup (the current file is kept aside)."""
@@ -57,9 +58,20 @@ def restore(
     from cjcase.store.files import is_encrypted
 
     db_path = caseload_path(ctx, db)
-    passphrase = ask_passphrase(f"Passphrase for {path}") if is_encrypted(Path(path)) else None
-    aside, again = restore_caseload(db_path, path, passphrase)
-    typer.echo(f"Restored {path} into {db_path}. The file it replaced is kept as {aside}.")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UserError(
+                "Restoring replaces the caseload (the current file is kept aside): add --yes to confirm "
+                "when not at a terminal. Nothing was restored."
+            )
+        typer.confirm(f"Replace {db_path} with the backup {path}? The current file is kept aside", abort=True)
+    caseload_passphrase = ask_passphrase(f"Passphrase for {db_path}") if is_encrypted(db_path) else None
+    passphrase = None
+    if is_encrypted(Path(path)):
+        passphrase = caseload_passphrase or ask_passphrase(f"Passphrase for {path}")
+    aside, again = restore_caseload(db_path, path, passphrase, caseload_passphrase)
+    kept = f" The file it replaced is kept as {aside}." if aside else ""
+    typer.echo(f"Restored {path} into {db_path}.{kept}")
     if again:
         typer.echo(f"{len(again)} client(s) erased since that backup were erased again.")
 

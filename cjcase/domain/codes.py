@@ -52,7 +52,13 @@ SESSION_KIND = (
     "gate_pickup",
     "review",
 )
-SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service")
+SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service", "rearranged")
+# The v1 statuses: the v1 return lists only these (DOMAIN.md: v1 measures keep their meaning).
+SESSION_STATUS_V1 = SESSION_STATUS[:5]
+# What can happen to an appointment, recorded as its outcome; attended and DNA only once its time
+# has come (a rule of entry), a cancellation at any time.
+SESSION_OUTCOME = ("attended", "dna", "cancelled_client", "cancelled_service")
+NEEDS_TIME_TO_HAVE_COME = ("attended", "dna")
 DISCHARGE_REASON = (
     "completed_drug_free",
     "completed_alcohol_free",
@@ -78,6 +84,18 @@ OUTCOME_OF_REASON = {
     "retained_in_custody": "other",
     "died": "other",
 }
+
+
+def is_transfer(reason: str | None) -> bool:
+    """A discharge that hands the client on: entered, it says where to."""
+    return OUTCOME_OF_REASON.get(reason or "") == "transferred"
+
+
+def needs_exit_top(reason: str | None) -> bool:
+    """A planned exit asks for an exit TOP."""
+    return OUTCOME_OF_REASON.get(reason or "") == "planned"
+
+
 GOAL_DOMAIN = (
     "substance_use",
     "offending",
@@ -142,6 +160,13 @@ NOTIFY_BY_REQUIREMENT = {
     "atr": "probation",
     "licence": "probation",
 }
+
+
+def agency_to_notify(requirement: str, named: str | None = None) -> str:
+    """Who is told of an absence on a legal requirement: the agency the episode names, else the
+    requirement's own (police for arrest and bail, probation for orders and licences)."""
+    return named or NOTIFY_BY_REQUIREMENT[requirement]
+
 
 # Short pathway names for narrow tables.
 PATHWAY_SHORT = {
@@ -226,3 +251,32 @@ def all_codes() -> frozenset[str]:
         LAWFUL_BASIS,
     )
     return frozenset(code for codes in lists for code in codes)
+
+
+def label(code: str | None) -> str:
+    """A code as the screens, printouts and calendars say it: `transferred_custody` is
+    "transferred custody"."""
+    return (code or "").replace("_", " ")
+
+
+# The TOP form's measures as its grid labels them.
+TOP_LABEL = {
+    "alcohol_days": "Alcohol",
+    "opiates_days": "Opiates",
+    "crack_days": "Crack",
+    "cocaine_days": "Cocaine",
+    "amphetamines_days": "Amphetamines",
+    "cannabis_days": "Cannabis",
+    "other_drug_days": "Other drug",
+    "injecting_days": "Injecting",
+    "shoplifting_days": "Shoplifting",
+    "drug_selling_days": "Drug selling",
+    "other_theft_days": "Other theft",
+    "paid_work_days": "Paid work",
+    "education_days": "Education",
+    "psych_health": "Psych (0-20)",
+    "phys_health": "Phys (0-20)",
+    "quality_of_life": "QoL (0-20)",
+    "assault": "Assault",
+    "acute_housing_problem": "Housing crisis",
+}

@@ -42,10 +42,27 @@ _IMPORT_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})")
 _IMPORT_DATETIME = re.compile(r"(?:(\d{4})-(\d{2})-(\d{2})|(\d{2})/(\d{2})/(\d{4})) (\d{2}):(\d{2})")
 
 
+# The number a spreadsheet keeps for a date (days since 30/12/1899, the time as a fraction),
+# shown when the column is not formatted as a date; five digits: 1927 to 2173.
+_EXCEL_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+def _excel_serial(text: str) -> datetime | None:
+    """The date-time an Excel date number stands for, or None when the text is not one."""
+    if not _EXCEL_SERIAL.fullmatch(text.strip()):
+        return None
+    return datetime(1899, 12, 30) + timedelta(minutes=round(float(text) * 1440))
+
+
 def parse_import_date(text: str) -> date:
     """Read an import date: exactly YYYY-MM-DD or DD/MM/YYYY, and a real day."""
     match = _IMPORT_DATE.fullmatch(text.strip())
     if not match:
+        if serial := _excel_serial(text):
+            raise DateInputError(
+                f"'{text.strip()}' looks like an Excel date number (for {serial:%d/%m/%Y}), not a date: format "
+                "the column as a date, DD/MM/YYYY, in the spreadsheet, save it and import again"
+            )
         raise DateInputError(f"'{text}' is not a date: write it as YYYY-MM-DD or DD/MM/YYYY")
     y, m, d = _ymd(match.groups())
     try:
@@ -58,6 +75,11 @@ def parse_import_datetime(text: str) -> datetime:
     """Read an import date-time: a strict date, a space, then HH:MM."""
     match = _IMPORT_DATETIME.fullmatch(text.strip())
     if not match:
+        if serial := _excel_serial(text):
+            raise DateInputError(
+                f"'{text.strip()}' looks like an Excel date number (for {serial:%d/%m/%Y %H:%M}), not a date and "
+                "time: format the column as DD/MM/YYYY HH:MM in the spreadsheet, save it and import again"
+            )
         raise DateInputError(f"'{text}' is not a date and time: write it as YYYY-MM-DD HH:MM or DD/MM/YYYY HH:MM")
     y, m, d = _ymd(match.groups()[:6])
     hour, minute = int(match.group(7)), int(match.group(8))

@@ -46,18 +46,26 @@ class DamagedDatabase(DatabaseError):
     """The database failed its integrity check; nothing is written to it."""
 
 
+class DiskFull(DatabaseError):
+    """The disk has no room left; the message says what was kept, and that nothing was lost."""
+
+
 class DateInputError(CjcaseError, ValueError):
     """Text that cannot be read as a date; the message says what works."""
 
 
 class ImportRejected(CjcaseError):
-    """The import had problems; nothing was written. Each problem reads `file:line: column: what`."""
+    """The import had problems; nothing was written. Each problem reads `file:line: column: what`;
+    past the first 200, `unlisted` counts the rest."""
 
-    def __init__(self, problems: Sequence[Any]):
+    def __init__(self, problems: Sequence[Any], unlisted: int = 0):
         self.problems = list(problems)
+        self.unlisted = unlisted
+        self.count = len(self.problems) + unlisted
+        rest = f"\n… and {unlisted:,} more problem{'s' if unlisted != 1 else ''}, not listed." if unlisted else ""
         super().__init__(
-            f"Nothing was imported: {len(problems)} problem{'s' if len(problems) != 1 else ''} "
-            "to fix first.\n" + "\n".join(str(p) for p in problems)
+            f"Nothing was imported: {self.count:,} problem{'s' if self.count != 1 else ''} "
+            "to fix first.\n" + "\n".join(str(p) for p in self.problems) + rest
         )
 
 
@@ -79,3 +87,11 @@ class IncompleteData(CjcaseError):
             + "\n".join(f"  - {f.message}" for f in found)
             + "\nFix them first, or write the return anyway with --allow-incomplete."
         )
+
+
+class KeyChangeRefused(CjcaseError):
+    """Importing a pseudonym key would replace a different key already in use; ask, or --force."""
+
+
+class SmallGroupsRefused(CjcaseError):
+    """An extract has rows in groups smaller than its template's min_group; nothing was written."""

@@ -246,6 +246,8 @@ class DischargeOutcome:
 
     cancelled_sessions: int
     closed_goals: int
+    # A planned exit: the program asks for the exit TOP next.
+    needs_exit_top: bool = False
 
 
 @dataclass
@@ -290,6 +292,21 @@ class Top(Record):
     education_days: int
 
     _date_fields = ("top_date",)
+
+
+def next_top_stage(tops: list[Top]) -> str:
+    """The stage the next TOP form starts at: `start` until the client has one, then `review`
+    (a planned exit asks for the `exit` TOP itself)."""
+    return "review" if any(top.stage == "start" for top in tops) else "start"
+
+
+def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int] | None:
+    """How each measure moved from the client's start TOP to their latest TOP (`tops` earliest
+    first, as the caseload reads them); None when there is no start TOP, or the latest is it."""
+    start = next((top for top in reversed(tops) if top.stage == "start"), None)
+    if start is None or tops[-1] is start:
+        return None
+    return {name: getattr(tops[-1], name) - getattr(start, name) for name in measures}
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlite_utils
@@ -11,7 +12,7 @@ from cjcase.domain import codes
 from cjcase.domain.dates import Period
 from cjcase.returns import measures
 from cjcase.returns.template import Template
-from cjcase.services.keys import get_key, pseudo_id
+from cjcase.services.keys import get_key, pseudo_id, recipient_key
 
 SUPPRESSED = "*"
 # A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
@@ -29,6 +30,8 @@ class ReturnTable:
     rows: list[list[Cell]]
     # Extract rows of clients who did not consent to sharing: pseudo_id and the counts only.
     withheld: list[bool] = field(default_factory=list)
+    # Lines the exporter adds to the cover (and the notes of CSV and JSON) when writing.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def withheld_count(self) -> int:
@@ -54,7 +57,10 @@ def aggregate(db: sqlite_utils.Database, template: Template, period: Period, thr
     """The long-form rows `measure, group, value` of an aggregate template."""
     rows: list[list[Cell]] = []
     for item in template.items:
-        for group, value in measures.compute(db, item.name, period):
+        for code, value in measures.compute(db, item.name, period):
+            if code in item.drop_groups:
+                continue
+            group = item.group_label(code)
             if isinstance(value, tuple):
                 numerator, denominator = value
                 shown_numerator = suppress(numerator, threshold)
@@ -95,11 +101,11 @@ ORDER BY e.referral_date, e.id
 
 def extract(db: sqlite_utils.Database, template: Template, period: Period) -> ReturnTable:
     """One pseudonymised row per episode open at any time in the period."""
-    from datetime import date
-
     from cjcase.domain.dates import age_on
 
     key = get_key(db)
+    if template.recipient:
+        key = recipient_key(key, template.recipient)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
     rows: list[list[Cell]] = []
     withheld: list[bool] = []
@@ -122,6 +128,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
             "dna_in_period": row["dna"],
             "continuity_engaged": row["continuity_engaged"],
         }
+        _minimise(record, template)
         without_consent = row["consent_to_share"] == "no"
         if without_consent:
             # The NDTMS rule: without consent only the client's pseudonym and the counts are sent.
@@ -129,6 +136,20 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
         rows.append([record[item.name] for item in template.items])
         withheld.append(without_consent)
     return ReturnTable(template, period, None, [item.label for item in template.items], rows, withheld)
+
+
+def _minimise(record: dict[str, Cell], template: Template) -> None:
+    """Coarsen a record as the template's minimisation says (columns dropped are not listed)."""
+    from cjcase.domain.dates import quarter_of
+
+    rules = template.minimisation
+    if rules.ethnicity == "group" and record["ethnicity"]:
+        record["ethnicity"] = codes.ETHNIC_GROUP_OF_CATEGORY[str(record["ethnicity"])]
+    if rules.months == "quarter":
+        for column in ("referral_month", "start_month", "discharge_month"):
+            month = record[column]
+            if month:
+                record[column] = quarter_of(date.fromisoformat(f"{month}-01")).label
 
 
 def build(db: sqlite_utils.Database, template: Template, period: Period, threshold: int | None) -> ReturnTable:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cjcase.domain import codes
+
 MEASURE_DEFINITIONS = {
     "referrals_received": "Episodes with a referral date in the period.",
     "new_starts": "Episodes whose first structured intervention (start date) is in the period.",
@@ -84,10 +86,13 @@ _WORDS = {
 
 
 def group_words(group: str) -> str:
-    """A group code as people read it: `pathway:arrest_referral` → `Arrest referral`."""
+    """A group code as people read it: `pathway:arrest_referral` → `Arrest referral`; a group a
+    template relabelled is already in words."""
+    if ":" not in group and group != "all":
+        return group
     code = group.split(":", 1)[-1]
     if code in _WORDS:
         return _WORDS[code]
     if code[:1].isdigit():
         return f"Aged {code}"
-    return code.replace("_", " ").capitalize()
+    return codes.label(code).capitalize()

@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
 
 from cjcase.domain.dates import Period
-from cjcase.domain.errors import CjcaseError, IncompleteData, UserError
-from cjcase.returns import guard, writers
+from cjcase.domain.errors import CjcaseError, IncompleteData, SmallGroupsRefused, UserError
+from cjcase.returns import groups, guard, writers
 from cjcase.returns.build import ReturnTable, build
+from cjcase.returns.groups import SmallGroups
 from cjcase.returns.quality import Finding, findings
 from cjcase.returns.template import Template
-from cjcase.services import settings
+from cjcase.services import keys, settings
 from cjcase.services.audit import write_audit
+from cjcase.services.caseload import Caseload
 
 
 @dataclass
 class Prepared:
-    """A return ready to write: its table (already checked by the guard) and its findings."""
+    """A return ready to write: its table (already checked by the guard), its findings and the
+    guard's warnings (a label that is also someone's name)."""
 
     table: ReturnTable
     findings: list[Finding]
+    warnings: list[str] = field(default_factory=list)
+    small_groups: SmallGroups | None = None
 
 
 @dataclass
@@ -72,8 +78,31 @@ def prepare(
 ) -> Prepared:
     """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
     table = build(db, template, period, threshold)
-    guard.check(table, db)
-    return Prepared(table, findings(db, period, now))
+    warnings = guard.check(table, db)
+    return Prepared(table, findings(db, period, now), warnings, groups.check(table))
+
+
+def prepare_for(
+    caseload: Caseload, template: Template, period: Period, threshold: int | None, now: datetime
+) -> Prepared:
+    """`prepare` for the caseload a screen holds, read on the calling thread's own connection
+    (the Returns screen prepares a return off the event loop)."""
+    return prepare(caseload.reader().db, template, period, threshold, now)
+
+
+def write_for(
+    caseload: Caseload,
+    prepared: Prepared,
+    fmt: str,
+    path: Path,
+    now: datetime,
+    allow_incomplete: bool = False,
+    allow_small_groups: bool = False,
+) -> Written:
+    """`write` for the caseload a screen holds."""
+    return write(
+        caseload.db, prepared, fmt, path, now, allow_incomplete=allow_incomplete, allow_small_groups=allow_small_groups
+    )
 
 
 def default_path(template: Template, period: Period, fmt: str, out: Path | None) -> Path:
@@ -97,7 +126,13 @@ def set_organisation(db: sqlite_utils.Database, name: str) -> None:
 
 
 def write(
-    db: sqlite_utils.Database, prepared: Prepared, fmt: str, path: Path, now: datetime, allow_incomplete: bool = False
+    db: sqlite_utils.Database,
+    prepared: Prepared,
+    fmt: str,
+    path: Path,
+    now: datetime,
+    allow_incomplete: bool = False,
+    allow_small_groups: bool = False,
 ) -> Written:
     """Write a prepared return and record it in the audit log with the file's SHA-256."""
     table = prepared.table
@@ -107,6 +142,10 @@ def write(
         )
     if prepared.findings and not allow_incomplete:
         raise IncompleteData(prepared.findings)
+    small = prepared.small_groups
+    if small and not allow_small_groups:
+        raise SmallGroupsRefused(f"Nothing was written: {small.sentence()}")
+    table.notes = _group_notes(table, small)
     org = organisation(db)
     problems = [f.message for f in prepared.findings]
     notes = None
@@ -142,13 +181,44 @@ def write(
             None,
             None,
             f"period {table.period.label}; format {fmt}; "
-            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {path.resolve()}; "
-            + (f"notes {writers.notes_path(path).resolve()}; " if notes is not None else "")
+            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {logged_path(db, path)}; "
+            + (f"notes {logged_path(db, writers.notes_path(path))}; " if notes is not None else "")
             + f"organisation {org}; user {os_user()}; "
             f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
-            f"problems {' | '.join(problems) if problems else 'none'}",
+            + (
+                f"min_group {table.template.min_group}; small_group_rows {small.rows if small else 0}; "
+                f"allow_small_groups {'yes' if allow_small_groups else 'no'}; "
+                if table.template.kind == "extract"
+                else ""
+            )
+            + f"problems {' | '.join(problems) if problems else 'none'}",
         )
     return Written(path, digest, fmt, prepared)
+
+
+def _group_notes(table: ReturnTable, small: SmallGroups | None) -> list[tuple[str, str]]:
+    """The cover's words on small groups, for an extract."""
+    template = table.template
+    if template.kind != "extract":
+        return []
+    if not template.min_group:
+        return [("Small groups", f"Not checked (min_group = 0): {template.min_group_reason}")]
+    if small:
+        return [
+            (
+                "Small groups",
+                f"Written with --allow-small-groups: {small.rows} row{' is' if small.rows == 1 else 's are'} "
+                f"in groups smaller than {small.min_group} (rows sharing every value but pseudo_id and the "
+                "counts), so those people could be singled out.",
+            )
+        ]
+    return [
+        (
+            "Small groups",
+            f"Every combination of values other than pseudo_id and the counts is shared by at least "
+            f"{template.min_group} rows.",
+        )
+    ]
 
 
 def os_user() -> str:
@@ -159,6 +229,17 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "(unknown)"
+
+
+def logged_path(db: sqlite_utils.Database, path: Path) -> str:
+    """How the export log names a file: its folder and the keyed hash of its name, never the name,
+    which may hold a client's (and would outlive their erasure). `name_hash` finds it again."""
+    return f"{path.resolve().parent}{os.sep}<name {name_hash(db, path.name)}>"
+
+
+def name_hash(db: sqlite_utils.Database, name: str) -> str:
+    """The keyed hash the export log keeps of a file's name."""
+    return keys.pseudo_id(keys.get_key(db), name)
 
 
 def history(db: sqlite_utils.Database) -> list[ExportRecord]:

@@ -19,7 +19,7 @@ BREAKDOWNS = {
     "referral_source": codes.REFERRAL_SOURCE,
     "outcome": codes.OUTCOME,
     "discharge_reason": codes.DISCHARGE_REASON,
-    "status": codes.SESSION_STATUS,
+    "status": codes.SESSION_STATUS_V1,
     "kind": codes.SESSION_KIND,
     "goal_domain": codes.GOAL_DOMAIN,
     "goal_status": codes.GOAL_STATUS,

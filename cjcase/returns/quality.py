@@ -1,4 +1,10 @@
-"""Data-quality checks run before a return: what would make its figures doubtful."""
+"""The gate before a return is written: what would make one of its figures wrong.
+
+Only what makes a figure wrong blocks a return (without --allow-incomplete): outcomes not
+recorded, records a measure needs that are missing, impossible dates, open episodes nobody has
+seen, and a period not yet final. What the return itself reports (long waits) or what is a valid
+answer (ethnicity Z, sex not stated) is not a problem.
+"""
 
 from __future__ import annotations
 
@@ -9,61 +15,93 @@ import sqlite_utils
 
 from cjcase.domain.dates import Period
 
+# A quarter's figures are final once this many days have passed after its end (late entries).
+DAYS_UNTIL_FINAL = 7
+# An episode counted in treatment with no attended session for this many days is not in treatment.
+DAYS_WITHOUT_CONTACT = 90
+
+# Episodes the return counts: open at any time in the period.
+_IN_PERIOD = "e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)"
+_EPISODE = "FROM episodes e JOIN clients c ON c.id = e.client_id"
+
 
 @dataclass
 class Finding:
-    """One kind of doubtful record: a sentence for the cover, and the references to fix."""
+    """One kind of wrong figure: a sentence for the cover, and the references to fix (shown on
+    screen and on stderr only, never written into a return)."""
 
     message: str
     client_refs: list[str] = field(default_factory=list)
 
 
+CHECKS = [
+    (
+        "{n} past session{s} in the period still marked scheduled (outcome not recorded)",
+        """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        WHERE s.status = 'scheduled' AND s.starts_at >= :start AND s.starts_at < :after_end
+          AND s.starts_at < :now""",
+    ),
+    (
+        "{n} session{s} marked attended on a date after today",
+        """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        WHERE s.status = 'attended' AND date(s.starts_at) > :today""",
+    ),
+    (
+        "{n} Prison Link episode{s} in the period with no prison release date",
+        f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.pathway = 'prison_link' "
+        "AND e.prison_release_date IS NULL",
+    ),
+    (
+        "{n} DRR or ATR episode{s} in the period with no order start date",
+        f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.pathway IN ('drr', 'atr') AND e.order_start IS NULL",
+    ),
+    (
+        "{n} started episode{s} in the period with no start TOP",
+        f"""SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.start_date <= :end
+        AND NOT EXISTS (SELECT 1 FROM tops t WHERE t.client_id = e.client_id AND t.stage = 'start'
+                        AND t.top_date >= e.referral_date
+                        AND (e.discharge_date IS NULL OR t.top_date <= date(e.discharge_date, '+28 days')))""",
+    ),
+    (
+        "{n} client{s} in the period with no answer recorded for consent to share "
+        "(their extract rows are written in full)",
+        f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} "
+        "AND (c.consent_to_share IS NULL OR c.consent_to_share = '')",
+    ),
+    (
+        "{n} episode{s} counted in treatment at the end of the period with no attended session "
+        f"in the {DAYS_WITHOUT_CONTACT} days before it",
+        f"""SELECT c.client_ref {_EPISODE}
+        WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date > :end)
+          AND e.start_date <= :contact_from
+          AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
+                          AND s.starts_at >= :contact_from AND s.starts_at < :after_end)""",
+    ),
+]
+
+
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
-    """Every check that found something, for a period, as of `now`."""
-    start, end = period.start.isoformat(), period.end.isoformat()
-    after_end = (period.end + timedelta(days=1)).isoformat()
-    as_of = min(period.end, now.date())
-    checks = [
-        (
-            "{n} past session{s} in the period still marked scheduled (outcome not recorded)",
-            """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? AND s.starts_at < ?""",
-            [start, after_end, now.strftime("%Y-%m-%d %H:%M")],
-        ),
-        (
-            "{n} referral{s} open 21 days or more with no start",
-            """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date > ?)
-              AND (e.start_date IS NULL OR e.start_date > ?)
-              AND julianday(?) - julianday(e.referral_date) >= 21""",
-            [end, end, end, as_of.isoformat()],
-        ),
-        (
-            "{n} prison release{s} in the period with no session recorded since",
-            """SELECT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.prison_release_date BETWEEN ? AND ?
-              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
-                              AND s.starts_at >= e.prison_release_date)""",
-            [start, end],
-        ),
-        (
-            "{n} client{s} in the period with sex or ethnicity not stated",
-            """SELECT DISTINCT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date >= ?)
-              AND (c.sex = 'not_stated' OR c.ethnicity = 'Z')""",
-            [end, start],
-        ),
-        (
-            "{n} client{s} in the period with no answer recorded for consent to share "
-            "(their extract rows are written in full)",
-            """SELECT DISTINCT c.client_ref FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.referral_date <= ? AND (e.discharge_date IS NULL OR e.discharge_date >= ?)
-              AND (c.consent_to_share IS NULL OR c.consent_to_share = '')""",
-            [end, start],
-        ),
-    ]
+    """Every check that found something, for a period, as of `now` (the program's clock)."""
+    today = now.date()
+    params = {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "after_end": (period.end + timedelta(days=1)).isoformat(),
+        "now": now.strftime("%Y-%m-%d %H:%M"),
+        "today": today.isoformat(),
+        "contact_from": (period.end - timedelta(days=DAYS_WITHOUT_CONTACT - 1)).isoformat(),
+    }
     found = []
-    for message, sql, params in checks:
+    final_from = period.end + timedelta(days=DAYS_UNTIL_FINAL)
+    if today < final_from:
+        state = "has not ended yet" if today <= period.end else f"ended less than {DAYS_UNTIL_FINAL} days ago"
+        found.append(
+            Finding(
+                f"The period {state} (it ends on {period.end:%d/%m/%Y}): its figures are not final "
+                f"until {final_from:%d/%m/%Y}"
+            )
+        )
+    for message, sql in CHECKS:
         refs = sorted({row[0] for row in db.execute(sql, params).fetchall()})
         if refs:
             found.append(Finding(message.format(n=len(refs), s="" if len(refs) == 1 else "s"), refs))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from cjcase.returns.build import SUPPRESSED, Cell, ReturnTable
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+# What a spreadsheet reads as the start of a formula (a tab or carriage return before one is
+# dropped by some of them, so it counts too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(text: str) -> str:
@@ -39,7 +41,7 @@ def to_csv(table: ReturnTable) -> bytes:
     """UTF-8 without BOM, LF line endings, a header row."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.header)
+    writer.writerow([safe_text(label) for label in table.header])  # labels come from templates
     for row in table.rows:
         writer.writerow([cell_text(cell) for cell in row])
     return buffer.getvalue().encode("utf-8")
@@ -92,7 +94,8 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
     )
     if table.template.kind == "extract":
         suppression = (
-            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference."
+            "Record-level pseudonymised extract: no suppression; pseudo_id is a keyed hash of the client reference"
+            + (f", keyed for {table.template.recipient} alone." if table.template.recipient else ".")
         )
     extra = []
     if table.template.kind == "extract":
@@ -117,6 +120,7 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         ("Suppression", suppression),
         ("*", "A value hidden by small-number suppression." if table.template.kind == "aggregate" else ""),
         *extra,
+        *table.notes,
         (
             "Data quality",
             "No problems found."
@@ -206,7 +210,7 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], as_at: d
 
     sheet = book.create_sheet("Rows")
     header = list(table.header) + (["group_in_words", "note"] if aggregate else [])
-    sheet.append(header)
+    sheet.append([safe_text(label) for label in header])  # labels come from templates
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:

@@ -9,12 +9,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens the database
     import sqlite_utils
 
+from cjcase.domain import codes
 from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
-
-
-def _words(code: str | None) -> str:
-    return (code or "").replace("_", " ")
-
 
 # A hearing adjourned to another date is history, not an appointment: every forward-looking view
 # (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
@@ -58,13 +54,13 @@ _AGENDA_ORDER = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_r
 
 def _agenda_summary(kind: str, row: dict) -> str:
     if kind == "session":
-        return f"{_words(row['kind']).capitalize()} ({_words(row['status'])})" + (
+        return f"{codes.label(row['kind']).capitalize()} ({codes.label(row['status'])})" + (
             f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""
         )
     if kind == "court":
-        return f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}"
+        return f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}"
     if kind == "goal_review":
-        return f"Goal review due ({_words(row['domain'])})"
+        return f"Goal review due ({codes.label(row['domain'])})"
     if kind == "order_end":
         return f"{row['pathway'].upper()} order ends"
     return "Released from prison"
@@ -176,7 +172,7 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             TimelineItem(
                 _at(row["starts_at"]),
                 "session",
-                f"{_words(row['kind']).capitalize()}: {_words(row['status'])}",
+                f"{codes.label(row['kind']).capitalize()}: {codes.label(row['status'])}",
                 row["id"],
             )
         )
@@ -186,17 +182,17 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             TimelineItem(
                 _at(row["hearing_at"]),
                 "court",
-                f"{_words(row['hearing_type']).capitalize()} hearing at {row['court']}{outcome}",
+                f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}{outcome}",
                 row["id"],
             )
         )
     for row in db.query("SELECT * FROM episodes WHERE client_id = ?", [client_id]):
-        pathway = _words(row["pathway"])
+        pathway = codes.label(row["pathway"])
         items.append(
             TimelineItem(
                 _at(row["referral_date"]),
                 "episode",
-                f"Referred ({pathway}, from {_words(row['referral_source'])})",
+                f"Referred ({pathway}, from {codes.label(row['referral_source'])})",
                 row["id"],
             )
         )
@@ -207,14 +203,17 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
         if row["discharge_date"]:
             items.append(
                 TimelineItem(
-                    _at(row["discharge_date"]), "episode", f"Discharged: {_words(row['discharge_reason'])}", row["id"]
+                    _at(row["discharge_date"]),
+                    "episode",
+                    f"Discharged: {codes.label(row['discharge_reason'])}",
+                    row["id"],
                 )
             )
     for row in db.query("SELECT * FROM goals WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["set_date"]), "goal", f"Goal set ({_words(row['domain'])})", row["id"]))
+        items.append(TimelineItem(_at(row["set_date"]), "goal", f"Goal set ({codes.label(row['domain'])})", row["id"]))
         if row["closed_date"]:
             items.append(
-                TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {_words(row['status'])}", row["id"])
+                TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {codes.label(row['status'])}", row["id"])
             )
     for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
         items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
@@ -266,10 +265,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
 
     add(
         "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement,
-                   coalesce(e.notify_agency, CASE e.legal_requirement
-                       WHEN 'rob' THEN 'police' WHEN 'required_assessment' THEN 'police'
-                       ELSE 'probation' END) AS agency, {name}
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement, e.notify_agency, {name}
             FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
             CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status = 'dna' AND s.notified_at IS NULL
                  AND s.starts_at >= e.referral_date
@@ -278,7 +274,10 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             WHERE e.legal_requirement != 'none'
             ORDER BY s.starts_at""",
         [],
-        lambda r: f"Notify {r['agency']} today: {r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}",
+        lambda r: (
+            f"Notify {codes.agency_to_notify(r['legal_requirement'], r['notify_agency'])} today: "
+            f"{r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}"
+        ),
     )
     add(
         "consent_ended",
@@ -303,7 +302,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             FROM court_dates d JOIN clients c ON c.id = d.client_id
             WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED} ORDER BY d.hearing_at""",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
-        lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {_words(r['hearing_type'])}, {r['court']}",
+        lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {codes.label(r['hearing_type'])}, {r['court']}",
     )
     add(
         "release_not_seen",
@@ -339,7 +338,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             FROM sessions s JOIN clients c ON c.id = s.client_id
             WHERE s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at""",
         [now_text],
-        lambda r: f"{_words(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded",
+        lambda r: f"{codes.label(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded",
     )
     add(
         "goal_review_overdue",
@@ -347,7 +346,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             FROM goals g JOIN clients c ON c.id = g.client_id
             WHERE g.status = 'open' AND g.review_date < ? ORDER BY g.review_date""",
         [today.isoformat()],
-        lambda r: f"Goal review overdue since {_short(r['review_date'])} ({_words(r['domain'])})",
+        lambda r: f"Goal review overdue since {_short(r['review_date'])} ({codes.label(r['domain'])})",
     )
     add(
         "waiting_to_start",
@@ -432,15 +431,16 @@ def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
 
 def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworker: str | None = None) -> list[dict]:
     """Booked appointments and hearings from `start` to `end`, for a calendar feed. A hearing
-    adjourned to another date comes with `cancelled` set, so a phone that has it drops it."""
+    adjourned to another date, and an appointment cancelled or rearranged, come with `cancelled`
+    set, so a phone that has them drops them."""
     after = (end + timedelta(days=1)).isoformat()
     who = "AND c.keyworker = ?" if keyworker else ""
     extra = [keyworker] if keyworker else []
     sessions = db.query(
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
-                   NULL AS court, c.first_name, c.last_name, 0 AS cancelled
+                   NULL AS court, c.first_name, c.last_name, s.status != 'scheduled' AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged') AND s.starts_at >= ? AND s.starts_at < ? {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(

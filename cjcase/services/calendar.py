@@ -9,6 +9,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cjcase.domain import codes
 from cjcase.domain.privacy import initials
 from cjcase.services import agenda, settings
 
@@ -52,9 +53,9 @@ def to_ics(db: sqlite_utils.Database, start: date, end: date, keyworker: str | N
         summary = "Appointment"
         if show_kind:
             summary = (
-                ("Court: " + entry["kind"].replace("_", " "))
+                ("Court: " + codes.label(entry["kind"]))
                 if entry["source"] == "court"
-                else KIND_LABEL.get(entry["kind"], entry["kind"].replace("_", " ").capitalize())
+                else KIND_LABEL.get(entry["kind"], codes.label(entry["kind"]).capitalize())
             )
         if show_initials:
             summary += f" – {initials(entry['first_name'], entry['last_name'])}"

@@ -12,11 +12,16 @@ from typing import Any
 
 import sqlite_utils
 
-from cjcase.domain import rules
+from cjcase.domain import codes, rules
 from cjcase.domain.clock import Clock
-from cjcase.domain.codes import GOAL_STATUS
+from cjcase.domain.codes import GOAL_STATUS, NEEDS_TIME_TO_HAVE_COME
+from cjcase.domain.dates import format_datetime
 from cjcase.domain.errors import NotFoundError, ValidationError
 from cjcase.domain.model import (
+    ActionItem,
+    AgendaItem,
+    AuditEntry,
+    CaseloadRow,
     CaseNote,
     Client,
     CourtDate,
@@ -28,9 +33,12 @@ from cjcase.domain.model import (
     Session,
     Top,
 )
-from cjcase.services import names, search
+from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
+
+# The columns the search index holds: a change to one leaves the old value in its segments.
+NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
 
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
@@ -80,6 +88,66 @@ class Caseload:
     def __init__(self, db: sqlite_utils.Database, clock: Clock | None = None):
         self.db = db
         self.clock = clock or Clock()
+
+    # ------------------------------------------------------------ reads for the screens
+    # The screens ask these (never the database handle), so a screen holds no query.
+
+    def reader(self) -> Caseload:
+        """The caseload over the calling thread's own read-only connection, for a load off the
+        event loop (the caseload itself on the main thread)."""
+        db = self.db.reader() if hasattr(self.db, "reader") else self.db
+        return self if db is self.db else Caseload(db, self.clock)
+
+    @property
+    def passphrase(self) -> str | None:
+        """The passphrase an encrypted caseload was opened with (None: not encrypted)."""
+        return getattr(self.db, "passphrase", None)
+
+    @property
+    def opening_warnings(self) -> list[str]:
+        """What opening the file found worth saying that did not stop it (a day's backup the full
+        disk had no room for)."""
+        return list(getattr(self.db, "warnings", []))
+
+    def setting(self, key: str) -> str:
+        """One of the organisation's settings."""
+        return settings.get(self.db, key)
+
+    def peer_mentors(self) -> list[str]:
+        """The organisation's peer mentors."""
+        return settings.peer_mentors(self.db)
+
+    def keyworkers(self) -> list[str]:
+        """The keyworkers named on the caseload."""
+        return search.keyworkers(self.db)
+
+    def find(self, now: datetime, **filters: Any) -> list[CaseloadRow]:
+        """A page of the caseload list (see search.caseload for the filters)."""
+        return search.caseload(self.db, now, **filters)
+
+    def count(self, **filters: Any) -> int:
+        """How many clients the filters match."""
+        return search.count(self.db, **filters)
+
+    def agenda(self, start: date, end: date, **filters: Any) -> list[AgendaItem]:
+        """What is due on these days."""
+        return agenda.agenda(self.db, start, end, **filters)
+
+    def agenda_count(self, start: date, end: date, **filters: Any) -> int:
+        """How many things are due on these days."""
+        return agenda.agenda_count(self.db, start, end, **filters)
+
+    def actions(self, now: datetime) -> list[ActionItem]:
+        """What needs action now, most urgent first."""
+        return agenda.actions(self.db, now)
+
+    def reminders(self, now: datetime) -> list[str]:
+        """The reminders shown as the caseload opens."""
+        return agenda.reminders(self.db, now)
+
+    def audit_trail(self, client_id: int) -> list[AuditEntry]:
+        """A client's audit trail."""
+        return agenda.audit_trail(self.db, client_id)
 
     # ------------------------------------------------------------ generic writes
 
@@ -186,8 +254,12 @@ class Caseload:
                         break
             return problems
 
+        before = self.get_client(client_id)
         self._update("client", client_id, changes, check_all)
-        return self.get_client(client_id)
+        after = self.get_client(client_id)
+        if any(getattr(before, name) != getattr(after, name) for name in NAME_FIELDS):
+            erasure.purge_old_values(self.db)  # the old name leaves the search index and the WAL
+        return after
 
     def delete_client(self, client_id: int) -> None:
         """Delete a client and all their records."""
@@ -238,7 +310,7 @@ class Caseload:
             "episode",
             values,
             client_id,
-            lambda clean: self._episode_problems(client, clean, None),
+            lambda clean: self._episode_problems(client, clean, None, entering=True),
         )
         return self.get_episode(episode_id)
 
@@ -250,7 +322,9 @@ class Caseload:
             "episode",
             episode_id,
             changes,
-            lambda merged, row: self._episode_problems(client, merged, episode_id),
+            lambda merged, row: self._episode_problems(
+                client, merged, episode_id, entering=bool({"discharge_reason", "transferred_to"} & set(changes))
+            ),
         )
         return self.get_episode(episode_id)
 
@@ -267,15 +341,18 @@ class Caseload:
         episode = self.get_episode(episode_id)
         if not episode.is_open:
             raise ValidationError("discharge_date", "This episode is already discharged.")
-        changes = {"discharge_date": discharge_date, "discharge_reason": reason}
-        if transferred_to is not None:
-            changes["transferred_to"] = transferred_to
+        # "Transferred to" belongs to a transfer only; another reason leaves it empty.
+        changes = {
+            "discharge_date": discharge_date,
+            "discharge_reason": reason,
+            "transferred_to": transferred_to if codes.is_transfer(reason) else None,
+        }
         client = self.get_client(episode.client_id)
         spec = rules.EPISODE
         clean, problems = rules.check_fields(spec, changes, partial=True)
         raise_first(problems)
         merged = {**self._fields_of(spec, self._row("episodes", episode_id)), **clean}
-        raise_first(self._episode_problems(client, merged, episode_id))
+        raise_first(self._episode_problems(client, merged, episode_id, entering=True))
         cutoff = f"{clean['discharge_date']} 23:59"
         with self.db.atomic():
             self.db.table("episodes").update(episode_id, columns_of(spec, clean))
@@ -300,7 +377,7 @@ class Caseload:
                 ).rowcount
                 if closed:
                     write_audit(self.db, "update", "goal", None, client.id, f"closed {closed} open goals on discharge")
-        return DischargeOutcome(cancelled, closed)
+        return DischargeOutcome(cancelled, closed, codes.needs_exit_top(clean["discharge_reason"]))
 
     def delete_episode(self, episode_id: int) -> None:
         """Delete an episode recorded in error."""
@@ -324,10 +401,13 @@ class Caseload:
         rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
-    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None):
+    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None, entering: bool = False):
         problems = rules.check_episode(clean)
         if problems:
             return problems
+        if entering and codes.is_transfer(clean.get("discharge_reason")) and not clean.get("transferred_to"):
+            # A rule of entry: the importer keeps historic transfers with no destination.
+            return [ValidationError("transferred_to", "Say where the client was transferred to.")]
         adult = rules.check_adult(client.date_of_birth.isoformat(), clean["referral_date"])
         if adult:
             return [adult]
@@ -361,12 +441,86 @@ class Caseload:
     def add_session(self, client_id: int, values: dict[str, Any]) -> Session:
         """Log or book a session."""
         self.get_client(client_id)
-        return self.get_session(self._insert("session", values, client_id))
+        return self.get_session(self._insert_session(client_id, values))
 
     def update_session(self, session_id: int, changes: dict[str, Any]) -> Session:
         """Change a session (its outcome, time, notes)."""
-        self._update("session", session_id, changes, lambda merged, row: [])
+        self._update_session(session_id, changes)
         return self.get_session(session_id)
+
+    def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
+        """The legal requirement a client is on, on a day, and who must be told of an absence."""
+        row = self.db.execute(
+            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
+            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
+            [client_id, day.isoformat(), day.isoformat()],
+        ).fetchone()
+        if not row or row[0] == "none":
+            return None
+        return row[0], codes.agency_to_notify(row[0], row[1])
+
+    def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
+        its reason. (The importer keeps historic records that lack one.)"""
+        if session.get("status") != "dna" or (session.get("dna_reason") or "").strip():
+            return []
+        required = self.requirement_on(client_id, date.fromisoformat(str(session["when"])[:10]))
+        if not required:
+            return []
+        return [
+            ValidationError(
+                "dna_reason",
+                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+            )
+        ]
+
+    def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
+        return self._insert(
+            "session",
+            values,
+            client_id,
+            lambda clean: self._dna_problems(client_id, clean) + self._outcome_problems(clean),
+        )
+
+    def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
+        def check_all(merged, current):
+            problems = []
+            # Only a change that makes the session a DNA, or clears its reason, is new entry.
+            entering = {"status", "dna_reason"} & set(changes) and (
+                current["status"] != "dna" or "dna_reason" in changes
+            )
+            if entering:
+                problems += self._dna_problems(current["client_id"], merged)
+            # Likewise the outcome's time: only when the change sets the outcome or moves the time.
+            if merged.get("status") != current["status"] or merged.get("when") != current["starts_at"]:
+                problems += self._outcome_problems(merged)
+            return problems
+
+        self._update("session", session_id, changes, check_all)
+
+    def _outcome_problems(self, clean: dict[str, Any]) -> list[ValidationError]:
+        """A rule of entry (DOMAIN.md): an appointment is marked attended or DNA only once its
+        time has come. (The importer takes historic records that break it.)"""
+        status, when = clean.get("status"), clean.get("when")
+        if status not in NEEDS_TIME_TO_HAVE_COME or not when:
+            return []
+        at = when if isinstance(when, datetime) else datetime.strptime(str(when), "%Y-%m-%d %H:%M")
+        if at <= self.clock.now():
+            return []
+        word = "attended" if status == "attended" else "DNA"
+        return [
+            ValidationError(
+                "status",
+                f"This appointment is not until {format_datetime(at)}: mark it {word} once its time has come "
+                "(until then it stays scheduled).",
+            )
+        ]
+
+    def outcome_refusal(self, session_id: int, status: str) -> str | None:
+        """Why an appointment cannot be given this outcome now (None: it can)."""
+        session = self.get_session(session_id)
+        problems = self._outcome_problems({"status": status, "when": session.starts_at})
+        return problems[0].message if problems else None
 
     def log_session(
         self, client_id: int, values: dict[str, Any], next_values: dict[str, Any] | None = None
@@ -374,8 +528,8 @@ class Caseload:
         """Log a session and, in the same transaction, book the next appointment."""
         self.get_client(client_id)
         with self.db.atomic():
-            session_id = self._insert("session", values, client_id)
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            session_id = self._insert_session(client_id, values)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def update_session_and_book(
@@ -384,13 +538,31 @@ class Caseload:
         """Record an appointment's outcome and, in the same transaction, book the next one."""
         client_id = self.get_session(session_id).client_id
         with self.db.atomic():
-            self._update("session", session_id, changes, lambda merged, row: [])
-            next_id = self._insert("session", next_values, client_id) if next_values else None
+            self._update_session(session_id, changes)
+            next_id = self._insert_session(client_id, next_values) if next_values else None
         return self.get_session(session_id), self.get_session(next_id) if next_id else None
 
     def set_session_status(self, session_id: int, status: str) -> Session:
-        """Record what happened to an appointment: attended, dna, cancelled."""
+        """Record what happened to an appointment: attended, dna, cancelled. A DNA on a legal
+        requirement is refused here (on `dna_reason`): the screen then opens the form that asks
+        why and when the agency was told."""
         return self.update_session(session_id, {"status": status})
+
+    def rearrange_session(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Move an appointment by keeping it as `rearranged` and booking the new time as a new
+        session with the same details and `changes` (DOMAIN.md: a Required Assessment's RA2),
+        in one transaction; returns the new booking."""
+        old = self._row("sessions", session_id)
+        spec = rules.SESSION
+        values = {**self._fields_of(spec, old), **changes, "status": "scheduled"}
+        values = {name: value for name, value in values.items() if value is not None}
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE sessions SET status = 'rearranged', updated_at = datetime('now') WHERE id = ?", [session_id]
+            )
+            write_audit(self.db, "update", "session", session_id, old["client_id"], "fields: status (rearranged)")
+            new_id = self._insert("session", values, old["client_id"])
+        return self.get_session(new_id)
 
     def delete_session(self, session_id: int) -> None:
         """Delete a session recorded in error."""

@@ -6,12 +6,16 @@ from datetime import date, datetime
 from typing import Any
 
 from cjcase.domain import codes, rules
+from cjcase.domain.dates import format_date, format_datetime
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure, Session
 from cjcase.domain.timeslots import parse_slots
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import Caseload, raise_first
 from cjcase.store.database import INTEGRITY_ERRORS
+
+# What a booking may become before its time: still booked, or cancelled.
+BOOKING_STATUS = ("scheduled", "cancelled_client", "cancelled_service")
 
 
 class Engagement:
@@ -66,7 +70,7 @@ class Engagement:
         """The compliance checklist as lines, for the record and the DNA follow-up."""
         lines = []
         for barrier in self.barriers(client_id):
-            line = f"{barrier.barrier.replace('_', ' ').capitalize()}: {barrier.note or '—'}"
+            line = f"{codes.label(barrier.barrier).capitalize()}: {barrier.note or '—'}"
             if barrier.unavailable:
                 line += f" [not {barrier.unavailable}]"
             if barrier.plan:
@@ -88,25 +92,56 @@ class Engagement:
 
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The legal requirement and who must be told of an absence, on a day, if any."""
+        return self.caseload.requirement_on(client_id, day)
+
+    def is_legal_assessment(self, session: Session) -> bool:
+        """Whether an appointment is a Required Assessment or Restriction on Bail assessment: an
+        assessment on a day the client is under one of those requirements."""
+        required = self.requirement_on(session.client_id, session.starts_at.date())
+        return session.kind == "assessment" and required is not None and required[0] in ("required_assessment", "rob")
+
+    def change_booking(self, session_id: int, changes: dict[str, Any]) -> Session:
+        """Change a booking: move it, change its details or cancel it. Moving is not recording:
+        it stays scheduled; a Required Assessment or RoB assessment moved is kept as
+        `rearranged` and the new time booked as a new session (DOMAIN.md). Returns the booking."""
+        session = self.caseload.get_session(session_id)
+        if session.status != "scheduled":
+            raise ValidationError("status", "This appointment is no longer a booking: edit the session instead.")
+        status = changes.get("status") or "scheduled"
+        if status not in BOOKING_STATUS:
+            raise ValidationError(
+                "status", "A booking stays scheduled or is cancelled: record what happened once its time has come."
+            )
+        when = changes.get("when")
+        moved = when is not None and rules.clean_value("when", rules.SESSION["when"], when) != (
+            session.starts_at.strftime("%Y-%m-%d %H:%M")
+        )
+        if moved and status == "scheduled" and self.is_legal_assessment(session):
+            return self.caseload.rearrange_session(session_id, changes)
+        return self.caseload.update_session(session_id, {**changes, "status": status})
+
+    def date_warnings(self, client_id: int, when: datetime, status: str) -> list[str]:
+        """What to ask about a session's date before saving it: a booking in the past, or a
+        session before the referral of the episode it belongs to (the client's first episode
+        referred after it, when none is open on its day)."""
+        found = []
+        if status == "scheduled" and when < self.caseload.clock.now():
+            found.append(f"This booking is in the past ({format_datetime(when)}): a booking is for a time to come.")
+        day = when.date().isoformat()
         row = self.db.execute(
-            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
-            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
-            [client_id, day.isoformat(), day.isoformat()],
+            "SELECT min(referral_date) FROM episodes WHERE client_id = ? AND referral_date > ? "
+            "AND NOT EXISTS (SELECT 1 FROM episodes o WHERE o.client_id = ? AND o.referral_date <= ? "
+            "AND (o.discharge_date IS NULL OR o.discharge_date >= ?))",
+            [client_id, day, client_id, day, day],
         ).fetchone()
-        if not row or row[0] == "none":
-            return None
-        return row[0], row[1] or codes.NOTIFY_BY_REQUIREMENT[row[0]]
+        if row and row[0]:
+            referred = date.fromisoformat(row[0])
+            found.append(f"This is before the client's referral on {format_date(referred)}.")
+        return found
 
     def record_dna(self, session_id: int, reason: str | None, notified_at: datetime | None = None) -> Session:
         """Record a missed appointment; where the absence must be reported, its reason is required
-        and, once done, when the agency was told."""
-        session = self.caseload.get_session(session_id)
-        required = self.requirement_on(session.client_id, session.starts_at.date())
-        if required and not (reason or "").strip():
-            raise ValidationError(
-                "dna_reason",
-                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
-            )
+        (the caseload refuses it without one) and, once done, when the agency was told."""
         changes: dict[str, Any] = {"status": "dna", "dna_reason": reason}
         if notified_at is not None:
             changes["notified_at"] = notified_at
@@ -157,7 +192,7 @@ class Engagement:
             if not c.withdrawn_date and not (c.expires_date and c.expires_date < today)
         ]
         ended = [c for c in self.consents(client_id) if c not in current and c.lawful_basis == "consent"]
-        parts = [f"{c.agency} ({c.lawful_basis.replace('_', ' ')})" for c in current]
+        parts = [f"{c.agency} ({codes.label(c.lawful_basis)})" for c in current]
         if ended:
             parts.append(f"{len(ended)} ended")
         return "; ".join(parts)

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import NotFoundError
+from cjcase.domain.errors import DiskFull, NotFoundError
 from cjcase.services.audit import write_audit
+from cjcase.store import killpoints
+from cjcase.store.files import is_disk_full
+
+REASONS = ("request", "retention")
 
 
 @dataclass(frozen=True)
@@ -43,54 +47,97 @@ def name_of(db: sqlite_utils.Database, client_ref: str) -> str:
 
 def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason: str = "request") -> None:
     """Remove a client and everything recorded about them, leaving a tombstone without
-    personal data; then purge the search index, the WAL and freed pages of the values."""
+    personal data; then purge the search index, the WAL and freed pages of the values.
+
+    The ledger beside the file remembers the erasure before it commits, so a kill at any moment
+    leaves it either done or finished by the next open (`reapply`), and never undone by a restore.
+    """
     rows = list(db.query("SELECT id FROM clients WHERE client_ref = ?", [client_ref.strip()]))
     if not rows:
         raise NotFoundError(f"No client has the reference {client_ref}: check it with the caseload search.")
     client_id = rows[0]["id"]
     pseudonym = _pseudonym(db, client_ref.strip())
+    if path is not None:
+        try:
+            _remember(ledger_path(path), pseudonym, reason)
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            raise DiskFull(
+                f"The disk holding {path} is full, so {client_ref} was not erased: nothing was changed. "
+                "Free some space, then erase again."
+            ) from None
+    killpoints.reached("erase-remembered")
     with db.atomic():
         db.execute("DELETE FROM clients WHERE id = ?", [client_id])  # children go by cascade
         db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
         write_audit(db, "erase", "client", client_id, client_id, f"reason {reason}")
-    # The search index keeps deleted words in old segments until they are merged.
+    killpoints.reached("erase-committed")
+    purge_old_values(db)
+
+
+def purge_old_values(db: sqlite_utils.Database) -> None:
+    """Leave no old value of a client in the file: after an erase or a change of name.
+
+    secure_delete zeroes what the table frees, but the search index keeps deleted words in old
+    segments until they are merged, and the WAL keeps old pages until a checkpoint."""
     with db.atomic():
         db.execute("INSERT INTO clients_fts (clients_fts) VALUES ('optimize')")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    if path is not None:
-        _remember(ledger_path(path), pseudonym)
 
 
-def _remember(ledger: Path, pseudonym: str) -> None:
+def _remember(ledger: Path, pseudonym: str, reason: str) -> None:
+    if pseudonym in remembered_in(ledger):
+        return
     with open(ledger, "a", encoding="ascii") as handle:
-        handle.write(pseudonym + "\n")
+        handle.write(f"{pseudonym} {reason}\n")
         handle.flush()
         os.fsync(handle.fileno())
 
 
+def remembered_in(ledger: Path) -> dict[str, str]:
+    """The ledger's erasures: pseudonym -> reason (a line of an older ledger has no reason)."""
+    try:
+        lines = ledger.read_text(encoding="ascii").splitlines()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        parts = line.split()
+        if parts:
+            found[parts[0]] = parts[1] if len(parts) > 1 and parts[1] in REASONS else "request"
+    return found
+
+
 def remembered(path: Path) -> set[str]:
     """The pseudonyms of every client erased from this database."""
-    ledger = ledger_path(path)
-    if not ledger.exists():
-        return set()
-    return {line.strip() for line in ledger.read_text(encoding="ascii").splitlines() if line.strip()}
+    return set(remembered_in(ledger_path(path)))
 
 
 def reapply(db: sqlite_utils.Database, path: Path) -> list[int]:
-    """Erase again every client a restored (older) copy still holds; returns their ids."""
+    """Erase again every client this file still holds that the ledger says was erased (a restored
+    older copy, or an erase killed before it committed); returns their ids.
+
+    Cheap when the file already knows every erasure in the ledger, as on almost every open.
+    """
     from cjcase.services.keys import get_key, pseudo_id
 
-    erased = remembered(path) | {row["pseudonym"] for row in db.query("SELECT pseudonym FROM erasures")}
-    if not erased:
+    ledger = remembered_in(ledger_path(path))
+    known = {row["pseudonym"] for row in db.query("SELECT pseudonym FROM erasures")}
+    lacking = {p: r for p, r in ledger.items() if p not in known}
+    if not lacking:
         return []
     key = get_key(db)
     again = [
         (row["id"], row["client_ref"])
         for row in db.query("SELECT id, client_ref FROM clients")
-        if pseudo_id(key, row["client_ref"]) in erased
+        if pseudo_id(key, row["client_ref"]) in lacking
     ]
     for _, client_ref in again:
-        erase(db, client_ref, path)
+        erase(db, client_ref, path, lacking[pseudo_id(key, client_ref)])
+    with db.atomic():  # remembered in the file too, so the next open need not look again
+        for pseudonym, reason in lacking.items():
+            db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
     return [client_id for client_id, _ in again]
 
 

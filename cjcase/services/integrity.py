@@ -8,6 +8,8 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.services import audit
+from cjcase.store.backups import list_backups, manifest_path
+from cjcase.store.files import backup_dir
 
 # table -> (field rules, check across fields)
 TABLE_RULES = {
@@ -31,7 +33,9 @@ def check(db: sqlite_utils.Database) -> list[str]:
     for row in db.execute("PRAGMA foreign_key_check").fetchall():
         problems.append(f"{row[0]} row {row[1]} points to a missing {row[2]} record.")
     problems += check_rows(db)
-    problems += audit.verify(db)
+    path = getattr(db, "path", None)
+    manifests = [manifest_path(b.path) for b in list_backups(backup_dir(path))] if path else []
+    problems += audit.verify(db, manifests)
     return problems
 
 

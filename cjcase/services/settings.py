@@ -33,6 +33,11 @@ SETTINGS = {
         Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
         Setting("keyworkers", "", "Keyworkers clients may be allocated to, separated by ; (with those on records)."),
         Setting("courts", "", "Courts hearings may be at, separated by ; (with those on records)."),
+        Setting(
+            "backup_keep_days",
+            "90",
+            "Days a manual or pre-upgrade backup in backups/ is kept (daily and weekly ones rotate on their own).",
+        ),
     )
 }
 
@@ -58,6 +63,8 @@ def set_value(db: sqlite_utils.Database, key: str, value: str) -> None:
         raise CjcaseError(f"{key} is one of {', '.join(setting.choices)}, not '{value}'.")
     if key == "lock_after_minutes" and not (value.isdigit() and int(value) >= 1):
         raise CjcaseError("lock_after_minutes is a whole number of minutes, 1 or more.")
+    if key == "backup_keep_days" and not (value.isdigit() and int(value) >= 1):
+        raise CjcaseError("backup_keep_days is a whole number of days, 1 or more.")
     with db.atomic():
         db.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

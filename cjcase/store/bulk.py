@@ -30,3 +30,19 @@ def insert_many(db: sqlite_utils.Database, table: str, rows: list[dict]) -> None
     else:
         values = ([row.get(c) for c in columns] for row in rows)
     db.conn.executemany(sql, values)
+
+
+def rows_by_key(db: sqlite_utils.Database, table: str, key_columns: list[str], keys: Iterable[tuple]) -> Iterator[dict]:
+    """The rows of `table` whose `key_columns` hold one of `keys` (tuples in that order), each
+    found through the table's unique index on those columns: the cost grows with the keys asked
+    for, not with the rows stored."""
+    names = [f"k{i}" for i in range(len(key_columns))]
+    db.execute("DROP TABLE IF EXISTS temp.bulk_keys")
+    db.execute(f"CREATE TEMP TABLE bulk_keys ({', '.join(names)})")
+    try:
+        db.conn.executemany(f"INSERT INTO temp.bulk_keys VALUES ({', '.join('?' * len(names))})", keys)
+        # CROSS JOIN keeps the keys as the outer loop: one index look-up each.
+        match = " AND ".join(f"t.{column} = k.{name}" for column, name in zip(key_columns, names, strict=True))
+        yield from db.query(f"SELECT t.* FROM temp.bulk_keys k CROSS JOIN {table} t ON {match}")
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.bulk_keys")

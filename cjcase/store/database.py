@@ -7,19 +7,25 @@ is theirs: see services/caseload_file.py.
 from __future__ import annotations
 
 import contextlib
+import glob
 import threading
 from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, PassphraseError, ReadOnlyError
-from cjcase.store.backups import latest_verified, write_backup
+from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
+from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
     INTEGRITY_ERRORS,
     acquire_writer_lock,
     backup_dir,
+    disk_full_message,
+    file_kind,
+    is_disk_full,
     is_encrypted,
+    is_locked_error,
+    locked_message,
     open_connection,
     release_writer_lock,
 )
@@ -37,6 +43,7 @@ class CaseDatabase(sqlite_utils.Database):
     passphrase: str | None = None  # kept while open, so backups of an encrypted file are encrypted
 
     read_only = False
+    warnings: list[str]  # what the user is told once the file is open (a backup that failed)
 
     @contextlib.contextmanager
     def atomic(self):
@@ -50,19 +57,30 @@ class CaseDatabase(sqlite_utils.Database):
             with super().atomic():
                 yield self
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except DATABASE_ERRORS as error:
+            if is_locked_error(error):
+                raise DatabaseError(locked_message(self.path)) from None
+            raise
         try:
             yield self
-        except BaseException:
+        except BaseException as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if is_disk_full(error):
+                raise DiskFull(disk_full_message(self.path)) from None
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as error:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                if is_locked_error(error):
+                    raise DatabaseError(locked_message(self.path)) from None
+                if is_disk_full(error):
+                    raise DiskFull(disk_full_message(self.path)) from None
                 raise
 
     def reader(self) -> sqlite_utils.Database:
@@ -105,13 +123,11 @@ def connect(
     TUI checks in the background instead) and once a day takes a verified backup.
     """
     path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()  # one file, one lock, its backups beside it, whatever name it was given
     lock = None
+    refuse_unusable(path, passphrase)
     encrypted = is_encrypted(path)
-    if encrypted and not passphrase:
-        raise PassphraseError(
-            f"{path} is not a plain SQLite file: it is an encrypted caseload (give its passphrase; "
-            "CJCASE_PASSPHRASE for scripts), or not a cjcase database at all."
-        )
     if read_only and not path.exists():
         raise DatabaseError(f"There is no database at {path} to open read-only.")
     if not read_only:
@@ -119,10 +135,15 @@ def connect(
         lock = acquire_writer_lock(path)
     try:
         conn = open_connection(path, passphrase if encrypted else None, read_only)
+    except PassphraseError as error:
+        release_writer_lock(lock)
+        hint = restore_hint(backup_dir(path), passphrase)
+        raise PassphraseError(f"{error} If it is the right passphrase, the file is damaged. {hint}") from None
     except BaseException:
         release_writer_lock(lock)
         raise
     db = CaseDatabase(conn)
+    db.warnings = []
     db.writer_lock = lock
     db.path = path
     db.passphrase = passphrase if encrypted else None
@@ -137,6 +158,13 @@ def connect(
         version = db.execute("PRAGMA user_version").fetchone()[0]
     except DATABASE_ERRORS as error:
         db.close()
+        if is_locked_error(error):
+            raise DatabaseError(locked_message(path)) from None
+        if is_disk_full(error, path.parent):
+            raise DiskFull(
+                f"The disk holding {path} is full, so cjcase cannot open the caseload to work on it. "
+                "The caseload is not damaged and nothing was changed: free some space, then try again."
+            ) from None
         offer = latest_verified(backup_dir(path))
         hint = f" The latest verified backup is {offer.path}: `cjcase restore {offer.path}`." if offer else ""
         raise DamagedDatabase(
@@ -165,19 +193,68 @@ def connect(
     return db
 
 
+def refuse_unusable(path: Path, passphrase: str | None) -> None:
+    """Refuse, before SQLite touches it, a file that is not a caseload to open or to make anew:
+    an empty or unreadable file is never turned into a new empty caseload."""
+    kind = file_kind(path)
+    if kind == "missing":
+        twins = sorted(path.parent.glob(f"{glob.escape(path.name)}.before-restore-*"))
+        twins = [twin for twin in twins if not twin.name.endswith(("-wal", "-shm"))]
+        if twins:
+            raise DatabaseError(
+                f"There is no caseload at {path}, but {twins[-1]} is the copy a restore kept aside, so a "
+                "restore may have been interrupted: cjcase will not start a new empty caseload in its "
+                f"place. Put it back with `cjcase restore {twins[-1]}` (or restore a backup), or move it "
+                "away to start a new caseload."
+            )
+        return
+    if kind == "plain" or (kind == "encrypted" and passphrase):
+        return
+    hint = restore_hint(backup_dir(path), passphrase)
+    if kind == "empty":
+        raise DamagedDatabase(
+            f"{path} is empty (0 bytes), so it holds no caseload, and cjcase will not make a new empty "
+            f"one in its place. {hint} (To start a new caseload there instead, remove the empty file.)"
+        )
+    if kind == "unreadable":
+        raise DamagedDatabase(
+            f"{path} cannot be read (it is a folder, or this user may not read it), so cjcase will not "
+            f"open it or make a new caseload in its place. Check the path and its permissions. {hint}"
+        )
+    if kind == "damaged":
+        raise DamagedDatabase(
+            f"{path} is damaged: its first bytes are no longer SQLite's header, so cjcase will not open it. {hint}"
+        )
+    raise PassphraseError(
+        f"{path} is not a plain SQLite file: it is an encrypted caseload, or a damaged one (or not a "
+        "cjcase database at all). If it is "
+        f"encrypted, give its passphrase (CJCASE_PASSPHRASE for scripts). If it is damaged: {hint}"
+    )
+
+
 def refuse_if_damaged(db: sqlite_utils.Database, path: Path) -> None:
     """Raise DamagedDatabase, offering the latest verified backup, when the file fails its check."""
     result = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
     if result == ["ok"]:
         return
-    offer = latest_verified(backup_dir(path), getattr(db, "passphrase", None))
-    hint = (
-        f"The latest verified backup is {offer.path} ({offer.taken_at:%d/%m/%Y %H:%M}): restore it "
-        f"with `cjcase restore {offer.path}`."
-        if offer
-        else "There is no verified backup to restore."
-    )
-    raise DamagedDatabase(f"{path} is damaged ({'; '.join(result[:2])}), so cjcase will not write to it. {hint}")
+    raise DamagedDatabase(damaged_sentence(path, "; ".join(result[:2]), getattr(db, "passphrase", None)))
+
+
+def damaged_sentence(path: Path, problem: str, passphrase: str | None = None) -> str:
+    """What the user is told of a damaged caseload, by the command line and the screen alike."""
+    hint = restore_hint(backup_dir(path), passphrase)
+    return f"{path} is damaged ({problem}), so cjcase will not write to it. {hint}"
+
+
+def failure_sentence(path: Path | None, error: BaseException, passphrase: str | None = None) -> str:
+    """The sentence for an SQLite error met while working on the file: locked, full or damaged."""
+    if is_locked_error(error):
+        return locked_message(path)
+    if is_disk_full(error, Path(path).parent if path else None):
+        return disk_full_message(path)
+    if path is None:
+        return f"The caseload could not be read ({error}): run `cjcase check` to see whether it is damaged."
+    return damaged_sentence(path, str(error), passphrase)
 
 
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
@@ -195,6 +272,11 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
+            if is_disk_full(error, path.parent):
+                raise DiskFull(
+                    f"The disk holding {path} is full, so it could not be upgraded; nothing was changed. "
+                    "Free some space, then try again."
+                ) from None
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None

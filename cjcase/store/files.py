@@ -5,12 +5,13 @@ The connection and the backups both stand on this module, so neither imports the
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
 
 from cjcase.domain.errors import DatabaseError, PassphraseError
-from cjcase.store.paths import is_encrypted  # noqa: F401  (re-exported beside the openers)
+from cjcase.store.paths import file_kind, is_encrypted  # noqa: F401  (re-exported beside the openers)
 
 
 def _drivers():
@@ -66,8 +67,52 @@ def open_connection(path: Path, passphrase: str | None, read_only: bool) -> sqli
 
 
 def lock_path(path: Path) -> Path:
-    """The lock file that says a cjcase is writing to a database."""
-    return Path(path).with_name(Path(path).name + ".lock")
+    """The lock file that says a cjcase is writing to a database: beside the real file, links
+    resolved, so the same file reached through a symbolic link takes the same lock."""
+    real = Path(path).resolve()
+    return real.with_name(real.name + ".lock")
+
+
+def is_disk_full(error: BaseException, folder: Path | None = None) -> bool:
+    """True for an error that says the disk has no room left. SQLite says "disk I/O error" when
+    it cannot even make its shared-memory file, so with `folder` an I/O error on a disk with
+    almost no room left counts too."""
+    import errno
+
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = str(error)
+    if "disk is full" in text or "No space left" in text:
+        return True
+    if folder is not None and "I/O error" in text:
+        try:
+            stats = os.statvfs(folder)
+        except (OSError, AttributeError):
+            return False
+        return stats.f_bavail * stats.f_frsize < 1 << 20
+    return False
+
+
+def disk_full_message(path: Path | None) -> str:
+    """The sentence for a change that found no room on the disk."""
+    return (
+        f"The disk holding {path or 'the caseload'} is full, so this change was not saved: the caseload "
+        "is as it was before it, and nothing was lost. Free some space, then try again."
+    )
+
+
+def is_locked_error(error: BaseException) -> bool:
+    """True for SQLite's "database is locked": another program holds the file's write lock."""
+    return isinstance(error, DATABASE_ERRORS) and "locked" in str(error)
+
+
+def locked_message(path: Path | None) -> str:
+    """The sentence for a write that found the file held by another program, past the lock file."""
+    return (
+        f"Another program is writing to {path or 'the caseload'} (another cjcase whose lock file was "
+        "removed, or a tool opened on the file), so this change was not made and nothing was lost. "
+        "Close the other program, then try again."
+    )
 
 
 def acquire_writer_lock(path: Path):

@@ -77,10 +77,32 @@ def _filesystem_of(path: Path) -> str | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def is_encrypted(path: Path) -> bool:
-    """True for an existing database file that is not plain SQLite (SQLCipher encrypts the header)."""
+def file_kind(path: Path) -> str:
+    """What is at a caseload's path, from its first bytes, before SQLite is asked to open it:
+
+    "missing"; "empty" (0 bytes); "unreadable" (a folder, or a file that cannot be read);
+    "plain" (the SQLite header); "damaged" (the rest of an SQLite header, its first bytes
+    overwritten); or "encrypted" (neither: SQLCipher, or a file damaged past recognising).
+    """
     path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as handle:
-        return handle.read(16) != SQLITE_HEADER
+    try:
+        if not path.exists() and not path.is_symlink():
+            return "missing"
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except OSError:
+        return "unreadable"
+    if not head:
+        return "empty"
+    if head[:16] == SQLITE_HEADER:
+        return "plain"
+    # Bytes 21-23 of every SQLite header are 64, 32, 32; SQLCipher encrypts them with the rest.
+    if len(head) == 100 and head[21:24] == bytes([64, 32, 32]):
+        return "damaged"
+    return "encrypted"
+
+
+def is_encrypted(path: Path) -> bool:
+    """True for an existing database file that is not plain SQLite (SQLCipher encrypts the header),
+    and not a plain one whose header was damaged."""
+    return file_kind(path) == "encrypted"

@@ -11,6 +11,8 @@ from textual import work
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from cjcase.domain.clock import Clock
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from cjcase.services.caseload import Caseload
+    from cjcase.services.engagement import Engagement
 
 
 class CjcaseApp(App):
@@ -59,7 +62,8 @@ class CjcaseApp(App):
         opener: Callable[[], sqlite_utils.Database] | None = None,
     ):
         super().__init__()
-        self.caseload = None
+        self.caseload: Caseload | None = None
+        self.engagement: Engagement | None = None
         self._clock = clock or (caseload.clock if caseload else Clock())
         self.opener = opener
         self.db_path = path
@@ -75,11 +79,12 @@ class CjcaseApp(App):
         self.keys = KeyQueue(self, super().on_event)
 
     def _use(self, caseload: Caseload) -> None:
-        from cjcase.services import settings
+        from cjcase.services.engagement import Engagement
 
         self.caseload = caseload
+        self.engagement = Engagement(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
-        self.name_style = settings.get(caseload.db, "name_display") if self.read_only else "full"
+        self.name_style = caseload.setting("name_display") if self.read_only else "full"
 
     @property
     def clock(self) -> Clock:
@@ -117,6 +122,37 @@ class CjcaseApp(App):
             return
         self.call_from_thread(self._arrived, caseload)
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nothing else caught. A user's problem, or a database file that fails (damaged,
+        full, locked), ends the app with the command line's sentence; anything else with a
+        traceback that shows no local variables (they hold clients' names)."""
+        from textual.worker import WorkerFailed
+
+        from cjcase.domain.errors import CjcaseError
+        from cjcase.store.files import DATABASE_ERRORS
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, CjcaseError):
+            self.exit(result=str(cause), return_code=1)
+        elif isinstance(cause, DATABASE_ERRORS):
+            from cjcase.store.database import failure_sentence
+
+            passphrase = getattr(getattr(self.caseload, "db", None), "passphrase", None)
+            self.exit(result=failure_sentence(self.db_path, cause, passphrase), return_code=1)
+        else:
+            super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's ending for an unexpected error, without the local variables it shows by default."""
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
+
     def _arrived(self, caseload: Caseload) -> None:
         self._use(caseload)
         self.refresh_bindings()  # the app's keys, held back while it opened, are offered now
@@ -130,16 +166,16 @@ class CjcaseApp(App):
         import time
 
         self._last_activity = time.monotonic()
-        if getattr(self.caseload.db, "passphrase", None):
+        if self.caseload.passphrase:
             self.set_interval(5, self._lock_if_idle)
         if self.start_warning:
             self.notify(self.start_warning, severity="warning", timeout=20)
+        for warning in self.caseload.opening_warnings:
+            self.notify(warning, severity="warning", timeout=20)
         if self.db_path and not self.read_only:
             self.check_file()
         self.load_screen_code()
-        from cjcase.services.agenda import reminders
-
-        for reminder in reminders(self.caseload.db, self.clock.now()):
+        for reminder in self.caseload.reminders(self.clock.now()):
             self.notify(reminder, title="Reminder", timeout=12)
 
     async def on_event(self, event) -> None:
@@ -162,7 +198,7 @@ class CjcaseApp(App):
 
         idle = time.monotonic() - self._last_activity
         if idle >= self.lock_after_seconds and not isinstance(self.screen, LockScreen):
-            self.push_screen(LockScreen(self.caseload.db.passphrase))
+            self.push_screen(LockScreen(self.caseload.passphrase))
 
     @work(thread=True, group="warm-up")
     def load_screen_code(self) -> None:
@@ -181,28 +217,33 @@ class CjcaseApp(App):
         from cjcase.store.backups import verify_file
 
         _yield_cpu_to_the_screen()
-        problem = verify_file(self.db_path, getattr(self.caseload.db, "passphrase", None), quick=True)
+        problem = verify_file(self.db_path, self.caseload.passphrase, quick=True)
         if problem:
             self.call_from_thread(self.refuse_damaged, problem)
 
     def refuse_damaged(self, problem: str) -> None:
         """Stop: a damaged file must not be written to. Say which backup to restore."""
-        from cjcase.store.backups import latest_verified
-        from cjcase.store.database import backup_dir
-        from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+        from cjcase.store.database import damaged_sentence
+        from cjcase.tui.widgets.confirm import ConfirmDialog
 
-        offer = latest_verified(backup_dir(self.db_path))
-        advice = (
-            f"The latest verified backup is {offer.path}. Quit now and restore it with `cjcase restore {offer.path}`."
-            if offer
-            else "There is no verified backup to restore."
-        )
+        passphrase = self.caseload.passphrase if self.caseload else None
         self.push_screen(
-            ConfirmDialog(
-                f"This caseload file is damaged ({problem}), so nothing more may be written to it. {advice} Quit now?"
-            ),
+            ConfirmDialog(f"{damaged_sentence(self.db_path, problem, passphrase)} Quit now?"),
             lambda _: self.exit(),
         )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, always as plain text: messages carry names and other user text, and
+        a name like "[/bold]Ann" must show as typed, not run as markup (or crash the toast)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def name_of(self, first: str, last: str, client_ref: str) -> str:
         """A client's name as this view shows it (the setting, or initials only)."""
@@ -238,8 +279,11 @@ class CjcaseApp(App):
         from cjcase.returns import template as templates
 
         for template in templates.available(self.user_templates_dir) if not self.read_only else []:
+            # A template's name and title are the user's text: escaped, never markup.
             yield SystemCommand(
-                f"Returns: write {template.name}", template.title, partial(self.action_returns, template.name)
+                f"Returns: write {escape(template.name)}",
+                escape(template.title),
+                partial(self.action_returns, template.name),
             )
         area = getattr(screen, "AREA", "")
         for binding in getattr(screen, "BINDINGS", []):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.screen import Screen
+from textual.widgets import DataTable
+
+from cjcase.tui.door import ServiceDoor
 
 if TYPE_CHECKING:
-    from textual.widgets import DataTable
-
     from cjcase.tui.widgets.row_table import RowTable
 
 
@@ -16,10 +18,11 @@ def add_fixed_columns(table: DataTable | RowTable, columns: list[tuple[str, int]
     """Columns of set widths: the table then need not measure every cell of a long list,
     which is what made a keystroke slow on a large caseload."""
     for label, width in columns:
-        table.add_column(label, width=width)
+        # A DataTable reads a str label as markup; labels can come from a user's template.
+        table.add_column(Text(label) if isinstance(table, DataTable) else label, width=width)
 
 
-class CjcaseScreen(Screen):
+class CjcaseScreen(ServiceDoor, Screen):
     """A full screen of the app. AREA names it in the command palette; HELP is its guide."""
 
     AREA = ""

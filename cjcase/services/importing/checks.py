@@ -14,6 +14,8 @@ from cjcase.domain.errors import ValidationError
 from cjcase.services.importing.sheets import IMPORT_COLUMNS, SHEETS, Problem, Row, Sheet
 from cjcase.store.bulk import query_in
 
+LISTED = 200  # problems listed in full; a million bad rows are counted, not printed
+
 
 class Checker:
     """Checks the rows of the sheets against the rules and against what the database and the
@@ -23,14 +25,18 @@ class Checker:
         self.db = db
         self.today = today
         self.problems: list[Problem] = []
+        self.unlisted = 0  # problems past the first LISTED, counted only
         self.client_ids: dict[str, int] = {}
 
     def problem(self, sheet: Sheet, line: int, column: str, message: str) -> None:
-        self.problems.append(Problem(sheet.file, line, column, message))
+        if len(self.problems) < LISTED:
+            self.problems.append(Problem(sheet.file, line, column, message))
+        else:
+            self.unlisted += 1
 
     def check_header(self, sheet: Sheet) -> bool:
         """Report what is wrong with a sheet's columns; True when nothing is."""
-        before = len(self.problems)
+        before = len(self.problems) + self.unlisted
         _, spec, _ = SHEETS[sheet.name]
         allowed = self.allowed(sheet)
         required = [n for n in allowed if n == "client_ref" or (n in spec and spec[n].required)]
@@ -44,7 +50,7 @@ class Checker:
             seen_columns.add(column)
             if column not in allowed:
                 self.problem(sheet, 1, column or "(empty)", f"unknown column: {sheet.file} takes {', '.join(allowed)}")
-        return len(self.problems) == before
+        return len(self.problems) + self.unlisted == before
 
     @staticmethod
     def allowed(sheet: Sheet) -> tuple[str, ...]:

@@ -150,7 +150,7 @@ def import_path(
         except INTEGRITY_ERRORS as error:
             raise CjcaseError(f"Nothing was imported: the database refused a row ({error}).") from None
     if run.problems:
-        raise ImportRejected(run.problems)
+        raise ImportRejected(run.problems, run.unlisted)
     return report
 
 

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from cjcase.domain import rules
 from cjcase.services.caseload import columns_of
 from cjcase.services.importing.sheets import SHEETS, Row
-from cjcase.store.bulk import insert_many, query_in
+from cjcase.store.bulk import insert_many, query_in, rows_by_key
 
 _BATCH = 5000  # rows per insert, so progress moves
-
-
-def _existing(db, table: str, key_columns: list[str], client_ids: Iterable[int]) -> dict[tuple, dict]:
-    column = "id" if table == "clients" else "client_id"
-    return {
-        tuple(row[c] for c in key_columns): row
-        for row in query_in(db, f"SELECT * FROM {table} WHERE {column} IN ({{marks}})", client_ids)
-    }
 
 
 def write_clients(db, rows: list[Row], report, touched) -> dict[str, int]:
@@ -58,12 +49,15 @@ def write_clients(db, rows: list[Row], report, touched) -> dict[str, int]:
 def write_children(db, name, rows: list[Row], client_ids, report, progress, touched) -> None:
     table, spec, key_fields = SHEETS[name]
     key_columns = ["client_id", *((spec[k].column or k) for k in key_fields)]
-    existing = _existing(db, table, key_columns, {client_ids[r.client_ref] for r in rows})
+    records = [{**columns_of(spec, row.values), "client_id": client_ids[row.client_ref]} for row in rows]
+    existing = {
+        tuple(row[c] for c in key_columns): row
+        for row in rows_by_key(db, table, key_columns, (tuple(values[c] for c in key_columns) for values in records))
+    }
     counts = report.counts[name]
     inserts, updates = [], []
-    for row in rows:
-        client_id = client_ids[row.client_ref]
-        values = {**columns_of(spec, row.values), "client_id": client_id}
+    for values in records:
+        client_id = values["client_id"]
         old = existing.get(tuple(values[c] for c in key_columns))
         if old is None:
             inserts.append(values)

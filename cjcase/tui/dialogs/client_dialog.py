@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.binding import Binding
+from textual.markup import escape
 from textual.widgets import Static
 
 from cjcase.domain import codes
@@ -91,7 +92,7 @@ class ClientDialog(FormDialog[Client]):
         return values
 
     def submit(self, values: dict[str, Any]) -> Client:
-        caseload = self.app.caseload
+        caseload = self.caseload
         if self.client:
             return caseload.update_client(self.client.id, values)
         duplicates = caseload.possible_duplicates(values)
@@ -103,7 +104,7 @@ class ClientDialog(FormDialog[Client]):
                 f"{c.name} ({c.client_ref}), born {format_date(c.date_of_birth)}" for c in duplicates[:3]
             )
             self.query_one("#form-error", Static).update(
-                f"[b $warning]This may be someone already on the caseload: {listing}.[/] "
+                f"[b $warning]This may be someone already on the caseload: {escape(listing)}.[/] "
                 "ctrl+o opens that record; ctrl+s again creates a new client anyway."
             )
             raise StayOpen()

@@ -41,8 +41,8 @@ class CourtDialog(FormDialog[CourtDate]):
 
     def submit(self, values: dict[str, Any]) -> CourtDate:
         if self.hearing:
-            return self.app.caseload.update_court_date(self.hearing.id, values)
-        return self.app.caseload.add_court_date(self.client_id, values)
+            return self.caseload.update_court_date(self.hearing.id, values)
+        return self.caseload.add_court_date(self.client_id, values)
 
 
 class AdjournDialog(FormDialog[CourtDate]):
@@ -65,6 +65,6 @@ class AdjournDialog(FormDialog[CourtDate]):
         return {"outcome": "Adjourned", "support_needed": self.hearing.support_needed}
 
     def submit(self, values: dict[str, Any]) -> CourtDate:
-        return self.app.caseload.adjourn_hearing(
+        return self.caseload.adjourn_hearing(
             self.hearing.id, values["when"], values["outcome"] or "Adjourned", values["support_needed"] or ""
         )

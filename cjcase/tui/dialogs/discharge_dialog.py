@@ -49,20 +49,17 @@ class DischargeDialog(FormDialog[Discharged]):
         reason = values["discharge_reason"]
         if reason is None:
             raise ValidationError("discharge_reason", "Choose the reason for the discharge.")
-        transfer = codes.OUTCOME_OF_REASON[reason] == "transferred"
-        if transfer and not values.get("transferred_to"):
-            raise ValidationError("transferred_to", "Say where the client was transferred to.")
-        caseload = self.app.caseload
+        caseload = self.caseload
         outcome = caseload.discharge_episode(
             self.episode.id,
             values["discharge_date"],
             reason,
-            values.get("transferred_to") if transfer else None,
+            values.get("transferred_to"),
             close_goals_as=values.get("goal_status") if values.get("close_goals") else None,
         )
         return Discharged(
             caseload.get_episode(self.episode.id),
             outcome.cancelled_sessions,
             outcome.closed_goals,
-            codes.OUTCOME_OF_REASON[reason] == "planned",
+            outcome.needs_exit_top,
         )

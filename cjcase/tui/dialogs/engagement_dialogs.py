@@ -8,7 +8,6 @@ from cjcase.domain import codes
 from cjcase.domain.dates import PAST
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure
-from cjcase.services.engagement import Engagement
 from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 
@@ -33,7 +32,7 @@ class BarrierDialog(FormDialog[Barrier]):
     def submit(self, values: dict[str, Any]) -> Barrier:
         if values["barrier"] is None:
             raise ValidationError("barrier", "Choose the barrier.")
-        return Engagement(self.app.caseload).set_barrier(
+        return self.engagement.set_barrier(
             self.client_id, values["barrier"], values["note"], values["plan"], values["unavailable"]
         )
 
@@ -60,7 +59,7 @@ class ConsentDialog(FormDialog[Consent]):
         return {"given_date": self.app.clock.today(), "lawful_basis": "consent"}
 
     def submit(self, values: dict[str, Any]) -> Consent:
-        return Engagement(self.app.caseload).add_consent(self.client_id, values)
+        return self.engagement.add_consent(self.client_id, values)
 
 
 class DisclosureDialog(FormDialog[Disclosure]):
@@ -84,7 +83,7 @@ class DisclosureDialog(FormDialog[Disclosure]):
         return {"disclosed_on": self.app.clock.today(), "basis": "consent"}
 
     def submit(self, values: dict[str, Any]) -> Disclosure:
-        return Engagement(self.app.caseload).record_disclosure(
+        return self.engagement.record_disclosure(
             self.client_id,
             values["disclosed_on"],
             values["to_whom"],

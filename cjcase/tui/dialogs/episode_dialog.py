@@ -42,5 +42,5 @@ class EpisodeDialog(FormDialog[Episode]):
 
     def submit(self, values: dict[str, Any]) -> Episode:
         if self.episode:
-            return self.app.caseload.update_episode(self.episode.id, values)
-        return self.app.caseload.add_episode(self.client_id, values)
+            return self.caseload.update_episode(self.episode.id, values)
+        return self.caseload.add_episode(self.client_id, values)

@@ -38,8 +38,8 @@ class GoalDialog(FormDialog[Goal]):
 
     def submit(self, values: dict[str, Any]) -> Goal:
         if self.goal:
-            return self.app.caseload.update_goal(self.goal.id, values)
-        return self.app.caseload.add_goal(self.client_id, {**values, "status": "open"})
+            return self.caseload.update_goal(self.goal.id, values)
+        return self.caseload.add_goal(self.client_id, {**values, "status": "open"})
 
 
 class GoalReviewDialog(FormDialog[GoalReview]):
@@ -64,7 +64,7 @@ class GoalReviewDialog(FormDialog[GoalReview]):
         return {"reviewed_on": today, "next_review_date": today + timedelta(weeks=4)}
 
     def submit(self, values: dict[str, Any]) -> GoalReview:
-        return self.app.caseload.review_goal(
+        return self.caseload.review_goal(
             self.goal.id, values["reviewed_on"], values["note"] or "", values["next_review_date"]
         )
 
@@ -89,4 +89,4 @@ class GoalCloseDialog(FormDialog[Goal]):
     def submit(self, values: dict[str, Any]) -> Goal:
         if values["status"] is None:
             raise ValidationError("status", "Choose how the goal ended.")
-        return self.app.caseload.close_goal(self.goal.id, values["status"], values["closed_date"])
+        return self.caseload.close_goal(self.goal.id, values["status"], values["closed_date"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from textual.markup import escape
+from textual.widgets import Select
+
 from cjcase.domain import codes
 from cjcase.domain.dates import FUTURE, PAST
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Session
-from cjcase.services.engagement import Engagement
-from cjcase.services.settings import peer_mentors
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 
@@ -22,30 +23,64 @@ class Logged:
     next_session: Session | None
 
 
+def warn_before_saving(dialog: FormDialog, warnings: list[tuple[str, str]]) -> None:
+    """Warn once, beside the first field concerned, of what the keyworker may not mean (a time
+    the checklist rules out, a booking in the past, a date before the referral); a second ctrl+s
+    with the same warnings saves anyway. Raises StayOpen after warning."""
+    if warnings and tuple(warnings) != getattr(dialog, "_warned", ()):
+        dialog._warned = tuple(warnings)  # type: ignore[attr-defined]
+        text = " ".join(warning for _, warning in warnings)
+        dialog.show_error(warnings[0][0], f"[b $warning]{escape(text)}[/] Check it, or ctrl+s again to save anyway.")
+        raise StayOpen()
+
+
+def booking_warnings(dialog: FormDialog, client_id: int, booking: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """The checklist's reasons why booked times do not work, by field."""
+    engagement = dialog.engagement
+    return [
+        (name, f"The checklist says {reason}.")
+        for name, when in booking
+        if when
+        for reason in engagement.clashes(client_id, when)
+    ]
+
+
 class SessionDialog(FormDialog[Logged]):
-    """Log what happened (defaults: now, keywork, attended, 60 minutes) and book the next."""
+    """Log a new session (defaults: now, keywork, attended, 60 minutes), record the outcome of an
+    appointment whose time has come (no outcome chosen for you), or correct a recorded session;
+    and book the next appointment."""
 
     def __init__(self, client_id: int, client_name: str, session: Session | None = None, status: str | None = None):
         super().__init__()
         self.client_id = client_id
         self.session = session
         self.status = status
-        self.form_title = f"{'Record outcome' if session else 'Log session'} · {client_name}"
+        recording = session is not None and session.status == "scheduled"
+        title = "Record outcome" if recording else "Edit session" if session else "Log session"
+        self.form_title = f"{title} · {client_name}"
         self._warned: tuple = ()
+
+    def _outcomes(self) -> tuple[str, ...]:
+        """The outcomes offered: a new session may be a booking; an appointment's only what happened."""
+        if self.session is None:
+            return ("scheduled", *codes.SESSION_OUTCOME)
+        if self.session.status in codes.SESSION_OUTCOME or self.session.status == "scheduled":
+            return codes.SESSION_OUTCOME
+        return codes.SESSION_OUTCOME + (self.session.status,)
 
     def fields(self) -> list[FormField]:
         fields = [
             FormField("when", "When", "datetime", direction=PAST, required=True),
             FormField("kind", "Kind", "select", code_options(codes.SESSION_KIND), required=True),
-            FormField("status", "Outcome", "select", code_options(codes.SESSION_STATUS), required=True),
+            FormField("status", "Outcome", "select", code_options(self._outcomes()), required=True),
             FormField("duration_minutes", "Minutes", "int"),
             FormField("notes", "Notes", "note"),
             FormField("staff", "Staff member"),
         ]
-        mentors = peer_mentors(self.app.caseload.db)
+        mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = Engagement(self.app.caseload).requirement_on(self.client_id, self.app.clock.today())
+        required = self.caseload.requirement_on(self.client_id, self.app.clock.today())
         if required:
             agency = required[1]
             fields += [
@@ -71,9 +106,21 @@ class SessionDialog(FormDialog[Logged]):
             ]
         return fields
 
+    def direction_of(self, field: FormField) -> str | None:
+        """When is read by what is recorded: a booking resolves to the future, an outcome to the past."""
+        if field.name != "when":
+            return field.direction
+        status = self.query_one("#field-status", Select)
+        return FUTURE if status.value == "scheduled" else PAST
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "field-status":
+            self._echo(self._fields["when"])
+
     def initial(self) -> dict[str, Any]:
         if self.session:
-            status = "attended" if self.session.status == "scheduled" else self.session.status
+            # Recording what happened: nothing is chosen for the keyworker.
+            status = None if self.session.status == "scheduled" else self.session.status
             return {
                 "when": self.session.starts_at,
                 "kind": self.session.kind,
@@ -81,7 +128,7 @@ class SessionDialog(FormDialog[Logged]):
                 "duration_minutes": self.session.duration_minutes or 60,
                 "notes": self.session.notes,
                 "next_kind": "keywork",
-                "staff": self.session.staff or self.app.caseload.get_client(self.client_id).keyworker,
+                "staff": self.session.staff or self.caseload.get_client(self.client_id).keyworker,
                 "peer_mentor": self.session.peer_mentor,
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
@@ -92,44 +139,26 @@ class SessionDialog(FormDialog[Logged]):
             "status": self.status or "attended",
             "duration_minutes": 60,
             "next_kind": "keywork",
-            "staff": self.app.caseload.get_client(self.client_id).keyworker,
+            "staff": self.caseload.get_client(self.client_id).keyworker,
         }
 
     def submit(self, values: dict[str, Any]) -> Logged:
-        caseload = self.app.caseload
-        engagement = Engagement(caseload)
+        caseload = self.caseload
         next_when = values.pop("next_when", None)
         next_kind = values.pop("next_kind", None)
+        if not values["status"]:
+            raise ValidationError("status", "Choose what happened: attended, DNA or cancelled.")
         if next_when is not None and next_when <= values["when"]:
             raise ValidationError("next_when", "The next appointment must come after this one.")
-        required = engagement.requirement_on(self.client_id, values["when"].date())
-        if values["status"] == "dna" and required and not values.get("dna_reason"):
-            raise ValidationError(
-                "dna_reason",
-                f"On a {required[0].upper()} requirement a missed appointment must be "
-                f"explained to {required[1]}: say why it was missed.",
-            )
         if values["status"] != "dna":
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
-        booking = [
-            (name, when)
-            for name, when in (
-                ("next_when", next_when),
-                ("when", values["when"] if values["status"] == "scheduled" else None),
-            )
-            if when
-        ]
-        clashes = [(name, reason) for name, when in booking for reason in engagement.clashes(self.client_id, when)]
-        if clashes and tuple(clashes) != self._warned:
-            # Warn once before saving; a second ctrl+s books it anyway.
-            self._warned = tuple(clashes)
-            self.show_error(
-                clashes[0][0],
-                f"[b $warning]The checklist says {clashes[0][1]}.[/] "
-                "Choose another time, or ctrl+s again to book it anyway.",
-            )
-            raise StayOpen()
+        booked_now = values["when"] if values["status"] == "scheduled" else None
+        warn_before_saving(
+            self,
+            [("when", text) for text in self.engagement.date_warnings(self.client_id, values["when"], values["status"])]
+            + booking_warnings(self, self.client_id, [("next_when", next_when), ("when", booked_now)]),
+        )
         next_values = (
             {"when": next_when, "kind": next_kind, "status": "scheduled", "duration_minutes": 60} if next_when else None
         )

@@ -1,14 +1,10 @@
-"""Small dialogs: a note, a change of keyworker, a yes/no question."""
+"""Small dialogs: a note, a change of keyworker."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from cjcase.domain.dates import PAST
 from cjcase.domain.errors import ValidationError
@@ -32,9 +28,7 @@ class NoteDialog(FormDialog[CaseNote]):
         super().on_mount()
         if self.kind == "dna_follow_up":
             # The follow-up starts from what gets in the way of attending.
-            from cjcase.services.engagement import Engagement
-
-            checklist = Engagement(self.app.caseload).checklist_text(self.client_id)
+            checklist = self.engagement.checklist_text(self.client_id)
             from rich.text import Text
 
             self.query_one("#form-error", Static).update(
@@ -46,7 +40,7 @@ class NoteDialog(FormDialog[CaseNote]):
     def submit(self, values: dict[str, Any]) -> CaseNote:
         if not values["text"]:
             raise ValidationError("text", "Write the note before saving it.")
-        return self.app.caseload.add_note(self.client_id, values["text"], kind=self.kind)
+        return self.caseload.add_note(self.client_id, values["text"], kind=self.kind)
 
 
 class KeyworkerDialog(FormDialog[int]):
@@ -67,32 +61,4 @@ class KeyworkerDialog(FormDialog[int]):
         return {"changed_on": self.app.clock.today()}
 
     def submit(self, values: dict[str, Any]) -> int:
-        return self.app.caseload.change_keyworker(self.client_ids, values["keyworker"], values["changed_on"])
-
-
-class ConfirmDialog(ModalScreen[bool]):
-    """Ask a yes/no question."""
-
-    BINDINGS = [
-        Binding("escape", "answer(False)", "No"),
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str):
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
-            yield Static(self.question)
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Yes (y)", id="yes", variant="primary")
-                yield Button("No (n)", id="no")
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        """Close with the answer."""
-        self.dismiss(answer)
+        return self.caseload.change_keyworker(self.client_ids, values["keyworker"], values["changed_on"])

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from cjcase.domain.dates import format_date
 from cjcase.domain.privacy import VOLUNTEER_AGENDA_KINDS, shows_case_detail
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import ActionsLoaded, AgendaLoaded
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -34,8 +35,8 @@ class AgendaScreen(CjcaseScreen):
         "The agenda is the home screen. At the top, what needs action now, each with its "
         "reason; below, today and the next 14 days grouped by day: appointments, hearings, "
         "goal reviews, orders ending and prison releases. Tab moves between the two lists. On "
-        "an appointment, a marks it attended, d marks it DNA and l opens the log form; Enter "
-        "opens the client. f writes a follow-up note for the selected client; p shows each peer "
+        "an appointment whose time has come, a marks it attended and d marks it DNA; l logs a new "
+        "session for the client of the row; Enter opens the client. f writes a follow-up note for the selected client; p shows each peer "
         "mentor's own bookings in turn."
     )
     READ_ONLY_HELP = (
@@ -88,16 +89,14 @@ class AgendaScreen(CjcaseScreen):
         self.title = f"Agenda · {format_date(self.app.clock.today())}" + (
             f" · {self.peer_mentor}'s list" if self.peer_mentor else ""
         )
-        if self.app.caseload is None:  # still opening: the screen is painted first
+        if self.caseload is None:  # still opening: the screen is painted first
             self.query_one("#actions-heading", Static).update("Opening the caseload…")
             return
         self.load()
 
     def action_next_peer_mentor(self) -> None:
         """Show each peer mentor's own bookings in turn (gate pick-ups), then everything again."""
-        from cjcase.services.settings import peer_mentors
-
-        mentors = [None, *peer_mentors(self.app.caseload.db)]
+        mentors = [None, *self.caseload.peer_mentors()]
         if len(mentors) == 1:
             self.notify('No peer mentors yet: add them with `cjcase settings peer_mentors "A; B"`.', severity="warning")
             return
@@ -107,26 +106,30 @@ class AgendaScreen(CjcaseScreen):
     @work(thread=True, exclusive=True, group="agenda")
     def load(self) -> None:
         """Read the agenda off the event loop, so a large caseload never freezes the screen."""
-        from cjcase.services import agenda, search
-
         worker = get_current_worker()
         clock = self.app.clock
         today = clock.today()
-        db = self.app.caseload.db.reader()
+        caseload = self.caseload.reader()
         last = today + timedelta(days=AGENDA_DAYS)
         kinds = None if shows_case_detail(self.app.read_only) else VOLUNTEER_AGENDA_KINDS
-        items = agenda.agenda(db, today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS, kinds=kinds)
-        total = agenda.agenda_count(db, today, last, peer_mentor=self.peer_mentor, kinds=kinds)
-        has_clients = search.has_clients(db)
+        items = caseload.agenda(today, last, peer_mentor=self.peer_mentor, limit=MAX_AGENDA_ROWS, kinds=kinds)
+        total = caseload.agenda_count(today, last, peer_mentor=self.peer_mentor, kinds=kinds)
+        has_clients = caseload.has_clients()
         if worker.is_cancelled:
             return
         # The days first: the action list takes longer to work out on a large caseload.
-        self.app.call_from_thread(self.show_agenda, items, total, has_clients, today)
+        self.post_message(AgendaLoaded(items, total, has_clients, today))
         if kinds is not None:
             return  # the action list is the keyworkers' work: not in a volunteer's view
-        actions = agenda.actions(db, clock.now())
+        actions = caseload.actions(clock.now())
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_actions, actions)
+            self.post_message(ActionsLoaded(actions))
+
+    def on_agenda_loaded(self, message: AgendaLoaded) -> None:
+        self.show_agenda(message.items, message.total, message.has_clients, message.today)
+
+    def on_actions_loaded(self, message: ActionsLoaded) -> None:
+        self.show_actions(message.actions)
 
     def show_agenda(self, items: list[AgendaItem], total: int, has_clients: bool, today) -> None:
         """Put the loaded days (their first rows, and how many there are in all) on the screen."""
@@ -221,33 +224,37 @@ class AgendaScreen(CjcaseScreen):
         if session_id is None:
             self.notify("Select an appointment first.", severity="warning")
             return
-        from cjcase.services.engagement import Engagement
+        from cjcase.domain.errors import ValidationError
 
-        session = self.app.caseload.get_session(session_id)
-        if status == "dna" and Engagement(self.app.caseload).requirement_on(
-            session.client_id, session.starts_at.date()
-        ):
+        refusal = self.caseload.outcome_refusal(session_id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
+        try:
+            self.caseload.set_session_status(session_id, status)
+        except ValidationError as error:
+            if error.field != "dna_reason":
+                self.notify(error.message, severity="error")
+                return
             # A reportable absence: the form asks why, and when the agency was told.
             from cjcase.tui.dialogs.session_dialog import SessionDialog
 
+            session = self.caseload.get_session(session_id)
             item = self.selected()
             self.app.push_screen(SessionDialog(session.client_id, item.client_name, session, status="dna"), self._saved)
             return
-        self.app.caseload.set_session_status(session_id, status)
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
 
     def action_log_selected(self) -> None:
-        """Open the log form for the selected appointment (or a new session for its client)."""
+        """Log a new session for the client of the selected row, whatever the row is."""
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         item = self.selected()
         if item is None:
             self.notify("Select a client's row first, or press Ctrl+P to find a client.", severity="warning")
             return
-        session_id = self.selected_session_id()
-        session = self.app.caseload.get_session(session_id) if session_id else None
-        self.app.push_screen(SessionDialog(item.client_id, item.client_name, session), self._saved)
+        self.app.push_screen(SessionDialog(item.client_id, item.client_name), self._saved)
 
     def action_follow_up(self) -> None:
         """Write a follow-up note for the selected client."""

@@ -16,6 +16,7 @@ from cjcase.domain.model import CaseloadRow
 from cjcase.domain.privacy import visible_flags
 from cjcase.services import search
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.messages import CaseloadCounted, CaseloadPageLoaded
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -68,12 +69,13 @@ class CaseloadScreen(CjcaseScreen):
                 compact=True,
             )
             yield Select(
-                [(code.replace("_", " "), code) for code in codes.PATHWAY],
+                [(codes.label(code), code) for code in codes.PATHWAY],
                 prompt="Any pathway",
                 id="pathway",
                 compact=True,
             )
-            keyworkers = [(name, name) for name in search.keyworkers(self.app.caseload.db)]
+            # Text prompts: a keyworker's name is shown as typed, never read as markup.
+            keyworkers = [(Text(name), name) for name in self.caseload.keyworkers()]
             yield Select(
                 keyworkers + [("Unallocated", search.UNALLOCATED)], prompt="Any keyworker", id="keyworker", compact=True
             )
@@ -115,15 +117,21 @@ class CaseloadScreen(CjcaseScreen):
         """Load one page of the caseload off the event loop, then count the matches: the page
         is painted while the count is read. A newer keystroke cancels an older load."""
         worker = get_current_worker()
-        db = self.app.caseload.db.reader()
-        rows = search.caseload(db, self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        caseload = self.caseload.reader()
+        rows = caseload.find(self.app.clock.now(), limit=PAGE, offset=offset, **filters)
         if worker.is_cancelled:
             return
-        self.app.call_from_thread(self.show, rows, None if offset == 0 else self._total, offset > 0, worker)
+        self.post_message(CaseloadPageLoaded(rows, None if offset == 0 else self._total, offset > 0, worker))
         if offset == 0:
-            total = search.count(db, **filters)
+            total = caseload.count(**filters)
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_count, total, worker)
+                self.post_message(CaseloadCounted(total, worker))
+
+    def on_caseload_page_loaded(self, message: CaseloadPageLoaded) -> None:
+        self.show(message.rows, message.total, message.append, message.worker)
+
+    def on_caseload_counted(self, message: CaseloadCounted) -> None:
+        self._show_count(message.total, message.worker)
 
     def show(self, rows: list[CaseloadRow], total: int | None, append: bool, worker=None) -> None:
         """Put a page of rows in the table (and the number of matches, once known)."""

@@ -10,11 +10,11 @@ from textual.lazy import Lazy
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cjcase.domain import codes
+from cjcase.domain.codes import label as words
 from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
+from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
-from cjcase.services import agenda
-from cjcase.services.engagement import Engagement
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -46,11 +46,6 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-def words(code: str | None) -> str:
-    """A code as words."""
-    return (code or "").replace("_", " ")
-
-
 class ClientScreen(CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
@@ -59,8 +54,10 @@ class ClientScreen(CjcaseScreen):
         "The client's record. The header shows age, pathway, days in service, risk flags and "
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-        "change since the start TOP); History (the audit trail). l logs a session, e edits "
-        "the client (on a tab: the selected session, goal or hearing), o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "change since the start TOP); History (the audit trail). l logs a new session, e edits "
+        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "moved or cancelled, and once its time has come e records what happened), a and d mark the "
+        "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure. Esc goes back."
@@ -127,7 +124,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden = {
             "sessions": _table(("When", 21), ("Kind", 13), ("Outcome", 17), ("Min", 4), ("Notes", 40), id="sessions"),
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
-            "goal-reviews": Static(id="goal-reviews"),
+            "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
@@ -138,7 +135,7 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
-                    yield Static(id="contact")
+                    yield Static(id="contact", markup=False)  # user text: shown as typed
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -148,7 +145,7 @@ class ClientScreen(CjcaseScreen):
                         ("Reason", 30),
                         id="episodes",
                     )
-                    yield Static(id="notes")
+                    yield Static(id="notes", markup=False)
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
                 yield Lazy(hidden["sessions"])
@@ -192,7 +189,7 @@ class ClientScreen(CjcaseScreen):
         self._fresh = not self.is_current
 
     def refresh_data(self) -> None:
-        caseload = self.app.caseload
+        caseload = self.caseload
         try:
             self.client = caseload.get_client(self.client_id)
         except NotFoundError:
@@ -249,7 +246,7 @@ class ClientScreen(CjcaseScreen):
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
-        sharing = Engagement(self.app.caseload).consent_summary(client.id, today)
+        sharing = self.engagement.consent_summary(client.id, today)
         parts.append(f"Consent {consent}" + (f" · shares with {sharing}" if sharing else ""))
         line = Text(" · ".join(parts))
         flags = visible_flags(client.flags, self.app.read_only)
@@ -360,7 +357,7 @@ class ClientScreen(CjcaseScreen):
                 for episode in self.episodes
             ]
         )
-        engagement = Engagement(self.app.caseload)
+        engagement = self.engagement
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
@@ -368,7 +365,7 @@ class ClientScreen(CjcaseScreen):
             (
                 "Information sharing (i adds)",
                 [
-                    f"{c.agency}: {c.purpose} · {c.lawful_basis.replace('_', ' ')} from {c.given_date:%d/%m/%y}"
+                    f"{c.agency}: {c.purpose} · {words(c.lawful_basis)} from {c.given_date:%d/%m/%y}"
                     + (f", expires {c.expires_date:%d/%m/%y}" if c.expires_date else "")
                     + (f", withdrawn {c.withdrawn_date:%d/%m/%y}" if c.withdrawn_date else "")
                     for c in ledger
@@ -377,10 +374,7 @@ class ClientScreen(CjcaseScreen):
             ),
             (
                 "Disclosures (u logs one)",
-                [
-                    f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({d.basis.replace('_', ' ')}, by {d.by_whom})"
-                    for d in log
-                ]
+                [f"{d.disclosed_on:%d/%m/%y} to {d.to_whom}: {d.what} ({words(d.basis)}, by {d.by_whom})" for d in log]
                 or ["none"],
             ),
         ]
@@ -393,7 +387,7 @@ class ClientScreen(CjcaseScreen):
         notes_widget.display = not self.app.read_only  # case notes are not for volunteers
         if self.app.read_only:
             return
-        notes = self.app.caseload.notes(self.client_id)
+        notes = self.caseload.notes(self.client_id)
         text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
@@ -442,7 +436,7 @@ class ClientScreen(CjcaseScreen):
         if goal is None:
             widget.update("No goals yet: g adds the first.")
             return
-        reviews = self.app.caseload.goal_reviews(goal.id)
+        reviews = self.caseload.goal_reviews(goal.id)
         lines = [f"{r.reviewed_on:%d/%m/%y}  {r.note}" for r in reviews]
         widget.update("Reviews: " + ("\n".join(lines) if lines else "none yet (v reviews this goal)"))
 
@@ -474,7 +468,7 @@ class ClientScreen(CjcaseScreen):
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        start = next((t for t in reversed(self.tops) if t.stage == "start"), None)
+        changes = change_since_start(self.tops, TOP_ROWS)
         table.add_column(
             "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
         )
@@ -482,12 +476,8 @@ class ClientScreen(CjcaseScreen):
             label = f"{top.top_date:%d/%m/%y} {top.stage}"
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        latest = self.tops[-1]
         for name in TOP_ROWS:
-            change = ""
-            if start and latest is not start:
-                delta = getattr(latest, name) - getattr(start, name)
-                change = f"{delta:+d}" if delta else "0"
+            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
             table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
         for name in codes.TOP_YES_NO_FIELDS:
             table.add_row(words(name), *[getattr(t, name) for t in shown], "")
@@ -498,7 +488,7 @@ class ClientScreen(CjcaseScreen):
         self._hidden["audit"].replace_rows(
             [
                 (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
-                for entry in agenda.audit_trail(self.app.caseload.db, self.client_id)
+                for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
 
@@ -545,35 +535,59 @@ class ClientScreen(CjcaseScreen):
         self.app.pop_screen()
 
     def action_log_session(self) -> None:
-        """Log a session (or the outcome of the selected appointment) and book the next."""
+        """Log a new session (and book the next), whatever row is highlighted."""
         from cjcase.tui.dialogs.session_dialog import SessionDialog
 
-        session = self.selected_session() if self.query_one("#tabs", TabbedContent).active == "sessions-tab" else None
-        if session and session.status != "scheduled":
-            session = None
-        self._push(SessionDialog(self.client_id, self.client.name, session))
+        self._push(SessionDialog(self.client_id, self.client.name))
 
     def action_mark(self, status: str) -> None:
-        """Mark the selected appointment attended or DNA."""
+        """Mark the selected appointment attended or DNA (once its time has come)."""
+        from cjcase.domain.errors import ValidationError
+
         session = self.selected_session()
         if self.query_one("#tabs", TabbedContent).active != "sessions-tab" or session is None:
             self._show_tab("sessions-tab")
             self.notify("Select the appointment in Sessions, then press a or d.", severity="warning")
             return
-        self.app.caseload.set_session_status(session.id, status)
+        refusal = self.caseload.outcome_refusal(session.id, status)
+        if refusal:
+            self.notify(refusal, severity="error")
+            return
+        try:
+            self.caseload.set_session_status(session.id, status)
+        except ValidationError as error:
+            if error.field != "dna_reason":
+                self.notify(error.message, severity="error")
+                return
+            # A reportable absence: the form asks why, and when the agency was told.
+            from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+            self._push(SessionDialog(self.client_id, self.client.name, session, status="dna"))
+            return
         self.notify(f"Saved: marked {'attended' if status == 'attended' else 'DNA'}.")
         self.refresh_data()
+
+    def _edit_session(self, session) -> None:
+        """A booking still to come is moved, changed or cancelled; once its time has come its
+        outcome is recorded; a recorded session is corrected."""
+        from cjcase.tui.dialogs.booking_dialog import BookingDialog
+        from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+        if session.status == "scheduled" and session.starts_at > self.app.clock.now():
+            legal = self.engagement.is_legal_assessment(session)
+            self._push(BookingDialog(self.client.name, session, legal))
+        else:
+            self._push(SessionDialog(self.client_id, self.client.name, session))
 
     def action_edit_selected(self) -> None:
         """Edit what is selected on the tab in front: the client, a session, a goal or a hearing."""
         from cjcase.tui.dialogs.client_dialog import ClientDialog
         from cjcase.tui.dialogs.court_dialogs import CourtDialog
         from cjcase.tui.dialogs.goal_dialogs import GoalDialog
-        from cjcase.tui.dialogs.session_dialog import SessionDialog
 
         tab = self.query_one("#tabs", TabbedContent).active
         if tab == "sessions-tab" and self.selected_session():
-            self._push(SessionDialog(self.client_id, self.client.name, self.selected_session()))
+            self._edit_session(self.selected_session())
         elif tab == "goals-tab" and self.selected_goal():
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():
@@ -595,7 +609,7 @@ class ClientScreen(CjcaseScreen):
         if episode is None:
             self.notify("There is no open episode to discharge.", severity="warning")
             return
-        open_goals = self.app.caseload.open_goal_count(self.client_id)
+        open_goals = self.caseload.open_goal_count(self.client_id)
 
         def discharged(result) -> None:
             if result is None:
@@ -661,7 +675,7 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.top_dialog import TopDialog
 
         self._show_tab("outcomes")
-        stage = "start" if not any(t.stage == "start" for t in self.tops) else "review"
+        stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
 
     def action_change_keyworker(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -27,7 +28,7 @@ class PassphraseApp(App):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase"):
-            yield Static(f"{self.path_label} is encrypted. Type its passphrase:")
+            yield Static(f"{self.path_label} is encrypted. Type its passphrase:", markup=False)
             yield Input(password=True, id="passphrase-input")
             yield Static("", id="passphrase-error")
             yield Static("Enter opens · Esc quits", classes="form-hint")
@@ -36,7 +37,7 @@ class PassphraseApp(App):
         try:
             database = self.opener(event.value)
         except CjcaseError as error:
-            self.query_one("#passphrase-error", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#passphrase-error", Static).update(f"[b $error]{escape(str(error))}[/]")
             event.input.value = ""
             return
         self.exit(database)

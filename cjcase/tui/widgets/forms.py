@@ -16,12 +16,15 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
+from cjcase.domain import codes
 from cjcase.domain.dates import format_date, format_datetime, parse_user_date, parse_user_datetime
 from cjcase.domain.errors import CjcaseError, DateInputError, ValidationError
+from cjcase.tui.door import ServiceDoor
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
@@ -43,7 +46,9 @@ class FormField:
 
 def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
     """Select options for a code list, shown in words."""
-    return [(code.replace("_", " "), code) for code in codes]
+    from cjcase.domain.codes import label
+
+    return [(label(code), code) for code in codes]
 
 
 class FormInput(Input):
@@ -61,7 +66,7 @@ class StayOpen(Exception):
     """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
 
 
-class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
+class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
     """A modal form; subclasses give `form_title`, `fields()`, `initial()` and `submit()`."""
 
     BINDINGS = [
@@ -91,7 +96,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         initial = self.initial()
         self._fields = {field.name: field for field in self.fields()}
         with Vertical(id="form"):
-            yield Static(self.form_title, classes="form-title")
+            yield Static(self.form_title, classes="form-title", markup=False)  # titles carry names
             with VerticalScroll(id="form-fields"):
                 for field in self._fields.values():
                     with Vertical(classes="form-cell"):
@@ -199,9 +204,9 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             if isinstance(widget, Input):
                 widget.insert_text_at_cursor(part)
             elif isinstance(widget, Select) and part.strip():
-                wanted = part.strip().lower().replace("_", " ")
+                wanted = codes.label(part.strip().lower())
                 for label, value in widget._options:
-                    if wanted in (str(label).lower(), str(value).lower().replace("_", " ")):
+                    if wanted in (str(label).lower(), codes.label(str(value).lower())):
                         widget.value = value
                         break
 
@@ -248,11 +253,17 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             return
         echo.update(f"[dim]= {format_datetime(parsed) if field.kind == 'datetime' else format_date(parsed)}[/]")
 
+    def direction_of(self, field: FormField) -> str | None:
+        """Which way a date typed without a year (or a bare weekday) resolves: the field's own
+        direction, unless a form decides it from its other fields."""
+        return field.direction
+
     def _parse_date(self, field: FormField, text: str):
         now = self.app.clock.now()
+        direction = self.direction_of(field)
         if field.kind == "datetime":
-            return parse_user_datetime(text, now, field.direction, default_time=time(10, 0))
-        return parse_user_date(text, now.date(), field.direction)
+            return parse_user_datetime(text, now, direction, default_time=time(10, 0))
+        return parse_user_date(text, now.date(), direction)
 
     def value_of(self, name: str) -> Any:
         """The typed value of one field, parsed (dates into dates); raises ValidationError."""
@@ -303,21 +314,25 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
             self.show_error(error.field, error.message)
             return
         except CjcaseError as error:
-            self.query_one("#form-error", Static).update(f"[b $error]{error}[/]")
+            self.query_one("#form-error", Static).update(f"[b $error]{escape(str(error))}[/]")
             return
         self.dismiss(result)
 
     def show_error(self, field: str, message: str) -> None:
-        """Show a message beside a field (or under the form when the field is not on it)."""
+        """Show a message beside a field (or under the form when the field is not on it).
+
+        A message starting with "[" is the caller's markup (with any user text escaped); any
+        other is plain text, shown as written."""
         if field in self._fields:
             error = self.query_one(f"#error-{field}", Static)
-            error.update(message if message.startswith("[") else f"[b $error]{message}[/]")
+            error.update(message if message.startswith("[") else f"[b $error]{escape(message)}[/]")
             error.display = True
             widget = self.query_one(f"#field-{field}")
             widget.focus()
             widget.scroll_visible()
         else:
-            self.query_one("#form-error", Static).update(f"[b $error]{message}[/]")
+            shown = message if message.startswith("[") else f"[b $error]{escape(message)}[/]"
+            self.query_one("#form-error", Static).update(shown)
 
     def action_add_name(self) -> None:
         """Put the name typed in the field with the cursor on the organisation's list (asks first)."""
@@ -359,7 +374,7 @@ class FormDialog(ModalScreen[ResultType], Generic[ResultType]):
         if not self.has_changes():
             self.dismiss(None)
             return
-        from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+        from cjcase.tui.widgets.confirm import ConfirmDialog
 
         def answered(discard: bool | None) -> None:
             if discard:

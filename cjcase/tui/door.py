@@ -1,0 +1,25 @@
+"""The one typed door from a screen or dialog to the services."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.engagement import Engagement
+
+
+class ServiceDoor:
+    """The one door from a screen or dialog to the services: the caseload façade and the
+    engagement records, typed, built once by the app. Screens ask these; they never hold the
+    database handle, build a service of their own or run a query."""
+
+    @property
+    def caseload(self) -> Caseload:
+        """The caseload the app has open."""
+        return self.app.caseload  # type: ignore[attr-defined]
+
+    @property
+    def engagement(self) -> Engagement:
+        """The caseload's engagement records (checklist, absences, information sharing)."""
+        return self.app.engagement  # type: ignore[attr-defined]
