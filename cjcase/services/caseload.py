@@ -121,6 +121,18 @@ class Caseload:
         """The keyworkers named on the caseload."""
         return search.keyworkers(self.db)
 
+    def known_names(self, kind: str) -> list[str]:
+        """The organisation's list of keyworkers, courts or peer mentors."""
+        return names.known(self.db, kind)
+
+    def resolve_name(self, kind: str, text: str | None) -> str | None:
+        """The listed name that typed letters stand for, if exactly one."""
+        return names.resolve(self.db, kind, text)
+
+    def add_name(self, kind: str, name: str) -> str:
+        """Put a new name on one of the organisation's lists, deliberately."""
+        return names.add_name(self.db, kind, name)
+
     def find(self, now: datetime, **filters: Any) -> list[CaseloadRow]:
         """A page of the caseload list (see search.caseload for the filters)."""
         return search.caseload(self.db, now, **filters)

@@ -134,14 +134,12 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         if field.kind == "name":
             from textual.suggester import SuggestFromList
 
-            from cjcase.services import names
-
             return FormInput(
                 self._text_of(field, value),
                 placeholder=field.placeholder or "type the first letters; → takes the name offered",
                 id=widget_id,
                 compact=True,
-                suggester=SuggestFromList(names.known(self.app.caseload.db, field.names), case_sensitive=False),
+                suggester=SuggestFromList(self.app.caseload.known_names(field.names), case_sensitive=False),
             )
         return FormInput(
             self._text_of(field, value),
@@ -231,7 +229,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         echo.display = bool(text)
         if not text:
             return
-        picked = names.resolve(self.app.caseload.db, field.names, text)
+        picked = self.app.caseload.resolve_name(field.names, text)
         noun = names.LISTS[field.names].noun
         echo.update(
             f"[dim]= {picked}[/]"
@@ -290,9 +288,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         if field.kind == "int":
             return int(text)
         if field.kind == "name":
-            from cjcase.services import names
-
-            return names.resolve(self.app.caseload.db, field.names, text) or text  # the services refuse a new name
+            return self.app.caseload.resolve_name(field.names, text) or text  # the services refuse a new name
         return text
 
     def values(self) -> dict[str, Any]:
@@ -338,7 +334,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         """Put the name typed in the field with the cursor on the organisation's list (asks first)."""
         from cjcase.domain.errors import CjcaseError
         from cjcase.services import names
-        from cjcase.tui.dialogs.small_dialogs import ConfirmDialog
+        from cjcase.tui.widgets.confirm import ConfirmDialog
 
         widget = self.focused
         field = self._fields.get((getattr(widget, "id", None) or "").removeprefix("field-"))
@@ -355,13 +351,13 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             if not add:
                 return
             try:
-                listed = names.add_name(self.app.caseload.db, field.names, text)
+                listed = self.app.caseload.add_name(field.names, text)
             except CjcaseError as error:
                 self.show_error(field.name, str(error))
                 return
             from textual.suggester import SuggestFromList
 
-            widget.suggester = SuggestFromList(names.known(self.app.caseload.db, field.names), case_sensitive=False)
+            widget.suggester = SuggestFromList(self.app.caseload.known_names(field.names), case_sensitive=False)
             widget.value = listed
             self._echo_name(field)
             self.notify(f"{listed} added to the {noun}s.")
