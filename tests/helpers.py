@@ -32,8 +32,20 @@ def top_form(**overrides):
     return values
 
 
+def add_hearing(caseload: Caseload, client_id: int, values: dict):
+    """A court hearing, its court first put on the organisation's list (a deliberate step)."""
+    from cjcase.services import names
+
+    names.add_name(caseload.db, "court", values["court"])
+    return caseload.add_court_date(client_id, values)
+
+
 def make_client(caseload: Caseload, **overrides):
-    """A valid client, with any field overridden."""
+    """A valid client, with any field overridden (a keyworker is put on the organisation's list)."""
+    from cjcase.services import names
+
+    if overrides.get("keyworker"):
+        names.add_name(caseload.db, "keyworker", overrides["keyworker"])
     values = {
         "client_ref": "T-1",
         "first_name": "Jo",

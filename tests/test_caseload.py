@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from cjcase.domain.errors import ValidationError
-from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, make_episode, top_form
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, make_episode, top_form
 
 
 def audit_rows(db):
@@ -250,8 +250,8 @@ def test_a_top_at_the_limits_is_accepted(caseload):
 def test_a_court_date_needs_a_hearing_type_from_the_list(caseload):
     client = make_client(caseload)
     with pytest.raises(ValidationError) as error:
-        caseload.add_court_date(
-            client.id, {"when": datetime(2026, 2, 1, 10, 0), "court": "Leeds", "hearing_type": "mention"}
+        add_hearing(
+            caseload, client.id, {"when": datetime(2026, 2, 1, 10, 0), "court": "Leeds", "hearing_type": "mention"}
         )
     assert error.value.field == "hearing_type"
 
@@ -335,8 +335,8 @@ def test_logging_a_session_books_the_next_in_one_transaction(caseload, db):
 
 def test_an_adjourned_hearing_keeps_its_history(caseload):
     client = make_client(caseload)
-    hearing = caseload.add_court_date(
-        client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
+    hearing = add_hearing(
+        caseload, client.id, {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
     )
     later = caseload.adjourn_hearing(hearing.id, datetime(2026, 12, 15, 10, 0), "Adjourned for reports")
     assert later.adjourned_from_id == hearing.id and later.hearing_type == "sentencing"
@@ -346,6 +346,9 @@ def test_an_adjourned_hearing_keeps_its_history(caseload):
 
 
 def test_a_keyworker_change_is_dated_and_bulk(caseload, db):
+    from cjcase.services import names
+
+    names.add_name(caseload.db, "keyworker", "Tom Gallagher")
     first = make_client(caseload, keyworker="Priya Shah")
     second = make_client(caseload, client_ref="T-2", keyworker="Priya Shah")
     moved = caseload.change_keyworker([first.id, second.id], "Tom Gallagher", date(2026, 11, 20))

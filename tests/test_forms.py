@@ -1,7 +1,7 @@
 """Forms as a keyworker types into them on a loaded laptop: keys arrive in bursts, Esc is
 pressed once too often, names come from the organisation's lists."""
 
-from datetime import date
+from datetime import date, datetime
 
 from textual.widgets import Input, TextArea
 
@@ -114,3 +114,66 @@ async def test_a_paste_sent_as_keys_fills_one_field_each(db, clock, caseload):
         values = [field(app, name) for name in ("client_ref", "first_name", "last_name", "preferred_name")]
         assert values == ["REF", "First", "Last", "Jo"]
         assert field(app, "date_of_birth") == "17/5/1990"
+
+
+def test_a_keyworker_or_court_not_on_the_list_is_refused_until_added_deliberately(db, caseload):
+    import pytest
+
+    from cjcase.domain.errors import ValidationError
+    from cjcase.services import names
+
+    names.add_name(db, "keyworker", "Tom Gallagher")
+    client = make_client(caseload)
+    with pytest.raises(ValidationError, match="Tom is not on the organisation's list of keyworkers. Did you mean Tom"):
+        caseload.change_keyworker([client.id], "Tom", date(2026, 11, 20))
+    with pytest.raises(ValidationError, match="list of keyworkers"):
+        caseload.update_client(client.id, {"keyworker": "Tom"})
+    with pytest.raises(ValidationError, match="list of courts"):
+        caseload.add_court_date(
+            client.id, {"when": datetime(2026, 12, 1, 10, 0), "court": "Leeds Mags", "hearing_type": "plea"}
+        )
+    assert names.known(db, "keyworker") == ["Tom Gallagher"]
+    assert names.resolve(db, "keyworker", "tom") == "Tom Gallagher"
+    assert names.add_name(db, "keyworker", "tom gallagher") == "Tom Gallagher"  # no second Tom
+    names.add_name(db, "keyworker", "Tom Ellis")
+    assert names.resolve(db, "keyworker", "tom") is None  # two Toms: type more
+    assert caseload.change_keyworker([client.id], "Tom Ellis", date(2026, 11, 20)) == 1
+
+
+def test_names_an_import_brings_join_the_lists(db, caseload):
+    from cjcase.services import names
+    from cjcase.services.importing.importer import import_path
+    from tests.helpers import SAMPLE, SAMPLE_TODAY
+
+    import_path(db, SAMPLE, SAMPLE_TODAY)
+    keyworkers = names.known(db, "keyworker")
+    courts = names.known(db, "court")
+    assert keyworkers and courts
+    client = make_client(caseload, client_ref="NEW-1")
+    caseload.update_client(client.id, {"keyworker": keyworkers[0]})
+    assert caseload.get_client(client.id).keyworker == keyworkers[0]
+
+
+async def test_the_keyworker_field_picks_from_the_list_and_a_new_name_is_a_deliberate_step(db, clock, caseload):
+    from cjcase.services import names
+
+    names.add_name(db, "keyworker", "Tom Gallagher")
+    client = make_client(caseload)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "k", "tom", "ctrl+s")
+        assert caseload.get_client(client.id).keyworker == "Tom Gallagher"
+        await press_at_once(pilot, "k", "Tomm", "ctrl+s")
+        form = app.screen
+        assert "not on the organisation's list" in str(form.query_one("#error-keyworker").render())
+        assert caseload.get_client(client.id).keyworker == "Tom Gallagher"
+        form.query_one("#field-keyworker", Input).focus()
+        await press_at_once(pilot, *["backspace"] * 4, "Sam Okafor", "ctrl+n")
+        assert isinstance(app.screen, ConfirmDialog)
+        await press_at_once(pilot, "y", "ctrl+s")
+        assert isinstance(app.screen, ClientScreen)
+        assert caseload.get_client(client.id).keyworker == "Sam Okafor"
+        assert names.known(db, "keyworker") == ["Sam Okafor", "Tom Gallagher"]

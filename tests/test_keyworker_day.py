@@ -14,7 +14,7 @@ from cjcase.tui.app import make_app
 from cjcase.tui.screens.agenda_screen import AgendaScreen
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import make_client, make_episode, press_at_once, settle
+from tests.helpers import add_hearing, make_client, make_episode, press_at_once, settle
 
 
 def run(*args, env=None):
@@ -34,7 +34,8 @@ def adjourned_caseload(caseload):
     """A client whose Monday plea hearing was adjourned to 14 December, as the service records it."""
     client = make_client(caseload, keyworker="Sam Okafor")
     make_episode(caseload, client.id)
-    hearing = caseload.add_court_date(
+    hearing = add_hearing(
+        caseload,
         client.id,
         {
             "when": datetime(2026, 11, 23, 10, 0),
@@ -53,6 +54,9 @@ async def test_an_adjourned_hearing_typed_in_leaves_the_agenda_and_its_support_m
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        from cjcase.services import names
+
+        names.add_name(db, "court", "Leeds Magistrates")
         app.open_client(client.id)
         await settle(pilot)
         await press_at_once(pilot, "4", "h")
@@ -79,7 +83,8 @@ async def test_an_adjourned_hearing_typed_in_leaves_the_agenda_and_its_support_m
 
 async def test_the_adjourn_form_carries_the_support_needed_and_it_can_be_changed(db, clock, caseload):
     client = make_client(caseload)
-    hearing = caseload.add_court_date(
+    hearing = add_hearing(
+        caseload,
         client.id,
         {
             "when": datetime(2026, 11, 23, 10, 0),

@@ -8,7 +8,7 @@ from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.confirm import ConfirmDialog
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import make_client, make_episode, run_cjcase, settle
+from tests.helpers import add_hearing, make_client, make_episode, run_cjcase, settle
 
 FIRST, LAST = "[/bold]Ann", "[link=http://x]"
 KEYWORKER = "[/]Kay [red]"
@@ -29,8 +29,8 @@ def marked_up_client(caseload):
     )
     make_episode(caseload, client.id)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
-    caseload.add_court_date(
-        client.id, {"when": datetime(2026, 11, 23, 10, 0), "court": COURT, "hearing_type": "sentencing"}
+    add_hearing(
+        caseload, client.id, {"when": datetime(2026, 11, 23, 10, 0), "court": COURT, "hearing_type": "sentencing"}
     )
     return client
 

@@ -13,7 +13,7 @@ from cjcase.domain.dates import parse_quarter
 from cjcase.returns.build import aggregate, rate, suppress
 from cjcase.returns.measures import compute
 from cjcase.returns.template import Item, Template
-from tests.helpers import make_client, top_form
+from tests.helpers import add_hearing, make_client, top_form
 
 Q2 = parse_quarter("2026-27 Q2")
 refs = count(1)
@@ -182,7 +182,7 @@ def test_court_hearings_by_type_on_the_boundary_days(caseload, db):
         (datetime(2026, 9, 30, 16, 0), "review"),
         (datetime(2026, 10, 1, 10, 0), "review"),
     ):
-        caseload.add_court_date(client.id, {"when": when, "court": "Leeds", "hearing_type": kind})
+        add_hearing(caseload, client.id, {"when": when, "court": "Leeds", "hearing_type": kind})
     assert value(db, "court_hearings") == 2
     assert value(db, "court_hearings", "hearing_type:review") == 1
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from cjcase.services import agenda, search
 from cjcase.services.importing.importer import import_path
-from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, make_episode
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, make_episode
 
 NOW = datetime(2026, 11, 20, 9, 0)
 
@@ -75,7 +75,8 @@ def test_the_agenda_lists_each_kind_of_thing_due(caseload, db):
         prison_release_date=date(2026, 11, 22),
     )
     caseload.add_session(client.id, {"when": datetime(2026, 11, 21, 10, 0), "kind": "keywork", "status": "scheduled"})
-    caseload.add_court_date(
+    add_hearing(
+        caseload,
         client.id,
         {"when": datetime(2026, 11, 24, 10, 0), "court": "Leeds Magistrates' Court", "hearing_type": "review"},
     )
@@ -139,8 +140,10 @@ def test_the_first_rows_of_a_long_agenda_are_its_earliest_and_the_count_is_all_o
             caseload.add_session(
                 client.id, {"when": datetime(2026, 11, day, 0, 0), "kind": "keywork", "status": "scheduled"}
             )
-        caseload.add_court_date(
-            client.id, {"when": datetime(2026, 11, 22, 0, 0), "court": "Leeds Crown Court", "hearing_type": "trial"}
+        add_hearing(
+            caseload,
+            client.id,
+            {"when": datetime(2026, 11, 22, 0, 0), "court": "Leeds Crown Court", "hearing_type": "trial"},
         )
     everything = agenda.agenda(db, date(2026, 11, 20), date(2026, 12, 4))
     assert len(everything) == 10

@@ -8,7 +8,7 @@ import pytest
 
 from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
-from tests.helpers import SAMPLE, SAMPLE_TODAY, settle, wait_until
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, settle, wait_until
 
 
 @pytest.fixture
@@ -57,7 +57,8 @@ def test_the_adjourn_hearing_form_at_80_by_24(snap_compare, sample_app, caseload
     client = caseload.client_by_ref("CJ-17429")
     from datetime import datetime
 
-    caseload.add_court_date(
+    add_hearing(
+        caseload,
         client.id,
         {
             "when": datetime(2026, 11, 23, 10, 0),

@@ -11,7 +11,7 @@ from cjcase.tui.dialogs.session_dialog import SessionDialog
 from cjcase.tui.screens.caseload_screen import CaseloadScreen
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import SAMPLE_TODAY, make_client, make_episode, settle
+from tests.helpers import SAMPLE_TODAY, add_hearing, make_client, make_episode, settle
 
 TODAY = SAMPLE_TODAY  # Fri 20 Nov 2026, 12:00 on the test clock
 
@@ -131,7 +131,8 @@ async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db,
 
 async def test_a_court_date_tomorrow_and_an_overdue_review_need_action(db, clock, caseload):
     client = make_client(caseload)
-    caseload.add_court_date(
+    add_hearing(
+        caseload,
         client.id,
         {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court", "hearing_type": "sentencing"},
     )
@@ -491,8 +492,8 @@ async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, cas
             "status": "open",
         },
     )
-    hearing = caseload.add_court_date(
-        client.id, {"when": datetime(2026, 11, 30, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
+    hearing = add_hearing(
+        caseload, client.id, {"when": datetime(2026, 11, 30, 10, 0), "court": "Leeds", "hearing_type": "sentencing"}
     )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -20,7 +20,7 @@ from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import SAMPLE, SAMPLE_TODAY, make_client, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, settle
 
 UTC = UTC
 
@@ -48,7 +48,8 @@ def shared(tmp_path, clock):
             "notes": "Bring the housing letter",
         },
     )
-    caseload.add_court_date(
+    add_hearing(
+        caseload,
         client.id,
         {
             "when": datetime(2026, 11, 21, 10, 0),
@@ -91,7 +92,7 @@ def test_read_only_refuses_every_write_path_through_the_services(shared, clock):
             client.id, {"when": datetime(2026, 1, 1, 9, 0), "kind": "phone", "status": "attended"}
         ),
         lambda: caseload.add_note(client.id, "x"),
-        lambda: caseload.change_keyworker([client.id], "X", date(2026, 1, 1)),
+        lambda: caseload.change_keyworker([client.id], None, date(2026, 1, 1)),
         lambda: settings.set_value(reader, "ics_kind", "yes"),
         lambda: import_path(reader, SAMPLE, SAMPLE_TODAY),
     ]
@@ -206,9 +207,7 @@ def test_reminders_cover_today_tomorrow_and_releases(db, clock, caseload):
 
     client = make_client(caseload)
     caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15, 0), "kind": "keywork", "status": "scheduled"})
-    caseload.add_court_date(
-        client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"}
-    )
+    add_hearing(caseload, client.id, {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds", "hearing_type": "plea"})
     caseload.add_episode(
         client.id,
         {
@@ -240,8 +239,10 @@ def test_the_calendar_feed_is_plain_stable_and_right_across_the_clock_changes(db
     ):
         caseload.add_session(client.id, {"when": when, "kind": "gate_pickup", "status": "scheduled"})
     caseload.add_session(client.id, {"when": datetime(2026, 10, 27, 10, 0), "kind": "keywork", "status": "dna"})
-    caseload.add_court_date(
-        client.id, {"when": datetime(2026, 11, 2, 14, 0), "court": "Leeds Crown Court", "hearing_type": "trial"}
+    add_hearing(
+        caseload,
+        client.id,
+        {"when": datetime(2026, 11, 2, 14, 0), "court": "Leeds Crown Court", "hearing_type": "trial"},
     )
     first = to_ics(db, date(2026, 10, 1), date(2027, 4, 30))
     events = events_of(first)

@@ -33,7 +33,7 @@ from cjcase.domain.model import (
     Session,
     Top,
 )
-from cjcase.services import agenda, erasure, search, settings
+from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
 
@@ -120,6 +120,18 @@ class Caseload:
     def keyworkers(self) -> list[str]:
         """The keyworkers named on the caseload."""
         return search.keyworkers(self.db)
+
+    def known_names(self, kind: str) -> list[str]:
+        """The organisation's list of keyworkers, courts or peer mentors."""
+        return names.known(self.db, kind)
+
+    def resolve_name(self, kind: str, text: str | None) -> str | None:
+        """The listed name that typed letters stand for, if exactly one."""
+        return names.resolve(self.db, kind, text)
+
+    def add_name(self, kind: str, name: str) -> str:
+        """Put a new name on one of the organisation's lists, deliberately."""
+        return names.add_name(self.db, kind, name)
 
     def find(self, now: datetime, **filters: Any) -> list[CaseloadRow]:
         """A page of the caseload list (see search.caseload for the filters)."""
@@ -222,16 +234,25 @@ class Caseload:
         field = match.group(1) if match else "record"
         return ValidationError(field, f"The {rules.label(field)} breaks a rule of the caseload ({text}).")
 
+    def _name_problems(self, clean: dict[str, Any], kind: str) -> list[ValidationError]:
+        """A keyworker or court not on the organisation's list (a rule of entry)."""
+        problem = names.problem(self.db, kind, clean.get(kind))
+        return [problem] if problem else []
+
     # ------------------------------------------------------------ clients
 
     def add_client(self, values: dict[str, Any]) -> Client:
         """Create a client."""
         today = self.clock.today()
-        client_id = self._insert("client", values, None, lambda c: rules.check_client(c, today))
+        client_id = self._insert(
+            "client", values, None, lambda c: rules.check_client(c, today) + self._name_problems(c, "keyworker")
+        )
         return self.get_client(client_id)
 
     def update_client(self, client_id: int, changes: dict[str, Any]) -> Client:
         """Change a client's details."""
+        if "keyworker" in changes and (changes["keyworker"] or None) != self.get_client(client_id).keyworker:
+            names.check(self.db, "keyworker", changes["keyworker"])
 
         def check_all(merged, current):
             problems = rules.check_client(merged, self.clock.today())
@@ -654,10 +675,14 @@ class Caseload:
     def add_court_date(self, client_id: int, values: dict[str, Any]) -> CourtDate:
         """Add a court hearing."""
         self.get_client(client_id)
-        return self.get_court_date(self._insert("court_date", values, client_id))
+        return self.get_court_date(
+            self._insert("court_date", values, client_id, lambda c: self._name_problems(c, "court"))
+        )
 
     def update_court_date(self, court_date_id: int, changes: dict[str, Any]) -> CourtDate:
         """Change a hearing (its outcome, time, court)."""
+        if "court" in changes and changes["court"] != self.get_court_date(court_date_id).court:
+            names.check(self.db, "court", changes["court"])
         self._update("court_date", court_date_id, changes, lambda merged, row: [])
         return self.get_court_date(court_date_id)
 
@@ -754,6 +779,7 @@ class Caseload:
     def change_keyworker(self, client_ids: list[int], keyworker: str | None, changed_on: date) -> int:
         """Move clients to another keyworker (None: unallocated) from a date; returns how many moved."""
         new = (keyworker or "").strip() or None
+        names.check(self.db, "keyworker", new)
         on = rules.clean_value("changed_on", rules.Field("date", True), changed_on)
         moved = 0
         with self.db.atomic():

@@ -31,6 +31,8 @@ SETTINGS = {
         Setting("ics_location", "no", "Calendar events give the court as location.", ("yes", "no")),
         Setting("lock_after_minutes", "5", "Minutes without use before an encrypted caseload locks."),
         Setting("peer_mentors", "", "Peer mentors who may be booked on sessions, separated by ;"),
+        Setting("keyworkers", "", "Keyworkers clients may be allocated to, separated by ; (with those on records)."),
+        Setting("courts", "", "Courts hearings may be at, separated by ; (with those on records)."),
         Setting(
             "backup_keep_days",
             "90",

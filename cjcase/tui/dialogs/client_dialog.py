@@ -51,7 +51,7 @@ CLIENT_FIELDS = [
     FormField("postcode", "Postcode"),
     FormField("address", "Address"),
     FormField("no_fixed_abode", "No fixed abode", "check"),
-    FormField("keyworker", "Keyworker"),
+    FormField("keyworker", "Keyworker", "name", names="keyworker"),
     FormField("risk_flags", "Risk flags", "flags", code_options(codes.RISK_FLAG)),
     FormField("consent_to_share", "Consent to share", "select", code_options(codes.YES_NO)),
     FormField("consent_date", "Consent date", "date", direction=PAST),

@@ -22,7 +22,7 @@ class CourtDialog(FormDialog[CourtDate]):
     def fields(self) -> list[FormField]:
         return [
             FormField("when", "When", "datetime", direction=None if self.hearing else FUTURE, required=True),
-            FormField("court", "Court", required=True),
+            FormField("court", "Court", "name", required=True, names="court"),
             FormField("hearing_type", "Hearing", "select", code_options(codes.HEARING_TYPE), required=True),
             FormField("support_needed", "Support on the day", placeholder="e.g. meet at 9:30, bring script"),
             FormField("outcome", "Outcome"),

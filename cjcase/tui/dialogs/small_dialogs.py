@@ -53,11 +53,7 @@ class KeyworkerDialog(FormDialog[int]):
 
     def fields(self) -> list[FormField]:
         return [
-            FormField(
-                "keyworker",
-                "New keyworker",
-                placeholder="empty: unallocated · " + ", ".join(self.caseload.keyworkers()[:3]),
-            ),
+            FormField("keyworker", "New keyworker", "name", names="keyworker", placeholder="empty: unallocated"),
             FormField("changed_on", "From", "date", direction=PAST, required=True),
         ]
 

@@ -36,11 +36,12 @@ class FormField:
 
     name: str
     label: str
-    kind: str = "text"  # text, int, date, datetime, select, flags, check, note
+    kind: str = "text"  # text, int, date, datetime, select, flags, check, note, name
     options: Sequence[tuple[str, Any]] = ()
     direction: str | None = None  # for dates without a year: "past" when logging, "future" when booking
     required: bool = False
     placeholder: str = ""
+    names: str = ""  # for a name: the organisation's list it is picked from (keyworker, court)
 
 
 def code_options(codes: Sequence[str]) -> list[tuple[str, str]]:
@@ -71,6 +72,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+n", "add_name", "Add to the list", show=False),
     ]
     form_title = "Form"
     # Keys typed while the form opens wait until its first field has the cursor (KeyQueue).
@@ -101,7 +103,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                         with Horizontal(classes="form-row"):
                             yield Label(field.label + (" *" if field.required else ""), classes="form-label")
                             yield self._widget(field, initial.get(field.name))
-                        if field.kind in ("date", "datetime"):
+                        if field.kind in ("date", "datetime", "name"):
                             yield Static("", id=f"echo-{field.name}", classes="form-echo")
                         yield Static("", id=f"error-{field.name}", classes="form-error")
             yield Static("", id="form-error")
@@ -129,6 +131,16 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             return Checkbox(value=bool(value), id=widget_id, compact=True)
         if field.kind == "note":
             return TextArea(value or "", id=widget_id, classes="form-note", soft_wrap=True)
+        if field.kind == "name":
+            from textual.suggester import SuggestFromList
+
+            return FormInput(
+                self._text_of(field, value),
+                placeholder=field.placeholder or "type the first letters; → takes the name offered",
+                id=widget_id,
+                compact=True,
+                suggester=SuggestFromList(self.app.caseload.known_names(field.names), case_sensitive=False),
+            )
         return FormInput(
             self._text_of(field, value),
             placeholder=field.placeholder,
@@ -151,6 +163,8 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         for field in self._fields.values():
             if field.kind in ("date", "datetime"):
                 self._echo(field)
+            elif field.kind == "name":
+                self._echo_name(field)
         first = next(iter(self._fields.values()), None)
         if first:
             self.query_one(f"#field-{first.name}").focus()
@@ -203,6 +217,25 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             self.query_one(f"#error-{name}", Static).display = False
         if field and field.kind in ("date", "datetime"):
             self._echo(field)
+        elif field and field.kind == "name":
+            self._echo_name(field)
+
+    def _echo_name(self, field: FormField) -> None:
+        """Say which listed name the typed letters pick, or that they pick none."""
+        from cjcase.services import names
+
+        echo = self.query_one(f"#echo-{field.name}", Static)
+        text = self.query_one(f"#field-{field.name}", Input).value.strip()
+        echo.display = bool(text)
+        if not text:
+            return
+        picked = self.app.caseload.resolve_name(field.names, text)
+        noun = names.LISTS[field.names].noun
+        echo.update(
+            f"[dim]= {picked}[/]"
+            if picked
+            else f"[b $warning]not one {noun} on the list:[/] [dim]type more, or ctrl+n adds it as a new {noun}[/]"
+        )
 
     def _echo(self, field: FormField) -> None:
         """Show the full date a typed date resolves to, before saving."""
@@ -254,6 +287,8 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                 raise ValidationError(name, str(error)) from None
         if field.kind == "int":
             return int(text)
+        if field.kind == "name":
+            return self.app.caseload.resolve_name(field.names, text) or text  # the services refuse a new name
         return text
 
     def values(self) -> dict[str, Any]:
@@ -294,6 +329,40 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         else:
             shown = message if message.startswith("[") else f"[b $error]{escape(message)}[/]"
             self.query_one("#form-error", Static).update(shown)
+
+    def action_add_name(self) -> None:
+        """Put the name typed in the field with the cursor on the organisation's list (asks first)."""
+        from cjcase.domain.errors import CjcaseError
+        from cjcase.services import names
+        from cjcase.tui.widgets.confirm import ConfirmDialog
+
+        widget = self.focused
+        field = self._fields.get((getattr(widget, "id", None) or "").removeprefix("field-"))
+        if field is None or field.kind != "name" or not isinstance(widget, Input):
+            self.notify("ctrl+n adds a new name in a keyworker or court field.", severity="warning")
+            return
+        noun = names.LISTS[field.names].noun
+        text = " ".join(widget.value.split())
+        if not text:
+            self.show_error(field.name, f"Type the new {noun}'s full name, then ctrl+n.")
+            return
+
+        def answered(add: bool | None) -> None:
+            if not add:
+                return
+            try:
+                listed = self.app.caseload.add_name(field.names, text)
+            except CjcaseError as error:
+                self.show_error(field.name, str(error))
+                return
+            from textual.suggester import SuggestFromList
+
+            widget.suggester = SuggestFromList(self.app.caseload.known_names(field.names), case_sensitive=False)
+            widget.value = listed
+            self._echo_name(field)
+            self.notify(f"{listed} added to the {noun}s.")
+
+        self.app.push_screen(ConfirmDialog(f"Add {text} to the organisation's {noun}s, as a new {noun}?"), answered)
 
     def action_cancel(self) -> None:
         """Close without saving; a form with changes asks first (an Esc too many, after closing
