@@ -25,7 +25,10 @@ def test_the_caseload_at_80_by_24(snap_compare, sample_app):
     async def open_caseload(pilot):
         await pilot.press("slash")
         # The first page loads in a worker that starts after the screen's first refresh.
+        # The first page, and then the count of matches, arrive from workers that start after the
+        # screen's first refresh: wait for both.
         await wait_until(pilot, lambda: pilot.app.screen.query_one("#clients").row_count > 0)
+        await wait_until(pilot, lambda: "client" in str(pilot.app.screen.query_one("#count").render()))
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_caseload)
