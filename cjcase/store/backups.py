@@ -280,7 +280,7 @@ def restore(
     _check_caseload_passphrase(path, passphrase, caseload_passphrase)
     lock = acquire_writer_lock(path)
     staging = path.with_name(f".{path.name}.restoring")
-    aside = path.with_name(f"{path.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}")
+    aside = _free_name(path.with_name(f"{path.name}.before-restore-{datetime.now():%Y%m%d-%H%M%S}"))
     kept: Path | None = None
     try:
         try:
@@ -369,6 +369,16 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     problem = verify_file(staging, target, quick=True)
     if problem:
         raise DamagedDatabase(f"The restored copy could not be verified ({problem}); nothing was restored.")
+
+
+def _free_name(wanted: Path) -> Path:
+    """`wanted`, or with -2, -3… after it: a restore killed after setting a file aside and run again
+    within the second would otherwise find its name taken (by a second name of the same file)."""
+    candidate, number = wanted, 1
+    while candidate.exists() or candidate.is_symlink():
+        number += 1
+        candidate = wanted.with_name(f"{wanted.name}-{number}")
+    return candidate
 
 
 def _set_aside(path: Path, aside: Path, passphrase: str | None) -> Path:
