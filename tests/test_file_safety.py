@@ -226,6 +226,23 @@ def test_a_restore_killed_at_any_moment_leaves_the_old_caseload_or_the_new(casel
     assert client_names(caseload_file) == restored
 
 
+def test_a_restore_run_again_within_the_second_of_a_killed_one_sets_aside_under_a_free_name(caseload_file):
+    # A run killed after setting the caseload aside leaves a second name of the same file; a run
+    # again within that second wanted the same name and refused (the two are the same file).
+    from datetime import datetime, timedelta
+
+    backup = newest_backup(caseload_file)
+    add_one_client(caseload_file)
+    restored = client_names(backup)
+    start = datetime.now()
+    for second in range(30):  # every name this restore could want in the next half minute
+        stamp = start + timedelta(seconds=second)
+        os.link(caseload_file, caseload_file.with_name(f"{caseload_file.name}.before-restore-{stamp:%Y%m%d-%H%M%S}"))
+    result = run_cjcase("restore", str(backup), "--yes", "--db", str(caseload_file))
+    assert result.returncode == 0, result.stderr
+    assert client_names(caseload_file) == restored
+
+
 def test_a_missing_caseload_with_a_set_aside_twin_is_not_replaced_by_an_empty_one(caseload_file, tmp_path):
     twin = tmp_path / "caseload.db.before-restore-20261120-101010"
     caseload_file.rename(twin)
