@@ -10,7 +10,7 @@ from cjcase.tui.dialogs.client_dialog import ClientDialog
 from cjcase.tui.dialogs.session_dialog import SessionDialog
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.confirm import ConfirmDialog
-from tests.helpers import make_client, make_episode, press_at_once, settle
+from tests.helpers import make_client, make_episode, press_at_once, settle, wait_until
 
 
 async def test_esc_on_a_form_with_changes_asks_before_throwing_them_away(db, clock, caseload):
@@ -72,6 +72,27 @@ async def test_keys_typed_while_the_new_client_form_opens_reach_it_in_order(db, 
             "First",
             "Last",
         )
+
+
+async def test_keys_wait_until_the_forms_first_field_has_the_cursor(db, clock, caseload, monkeypatch):
+    # In a real terminal the first field's focus can come after the form is mounted; a key let in
+    # before it was typed into the field and then selected and overwritten ("AB-9" became "B-9").
+    # Here the focus is made to come late on purpose.
+    from textual.widgets import Input
+
+    from cjcase.tui.widgets.forms import FormInput
+
+    def late_focus(widget, scroll_visible=True):
+        widget.set_timer(0.3, lambda: Input.focus(widget, scroll_visible))
+        return widget
+
+    monkeypatch.setattr(FormInput, "focus", late_focus)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_at_once(pilot, "n", "AB-9", "tab", "First")
+        await wait_until(pilot, lambda: field(app, "first_name") == "First", seconds=5)
+        assert (field(app, "client_ref"), field(app, "first_name")) == ("AB-9", "First")
 
 
 async def test_keys_typed_while_the_log_form_opens_go_to_its_fields(db, clock, caseload):

@@ -55,6 +55,13 @@ class FormInput(Input):
     """A form's text field. A paste holding tabs (a row copied from a spreadsheet or a message)
     fills this field and the ones after it, as typing it with Tab would."""
 
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)  # selects what the field holds, so typing replaces it
+        # Only now may keys typed while the form opened arrive: one delivered before this focus
+        # was typed in, then selected and overwritten by the next.
+        if isinstance(self.screen, FormDialog) and not self.screen.takes_keys:
+            self.screen.ready_for_keys()
+
     def _on_paste(self, event: events.Paste) -> None:
         if "\t" in event.text and isinstance(self.screen, FormDialog):
             event.prevent_default()  # not Input's paste, which puts it all in this field
@@ -166,9 +173,15 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
             elif field.kind == "name":
                 self._echo_name(field)
         first = next(iter(self._fields.values()), None)
-        if first:
-            self.query_one(f"#field-{first.name}").focus()
         self._as_opened = self._raw_values()
+        first_widget = self.query_one(f"#field-{first.name}") if first else None
+        if first_widget is not None:
+            first_widget.focus()
+        if not isinstance(first_widget, FormInput):
+            self.ready_for_keys()  # no text field to wait for (a FormInput says when it has the cursor)
+
+    def ready_for_keys(self) -> None:
+        """Let the keys typed while the form opened reach it, now that its first field has the cursor."""
         self.takes_keys = True
         keys = getattr(self.app, "keys", None)
         if keys is not None:
