@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.services.releases import RELEASE_OF_EPISODE
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
 DAYS_UNTIL_FINAL = 7
@@ -49,7 +50,7 @@ CHECKS = [
     (
         "{n} Prison Link episode{s} in the period with no prison release date",
         f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.pathway = 'prison_link' "
-        "AND e.prison_release_date IS NULL",
+        f"AND NOT EXISTS (SELECT 1 FROM releases r WHERE {RELEASE_OF_EPISODE} AND r.actual_date IS NOT NULL)",
     ),
     (
         "{n} DRR or ATR episode{s} in the period with no order start date",
