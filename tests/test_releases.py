@@ -283,3 +283,33 @@ def test_the_migration_makes_one_release_per_client_and_date_and_a_future_one_is
     assert rows == [(1, None, "2026-01-10", "2026-01-10", 1), (2, "HMP Wealstun", "2026-12-01", None, 1)]
     assert caseload.releases.status(caseload.releases.of_client(2)[0], date(2026, 11, 20)) == "due"
     db.close()
+
+
+def test_the_data_quality_notes_on_releases(caseload, db):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns.quality import notes
+
+    q3 = parse_quarter("2026-27 Q3")
+    now = datetime(2026, 11, 20, 12, 0)
+    v1 = make_client(caseload, client_ref="V-1")
+    make_episode(caseload, v1.id, prison_release_date=date(2026, 1, 10))
+    db.execute("UPDATE releases SET prison = NULL, from_v1 = 1 WHERE client_id = ?", [v1.id])
+    untyped = make_client(caseload, client_ref="U-1")
+    add_release(caseload, untyped.id, date(2026, 11, 10), release_type=None)
+    typed = make_client(caseload, client_ref="K-1")
+    add_release(caseload, typed.id, date(2026, 10, 1), release_type="licence")  # window closed 22 Oct
+    late = make_client(caseload, client_ref="L-1")
+    caseload.releases.add(late.id, {"prison": "HMP Hull", "expected_date": date(2026, 11, 13)})
+    engaged = make_client(caseload, client_ref="E-1")
+    release = add_release(caseload, engaged.id, date(2026, 10, 2), release_type="licence")
+    caseload.releases.handshake(release.id, {"community_start_date": date(2026, 10, 23), "confirmed_by": "Sam"})
+    found = {n.message.split(" ", 1)[1]: n.client_refs for n in notes(db, q3, now)}
+    assert found == {
+        "release made from a v1 prison release date with no prison, or with an actual date after today: name the "
+        "prison, or clear the actual date of a release still to come": ["V-1"],
+        "release in the period with no release type": ["U-1"],
+        "release still due 7 days after the expected date: record the release, move the date, or record the "
+        "exclusion": ["L-1"],
+        "release whose three-week window closed in the period not engaged: confirm with the community provider "
+        "whether the person started there, and record it or leave it": ["K-1"],
+    }

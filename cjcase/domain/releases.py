@@ -159,7 +159,7 @@ def check_release(clean: dict, today: date, from_v1: bool = False) -> list[Valid
     problems = []
     actual = clean.get("actual_date")
     start = clean.get("community_start_date")
-    if not from_v1 and not (clean.get("prison") or "").strip():
+    if not from_v1 and "prison" in clean and not (clean["prison"] or "").strip():
         problems.append(ValidationError("prison", "The prison is required: name the releasing prison."))
     past = ["onward_referred_date", "community_start_date"] + ([] if from_v1 else ["actual_date"])
     for name in past:
