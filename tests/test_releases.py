@@ -313,3 +313,37 @@ def test_the_data_quality_notes_on_releases(caseload, db):
         "release whose three-week window closed in the period not engaged: confirm with the community provider "
         "whether the person started there, and record it or leave it": ["K-1"],
     }
+
+
+def test_cjcase_agenda_lists_due_releases_and_a_volunteer_sees_only_the_gate_pickup(tmp_path, clock):
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="R-1", first_name="Rory")
+    caseload.releases.add(
+        client.id,
+        {
+            "prison": "HMP Leeds",
+            "expected_date": date(2026, 11, 23),
+            "gate_pickup_booked": "yes",
+            "naloxone_offered": "yes",
+        },
+    )
+    db.close()
+    wide = {"COLUMNS": "200"}
+    keyworker = run_cjcase("--db", str(path), "agenda", env=wide)
+    assert keyworker.returncode == 0, keyworker.stderr
+    assert "Releases due" in keyworker.stdout
+    assert "Mon 23 Nov 2026" in keyworker.stdout and "naloxone issued" in keyworker.stdout
+    assert "Due for release from HMP Leeds: gate pick-up booked" in keyworker.stdout
+    volunteer = run_cjcase("--read-only", "--db", str(path), "agenda", env=wide)
+    assert volunteer.returncode == 0, volunteer.stderr
+    assert "Releases due" in volunteer.stdout and "booked" in volunteer.stdout
+    assert "naloxone" not in volunteer.stdout
+    court = run_cjcase("--db", str(path), "agenda", "--court", env=wide)
+    assert "Releases due" not in court.stdout
+    ics = tmp_path / "a.ics"
+    run_cjcase("--db", str(path), "agenda", "--ics", str(ics), env=wide)
+    assert "SUMMARY:Appointment" in ics.read_text()

@@ -11,6 +11,44 @@ from cjcase.cli.common import DbOption, open_db, program_clock
 commands = typer.Typer()
 
 
+def due_releases_table(database, clock, last, keyworker, read_only: bool, who):
+    """Releases due up to `last` (those past their expected date and not recorded included), with
+    the pre-release checklist's gaps; a volunteer's copy says only whether the gate pick-up is booked."""
+    from datetime import date
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from cjcase.domain.dates import format_date
+    from cjcase.domain.releases import missing
+    from cjcase.services.releases import Releases
+
+    views = Releases(database, clock).due(date.min, last, keyworker)
+    if not views:
+        return None
+    table = Table(title="Releases due", title_justify="left", expand=True)
+    for column in ("Expected", "Client", "Prison", "Gate pick-up" if read_only else "Still missing"):
+        table.add_column(column)
+    for view in views:
+        release = view.release
+        if read_only:
+            status = "booked" if release.gate_pickup_booked == "yes" else "not booked"
+        else:
+            status = ", ".join(missing(release)) or "checklist complete"
+        table.add_row(
+            *map(
+                Text,
+                (
+                    format_date(release.expected_date),
+                    who(view.first_name, view.last_name, view.client_ref),
+                    release.prison or "—",
+                    status,
+                ),
+            )
+        )
+    return table
+
+
 @commands.command("agenda")
 def agenda_command(
     ctx: typer.Context,
@@ -105,6 +143,12 @@ def agenda_command(
         if not items:
             table.add_row("", "Nothing is due in these days.", "", "")
     console.print(table)
+    if not court and not peer_mentor:
+        releases_table = due_releases_table(
+            database, clock, last, keyworker, bool(ctx.obj and ctx.obj.get("read_only")), who
+        )
+        if releases_table is not None:
+            console.print(releases_table)
     if html:
         written = write_file(html, console.export_html(inline_styles=True))
         typer.echo(f"Wrote {written}: open it in a browser to print.")

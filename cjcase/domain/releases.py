@@ -217,3 +217,34 @@ def check_release(clean: dict, today: date, from_v1: bool = False) -> list[Valid
 
 def _plus(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def summary(release: Release, status: str, today: date, clinical: bool = True, met_at_gate: bool = False) -> str:
+    """One line about a release for the client's record: where it stands and what it needs
+    (a volunteer's line says only when, where from, and whether the gate pick-up is booked)."""
+    where = f" from {release.prison}" if release.prison else ""
+    if status == "due" or (status == "excluded" and release.actual_date is None):
+        line = f"Release{where} expected {release.expected_date:%a} {release.expected_date.day} {release.expected_date:%b %Y}"
+        line += " · gate pick-up " + ("booked" if release.gate_pickup_booked == "yes" else "not booked")
+        if not clinical:
+            return line
+        if status == "excluded":
+            return line + f" · excluded: {codes.label(release.coc_exclusion)}"
+        gaps = missing(release)
+        return line + (" · missing: " + ", ".join(gaps) if gaps else " · checklist complete")
+    assert release.actual_date is not None
+    line = f"Released {release.actual_date:%a} {release.actual_date.day} {release.actual_date:%b %Y}{where}"
+    if not clinical:
+        return line
+    if status == "pending":
+        left = days_left(release, today)
+        line += f" · not engaged yet: {left} day{'s' if left != 1 else ''} left of the three weeks"
+    elif status == "engaged":
+        line += " · engaged"
+    elif status == "not_engaged":
+        line += " · not engaged within the three weeks"
+    else:
+        line += f" · excluded: {codes.label(release.coc_exclusion)}"
+    if met_at_gate:
+        line += " · met at the gate"
+    return line

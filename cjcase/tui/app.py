@@ -43,13 +43,14 @@ class CjcaseApp(App):
         Binding("f4", "toggle_initials", "Initials only", key_display="F4"),
     ]
     # App actions that change the caseload: absent in read-only mode.
-    EDIT_ACTIONS = {"new_client", "returns"}
+    EDIT_ACTIONS = {"new_client", "returns", "releases"}
     # Commands that work from every screen: (palette title, action, help).
     APP_COMMANDS = [
         ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
         ("Caseload: open", "caseload", "Every client, with search and filters"),
         ("Caseload: show closed clients", "caseload_closed", "To re-refer a client who has left"),
         ("Client: add new", "new_client", "Add a client to the caseload"),
+        ("Releases: open", "releases", "Releases from custody in a period, by continuity status, with the trend"),
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
@@ -332,6 +333,13 @@ class CjcaseApp(App):
 
         self._home()
         self.push_screen(ReturnsScreen(template_name))
+
+    def action_releases(self) -> None:
+        """Open the Releases view."""
+        from cjcase.tui.screens.releases_screen import ReleasesScreen
+
+        self._home()
+        self.push_screen(ReleasesScreen())
 
     _client_screen = None
 

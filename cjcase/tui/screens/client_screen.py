@@ -16,6 +16,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -46,7 +47,7 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(CjcaseScreen):
+class ClientScreen(ReleaseKeys, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
@@ -60,7 +61,9 @@ class ClientScreen(CjcaseScreen):
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
-        "line of the information-sharing ledger, u a disclosure. Esc goes back."
+        "line of the information-sharing ledger, u a disclosure; r plans a release from prison or changes "
+        "its checklist and expected date, R records that the person was released today, H opens the "
+        "handshake. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -86,6 +89,9 @@ class ClientScreen(CjcaseScreen):
             "add_barrier",
             "add_consent",
             "add_disclosure",
+            "edit_release",
+            "record_release",
+            "handshake",
         }
     )
     BINDINGS = [
@@ -111,6 +117,9 @@ class ClientScreen(CjcaseScreen):
         Binding("b", "add_barrier", "Checklist barrier", show=False),
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
+        Binding("r", "edit_release", "Release checklist", show=False),
+        Binding("R", "record_release", "Released today", show=False, key_display="R"),
+        Binding("H", "handshake", "Handshake", show=False, key_display="H"),
     ]
 
     def __init__(self, client_id: int):
@@ -136,6 +145,7 @@ class ClientScreen(CjcaseScreen):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
                     yield Static(id="contact", markup=False)  # user text: shown as typed
+                    yield Static(id="release", markup=False)
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -291,6 +301,7 @@ class ClientScreen(CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
+        self._show_release(clinical=False)
         for name in ("#episodes", "#notes", "#engagement"):
             self.query_one(name).display = False
 
@@ -341,8 +352,39 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#contact", Static).update("\n".join(lines))
         self._show_case_overview()
 
+    def _show_release(self, clinical: bool = True) -> None:
+        """The client's release from custody, due or latest, with its continuity status; a
+        volunteer sees only a due release and its gate pick-up."""
+        from cjcase.domain.releases import summary
+
+        widget = self.query_one("#release", Static)
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        if current is None or (not clinical and current[1] != "due"):
+            widget.display = False
+            return
+        release, status = current
+        met = any(
+            s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
+            for s in self.sessions
+        )
+        widget.display = True
+        widget.update(summary(release, status, self.app.clock.today(), clinical, met))
+
+    def selected_release(self):
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        return (current[0], self.client.name) if current else None
+
+    def action_edit_release(self) -> None:
+        """Plan a release, or change the due (or latest) one's checklist and expected date."""
+        from cjcase.tui.dialogs.release_dialogs import ReleaseDialog
+
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        release = current[0] if current and (current[0].is_due or current[1] == "pending") else None
+        self._push(ReleaseDialog(self.client_id, self.client.name, release, prison=self.client.prison))
+
     def _show_case_overview(self) -> None:
         """The referrals, the checklist, the sharing ledger and the latest notes."""
+        self._show_release()
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
