@@ -132,10 +132,13 @@ async def test_quick_referral_from_the_caseload_key_and_its_line_on_the_record(d
         assert (client.quick_referral, client.sex) == ("yes", None)
 
 
-def test_the_palette_offers_the_quick_referral_and_a_read_only_view_does_not(db, clock):
-    app = make_app(db, clock)
-    assert any(action == "quick_referral" for _, action, _ in app.APP_COMMANDS)
-    assert "quick_referral" in app.EDIT_ACTIONS
+async def test_the_palette_offers_the_quick_referral_and_a_read_only_view_does_not(db, clock):
+    for read_only in (False, True):
+        app = make_app(db, clock, read_only=read_only)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            assert ("Client: quick referral" in titles) is not read_only
 
 
 def test_a_quick_referral_row_in_a_sample_like_import_then_completed(db, tmp_path, caseload):
@@ -143,4 +146,18 @@ def test_a_quick_referral_row_in_a_sample_like_import_then_completed(db, tmp_pat
     import_path(db, write_clients(tmp_path / "a", header, "Q-1,Ann,Lee,1980-01-01,,,yes"), date(2026, 11, 20))
     import_path(db, write_clients(tmp_path / "b", header, "Q-1,Ann,Lee,1980-01-01,female,C,yes"), date(2026, 11, 20))
     assert caseload.client_by_ref("Q-1").missing_details == []
-    assert datetime  # (imported for symmetry with the other tests)
+
+
+def test_check_13_lists_quick_referrals_naming_the_empty_fields(caseload, db):
+    from cjcase.returns import quality
+
+    caseload.add_quick_referral(QUICK)
+    caseload.add_quick_referral({**QUICK, "client_ref": "QR-2", "sex": "female"})
+    caseload.add_quick_referral({**QUICK, "client_ref": "QR-3", "sex": "female", "ethnicity": "99"})
+    notes = [n for n in quality.notes(db, Q2, datetime(2026, 11, 20, 12)) if "quick-referral" in n.message]
+    assert [(n.message, n.client_refs) for n in notes] == [
+        (
+            "2 quick-referral clients with sex or ethnicity not recorded yet",
+            ["QR-1 (sex and ethnicity)", "QR-2 (ethnicity)"],
+        )
+    ]
