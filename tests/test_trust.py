@@ -61,6 +61,32 @@ def test_every_earlier_schema_migrates_with_its_data(tmp_path, version):
     assert db.execute("SELECT count(*) FROM audit WHERE hash IS NULL").fetchone()[0] == 0
     assert any(b.reason.startswith("before-v") for b in backups.list_backups(backup_dir(path)))
     caseload.add_note(client.id, "Written after the upgrade")  # and it is writable
+    assert_clinical_record_migrated(db, caseload)
+
+
+def assert_clinical_record_migrated(db, caseload):
+    """Clients v2: the clients table rebuilt without losing a row that points to it, the search
+    index still kept in step, quick referrals and ethnicity 99 kept where the fixture has them."""
+    from datetime import datetime
+
+    fenella = caseload.client_by_ref("FX-1")
+    assert fenella.quick_referral == "no" and fenella.sex == "female"
+    assert [e.referral_date for e in caseload.episodes(fenella.id)] == [date(2026, 1, 5)]
+    assert caseload.tops(fenella.id) and caseload.court_dates(fenella.id)
+    assert [row.client_ref for row in caseload.find(datetime(2026, 11, 20), status="all", text="Quarterm")] == ["FX-1"]
+    quick = caseload.add_quick_referral(
+        {"client_ref": "FX-Q", "first_name": "Quentin", "last_name": "Swiftly", "date_of_birth": date(1990, 1, 1)}
+    )
+    assert [row.client_ref for row in caseload.find(datetime(2026, 11, 20), status="all", text="Swiftly")] == ["FX-Q"]
+    assert quick.missing_details == ["sex", "ethnicity"]
+    found = {
+        ref: (sex, ethnicity, flag)
+        for ref, sex, ethnicity, flag in db.execute(
+            "SELECT client_ref, sex, ethnicity, quick_referral FROM clients WHERE client_ref IN ('FX-3', 'FX-4')"
+        )
+    }
+    if found:  # the fixture holds rows written after the clinical_record migration
+        assert found == {"FX-3": (None, None, "yes"), "FX-4": ("male", "99", "no")}
 
 
 def test_a_second_writer_is_refused_with_a_sentence_and_a_reader_may_join(db_path):

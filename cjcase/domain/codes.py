@@ -41,7 +41,9 @@ SUBSTANCE = (
     "other",
 )
 SEX = ("male", "female", "other", "not_stated")
-ETHNICITY = tuple("ABCDEFGHJKLMNPRSZ")
+# NHS ethnic category letters, then `99` (not known: not asked, or not recorded), beside `Z`
+# (asked and declined to say) (DOMAIN.md, Clients v2).
+ETHNICITY = (*"ABCDEFGHJKLMNPRSZ", "99")
 SESSION_KIND = (
     "assessment",
     "keywork",
@@ -137,7 +139,14 @@ ETHNIC_GROUP_OF_CATEGORY = {
     **dict.fromkeys("MNP", "black"),
     **dict.fromkeys("RS", "other"),
     "Z": "not_stated",
+    "99": "not_stated",
 }
+
+
+def ethnic_group(ethnicity: str | None) -> str:
+    """The return's ethnic group of a client's ethnicity; `99` and an empty one are not stated."""
+    return ETHNIC_GROUP_OF_CATEGORY.get(ethnicity or "", "not_stated")
+
 
 # Short markers the caseload table shows for each risk flag.
 RISK_MARKER = {

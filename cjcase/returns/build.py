@@ -114,8 +114,9 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
         record = {
             "pseudo_id": pseudo_id(key, row["client_ref"]),
             "age_band": codes.age_band(age),
-            "sex": row["sex"],
-            "ethnicity": row["ethnicity"],
+            # A quick referral's empty sex and ethnicity are written as not stated / not known.
+            "sex": row["sex"] or "not_stated",
+            "ethnicity": row["ethnicity"] or "99",
             "pathway": row["pathway"],
             "referral_source": row["referral_source"],
             "primary_substance": row["primary_substance"],
@@ -144,7 +145,7 @@ def _minimise(record: dict[str, Cell], template: Template) -> None:
 
     rules = template.minimisation
     if rules.ethnicity == "group" and record["ethnicity"]:
-        record["ethnicity"] = codes.ETHNIC_GROUP_OF_CATEGORY[str(record["ethnicity"])]
+        record["ethnicity"] = codes.ethnic_group(str(record["ethnicity"]))
     if rules.months == "quarter":
         for column in ("referral_month", "start_month", "discharge_month"):
             month = record[column]

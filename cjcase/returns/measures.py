@@ -116,6 +116,9 @@ AGE_BAND_SQL = (
     f"WHEN {AGE_AT_START} <= 54 THEN '45-54' WHEN {AGE_AT_START} <= 64 THEN '55-64' "
     "ELSE '65+' END"
 )
+# A quick referral's empty sex counts as not stated (DOMAIN.md, Clients v2).
+SEX_SQL = "coalesce(c.sex, 'not_stated')"
+# `99` (not known) and an empty ethnicity fall in `not_stated` with `Z`.
 ETHNIC_GROUP_SQL = (
     "CASE WHEN c.ethnicity IN ('A','B','C') THEN 'white' "
     "WHEN c.ethnicity IN ('D','E','F','G') THEN 'mixed' "
@@ -318,7 +321,7 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "new_starts_by_sex",
             False,
-            _count_with_breakdowns(STARTED, {"sex": "c.sex"}, table=STARTS_BY_CLIENT, include_all=False),
+            _count_with_breakdowns(STARTED, {"sex": SEX_SQL}, table=STARTS_BY_CLIENT, include_all=False),
         ),
         Measure(
             "new_starts_by_ethnicity",

@@ -92,7 +92,15 @@ CHECKS = [
 # Data-quality notes (DOMAIN.md "Data-quality checks added"): records to put right that change none
 # of the v1 return's figures, so they are listed wherever the checks are shown but never block a
 # return. Each is (message, SQL listing client references), with the same parameters as CHECKS.
-NOTES: list[tuple[str, str]] = []
+NOTES: list[tuple[str, str]] = [
+    # 13. A quick referral's sex or ethnicity still empty, naming the empty fields.
+    (
+        "{n} quick-referral client{s} with sex or ethnicity not recorded yet",
+        """SELECT c.client_ref || ' (' || CASE WHEN c.sex IS NULL AND c.ethnicity IS NULL THEN 'sex and ethnicity'
+                                              WHEN c.sex IS NULL THEN 'sex' ELSE 'ethnicity' END || ')'
+        FROM clients c WHERE c.quick_referral = 'yes' AND (c.sex IS NULL OR c.ethnicity IS NULL)""",
+    ),
+]
 
 # Releases from custody, checks 1 to 4 (check 5 reads the death record, which another change brings).
 _RELEASE = "FROM releases r JOIN clients c ON c.id = r.client_id"

@@ -255,6 +255,13 @@ class Caseload:
         )
         return self.get_client(client_id)
 
+    def add_quick_referral(self, values: dict[str, Any]) -> Client:
+        """Take someone on in custody or at court with name and date of birth only (DOMAIN.md,
+        Clients v2): the reference, names and date of birth are required as for every client,
+        sex and ethnicity may stay empty until asked, every other client rule holds. The one way
+        every screen or command makes a quick referral (a new arrest referral too); audited."""
+        return self.add_client({**values, "quick_referral": "yes"})
+
     def update_client(self, client_id: int, changes: dict[str, Any]) -> Client:
         """Change a client's details."""
         if "keyworker" in changes and (changes["keyworker"] or None) != self.get_client(client_id).keyworker:

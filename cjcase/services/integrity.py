@@ -15,7 +15,7 @@ from cjcase.store.files import backup_dir
 
 # table -> (field rules, check across fields)
 TABLE_RULES = {
-    "clients": (rules.CLIENT, None),
+    "clients": (rules.CLIENT, rules.check_client_details),
     "episodes": (rules.EPISODE, rules.check_episode),
     "sessions": (rules.SESSION, None),
     "goals": (rules.GOAL, rules.check_goal),

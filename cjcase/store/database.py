@@ -276,8 +276,23 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
     register_today(db.conn)
     for number, migration in pending:
         script = migration.read_text(encoding="utf-8")
+        # Foreign keys are off while a migration runs (SQLite's way to rebuild a table others
+        # point to: with them on, dropping the old table would delete every row that points to
+        # it), and every link is checked before the migration is committed.
+        db.conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            db.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            db.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};")
+            broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise DatabaseError(
+                    f"Upgrading {path} with {migration.name} would leave {len(broken)} record(s) pointing to "
+                    "missing ones, so nothing was changed."
+                )
+            db.conn.execute("COMMIT")
+        except DatabaseError:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
         except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
@@ -289,3 +304,5 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None
+        finally:
+            db.conn.execute("PRAGMA foreign_keys = ON")

@@ -33,6 +33,10 @@ IMPORT_COLUMNS = {
     **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
 }
 
+# Columns a file must have although a cell may be empty: a quick referral leaves sex and
+# ethnicity empty, but clients.csv keeps the v1 required columns (DOMAIN.md, Clients v2).
+HEADER_REQUIRED = {"clients": rules.QUICK_REFERRAL_OPTIONAL}
+
 
 @dataclass(frozen=True)
 class Problem:
