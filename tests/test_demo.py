@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from cjcase.domain import codes
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import CjcaseError
 from cjcase.services import agenda, demo
 from tests.helpers import make_client
@@ -116,3 +117,21 @@ def test_the_demo_sets_its_peer_mentors_through_the_settings_writer_and_its_audi
         "SELECT count(*) FROM audit WHERE entity = 'settings' AND detail = 'fields: peer_mentors'"
     ).fetchone()[0]
     assert audited == 1
+
+
+def test_the_demo_releases_are_in_every_status_with_partial_checklists_moves_and_exclusions(db):
+    from cjcase.domain.releases import missing
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.integrity import check
+
+    demo.generate(db, TODAY, clients=400, seed=3)
+    releases = Caseload(db, Clock(TODAY)).releases
+    views = releases.in_period(date(2020, 1, 1), TODAY + timedelta(days=60), TODAY)
+    assert {view.status for view in views} == {"due", "pending", "engaged", "not_engaged", "excluded"}
+    due_soon = releases.due(TODAY, TODAY + timedelta(days=14))
+    assert due_soon and any(missing(view.release) for view in due_soon)
+    assert any(not missing(view.release) for view in views if view.status != "due")
+    assert any(view.release.community_start_date for view in views)
+    moves = db.execute("SELECT count(*) FROM audit WHERE entity = 'release' AND detail LIKE '%moved from%'").fetchone()
+    assert moves[0] > 0
+    assert check(db) == []
