@@ -347,3 +347,17 @@ def test_cjcase_agenda_lists_due_releases_and_a_volunteer_sees_only_the_gate_pic
     ics = tmp_path / "a.ics"
     run_cjcase("--db", str(path), "agenda", "--ics", str(ics), env=wide)
     assert "SUMMARY:Appointment" in ics.read_text()
+
+
+def test_cjcase_check_lists_a_release_still_due_as_a_note_and_exits_0(tmp_path, clock):
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="L-9")
+    caseload.releases.add(client.id, {"prison": "HMP Hull", "expected_date": date(2026, 11, 10)})
+    db.close()
+    result = run_cjcase("--db", str(path), "check")
+    assert result.returncode == 0, result.stderr
+    assert "1 release still due 7 days after the expected date" in result.stdout and "(L-9)" in result.stdout
