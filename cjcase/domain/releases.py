@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from cjcase.domain import codes
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Record
-from cjcase.domain.rules import Field
+from cjcase.domain.rules import Field, label
 
 WINDOW_DAYS = 21  # the window runs from actual_date to actual_date + 21, both inclusive
 DUE_DAYS = 14  # the agenda lists releases due in the next fortnight
@@ -164,7 +164,7 @@ def check_release(clean: dict, today: date, from_v1: bool = False) -> list[Valid
     past = ["onward_referred_date", "community_start_date"] + ([] if from_v1 else ["actual_date"])
     for name in past:
         if clean.get(name) and clean[name] > today.isoformat():
-            problems.append(ValidationError(name, f"The {name.replace('_', ' ')} is in the future."))
+            problems.append(ValidationError(name, f"The {label(name)} is in the future."))
     if clean.get("in_custody_treatment") == "yes" and clean.get("treatment_need_in_custody") != "yes":
         problems.append(
             ValidationError(
