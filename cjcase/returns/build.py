@@ -86,9 +86,11 @@ SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
        e.prison_release_date,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
        CASE WHEN e.prison_release_date BETWEEN :start AND :end THEN

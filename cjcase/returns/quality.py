@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.returns.measures import APPOINTMENT
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
 DAYS_UNTIL_FINAL = 7
@@ -37,9 +38,9 @@ class Finding:
 CHECKS = [
     (
         "{n} past session{s} in the period still marked scheduled (outcome not recorded)",
-        """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        f"""SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
         WHERE s.status = 'scheduled' AND s.starts_at >= :start AND s.starts_at < :after_end
-          AND s.starts_at < :now""",
+          AND s.starts_at < :now AND {APPOINTMENT}""",
     ),
     (
         "{n} session{s} marked attended on a date after today",
@@ -75,7 +76,7 @@ CHECKS = [
         WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date > :end)
           AND e.start_date <= :contact_from
           AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
-                          AND s.starts_at >= :contact_from AND s.starts_at < :after_end)""",
+                          AND {APPOINTMENT} AND s.starts_at >= :contact_from AND s.starts_at < :after_end)""",
     ),
 ]
 

@@ -15,7 +15,7 @@ from cjcase.store.files import backup_dir
 TABLE_RULES = {
     "clients": (rules.CLIENT, None),
     "episodes": (rules.EPISODE, rules.check_episode),
-    "sessions": (rules.SESSION, None),
+    "sessions": (rules.SESSION, rules.check_session),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),

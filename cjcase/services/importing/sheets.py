@@ -13,6 +13,7 @@ from cjcase.domain import rules
 SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
     "episodes": ("episodes", rules.EPISODE, ("referral_date",)),
+    "custody_events": ("custody_events", rules.CUSTODY_EVENT, ("arrested_at",)),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -24,7 +25,10 @@ ORDER = tuple(SHEETS)
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
     "episodes": tuple(name for name in rules.EPISODE if name != "transferred_to"),
-    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
+    **{
+        name: tuple(SHEETS[name][1])
+        for name in ("custody_events", "sessions", "goals", "court_dates", "tops", "consents")
+    },
 }
 
 

@@ -64,14 +64,22 @@ class SessionDialog(FormDialog[Logged]):
         """The outcomes offered: a new session may be a booking; an appointment's only what happened."""
         if self.session is None:
             return ("scheduled", *codes.SESSION_OUTCOME)
+        if self.session.is_contact:
+            return codes.CONTACT_STATUS
         if self.session.status in codes.SESSION_OUTCOME or self.session.status == "scheduled":
             return codes.SESSION_OUTCOME
         return codes.SESSION_OUTCOME + (self.session.status,)
 
+    def _kinds(self) -> tuple[str, ...]:
+        """The appointment kinds; a contact being corrected keeps its own kind among them."""
+        if self.session is not None and self.session.is_contact:
+            return codes.APPOINTMENT_KIND + (self.session.kind,)
+        return codes.APPOINTMENT_KIND
+
     def fields(self) -> list[FormField]:
         fields = [
             FormField("when", "When", "datetime", direction=PAST, required=True),
-            FormField("kind", "Kind", "select", code_options(codes.SESSION_KIND), required=True),
+            FormField("kind", "Kind", "select", code_options(self._kinds()), required=True),
             FormField("status", "Outcome", "select", code_options(self._outcomes()), required=True),
             FormField("duration_minutes", "Minutes", "int"),
             FormField("notes", "Notes", "note"),
@@ -102,7 +110,7 @@ class SessionDialog(FormDialog[Logged]):
                     direction=FUTURE,
                     placeholder="optional: e.g. next tue 10am",
                 ),
-                FormField("next_kind", "Next kind", "select", code_options(codes.SESSION_KIND), required=True),
+                FormField("next_kind", "Next kind", "select", code_options(codes.APPOINTMENT_KIND), required=True),
             ]
         return fields
 
