@@ -140,6 +140,8 @@ LABEL = {
     "date_of_birth": "date of birth",
     "when": "date and time",
     "date": "date",
+    "arrested_at": "arrest date and time",
+    "test_at": "test date and time",
 }
 
 
@@ -371,8 +373,8 @@ def check_session(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(
             ValidationError(
                 "status",
-                f"A {codes.label(kind)} is not an appointment: its status is scheduled or attended "
-                f"(made), not {status}.",
+                f"This {codes.label(kind)} is a contact, not an appointment: its status is scheduled or "
+                f"attended (made), not {status}.",
             )
         )
     if clean.get("requirement") and kind and kind != "assessment":
@@ -405,7 +407,7 @@ def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationEr
         problems.append(ValidationError("arrested_at", "The arrest is in the future: record it once it has happened."))
     for name in ("offence", "test_at"):
         if tested and not clean.get(name):
-            problems.append(ValidationError(name, f"A test result of {result} needs the {label(name)}."))
+            problems.append(ValidationError(name, f"The {label(name)} is needed with a test result of {result}."))
         if result == "not_tested" and clean.get(name):
             problems.append(
                 ValidationError(name, f"The {label(name)} is given only when the person was tested: clear it.")
@@ -417,7 +419,9 @@ def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationEr
     substances = clean.get("substances_positive")
     if positive and not substances:
         problems.append(
-            ValidationError("substances_positive", "A positive test needs the substances found (opiates; cocaine).")
+            ValidationError(
+                "substances_positive", "The substances found are needed with a positive test (opiates; cocaine)."
+            )
         )
     elif substances and not positive:
         problems.append(
@@ -438,15 +442,13 @@ def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationEr
     if clean.get("confirmatory_result") and clean.get("disputed") != "yes":
         problems.append(
             ValidationError(
-                "confirmatory_result", "A confirmatory result follows a disputed test: set disputed to yes."
+                "confirmatory_result", "The confirmatory result follows a disputed test: set disputed to yes."
             )
         )
     if clean.get("ra_imposed") == "yes" and not positive:
-        problems.append(ValidationError("ra_imposed", "A Required Assessment follows a positive test only."))
+        problems.append(ValidationError("ra_imposed", "The Required Assessment follows a positive test only."))
     if clean.get("ra_followup_required") == "yes" and clean.get("ra_imposed") != "yes":
-        problems.append(
-            ValidationError("ra_followup_required", "A follow-up assessment needs a Required Assessment imposed.")
-        )
+        problems.append(ValidationError("ra_followup_required", "The follow-up needs a Required Assessment imposed."))
     ceased = clean.get("ra_ceased_date")
     if ceased:
         if clean.get("ra_followup_required") != "yes":
@@ -464,7 +466,7 @@ def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationEr
         problems.append(
             ValidationError(
                 "referred_to",
-                "A provider is named only when the outcome is referred_structured or already_in_treatment.",
+                "The provider is named only when the outcome is referred_structured or already_in_treatment.",
             )
         )
     return problems

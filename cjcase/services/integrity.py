@@ -7,7 +7,8 @@ from collections import defaultdict
 import sqlite_utils
 
 from cjcase.domain import rules
-from cjcase.services import audit
+from cjcase.domain.clock import Clock
+from cjcase.services import audit, legal
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
@@ -20,6 +21,7 @@ TABLE_RULES = {
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
     "consents": (rules.CONSENT, rules.check_consent),
+    "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, Clock().today())),
 }
 
 
@@ -52,6 +54,20 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += _legal_rules(db)
+    return problems
+
+
+def _legal_rules(db: sqlite_utils.Database) -> list[str]:
+    """Sessions whose legal stage or absence decision no longer has what it needs (the custody
+    event, the requirement in force, the running order)."""
+    problems = []
+    for row in db.query(
+        "SELECT id, client_id, starts_at AS [when], requirement, absence FROM sessions "
+        "WHERE requirement IS NOT NULL OR absence IS NOT NULL"
+    ):
+        for error in legal.session_problems(db, row["client_id"], row):
+            problems.append(f"sessions row {row['id']}: {error.field}: {error.message}")
     return problems
 
 
