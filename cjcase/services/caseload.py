@@ -32,6 +32,7 @@ from cjcase.domain.model import (
     GoalReview,
     KeyworkerChange,
     Session,
+    TimelineItem,
     Top,
 )
 from cjcase.services import agenda, erasure, legal, names, search, settings
@@ -162,6 +163,10 @@ class Caseload:
     def reminders(self, now: datetime) -> list[str]:
         """The reminders shown as the caseload opens."""
         return agenda.reminders(self.db, now)
+
+    def timeline(self, client_id: int) -> list[TimelineItem]:
+        """A client's history and plans in one list, latest first (contacts included)."""
+        return agenda.timeline(self.db, client_id)
 
     def audit_trail(self, client_id: int) -> list[AuditEntry]:
         """A client's audit trail."""
