@@ -178,7 +178,11 @@ class Custody:
         appointment at the time on the notice."""
         values = {**event, "test_result": "positive", "ra_imposed": "yes"}
         with self.db.atomic():
-            person = self.caseload.get_client(client) if isinstance(client, int) else self.caseload.add_client(client)
+            person = (
+                self.caseload.get_client(client)
+                if isinstance(client, int)
+                else self.caseload.add_quick_referral(client)
+            )
             created = self.add_event(person.id, values)
             test_day = (created.test_at or created.arrested_at).date()
             if with_requirement:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import sqlite_utils
 
 from cjcase.domain import rules
-from cjcase.domain.clock import Clock
+from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.services import audit, legal
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
 # table -> (field rules, check across fields)
 TABLE_RULES = {
-    "clients": (rules.CLIENT, None),
+    "clients": (rules.CLIENT, rules.check_client_details),
     "episodes": (rules.EPISODE, rules.check_episode),
     "sessions": (rules.SESSION, rules.check_session),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
     "consents": (rules.CONSENT, rules.check_consent),
-    "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, Clock().today())),
+    # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
+    "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
+    "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, date.max)),
 }
 
 
