@@ -8,6 +8,7 @@ from textual.widgets import Static, TabbedContent
 
 from cjcase.services.custody import Custody
 from cjcase.tui.app import make_app
+from cjcase.tui.dialogs.arrest_referral_dialog import ArrestReferralDialog
 from cjcase.tui.dialogs.booking_dialog import BookingDialog
 from cjcase.tui.dialogs.contact_dialog import ContactDialog
 from cjcase.tui.screens.client_screen import ClientScreen
@@ -97,3 +98,73 @@ async def test_the_record_shows_each_arrest_with_its_ra_stages_in_order_and_ra2_
         assert shown.index("RA initial Tue 24 Nov 2026 10:00: rearranged") < shown.index(
             "RA initial Wed 25 Nov 2026 14:00: scheduled"
         )
+
+
+async def test_new_arrest_referral_takes_a_new_person_from_a_positive_test_to_a_booked_ra1(db, clock, caseload):
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"arrest referral")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArrestReferralDialog))
+        await wait_until(pilot, lambda: app.screen.takes_keys)
+        await pilot.press(
+            *"AR-9",
+            "tab",
+            *"Dean",
+            "tab",
+            *"Marsh",
+            "tab",
+            *"01/03/1985",
+            "tab",
+            *"19/11/2026 01:30",
+            "tab",
+            *"Elland Road",
+            "tab",
+            "tab",
+            *"19/11/2026 03:10",
+            "tab",
+            "tab",
+            *"mon 10am",
+            "ctrl+s",
+        )
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(pilot)
+        client = caseload.client_by_ref("AR-9")
+        assert (client.name, client.quick_referral, client.sex) == ("Dean Marsh", "yes", None)
+        (event,) = Custody(caseload).events(client.id)
+        assert (event.test_result, event.substances, event.ra_imposed) == ("positive", ["opiates"], "yes")
+        (ra1,) = caseload.sessions(client.id)
+        assert (ra1.starts_at, ra1.kind, ra1.requirement, ra1.status) == (
+            datetime(2026, 11, 23, 10, 0),
+            "assessment",
+            "ra_initial",
+            "scheduled",
+        )
+        assert caseload.requirement_on(client.id, ra1.starts_at.date()) == ("required_assessment", "police")
+        assert "RA initial Mon 23 Nov 2026 10:00: scheduled" in text_of(app, "#custody")
+
+
+async def test_an_existing_reference_needs_no_name_and_a_new_one_asks_for_it(db, clock, caseload):
+    known = make_client(caseload, client_ref="K-1")
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.run_action("new_arrest_referral")
+        await wait_until(pilot, lambda: isinstance(app.screen, ArrestReferralDialog))
+        await wait_until(pilot, lambda: app.screen.takes_keys)
+        app.screen.query_one("#field-client_ref").value = "NEW-1"
+        app.screen.query_one("#field-custody_suite").value = "Elland Road"
+        app.screen.query_one("#field-ra1_at").value = "mon 10am"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "NEW-1 is a new client" in str(app.screen.query_one("#error-first_name", Static).render())
+        app.screen.query_one("#field-client_ref").value = "K-1"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        assert [s.requirement for s in caseload.sessions(known.id)] == ["ra_initial"]

@@ -43,12 +43,18 @@ class ArrestReferralDialog(FormDialog[ArrestReferral]):
             FormField("test_at", "Tested at", "datetime", direction=PAST, required=True),
             FormField("substances_positive", "Positive for", "select", SUBSTANCES, required=True),
             FormField("ra1_at", "RA1 appointment", "datetime", direction=FUTURE, required=True),
-            FormField("with_requirement", "Put a required assessment requirement in force", "check"),
+            FormField("with_requirement", "RA requirement", "check"),
         ]
 
     def initial(self) -> dict[str, Any]:
         now = self.app.clock.now().replace(second=0, microsecond=0)
-        return {"offence": "trigger", "arrested_at": now, "test_at": now, "with_requirement": True}
+        return {
+            "offence": "trigger",
+            "arrested_at": now,
+            "test_at": now,
+            "substances_positive": "opiates",
+            "with_requirement": True,
+        }
 
     def submit(self, values: dict[str, Any]) -> ArrestReferral:
         custody = self.custody
