@@ -168,3 +168,53 @@ async def test_an_existing_reference_needs_no_name_and_a_new_one_asks_for_it(db,
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
         assert [s.requirement for s in caseload.sessions(known.id)] == ["ra_initial"]
+
+
+async def test_ra1_left_early_asks_why_and_notify_police_stays_until_recorded(db, clock, caseload):
+    from textual.widgets import Select
+
+    from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+    client = make_client(caseload)
+    custody = Custody(caseload)
+    custody.add_event(client.id, positive_event())
+    custody.book_stage(client.id, datetime(2026, 11, 18, 10, 0))
+    app = make_app(db, clock)
+
+    def notify_rows():
+        table = app.screen.query_one("#actions", RowTable)
+        reasons = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        return [reason for reason in reasons if "Notify" in reason]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, client.id)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionDialog) and app.screen.takes_keys)
+        app.screen.query_one("#field-status", Select).value = "attended_left_early"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "say why they left early, for police" in str(app.screen.query_one("#error-dna_reason", Static).render())
+        app.screen.query_one("#field-dna_reason").value = "walked out after ten minutes"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await pilot.press("escape")
+        await settle(pilot)
+        await wait_until(pilot, lambda: notify_rows())
+        assert notify_rows() == ["Notify police today: REQUIRED_ASSESSMENT left early 18 Nov 10:00"]
+        await open_record(pilot, client.id)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionDialog) and app.screen.takes_keys)
+        app.screen.query_one("#field-notified_at").value = "18/11/2026 12:30"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        (ra1,) = caseload.sessions(client.id)
+        assert (ra1.status, ra1.notified_at) == ("attended_left_early", datetime(2026, 11, 18, 12, 30))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert notify_rows() == []

@@ -10,6 +10,7 @@ from cjcase.domain.dates import format_date, format_datetime
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure, Session
 from cjcase.domain.timeslots import parse_slots
+from cjcase.services import legal
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import Caseload, raise_first
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -93,6 +94,15 @@ class Engagement:
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The legal requirement and who must be told of an absence, on a day, if any."""
         return self.caseload.requirement_on(client_id, day)
+
+    def reportable(self, client_id: int, day: date, stage: str | None = None) -> list[tuple[str, str]]:
+        """Who must be told of an absence on a day: (requirement, agency) for each requirement in
+        force, and the police for an RA stage."""
+        return legal.reportable(self.db, client_id, day, stage)
+
+    def order_running(self, client_id: int, day: date) -> bool:
+        """Whether an order is running on a day: an absence then asks for the officer's decision."""
+        return legal.order_running(self.db, client_id, day)
 
     def is_legal_assessment(self, session: Session) -> bool:
         """Whether an appointment is a Required Assessment or Restriction on Bail assessment: an
