@@ -305,3 +305,47 @@ def test_custody_events_and_their_ra_stages_import_and_import_again_unchanged(db
     assert check(db) == []
     again = import_path(db, folder, SAMPLE_TODAY)
     assert again.changed == 0 and again.counts["custody_events"].unchanged == 2
+
+
+# ---------------------------------------------------------------- data-quality check 7
+
+
+def test_check_7_lists_an_attended_ra_initial_with_no_assessment_outcome(caseload, custody, tmp_path):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns.quality import data_quality
+
+    def listed():
+        return [
+            f.client_refs
+            for f in data_quality(caseload.db, parse_quarter("2026-27 Q3"), NOW)
+            if "RA initial assessment and no assessment outcome" in f.message
+        ]
+
+    client = make_client(caseload, client_ref="RA-7")
+    event = custody.add_event(client.id, positive())
+    ra1 = custody.book_stage(client.id, datetime(2026, 11, 16, 10, 0))
+    assert listed() == []  # booked, not yet attended
+    caseload.update_session(ra1.id, {"status": "attended_left_early", "dna_reason": "left"})
+    assert listed() == []  # did not remain: not assessed
+    caseload.update_session(ra1.id, {"status": "attended"})
+    assert listed() == [["RA-7"]]
+    custody.update_event(event.id, {"assessment_outcome": "brief_intervention"})
+    assert listed() == []
+
+
+def test_cjcase_check_shows_check_7_as_a_note_and_exits_0(tmp_path, clock):
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.caseload_file import open_caseload
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="RA-8")
+    Custody(caseload).add_event(client.id, positive())
+    Custody(caseload).book_stage(client.id, datetime(2026, 11, 16, 10, 0), status="attended")
+    db.close()
+    result = run_cjcase("--db", str(path), "check")
+    assert result.returncode == 0, result.stderr
+    assert "1 custody event with an attended RA initial assessment and no assessment outcome" in result.stdout
+    assert "(RA-8)" in result.stdout

@@ -178,3 +178,21 @@ def _run(db: sqlite_utils.Database, checks: list[tuple[str, str]], period: Perio
         if refs:
             found.append(Finding(message.format(n=len(refs), s="" if len(refs) == 1 else "s"), refs))
     return found
+
+
+# 7. An RA initial assessment attended (the person came and remained) with no outcome on its
+# custody event: the event the session belongs to is the client's latest with the RA imposed
+# arrested at or before it (DOMAIN.md, Custody events).
+NOTES += [
+    (
+        "{n} custody event{s} with an attended RA initial assessment and no assessment outcome: "
+        "record what the assessment found",
+        """SELECT c.client_ref FROM custody_events ev JOIN clients c ON c.id = ev.client_id
+        WHERE ev.ra_imposed = 'yes' AND ev.assessment_outcome IS NULL
+          AND EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = ev.client_id AND s.requirement = 'ra_initial'
+                      AND s.status = 'attended' AND s.starts_at >= ev.arrested_at
+                      AND NOT EXISTS (SELECT 1 FROM custody_events l WHERE l.client_id = ev.client_id
+                                      AND l.ra_imposed = 'yes' AND l.arrested_at > ev.arrested_at
+                                      AND l.arrested_at <= s.starts_at))""",
+    ),
+]

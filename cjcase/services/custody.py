@@ -157,9 +157,8 @@ class Custody:
         """Book an RA appointment (an assessment carrying its stage)."""
         if stage not in codes.SESSION_REQUIREMENT:
             raise ValidationError("requirement", f"'{stage}' is not a legal stage.")
-        return self.caseload.add_session(
-            client_id, {"when": when, "kind": "assessment", "status": "scheduled", "requirement": stage, **extra}
-        )
+        values = {"when": when, "kind": "assessment", "status": "scheduled", "requirement": stage, **extra}
+        return self.caseload.add_session(client_id, values)
 
     # ------------------------------------------------------------ the arrest referral
 
