@@ -349,3 +349,21 @@ def test_cjcase_check_shows_check_7_as_a_note_and_exits_0(tmp_path, clock):
     assert result.returncode == 0, result.stderr
     assert "1 custody event with an attended RA initial assessment and no assessment outcome" in result.stdout
     assert "(RA-8)" in result.stdout
+
+
+def test_an_event_belongs_to_the_episode_open_on_its_arrest_or_one_referred_within_28_days(caseload, custody):
+    client = make_client(caseload)
+    event = custody.add_event(client.id, positive())
+    assert custody.episode_of(event) is None  # the client's alone
+    later = make_episode(caseload, client.id, referral_date=date(2026, 12, 13))
+    assert custody.episode_of(event) is None  # 29 days after the arrest
+    caseload.update_episode(later.id, {"referral_date": date(2026, 12, 12)})
+    assert custody.episode_of(event).id == later.id  # 28 days: a referral just after the arrest
+    earlier = make_episode(
+        caseload,
+        client.id,
+        referral_date=date(2026, 10, 1),
+        discharge_date=date(2026, 11, 14),
+        discharge_reason="dropped_out",
+    )
+    assert custody.episode_of(event).id == earlier.id  # open on the day of the arrest

@@ -414,6 +414,11 @@ class CustodyEvent(Record):
     _datetime_fields = ("arrested_at", "test_at")
 
     @property
+    def link_date(self) -> date:
+        """The day that finds the event's episode (DOMAIN.md): the date of the arrest."""
+        return self.arrested_at.date()
+
+    @property
     def substances(self) -> list[str]:
         """The substances the test found, in stored order."""
         return [item for item in (self.substances_positive or "").split(";") if item]

@@ -5,13 +5,13 @@ referral that takes a custody worker from a positive test to a booked RA1 in one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cjcase.domain import codes, rules
 from cjcase.domain.dates import age_on, format_datetime
 from cjcase.domain.errors import ValidationError
-from cjcase.domain.model import Client, CustodyEvent, Session
+from cjcase.domain.model import Client, CustodyEvent, Episode, Session
 from cjcase.services import legal
 from cjcase.services.caseload import Caseload
 
@@ -109,6 +109,18 @@ class Custody:
                 "SELECT * FROM custody_events WHERE client_id = ? ORDER BY arrested_at DESC", [client_id]
             )
         ]
+
+    def episode_of(self, event: CustodyEvent) -> Episode | None:
+        """The episode an event belongs to, found from its link date D (never stored, so corrected
+        episode dates move it): the client's episode open on D; else the one referred earliest from
+        D + 1 to D + 28 days (a referral opened just after the arrest); else none, the event
+        belonging to the client alone."""
+        day = event.link_date
+        episodes = sorted(self.caseload.episodes(event.client_id), key=lambda e: e.referral_date)
+        for episode in episodes:
+            if episode.referral_date <= day and (episode.discharge_date is None or day <= episode.discharge_date):
+                return episode
+        return next((e for e in episodes if day < e.referral_date <= day + timedelta(days=28)), None)
 
     # ------------------------------------------------------------ RA stages
 
