@@ -367,3 +367,27 @@ def test_an_event_belongs_to_the_episode_open_on_its_arrest_or_one_referred_with
         discharge_reason="dropped_out",
     )
     assert custody.episode_of(event).id == earlier.id  # open on the day of the arrest
+
+
+def test_cjcase_check_finds_an_arrest_of_someone_under_18_and_a_stage_without_its_event(caseload, custody, db):
+    client = make_client(caseload, date_of_birth=date(2008, 2, 29))
+    event = custody.add_event(
+        client.id,
+        positive(
+            arrested_at=datetime(2026, 3, 1, 1, 0),
+            test_at=None,
+            offence=None,
+            test_result="not_tested",
+            substances_positive=None,
+            ra_imposed="no",
+        ),
+    )
+    assert check(db) == []  # 18 on 1 March in a year with no 29 February
+    db.execute("UPDATE custody_events SET arrested_at = '2026-02-28 23:00' WHERE id = ?", [event.id])
+    other = make_client(caseload, client_ref="T-2")
+    custody.add_event(other.id, positive())
+    custody.book_stage(other.id, datetime(2026, 11, 16, 10, 0))
+    db.execute("UPDATE custody_events SET ra_imposed = 'no' WHERE client_id = ?", [other.id])
+    found = check(db)
+    assert any(p.startswith(f"custody_events row {event.id}: arrested_at: the client was under 18") for p in found)
+    assert any("requirement: ra_initial needs a custody event with ra_imposed yes" in p for p in found)

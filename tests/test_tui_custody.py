@@ -218,3 +218,42 @@ async def test_ra1_left_early_asks_why_and_notify_police_stays_until_recorded(db
         await pilot.press("escape")
         await settle(pilot)
         assert notify_rows() == []
+
+
+async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, caseload):
+    from textual.widgets import Select
+
+    from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
+
+    client = make_client(caseload)
+    custody = Custody(caseload)
+    event = custody.add_event(client.id, positive_event())
+    ra1 = custody.book_stage(client.id, datetime(2026, 11, 16, 10, 0))
+    caseload.update_session(ra1.id, {"status": "attended"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, client.id)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: isinstance(app.screen, CustodyEventDialog) and app.screen.takes_keys)
+        app.screen.query_one("#field-assessment_outcome", Select).value = "referred_structured"
+        app.screen.query_one("#field-ra_followup_required", Select).value = "yes"
+        app.screen.query_one("#field-followup_at").value = "30/11/2026 10:00"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Say which provider" in str(app.screen.query_one("#error-referred_to", Static).render())
+        app.screen.query_one("#field-referred_to").value = "Forward Leeds"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(pilot)
+        updated = custody.get_event(event.id)
+        assert (updated.assessment_outcome, updated.referred_to, updated.ra_followup_required) == (
+            "referred_structured",
+            "Forward Leeds",
+            "yes",
+        )
+        assert [s.requirement for s in custody.ra_stages(updated)] == ["ra_initial", "ra_followup"]
+        shown = text_of(app, "#custody")
+        assert "RA follow-up Mon 30 Nov 2026 10:00: scheduled" in shown
+        assert "Outcome: referred structured to Forward Leeds" in shown

@@ -71,6 +71,14 @@ def _legal_rules(db: sqlite_utils.Database) -> list[str]:
     ):
         for error in legal.session_problems(db, row["client_id"], row):
             problems.append(f"sessions row {row['id']}: {error.field}: {error.message}")
+    # Testing on arrest and the Required Assessment apply from 18 (whole years, as for referrals).
+    for row in db.query(
+        "SELECT ev.id FROM custody_events ev JOIN clients c ON c.id = ev.client_id "
+        "WHERE date(c.date_of_birth, '+18 years') > date(ev.arrested_at)"  # 29 Feb: SQLite gives 1 March
+    ):
+        problems.append(
+            f"custody_events row {row['id']}: arrested_at: the client was under 18 on the day of the arrest."
+        )
     return problems
 
 

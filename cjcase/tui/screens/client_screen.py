@@ -64,7 +64,8 @@ class ClientScreen(CjcaseScreen):
         "appointment (a try, a text, a letter, a professional), shown on the overview's timeline only; "
         "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
         "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
-        "rearranged). Esc goes back."
+        "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
+        "appointment, follow-up ceased). Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -92,6 +93,7 @@ class ClientScreen(CjcaseScreen):
             "add_disclosure",
             "log_contact",
             "arrest_referral",
+            "update_arrest",
         }
     )
     BINDINGS = [
@@ -119,6 +121,7 @@ class ClientScreen(CjcaseScreen):
         Binding("u", "add_disclosure", "Log disclosure", show=False),
         Binding("f", "log_contact", "Log contact", show=False),
         Binding("r", "arrest_referral", "New arrest referral", show=False),
+        Binding("w", "update_arrest", "Update arrest", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -743,6 +746,16 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.arrest_referral_dialog import ArrestReferralDialog
 
         self._push(ArrestReferralDialog(self.client), "Saved: RA1 booked.")
+
+    def action_update_arrest(self) -> None:
+        """Record what followed the latest arrest: the outcome, a disputed test, the RA follow-up."""
+        from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
+
+        events = self.custody.events(self.client_id)
+        if not events:
+            self.notify("No arrest recorded yet: r records one.", severity="warning")
+            return
+        self._push(CustodyEventDialog(events[0], self.client.name))
 
     def action_add_note(self) -> None:
         """Write a note on the record."""
