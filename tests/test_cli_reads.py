@@ -100,3 +100,129 @@ def test_commands_that_fill_a_caseload_still_start_one_and_export_list_needs_non
     assert imported.returncode == 0, imported.stderr
     assert default.exists()
     assert run("check", env=env).returncode == 0
+
+
+# --- Item 14: exports and the agenda are reads, beside an open editing session ---------------
+
+
+@pytest.fixture
+def sample_file(tmp_path):
+    path = tmp_path / "c.db"
+    assert run("--db", str(path), "import", str(SAMPLE)).returncode == 0
+    return path
+
+
+def export_rows(db) -> list[str]:
+    return [row[0] for row in db.execute("SELECT detail FROM audit WHERE action = 'export' ORDER BY id")]
+
+
+EXPORT = ("export", "quarterly_return", *PERIOD, "--allow-incomplete")
+
+
+@pytest.mark.parametrize("before", [(), ("--read-only",)])
+def test_an_export_runs_beside_an_open_editing_session_and_is_recorded(sample_file, tmp_path, before):
+    holder = open_caseload(sample_file)  # a keyworker's cjcase, holding the one-writer lock
+    try:
+        out = tmp_path / "q.csv"
+        result = run(*before, "--db", str(sample_file), *EXPORT, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert out.exists() and "Wrote" in result.stdout
+        (row,) = export_rows(holder)
+        assert "period 2026-27 Q2" in row
+        from cjcase.services import audit
+
+        assert audit.verify(holder) == []
+    finally:
+        holder.close()
+
+
+def test_a_read_only_export_with_nobody_else_open_still_records_its_audit_row(sample_file, tmp_path):
+    out = tmp_path / "q.json"
+    result = run("--read-only", "--db", str(sample_file), *EXPORT, "--format", "json", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    db = open_caseload(sample_file, read_only=True)
+    try:
+        assert len(export_rows(db)) == 1
+    finally:
+        db.close()
+
+
+def test_the_exports_audit_row_waits_its_turn_behind_the_editing_sessions_change(sample_file, tmp_path):
+    import time
+
+    from cjcase.services import audit
+
+    holder = open_caseload(sample_file)
+    try:
+        out = tmp_path / "q.csv"
+        holder.conn.execute("BEGIN IMMEDIATE")  # the editing session is in the middle of a change
+        audit.write_audit(holder, "update", "settings", None, None, "fields: organisation")
+        environment = {**os.environ, "CJCASE_TODAY": "2026-11-20"}
+        environment.pop("CJCASE_DB", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cjcase", "--db", str(sample_file), *EXPORT, "--out", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        deadline = time.monotonic() + 60
+        while not out.exists():  # written: its audit row is what comes next
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the export never wrote its file"
+            time.sleep(0.02)
+        holder.conn.execute("COMMIT")
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, stderr
+        actions = [r[0] for r in holder.execute("SELECT action FROM audit ORDER BY id DESC LIMIT 2")]
+        assert actions == ["export", "update"]  # after the session's change, in one unbroken chain
+        assert audit.verify(holder) == []
+    finally:
+        if holder.conn.in_transaction:
+            holder.conn.execute("ROLLBACK")
+        holder.close()
+
+
+def test_the_agenda_runs_beside_an_editing_session_and_editing_commands_still_wait_for_it(sample_file, tmp_path):
+    holder = open_caseload(sample_file)
+    try:
+        agenda = run("--db", str(sample_file), "agenda")
+        assert agenda.returncode == 0, agenda.stderr
+        for before in ((), ("--read-only",)):
+            listed = run(*before, "--db", str(sample_file), "export", "--history")
+            assert listed.returncode == 0, listed.stderr
+        editing = run("--db", str(sample_file), "import", str(SAMPLE))
+        assert editing.returncode == 1
+        assert "Another cjcase is already open" in editing.stderr
+    finally:
+        holder.close()
+
+
+def test_a_read_only_export_does_not_change_the_organisation(sample_file, tmp_path):
+    result = run(
+        "--read-only", "--db", str(sample_file), *EXPORT, "--organisation", "Acme", "--out", str(tmp_path / "q.csv")
+    )
+    assert result.returncode == 1
+    assert "--read-only" in result.stderr and "--organisation" in result.stderr
+    assert not (tmp_path / "q.csv").exists()
+
+
+def test_a_return_whose_export_could_not_be_recorded_is_not_left_behind(sample_file, tmp_path):
+    from datetime import datetime
+
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.domain.errors import CjcaseError
+    from cjcase.returns import exporter
+    from cjcase.returns import template as templates
+
+    db = open_caseload(sample_file, read_only=True)  # a connection that cannot write its audit row
+    try:
+        prepared = exporter.prepare(
+            db, templates.find("quarterly_return", None), parse_quarter("2026-27 Q2"), 5, datetime(2026, 11, 20, 12)
+        )
+        out = tmp_path / "q.csv"
+        with pytest.raises(CjcaseError, match="The return was not kept"):
+            exporter.write(db, prepared, "csv", out, datetime(2026, 11, 20, 12), allow_incomplete=True)
+        assert not out.exists() and not exporter.writers.notes_path(out).exists()
+    finally:
+        db.close()
