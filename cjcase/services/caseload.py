@@ -35,7 +35,7 @@ from cjcase.domain.model import (
     TimelineItem,
     Top,
 )
-from cjcase.services import agenda, erasure, legal, names, search, settings
+from cjcase.services import agenda, demo, erasure, legal, names, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -125,6 +125,10 @@ class Caseload:
     def setting(self, key: str) -> str:
         """One of the organisation's settings."""
         return settings.get(self.db, key)
+
+    def is_demo(self) -> bool:
+        """Whether this is a demo caseload (made up by `cjcase demo`), not a real one."""
+        return demo.is_demo(self.db)
 
     def peer_mentors(self) -> list[str]:
         """The organisation's peer mentors."""

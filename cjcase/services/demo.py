@@ -108,6 +108,18 @@ SUBSTANCE_WEIGHTS = (
 )
 
 
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """Whether `cjcase demo` made this caseload (it marks the file before writing into it)."""
+    return db.execute("SELECT 1 FROM settings WHERE key = ?", [DEMO_SETTING]).fetchone() is not None
+
+
+def demo_clients(db: sqlite_utils.Database) -> int | None:
+    """How many made-up clients an earlier `cjcase demo` left in this file; None when it is not a demo."""
+    if not is_demo(db):
+        return None
+    return db.execute("SELECT count(*) FROM clients").fetchone()[0]
+
+
 def ensure_demo_database(db: sqlite_utils.Database) -> None:
     """Refuse a database that holds a real caseload; mark an empty one as a demo."""
     marked = list(db.query("SELECT value FROM settings WHERE key = ?", [DEMO_SETTING]))

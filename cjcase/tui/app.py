@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from cjcase.services.engagement import Engagement
 
 
+DEMO_TITLE = "DEMO: made-up clients (cjcase demo)"
+
+
 class CjcaseApp(App):
     """A keyworker's caseload in the terminal."""
 
@@ -91,6 +94,8 @@ class CjcaseApp(App):
         self.custody = Custody(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
         self.name_style = caseload.setting("name_display") if self.read_only else "full"
+        if caseload.is_demo():  # every screen's header says the clients are made up
+            self.sub_title = " · ".join(part for part in (self.sub_title, DEMO_TITLE) if part)
 
     @property
     def clock(self) -> Clock:
