@@ -99,3 +99,10 @@ class KeyChangeRefused(CjcaseError):
 
 class SmallGroupsRefused(CjcaseError):
     """An extract has rows in groups smaller than its template's min_group; nothing was written."""
+
+
+# What an edit of an organisation's combined file is told (the combined file's triggers say it too).
+EDIT_COMBINED = (
+    "this is an organisation's combined file, which is read, never edited: edit on the keyworker's laptop, "
+    "then combine again."
+)

@@ -97,7 +97,7 @@ SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.
           FROM releases r WHERE {RELEASE_OF_EPISODE} AND {measures.RELEASED}) AS continuity_engaged
 FROM episodes e JOIN clients c ON c.id = e.client_id
 WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
-ORDER BY e.referral_date, e.id
+ORDER BY e.referral_date
 """
 
 
@@ -109,8 +109,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     if template.recipient:
         key = recipient_key(key, template.recipient)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    rows: list[list[Cell]] = []
-    withheld: list[bool] = []
+    found: list[tuple[tuple[str, str], list[Cell], bool]] = []
     for row in db.query(EXTRACT_SQL, params):
         age = age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"]))
         record = {
@@ -136,8 +135,13 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
         if without_consent:
             # The NDTMS rule: without consent only the client's pseudonym and the counts are sent.
             record = {name: (value if name in CONSENT_FREE_COLUMNS else None) for name, value in record.items()}
-        rows.append([record[item.name] for item in template.items])
-        withheld.append(without_consent)
+        # In referral order, ties by pseudonym: never by row ids, which differ between one caseload
+        # and the same records combined from several laptops (the two must give the same bytes).
+        order = (row["referral_date"], pseudo_id(key, row["client_ref"]))
+        found.append((order, [record[item.name] for item in template.items], without_consent))
+    found.sort(key=lambda item: item[0])
+    rows = [cells for _, cells, _ in found]
+    withheld = [flag for _, _, flag in found]
     return ReturnTable(template, period, None, [item.label for item in template.items], rows, withheld)
 
 

@@ -10,6 +10,7 @@ import sqlite_utils
 from cjcase.domain import rules
 from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.services import audit, legal
+from cjcase.services.handover import verify_carried
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
@@ -41,6 +42,7 @@ def check(db: sqlite_utils.Database) -> list[str]:
     path = getattr(db, "path", None)
     manifests = [manifest_path(b.path) for b in list_backups(backup_dir(path))] if path else []
     problems += audit.verify(db, manifests)
+    problems += verify_carried(db)  # the audit rows that came with a received client or a combined caseload
     return problems
 
 

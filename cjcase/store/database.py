@@ -14,7 +14,14 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.clock import Clock
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
+from cjcase.domain.errors import (
+    EDIT_COMBINED,
+    DamagedDatabase,
+    DatabaseError,
+    DiskFull,
+    PassphraseError,
+    ReadOnlyError,
+)
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
@@ -71,6 +78,8 @@ class CaseDatabase(sqlite_utils.Database):
                 self.conn.execute("ROLLBACK")
             if is_disk_full(error):
                 raise DiskFull(disk_full_message(self.path)) from None
+            if isinstance(error, DATABASE_ERRORS) and EDIT_COMBINED in str(error):
+                raise ReadOnlyError(f"This change was not made: {EDIT_COMBINED}") from None  # the file's triggers
             raise
         else:
             try:
