@@ -105,7 +105,7 @@ async def test_the_release_form_moves_the_expected_date_and_keeps_the_release(db
         await settle(pilot)
         app.open_client(client.id)
         await settle(pilot)
-        await pilot.press("r")
+        await pilot.press("p")
         await settle(pilot)
         await press_at_once(pilot, "tab", "27/11/2026", "ctrl+s")
         await settle(pilot)
