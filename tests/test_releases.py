@@ -342,6 +342,9 @@ def test_cjcase_agenda_lists_due_releases_and_a_volunteer_sees_only_the_gate_pic
     assert volunteer.returncode == 0, volunteer.stderr
     assert "Releases due" in volunteer.stdout and "booked" in volunteer.stdout
     assert "naloxone" not in volunteer.stdout
+    page = tmp_path / "agenda.html"
+    run_cjcase("--db", str(path), "agenda", "--html", str(page), env=wide)
+    assert "Releases due" in page.read_text() and "HMP Leeds: missing first appointment booked" in page.read_text()
     court = run_cjcase("--db", str(path), "agenda", "--court", env=wide)
     assert "Releases due" not in court.stdout
     ics = tmp_path / "a.ics"
