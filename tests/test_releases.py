@@ -364,3 +364,71 @@ def test_cjcase_check_lists_a_release_still_due_as_a_note_and_exits_0(tmp_path, 
     result = run_cjcase("--db", str(path), "check")
     assert result.returncode == 0, result.stderr
     assert "1 release still due 7 days after the expected date" in result.stdout and "(L-9)" in result.stdout
+
+
+def test_the_sample_kept_at_the_schema_before_releases_gives_the_same_v1_return_once_migrated(tmp_path, monkeypatch):
+    """The shared sample as a v1 caseload held it (prison release dates on its episodes), upgraded:
+    its releases made by the migration, the quarterly return byte for byte as before."""
+    import csv
+
+    from cjcase.domain.dates import parse_import_date, parse_import_datetime, parse_quarter
+    from cjcase.returns import exporter
+    from cjcase.returns import template as templates
+    from cjcase.store.database import migrations
+    from tests.helpers import SAMPLE
+
+    monkeypatch.setenv("CJCASE_TODAY", "2026-11-20")
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    releases_number = next(n for n, p in migrations() if p.stem.split("_", 1)[1] == "releases")
+    for number, migration in migrations()[: releases_number - 1]:
+        conn.executescript(f"BEGIN;\n{migration.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;")
+    dates = {
+        "date_of_birth",
+        "consent_date",
+        "referral_date",
+        "start_date",
+        "discharge_date",
+        "prison_release_date",
+        "order_start",
+        "order_end",
+        "set_date",
+        "review_date",
+        "closed_date",
+        "date",
+    }
+    renamed = {("sessions", "when"): "starts_at", ("court_dates", "when"): "hearing_at", ("tops", "date"): "top_date"}
+    ids: dict[str, int] = {}
+    for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"):
+        with open(SAMPLE / f"{table}.csv", encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                values = {}
+                for column, text in row.items():
+                    if column == "client_ref" and table != "clients":
+                        values["client_id"] = ids[text]
+                        continue
+                    if text == "":
+                        values[renamed.get((table, column), column)] = "" if column == "risk_flags" else None
+                        continue
+                    if column == "when":
+                        text = parse_import_datetime(text).strftime("%Y-%m-%d %H:%M")
+                    elif column in dates:
+                        text = parse_import_date(text).isoformat()
+                    values[renamed.get((table, column), column)] = text
+                cursor = conn.execute(
+                    f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                    list(values.values()),
+                )
+                if table == "clients":
+                    ids[row["client_ref"]] = cursor.lastrowid
+    conn.commit()
+    conn.close()
+    db = open_caseload(path)
+    assert db.execute("SELECT count(*) FROM releases WHERE from_v1 = 1").fetchone()[0] == 7
+    q2 = parse_quarter("2026-27 Q2")
+    now = datetime(2026, 11, 20, 12, 0)
+    for threshold, name in ((None, "expected_2026-27_Q2.csv"), (5, "expected_2026-27_Q2_suppressed5.csv")):
+        prepared = exporter.prepare(db, templates.find("quarterly_return", None), q2, threshold, now)
+        out = exporter.write(db, prepared, "csv", tmp_path / f"{threshold}.csv", now, allow_incomplete=True)
+        assert out.path.read_bytes() == (SAMPLE / name).read_bytes()
+    db.close()
