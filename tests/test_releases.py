@@ -432,3 +432,30 @@ def test_the_sample_kept_at_the_schema_before_releases_gives_the_same_v1_return_
         out = exporter.write(db, prepared, "csv", tmp_path / f"{threshold}.csv", now, allow_incomplete=True)
         assert out.path.read_bytes() == (SAMPLE / name).read_bytes()
     db.close()
+
+
+def test_the_extract_marks_continuity_on_the_episode_each_release_belongs_to(caseload, db):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns import template as templates
+    from cjcase.returns.build import build
+
+    # Released 10 days before the referral (it belongs to that episode), and seen on day 3: yes.
+    before = make_client(caseload, client_ref="B-1", consent_to_share="yes")
+    make_episode(caseload, before.id, referral_date=date(2026, 8, 1))
+    add_release(caseload, before.id, date(2026, 7, 22))
+    attended(caseload, before, datetime(2026, 7, 25, 10, 0), kind="assessment")
+    # Released inside an episode and seen only at the gate: no.
+    gate = make_client(caseload, client_ref="G-1", consent_to_share="yes")
+    make_episode(caseload, gate.id, referral_date=date(2026, 7, 1))
+    add_release(caseload, gate.id, date(2026, 8, 10))
+    attended(caseload, gate, datetime(2026, 8, 10, 8, 0), kind="gate_pickup")
+    # No release: empty.
+    none = make_client(caseload, client_ref="N-1", consent_to_share="yes")
+    make_episode(caseload, none.id, referral_date=date(2026, 7, 2))
+    table = build(db, templates.find("pseudonymised_extract", None), parse_quarter("2026-27 Q2"), None)
+    rows = [dict(zip(table.header, row, strict=True)) for row in table.rows]
+    assert [(r["referral_month"], r["continuity_engaged"]) for r in rows] == [
+        ("2026-07", "no"),
+        ("2026-07", None),
+        ("2026-08", "yes"),
+    ]
