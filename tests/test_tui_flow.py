@@ -3,7 +3,7 @@ agenda's filter and widths, the forms' first field and hints, the record's overv
 history, and toasts that leave a form readable. Driven with keys sent at once, as a busy laptop
 delivers them, against a real database file."""
 
-from datetime import date
+from datetime import date, datetime
 
 from textual.widgets import Input, Static
 
@@ -68,3 +68,126 @@ async def test_nobody_matches_says_when_closed_clients_match_and_how_to_show_the
         await wait_until(pilot, lambda: "zzz" == app.screen.query_one("#search", Input).value)
         await wait_until(pilot, lambda: "Nobody matches" in text_of(count))
         assert "closed" not in text_of(count)
+
+
+# ---------------------------------------------------------------- 8. the agenda
+
+
+def two_keyworkers(caseload):
+    """Sam's client and Tom's, each with an appointment tomorrow and one whose outcome is missing."""
+    clients = {}
+    for ref, first, keyworker in (("S-1", "Sally", "Sam Okafor"), ("T-1", "Terry", "Tom Gallagher")):
+        client = make_client(caseload, client_ref=ref, first_name=first, last_name="Client", keyworker=keyworker)
+        make_episode(caseload, client.id)
+        for when in (datetime(2026, 11, 21, 10, 0), datetime(2026, 11, 19, 10, 0)):
+            caseload.add_session(client.id, {"when": when, "kind": "keywork", "status": "scheduled"})
+        clients[ref] = client
+    return clients
+
+
+def shown_refs(table: RowTable) -> set[str]:
+    return {record.client_ref for record in (table._records) if record is not None}
+
+
+async def test_my_clients_shows_only_mine_and_this_laptop_remembers_it(db, clock, caseload, laptop_config):
+    two_keyworkers(caseload)
+    settings_before = db.execute("SELECT key, value FROM settings ORDER BY key").fetchall()
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        agenda, actions = app.screen.query_one("#agenda", RowTable), app.screen.query_one("#actions", RowTable)
+        await wait_until(pilot, lambda: shown_refs(actions) == {"S-1", "T-1"})
+        assert shown_refs(agenda) == {"S-1", "T-1"}
+        await press_at_once(pilot, "m", "sam", "ctrl+s")  # nobody chosen yet: it asks who
+        await wait_until(pilot, lambda: shown_refs(actions) == {"S-1"})
+        assert shown_refs(agenda) == {"S-1"}
+        assert "Sam Okafor's clients" in app.screen.title
+    assert (laptop_config / "laptop.json").exists()
+    assert db.execute("SELECT key, value FROM settings ORDER BY key").fetchall() == settings_before
+
+    app = make_app(db, clock)  # the next time cjcase opens on this laptop
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        agenda, actions = app.screen.query_one("#agenda", RowTable), app.screen.query_one("#actions", RowTable)
+        await wait_until(pilot, lambda: shown_refs(actions) == {"S-1"})
+        assert shown_refs(agenda) == {"S-1"} and "Sam Okafor's clients" in app.screen.title
+        await press_at_once(pilot, "m")  # everyone's again, without asking
+        await wait_until(pilot, lambda: shown_refs(actions) == {"S-1", "T-1"})
+        assert shown_refs(agenda) == {"S-1", "T-1"} and "Sam" not in app.screen.title
+
+
+async def test_my_clients_is_not_offered_to_a_volunteer(db, clock, caseload):
+    two_keyworkers(caseload)
+    app = make_app(db, clock, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_at_once(pilot, "m")
+        assert app.screen.check_action("my_clients", ()) is False
+        assert "Sam" not in app.screen.title
+
+
+async def test_the_action_list_grows_with_the_window(db, clock, caseload):
+    for number in range(20):
+        client = make_client(caseload, client_ref=f"W-{number}", first_name="Wait", last_name=f"Ing{number}")
+        make_episode(caseload, client.id, referral_date=date(2026, 10, 1))  # referred, never started
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        actions = app.screen.query_one("#actions", RowTable)
+        await wait_until(pilot, lambda: actions.row_count >= 20)
+        await settle(pilot)
+        assert actions.region.height - 1 >= 12  # rows beneath the header line; it was 7 at any size
+
+
+def line_text(table: RowTable, row: int) -> str:
+    return table.render_line(row + 1 - table.scroll_offset.y).text
+
+
+async def test_columns_take_the_width_the_terminal_gives(db, clock, caseload):
+    client = make_client(caseload, client_ref="CJ-17429-B", first_name="Christopher", last_name="Montgomery-Whitfield")
+    make_episode(caseload, client.id, referral_date=date(2026, 10, 1))
+    from tests.helpers import add_hearing
+
+    add_hearing(
+        caseload,
+        client.id,
+        {"when": datetime(2026, 11, 21, 10, 0), "court": "Leeds Magistrates' Court", "hearing_type": "sentencing"},
+    )
+    who = "Christopher Montgomery-Whitfield (CJ-17429-B)"
+    app = make_app(db, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        actions, agenda = app.screen.query_one("#actions", RowTable), app.screen.query_one("#agenda", RowTable)
+        await wait_until(pilot, lambda: actions.row_count >= 2)
+        await settle(pilot)
+        for row in range(actions.row_count):
+            reason = actions._records[row].reason
+            assert who in line_text(actions, row) and reason in line_text(actions, row)
+        [hearing] = [
+            row for row in range(agenda.row_count) if agenda._records[row] and agenda._records[row].kind == "court"
+        ]
+        assert who in line_text(agenda, hearing)
+        assert "Sentencing hearing at Leeds Magistrates' Court (in 1 day)" in line_text(agenda, hearing)
+        assert actions.virtual_size.width <= 118 and agenda.virtual_size.width <= 118
+    async with make_app(db, clock).run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for name in ("#actions", "#agenda"):  # never wider than the terminal, so no sideways scrolling
+            assert pilot.app.screen.query_one(name, RowTable).virtual_size.width <= 78
+
+
+def test_a_laptop_that_cannot_keep_the_choice_says_so_and_a_damaged_file_counts_as_none(
+    caseload, laptop_config, monkeypatch, tmp_path
+):
+    from cjcase.services import my_clients
+
+    make_client(caseload, keyworker="Sam Okafor")
+    laptop_config.mkdir(parents=True)
+    (laptop_config / "laptop.json").write_text("{not json", encoding="utf-8")
+    assert caseload.my_clients() == my_clients.MyClients(None, False)
+    assert caseload.remember_my_clients("Sam Okafor", True) is None
+    assert caseload.my_clients() == my_clients.MyClients("Sam Okafor", True)
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
+    problem = caseload.remember_my_clients("Sam Okafor", False)
+    assert problem and "could not remember" in problem and str(blocked) in problem
