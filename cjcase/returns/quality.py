@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.services.releases import RELEASE_OF_EPISODE, V1_ENGAGED
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
 DAYS_UNTIL_FINAL = 7
@@ -33,6 +34,14 @@ class Finding:
     message: str
     client_refs: list[str] = field(default_factory=list)
 
+    def described(self, most: int = 10) -> str:
+        """The sentence with the references to fix (the first `most` of them), for the screen and
+        stderr."""
+        if not self.client_refs:
+            return self.message
+        refs = ", ".join(self.client_refs[:most]) + (" …" if len(self.client_refs) > most else "")
+        return f"{self.message} ({refs})"
+
 
 CHECKS = [
     (
@@ -49,7 +58,7 @@ CHECKS = [
     (
         "{n} Prison Link episode{s} in the period with no prison release date",
         f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.pathway = 'prison_link' "
-        "AND e.prison_release_date IS NULL",
+        f"AND NOT EXISTS (SELECT 1 FROM releases r WHERE {RELEASE_OF_EPISODE} AND r.actual_date IS NOT NULL)",
     ),
     (
         "{n} DRR or ATR episode{s} in the period with no order start date",
@@ -80,17 +89,54 @@ CHECKS = [
 ]
 
 
+# Data-quality notes (DOMAIN.md "Data-quality checks added"): records to put right that change none
+# of the v1 return's figures, so they are listed wherever the checks are shown but never block a
+# return. Each is (message, SQL listing client references), with the same parameters as CHECKS.
+NOTES: list[tuple[str, str]] = [
+    # 13. A quick referral's sex or ethnicity still empty, naming the empty fields.
+    (
+        "{n} quick-referral client{s} with sex or ethnicity not recorded yet",
+        """SELECT c.client_ref || ' (' || CASE WHEN c.sex IS NULL AND c.ethnicity IS NULL THEN 'sex and ethnicity'
+                                              WHEN c.sex IS NULL THEN 'sex' ELSE 'ethnicity' END || ')'
+        FROM clients c WHERE c.quick_referral = 'yes' AND (c.sex IS NULL OR c.ethnicity IS NULL)""",
+    ),
+]
+
+# Releases from custody, checks 1 to 4 (check 5 reads the death record, which another change brings).
+_RELEASE = "FROM releases r JOIN clients c ON c.id = r.client_id"
+_WINDOW_END = "date(r.actual_date, '+21 days')"
+NOTES += [
+    (
+        "{n} release{s} made from a v1 prison release date with no prison, or with an actual date after "
+        "today: name the prison, or clear the actual date of a release still to come",
+        f"SELECT c.client_ref {_RELEASE} WHERE (r.from_v1 = 1 AND coalesce(trim(r.prison), '') = '') "
+        "OR r.actual_date > :today",
+    ),
+    (
+        "{n} release{s} in the period with no release type",
+        f"SELECT c.client_ref {_RELEASE} WHERE r.actual_date BETWEEN :start AND :end AND r.release_type IS NULL",
+    ),
+    (
+        "{n} release{s} still due 7 days after the expected date: record the release, move the date, "
+        "or record the exclusion",
+        f"SELECT c.client_ref {_RELEASE} WHERE r.actual_date IS NULL AND r.coc_exclusion IS NULL "
+        "AND r.expected_date <= date(:today, '-7 days')",
+    ),
+    (
+        "{n} release{s} whose three-week window closed in the period not engaged: confirm with the "
+        "community provider whether the person started there, and record it or leave it",
+        f"""SELECT c.client_ref {_RELEASE}
+        WHERE r.coc_exclusion IS NULL AND {_WINDOW_END} BETWEEN :start AND :end AND {_WINDOW_END} < :today
+          AND NOT (r.community_start_date IS NOT NULL AND r.community_start_date <= {_WINDOW_END})
+          AND NOT {V1_ENGAGED}""",
+    ),
+]
+
+
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
-    """Every check that found something, for a period, as of `now` (the program's clock)."""
+    """Every check that found something, for a period, as of `now` (the program's clock): what
+    blocks a return until fixed or allowed."""
     today = now.date()
-    params = {
-        "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
-        "after_end": (period.end + timedelta(days=1)).isoformat(),
-        "now": now.strftime("%Y-%m-%d %H:%M"),
-        "today": today.isoformat(),
-        "contact_from": (period.end - timedelta(days=DAYS_WITHOUT_CONTACT - 1)).isoformat(),
-    }
     found = []
     final_from = period.end + timedelta(days=DAYS_UNTIL_FINAL)
     if today < final_from:
@@ -101,7 +147,32 @@ def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[F
                 f"until {final_from:%d/%m/%Y}"
             )
         )
-    for message, sql in CHECKS:
+    return found + _run(db, CHECKS, period, now)
+
+
+def notes(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
+    """The data-quality notes that found something: shown beside a return, never blocking it."""
+    return _run(db, NOTES, period, now)
+
+
+def data_quality(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
+    """Every record-level finding, blocking or not, for `cjcase check` (which reads the current
+    quarter): whether the period is final is a fact about a return, not about the records."""
+    return _run(db, CHECKS, period, now) + _run(db, NOTES, period, now)
+
+
+def _run(db: sqlite_utils.Database, checks: list[tuple[str, str]], period: Period, now: datetime) -> list[Finding]:
+    today = now.date()
+    params = {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "after_end": (period.end + timedelta(days=1)).isoformat(),
+        "now": now.strftime("%Y-%m-%d %H:%M"),
+        "today": today.isoformat(),
+        "contact_from": (period.end - timedelta(days=DAYS_WITHOUT_CONTACT - 1)).isoformat(),
+    }
+    found = []
+    for message, sql in checks:
         refs = sorted({row[0] for row in db.execute(sql, params).fetchall()})
         if refs:
             found.append(Finding(message.format(n=len(refs), s="" if len(refs) == 1 else "s"), refs))

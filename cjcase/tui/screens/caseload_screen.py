@@ -31,7 +31,8 @@ class CaseloadScreen(CjcaseScreen):
         "Type in the search box to narrow the list by name, alias, reference or date of birth "
         "(14/09/1988, or 1988); Down moves into the list. The filters choose open, closed or all clients, a pathway and "
         "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
-        "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
+        "clients; k moves the marked (or the selected) clients to another keyworker. Q takes "
+        "someone on as a quick referral (name and date of birth only; sex and ethnicity later). r refers "
         "the selected client again (start from the closed filter to re-refer)."
     )
     READ_ONLY_HELP = (
@@ -39,7 +40,7 @@ class CaseloadScreen(CjcaseScreen):
         "reference; the filters choose open, closed or all clients, a pathway and a keyworker. "
         "Enter opens the client's appointments. Nothing can be changed here."
     )
-    EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
+    EDIT_ACTIONS = frozenset({"new_client", "quick_referral", "refer", "toggle_mark", "change_keyworker"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
         Binding("/", "focus_search", "Search"),
@@ -47,6 +48,7 @@ class CaseloadScreen(CjcaseScreen):
         # Before the search box takes it as typing: nobody searches for a "?".
         Binding("question_mark", "app.help", "", show=False, priority=True),
         Binding("n", "new_client", "New client"),
+        Binding("Q", "quick_referral", "Quick referral"),
         Binding("r", "refer", "Re-refer", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
@@ -259,7 +261,11 @@ class CaseloadScreen(CjcaseScreen):
 
     def action_new_client(self) -> None:
         """Add a client."""
-        self.app.run_action("new_client")
+        self.app.action_new_client()
+
+    def action_quick_referral(self) -> None:
+        """Take someone on with name and date of birth only (custody, court)."""
+        self.app.action_quick_referral()
 
     def action_refer(self) -> None:
         """Refer the selected client again (a new episode)."""
