@@ -191,3 +191,23 @@ def test_a_laptop_that_cannot_keep_the_choice_says_so_and_a_damaged_file_counts_
     monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
     problem = caseload.remember_my_clients("Sam Okafor", False)
     assert problem and "could not remember" in problem and str(blocked) in problem
+
+
+# ---------------------------------------------------------------- 9. forms and the record
+
+
+async def test_the_dna_form_of_a_reportable_absence_opens_on_why(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, pathway="drr", legal_requirement="drr")
+    session = caseload.add_session(
+        client.id, {"when": datetime(2026, 11, 20, 10, 0), "kind": "keywork", "status": "scheduled"}
+    )
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "2", "d", "Missed the bus", "ctrl+s")
+        assert app.screen.query_one("#tabs").active == "sessions-tab"
+        saved = caseload.get_session(session.id)
+        assert (saved.status, saved.dna_reason) == ("dna", "Missed the bus")

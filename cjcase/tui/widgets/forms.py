@@ -97,6 +97,10 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         """Save through a service and return the result; raise ValidationError to stay open."""
         raise NotImplementedError
 
+    def start_field(self) -> str | None:
+        """The field the cursor starts in: the first, unless the form knows what is asked first."""
+        return next(iter(self._fields), None)
+
     # ------------------------------------------------------------------ building
 
     def compose(self) -> ComposeResult:
@@ -172,9 +176,9 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                 self._echo(field)
             elif field.kind == "name":
                 self._echo_name(field)
-        first = next(iter(self._fields.values()), None)
+        first = self.start_field()
         self._as_opened = self._raw_values()
-        first_widget = self.query_one(f"#field-{first.name}") if first else None
+        first_widget = self.query_one(f"#field-{first}") if first else None
         if first_widget is not None:
             first_widget.focus()
         if not isinstance(first_widget, FormInput):
