@@ -211,3 +211,37 @@ async def test_the_dna_form_of_a_reportable_absence_opens_on_why(db, clock, case
         assert app.screen.query_one("#tabs").active == "sessions-tab"
         saved = caseload.get_session(session.id)
         assert (saved.status, saved.dna_reason) == ("dna", "Missed the bus")
+
+
+async def test_the_history_tab_shows_uk_dates_on_the_programs_clock_and_no_internal_ids(db, clock, caseload):
+    client = make_client(caseload, client_ref="H-1")
+    episode = make_episode(caseload, client.id)
+    note = caseload.add_note(client.id, "Phoned about housing")
+    app = make_app(db, clock)  # pinned to Fri 20 Nov 2026 12:00, whatever the real day
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "6")
+        table = app.screen.query_one("#audit", RowTable)
+        await wait_until(pilot, lambda: table.row_count == 3)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    assert [row[1] for row in rows] == ["Added case note", "Added episode", "Added client"]
+    for row in rows:
+        assert row[0] in ("Fri 20 Nov 2026 12:00", "Fri 20 Nov 2026 11:59")  # written just now
+        assert str(note.id) not in row and str(episode.id) not in row
+        assert not any("2026-" in cell for cell in row)
+
+
+def test_a_recorded_moment_on_the_real_clock_is_local_time_and_on_a_pinned_clock_moves_with_it():
+    from datetime import UTC, time, timedelta
+
+    from cjcase.domain.clock import Clock
+
+    written = datetime.now(UTC).replace(second=0, microsecond=0)
+    local = written.astimezone().replace(tzinfo=None)
+    assert Clock().shown(written) == local
+    assert Clock().shown(written.replace(tzinfo=None)) == local  # the audit log's naive UTC text
+    pinned = Clock(date(2026, 11, 20), time(12, 0))
+    assert abs(pinned.shown(written) - datetime(2026, 11, 20, 12, 0)) <= timedelta(minutes=1)
+    assert abs(pinned.shown(written - timedelta(days=2)) - datetime(2026, 11, 18, 12, 0)) <= timedelta(minutes=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +36,18 @@ TAB_TABLES = {
     "outcomes": "tops",
     "history": "audit",
 }  # the list each tab's keys act on
+# An audit row's action, in the History tab's words.
+AUDIT_ACTIONS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "erase": "Erased",
+    "restore": "Restored",
+    "demo": "Demo",
+    "migrate": "Upgraded",
+}
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
@@ -127,7 +141,7 @@ class ClientScreen(CjcaseScreen):
             "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
-            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+            "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
         hidden = self._hidden
         yield Header()
@@ -489,9 +503,16 @@ class ClientScreen(CjcaseScreen):
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
             return
+        # Times on the program's clock, as the record's other dates; what was done in words,
+        # not the table's name and a row's internal id.
+        clock = self.app.clock
         self._hidden["audit"].replace_rows(
             [
-                (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                (
+                    format_datetime(clock.shown(datetime.fromisoformat(entry.at))),
+                    f"{AUDIT_ACTIONS.get(entry.action, entry.action)} {words(entry.entity)}",
+                    entry.detail,
+                )
                 for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
