@@ -245,3 +245,39 @@ def test_a_recorded_moment_on_the_real_clock_is_local_time_and_on_a_pinned_clock
     pinned = Clock(date(2026, 11, 20), time(12, 0))
     assert abs(pinned.shown(written) - datetime(2026, 11, 20, 12, 0)) <= timedelta(minutes=1)
     assert abs(pinned.shown(written - timedelta(days=2)) - datetime(2026, 11, 18, 12, 0)) <= timedelta(minutes=1)
+
+
+def test_the_next_reference_follows_the_organisations_pattern(caseload):
+    from cjcase.services.references import next_reference
+
+    assert next_reference(caseload.db) is None  # nobody yet: nothing to follow
+    for ref in ("OLD7", "RL-0041", "RL-0042", "RL-0040"):
+        make_client(caseload, client_ref=ref, first_name="A", last_name=ref.replace("-", ""))
+    assert next_reference(caseload.db) == "RL-0043"
+    make_client(caseload, client_ref="RL-9999", first_name="A", last_name="Nines")
+    assert next_reference(caseload.db) == "RL-10000"  # wider, never a duplicate
+    make_client(caseload, client_ref="RL-10000", first_name="A", last_name="Tens")
+    assert next_reference(caseload.db) == "RL-10001"
+
+
+async def test_the_new_client_form_suggests_the_next_free_reference(db, clock, caseload):
+    from textual.widgets import Select
+
+    from cjcase.tui.dialogs.client_dialog import ClientDialog
+
+    for ref in ("RL-0041", "RL-0042"):
+        make_client(caseload, client_ref=ref, last_name=ref.replace("-", ""))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_at_once(pilot, "n")
+        assert isinstance(app.screen, ClientDialog)
+        assert app.screen.query_one("#field-client_ref", Input).value == "RL-0043"
+        await press_at_once(pilot, "escape")  # untouched: it closes without asking
+        await press_at_once(pilot, "n", "tab", "Ann", "tab", "Ash", "tab", "tab", "17/5/1990")
+        app.screen.query_one("#field-sex", Select).value = "female"
+        app.screen.query_one("#field-ethnicity", Select).value = "A"
+        await press_at_once(pilot, "ctrl+s")
+        assert caseload.client_by_ref("RL-0043").last_name == "Ash"
+        await press_at_once(pilot, "n", "X-1")  # typing replaces the suggestion
+        assert app.screen.query_one("#field-client_ref", Input).value == "X-1"

@@ -162,6 +162,12 @@ class Caseload:
         """What needs action now, most urgent first (for one keyworker's clients, if named)."""
         return agenda.actions(self.db, now, keyworker)
 
+    def next_reference(self) -> str | None:
+        """The next free client reference in the organisation's pattern, if its references have one."""
+        from cjcase.services.references import next_reference
+
+        return next_reference(self.db)
+
     def my_clients(self) -> MyClients:
         """Whose clients are "mine" on this laptop, and whether the agenda shows only theirs."""
         from cjcase.services import my_clients
