@@ -281,3 +281,24 @@ async def test_the_new_client_form_suggests_the_next_free_reference(db, clock, c
         assert caseload.client_by_ref("RL-0043").last_name == "Ash"
         await press_at_once(pilot, "n", "X-1")  # typing replaces the suggestion
         assert app.screen.query_one("#field-client_ref", Input).value == "X-1"
+
+
+async def test_the_overview_shows_the_next_appointment_and_the_release(db, clock, caseload):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, pathway="prison_link", referral_date=date(2026, 10, 1))
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 26, 10, 0), "kind": "keywork", "status": "scheduled"})
+    caseload.add_session(client.id, {"when": datetime(2026, 12, 3, 10, 0), "kind": "review", "status": "scheduled"})
+    release = caseload.releases.add(client.id, {"prison": "HMP Leeds", "expected_date": date(2026, 11, 23)})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        coming = text_of(app.screen.query_one("#coming", Static))
+        assert "Next appointment Thu 26 Nov 2026 10:00, keywork" in coming
+        assert "Release expected Mon 23 Nov 2026 (HMP Leeds)" in coming
+        caseload.releases.update(release.id, {"expected_date": date(2026, 11, 13), "actual_date": date(2026, 11, 13)})
+        app.screen.refresh_data()
+        await settle(pilot)
+        coming = text_of(app.screen.query_one("#coming", Static))
+        assert "Released Fri 13 Nov 2026 (HMP Leeds): not engaged yet, 14 days left" in coming

@@ -40,6 +40,7 @@ from cjcase.store.database import INTEGRITY_ERRORS
 
 if TYPE_CHECKING:
     from cjcase.services.my_clients import MyClients
+    from cjcase.services.record_overview import ReleaseShown
 
 # The columns the search index holds: a change to one leaves the old value in its segments.
 NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
@@ -161,6 +162,12 @@ class Caseload:
     def actions(self, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
         """What needs action now, most urgent first (for one keyworker's clients, if named)."""
         return agenda.actions(self.db, now, keyworker)
+
+    def release_shown(self, client_id: int) -> ReleaseShown | None:
+        """The release from custody a client's record shows (the due one, else the latest)."""
+        from cjcase.services.record_overview import release_shown
+
+        return release_shown(self.db, self.clock, client_id)
 
     def next_reference(self) -> str | None:
         """The next free client reference in the organisation's pattern, if its references have one."""

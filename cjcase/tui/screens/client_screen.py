@@ -149,6 +149,7 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
+                    yield Static(id="coming")
                     yield Static(id="contact", markup=False)  # user text: shown as typed
                     yield _table(
                         ("Referred", 8),
@@ -308,7 +309,7 @@ class ClientScreen(CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
-        for name in ("#episodes", "#notes", "#engagement"):
+        for name in ("#coming", "#episodes", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -359,8 +360,37 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#contact", Static).update("\n".join(lines))
         self._show_case_overview()
 
+    def _show_coming(self) -> None:
+        """The next appointment and the release from custody, first on the overview."""
+        upcoming = self._upcoming()
+        line = Text()
+        line.append("Next appointment ", style="bold")
+        line.append(
+            f"{format_datetime(upcoming[0].starts_at)}, {words(upcoming[0].kind)}" if upcoming else "none booked"
+        )
+        release = self.caseload.release_shown(self.client_id)
+        if release is not None:
+            line.append(" · ")
+            line.append("Release " if not release.happened else "Released ", style="bold")
+            at = f" ({release.prison})" if release.prison else ""
+            if not release.happened:
+                line.append(f"expected {format_date(release.day)}{at}")
+            else:
+                state = {
+                    "pending": f"not engaged yet, {release.days_left} days left",
+                    "engaged": "engaged",
+                    "not_engaged": "not engaged in the 3 weeks",
+                    "excluded": "excluded from the count",
+                }.get(release.status, words(release.status))
+                line.append(f"{format_date(release.day)}{at}: {state}")
+        widget = self.query_one("#coming", Static)
+        widget.display = True
+        widget.update(line)
+
     def _show_case_overview(self) -> None:
-        """The referrals, the checklist, the sharing ledger and the latest notes."""
+        """The next appointment and release, the referrals, the checklist, the sharing ledger and
+        the latest notes."""
+        self._show_coming()
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
