@@ -302,3 +302,26 @@ async def test_the_overview_shows_the_next_appointment_and_the_release(db, clock
         await settle(pilot)
         coming = text_of(app.screen.query_one("#coming", Static))
         assert "Released Fri 13 Nov 2026 (HMP Leeds): not engaged yet, 14 days left" in coming
+
+
+async def test_typing_on_a_dropdown_picks_a_choice_and_the_form_says_so(db, clock, caseload):
+    from textual.widgets import Select
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "l", "tab")
+        hint = text_of(app.screen.query_one("#form-hint", Static))
+        assert "type to pick (ga: gate pickup)" in hint
+        await press_at_once(pilot, "ga", "tab", "dn")
+        assert app.screen.query_one("#field-kind", Select).value == "gate_pickup"
+        assert app.screen.query_one("#field-status", Select).value == "dna"
+        await press_at_once(pilot, "tab")
+        assert "type to pick" not in text_of(app.screen.query_one("#form-hint", Static))
+        await press_at_once(pilot, "ctrl+s")
+    [session] = caseload.sessions(client.id)
+    assert (session.kind, session.status) == ("gate_pickup", "dna")
