@@ -88,14 +88,19 @@ async def test_recording_the_release_from_the_record_shows_the_window_on_it(db, 
         await settle(pilot)
         app.open_client(client.id)
         await settle(pilot)
-        line = app.screen.query_one("#release")
-        assert "Release from HMP Leeds expected Fri 20 Nov 2026 · gate pick-up booked · missing:" in str(line.render())
+        coming, line = app.screen.query_one("#coming"), app.screen.query_one("#release")
+        assert "Release expected Fri 20 Nov 2026 (HMP Leeds)" in str(coming.render())
+        assert str(line.render()).startswith("Release checklist: gate pick-up booked · missing first appointment")
         await pilot.press("R")
         await settle(pilot)
         assert caseload.releases.get(release.id).actual_date == TODAY
-        assert str(line.render()) == (
-            "Released Fri 20 Nov 2026 from HMP Leeds · not engaged yet: 21 days left of the three weeks"
-        )
+        assert "Released Fri 20 Nov 2026 (HMP Leeds): not engaged yet, 21 days left" in str(coming.render())
+        assert not line.display  # no handshake yet
+        await pilot.press("H")
+        await settle(pilot)
+        await press_at_once(pilot, "Forward Leeds", "tab", "today", "ctrl+s")
+        await settle(pilot)
+        assert str(line.render()) == "Handshake: referred to Forward Leeds 20/11"
 
 
 async def test_the_release_form_moves_the_expected_date_and_keeps_the_release(db, clock, caseload):

@@ -248,3 +248,23 @@ def summary(release: Release, status: str, today: date, clinical: bool = True, m
     if met_at_gate:
         line += " · met at the gate"
     return line
+
+
+def details(release: Release, status: str, met_at_gate: bool = False) -> str:
+    """What the record adds under the release's status: a due release's checklist and what it
+    lacks; afterwards the handshake (onward referral, first appointment, start confirmed)."""
+    if status == "due":
+        gaps = missing(release)
+        gate = "gate pick-up " + ("booked" if release.gate_pickup_booked == "yes" else "not booked")
+        return f"Release checklist: {gate} · " + ("missing " + ", ".join(gaps) if gaps else "complete")
+    parts = []
+    if met_at_gate:
+        parts.append("met at the gate")
+    if release.onward_provider:
+        referred = f" {release.onward_referred_date:%d/%m}" if release.onward_referred_date else ""
+        parts.append(f"referred to {release.onward_provider}{referred}")
+    if release.first_appointment_at:
+        parts.append(f"first appointment {release.first_appointment_at:%d/%m %H:%M}")
+    if release.community_start_date:
+        parts.append(f"started {release.community_start_date:%d/%m}, confirmed by {release.confirmed_by}")
+    return ("Handshake: " + " · ".join(parts)) if parts else ""

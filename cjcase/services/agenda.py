@@ -279,8 +279,9 @@ NO_CONTACT_DAYS = 28
 WAITING_DAYS = 21
 
 
-def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
-    """The things on the caseload that need action now, each with its reason, most urgent first."""
+def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
+    """The things on the caseload that need action now, each with its reason, most urgent first;
+    with `keyworker`, only for that keyworker's clients."""
     today = now.date()
     now_text = now.strftime("%Y-%m-%d %H:%M")
     name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.first_name, c.last_name"
@@ -420,6 +421,9 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             + ": review for closure"
         ),
     )
+    if keyworker is not None:
+        theirs = {row[0] for row in db.execute("SELECT id FROM clients WHERE keyworker = ?", [keyworker])}
+        found = [item for item in found if item.client_id in theirs]
     return found
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,6 +37,18 @@ TAB_TABLES = {
     "outcomes": "tops",
     "history": "audit",
 }  # the list each tab's keys act on
+# An audit row's action, in the History tab's words.
+AUDIT_ACTIONS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "erase": "Erased",
+    "restore": "Restored",
+    "demo": "Demo",
+    "migrate": "Upgraded",
+}
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
 
@@ -146,7 +160,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
-            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+            "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
         hidden = self._hidden
         yield Header()
@@ -154,6 +168,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
+                    yield Static(id="coming")
                     yield Static(id="contact", markup=False)  # user text: shown as typed
                     yield Static(id="release", markup=False)
                     yield _table(
@@ -319,7 +334,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
         self._show_release(clinical=False)
-        for name in ("#episodes", "#custody", "#timeline", "#notes", "#engagement"):
+        for name in ("#coming", "#episodes", "#custody", "#timeline", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -371,9 +386,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         self._show_case_overview()
 
     def _show_release(self, clinical: bool = True) -> None:
-        """The client's release from custody, due or latest, with its continuity status; a
-        volunteer sees only a due release and its gate pick-up."""
-        from cjcase.domain.releases import summary
+        """Under the release's status (the line above): a due release's checklist and what it lacks,
+        or the handshake once released. A volunteer sees only a due release and its gate pick-up."""
+        from cjcase.domain.releases import details, summary
 
         widget = self.query_one("#release", Static)
         current = self.caseload.releases.current(self.client_id, self.app.clock.today())
@@ -381,12 +396,16 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             widget.display = False
             return
         release, status = current
-        met = any(
-            s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
-            for s in self.sessions
-        )
-        widget.display = True
-        widget.update(summary(release, status, self.app.clock.today(), clinical, met))
+        if not clinical:
+            text = summary(release, status, self.app.clock.today(), clinical=False)
+        else:
+            met = any(
+                s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
+                for s in self.sessions
+            )
+            text = details(release, status, met)
+        widget.display = bool(text)
+        widget.update(text)
 
     def selected_release(self):
         current = self.caseload.releases.current(self.client_id, self.app.clock.today())
@@ -400,8 +419,37 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         release = current[0] if current and (current[0].is_due or current[1] == "pending") else None
         self._push(ReleaseDialog(self.client_id, self.client.name, release, prison=self.client.prison))
 
+    def _show_coming(self) -> None:
+        """The next appointment and the release from custody, first on the overview."""
+        upcoming = self._upcoming()
+        line = Text()
+        line.append("Next appointment ", style="bold")
+        line.append(
+            f"{format_datetime(upcoming[0].starts_at)}, {words(upcoming[0].kind)}" if upcoming else "none booked"
+        )
+        release = self.caseload.release_shown(self.client_id)
+        if release is not None:
+            line.append(" · ")
+            line.append("Release " if not release.happened else "Released ", style="bold")
+            at = f" ({release.prison})" if release.prison else ""
+            if not release.happened:
+                line.append(f"expected {format_date(release.day)}{at}")
+            else:
+                state = {
+                    "pending": f"not engaged yet, {release.days_left} days left",
+                    "engaged": "engaged",
+                    "not_engaged": "not engaged in the 3 weeks",
+                    "excluded": "excluded from the count",
+                }.get(release.status, words(release.status))
+                line.append(f"{format_date(release.day)}{at}: {state}")
+        widget = self.query_one("#coming", Static)
+        widget.display = True
+        widget.update(line)
+
     def _show_case_overview(self) -> None:
-        """The referrals, the checklist, the sharing ledger and the latest notes."""
+        """The next appointment and release, the referrals, the checklist, the sharing ledger and
+        the latest notes."""
+        self._show_coming()
         self._show_release()
         self.query_one("#episodes", RowTable).replace_rows(
             [
@@ -559,9 +607,16 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
             return
+        # Times on the program's clock, as the record's other dates; what was done in words,
+        # not the table's name and a row's internal id.
+        clock = self.app.clock
         self._hidden["audit"].replace_rows(
             [
-                (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                (
+                    format_datetime(clock.shown(datetime.fromisoformat(entry.at))),
+                    f"{AUDIT_ACTIONS.get(entry.action, entry.action)} {words(entry.entity)}",
+                    entry.detail,
+                )
                 for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
