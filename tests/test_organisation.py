@@ -531,3 +531,37 @@ def test_a_client_in_an_upgraded_file_of_every_earlier_version_is_handed_over_wh
     assert _canonical(db, "FX-1") == before
     assert integrity.check(db) == []
     db.close()
+
+
+async def test_the_read_only_screen_opens_a_combined_file(tmp_path, clock):
+    from cjcase.tui.app import make_app
+    from cjcase.tui.screens.client_screen import ClientScreen
+    from tests.helpers import settle, wait_until
+
+    _, parts = _three_laptops(tmp_path)
+    out = tmp_path / "org.db"
+    combine(out, [(p, None) for p in parts])
+    db = open_caseload(out, read_only=True)
+    client_id = db.execute("SELECT max(id) FROM clients").fetchone()[0]
+    app = make_app(db, clock, path=out, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(pilot)
+    db.close()
+
+
+def test_erasing_a_handed_over_client_on_the_sender_removes_the_handover_record(laptops, tmp_path):
+    a, _ = laptops
+    db = _open(a)
+    _, ref = _busiest_client(db)
+    hand_over(db, ref, tmp_path / "h", "B")
+    db.close()
+    result = run_cjcase("--db", str(a), "erase", ref, "--yes")
+    assert result.returncode == 0, result.stderr
+    db = _open(a)
+    assert db.execute("SELECT count(*) FROM handovers").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
+    assert integrity.check(db) == []
+    db.close()
