@@ -565,3 +565,20 @@ def test_erasing_a_handed_over_client_on_the_sender_removes_the_handover_record(
     assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
     assert integrity.check(db) == []
     db.close()
+
+
+def test_a_received_clients_audit_trail_goes_back_to_the_first_laptop(laptops, tmp_path):
+    a, b = laptops
+    db = _open(a)
+    client_id, ref = _busiest_client(db)
+    _enrich(db, client_id)
+    earlier = [(e.action, e.entity) for e in Caseload(db).audit_trail(client_id)]
+    hand_over(db, ref, tmp_path / "h", "B")
+    db.close()
+    db = _open(b)
+    got = receive(db, tmp_path / "h")
+    trail = Caseload(db).audit_trail(got.client_id)
+    db.close()
+    assert (trail[0].action, trail[0].entity) == ("import", "handover")  # the arrival, first
+    assert [(e.action, e.entity) for e in trail[1:]] == earlier
+    assert all("on caseload.db (" in e.detail for e in trail[1:])
