@@ -104,8 +104,13 @@ def test_every_table_of_the_schema_is_a_client_record_or_declared(db):
     db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES clients (id))")
     db.execute("CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id))")
     db.execute("CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT)")
-    names = [t.name for t in client_records.client_tables(db)]
+    db.execute("CREATE TABLE aliases_seen (ref TEXT REFERENCES clients (client_ref), seen TEXT)")
+    tables = {t.name: t for t in client_records.client_tables(db)}
+    names = list(tables)
     assert names.index("order_events") > names.index("orders")
+    # A link by reference is followed to find the owner, but never moved like an id.
+    assert tables["aliases_seen"].owner_key == "client_ref" and tables["aliases_seen"].links == {}
+    assert tables["order_events"].links == {"order_id": "orders"}
     assert client_records.unclassified_tables(db) == ["widgets"]
 
 

@@ -71,7 +71,7 @@ def combine(
     done = combine_files(out, inputs, out_passphrase)
     typer.echo(
         f"Combined {done.files} caseloads into {done.path}: {done.clients:,} clients"
-        + (f" ({done.handed_over:,} handover records matched to them or kept)" if done.handed_over else "")
+        + (f", {done.handed_over:,} of them handed over between laptops and counted once" if done.handed_over else "")
         + f". It is read-only{' and encrypted' if out_passphrase else ''}: `cjcase export`, `agenda`, "
         "`check` and `--read-only` work on it; to change a record, edit on the keyworker's laptop and combine again."
     )
