@@ -587,3 +587,14 @@ def test_a_received_clients_audit_trail_goes_back_to_the_first_laptop(laptops, t
     assert (trail[0].action, trail[0].entity) == ("import", "handover")  # the arrival, first
     assert [(e.action, e.entity) for e in trail[1:]] == earlier
     assert all("on caseload.db (" in e.detail for e in trail[1:])
+
+
+def test_combine_names_a_client_handed_over_and_not_yet_received(tmp_path):
+    _, parts = _three_laptops(tmp_path)
+    db = _open(parts[0])
+    ref = db.execute("SELECT client_ref FROM clients ORDER BY client_ref LIMIT 1").fetchone()[0]
+    hand_over(db, ref, tmp_path / "in-transit", "laptop 2")
+    db.close()
+    result = run_cjcase("combine", str(tmp_path / "org.db"), *map(str, parts))
+    assert result.returncode == 0, result.stderr
+    assert f"no record of them: {ref}." in result.stderr
