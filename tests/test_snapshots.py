@@ -105,3 +105,13 @@ def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload)
     # With no booking still to come, the appointment due this morning is the top row.
     caseload.db.execute("DELETE FROM sessions WHERE client_id = ? AND starts_at > '2026-11-20 10:00'", [client.id])
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
+
+
+def test_the_new_arrest_referral_form_at_80_by_24(snap_compare, sample_app):
+    async def open_form(pilot):
+        await settle(pilot)
+        await pilot.app.run_action("new_arrest_referral")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

@@ -18,6 +18,7 @@ def demo(
     clients: int = typer.Option(200, "--clients", help="How many synthetic clients to make.", min=1, max=200_000),
     seed: int = typer.Option(1, "--seed", help="The same seed makes the same caseload."),
     no_open: bool = typer.Option(False, "--no-open", help="Write the demo without opening it."),
+    yes: bool = typer.Option(False, "--yes", help="Replace an earlier demo without asking."),
     split: int | None = typer.Option(
         None, "--split", help="Write N keyworkers' caseloads of one organisation instead.", min=2, max=50, metavar="N"
     ),
@@ -25,6 +26,7 @@ def demo(
     db: str | None = DbOption,
 ) -> None:
     """Write a synthetic demo caseload (never into your real one) and open it."""
+    import sys
 
     from cjcase.services import demo as demo_data
     from cjcase.services.caseload_file import open_caseload
@@ -35,6 +37,23 @@ def demo(
         return
     path = chosen_db_path(db or (ctx.obj or {}).get("db")) or default_db_path().with_name("demo.db")
     database = open_caseload(path)
+    earlier = demo_data.demo_clients(database)
+    if earlier and not yes:
+        if not sys.stdin.isatty():
+            database.close()
+            raise UserError(
+                f"{path} already holds a demo caseload ({earlier:,} made-up clients): add --yes to replace "
+                f"it, or open it as it is with `cjcase --db {path}`. Nothing was changed."
+            )
+        if not typer.confirm(
+            f"{path} already holds a demo caseload ({earlier:,} made-up clients). Replace it with a new one?",
+            default=False,
+        ):
+            typer.echo(f"The demo caseload at {path} was left as it was.")
+            database.close()
+            if not no_open:
+                open_tui(ctx, path, read_only=False)
+            return
     today = program_clock().today()
     from rich.progress import Progress
 

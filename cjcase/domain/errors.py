@@ -34,6 +34,10 @@ class DatabaseError(CjcaseError):
     """The database file cannot be used as it is (too new, not a database, locked)."""
 
 
+class WriterBusy(DatabaseError):
+    """Another cjcase holds the file's one-writer lock: an editing session is open on it."""
+
+
 class ReadOnlyError(DatabaseError):
     """A change was asked of a database opened read-only."""
 

@@ -86,9 +86,11 @@ EXTRACT_SQL = f"""
 SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
        (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN max({measures.CONTINUITY_ENGAGED}) THEN 'yes' ELSE 'no' END

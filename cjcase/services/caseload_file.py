@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from cjcase.domain.errors import ReadOnlyError
+from cjcase.domain.errors import ReadOnlyError, WriterBusy
 from cjcase.services import audit, erasure, keys, settings
 from cjcase.store import backups, encryption, killpoints
 from cjcase.store.database import connect, latest_version
@@ -47,6 +47,19 @@ def open_caseload(
             db.close()
             raise
     return db
+
+
+def open_beside_editing(path: Path, read_only: bool = False, passphrase: str | None = None) -> sqlite_utils.Database:
+    """Open a caseload for a command that reads it (an export), which may run while a keyworker
+    has it open: as an editing session when nobody else is (so it is upgraded and backed up as
+    usual), else, and always when `read_only`, as a reader beside the editing session, whose own
+    writes (an export's audit row) are each one short transaction that waits its turn."""
+    if not read_only:
+        try:
+            return open_caseload(path, passphrase=passphrase)
+        except WriterBusy:
+            pass  # an editing session is open: the one-writer rule is for those, not for a read
+    return connect(path, passphrase=passphrase, shared=True)
 
 
 def client_count(db: sqlite_utils.Database) -> int:
