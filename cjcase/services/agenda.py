@@ -265,11 +265,30 @@ def _at(text: str) -> datetime:
 
 
 def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
-    """Every audit row about one client, latest first."""
-    return [
+    """Every audit row about one client, latest first: this caseload's, then those that came with
+    the client from a colleague's caseload (a handover), each saying where it was written."""
+    own = [
         AuditEntry.from_row(row)
         for row in db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
+    carried = [
+        AuditEntry(
+            row["id"],
+            row["at"],
+            row["action"],
+            row["entity"],
+            row["record_id"],
+            row["client_id"],
+            f"{row['detail']}{'; ' if row['detail'] else ''}on {row['label']}",
+        )
+        for row in db.query(
+            "SELECT c.id, c.at, c.action, c.entity, c.record_id, c.client_id, c.detail, s.label "
+            "FROM audit_carried c JOIN audit_sources s ON s.id = c.source_id "
+            "WHERE s.client_id = ? AND s.kind = 'handover' ORDER BY s.id DESC, c.id DESC",
+            [client_id],
+        )
+    ]
+    return own + carried
 
 
 RELEASE_WINDOW_DAYS = 21
