@@ -7,6 +7,8 @@ from collections import defaultdict
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.codes import NA
+from cjcase.domain.rules import POST_TREATMENT_EXIT_NEEDS
 from cjcase.services import audit
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
@@ -18,7 +20,7 @@ TABLE_RULES = {
     "sessions": (rules.SESSION, None),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
-    "tops": (rules.TOP, None),
+    "tops": (rules.TOP, rules.check_top),
     "consents": (rules.CONSENT, rules.check_consent),
 }
 
@@ -47,12 +49,26 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
             values = {name: row.get(field.column or name) for name, field in spec.items()}
             if table == "clients":
                 values["no_fixed_abode"] = bool(values["no_fixed_abode"])
+            # A TOP item not answered is stored as NULL: it is read back as the NA it was.
+            values = {n: (NA if v is None and spec[n].na else v) for n, v in values.items()}
             clean, found = rules.check_fields(spec, values)
             if not found and across:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += _top_rules(db)
     return problems
+
+
+def _top_rules(db: sqlite_utils.Database) -> list[str]:
+    """A post-treatment-exit TOP needs a discharge of the client on or before its date."""
+    return [
+        f"tops row {row[0]}: stage: {POST_TREATMENT_EXIT_NEEDS}"
+        for row in db.execute(
+            "SELECT t.id FROM tops t WHERE t.stage = 'post_treatment_exit' AND NOT EXISTS "
+            "(SELECT 1 FROM episodes e WHERE e.client_id = t.client_id AND e.discharge_date <= t.top_date)"
+        )
+    ]
 
 
 def _episode_rules(db: sqlite_utils.Database) -> list[str]:

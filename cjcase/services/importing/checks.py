@@ -103,6 +103,8 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "tops":
+            return rules.check_top(clean)
         return []
 
     def unique(self, sheet: Sheet, rows: list[Row]) -> list[Row]:
@@ -204,4 +206,6 @@ class Checker:
 
 def _lower_first(message: str) -> str:
     message = message.rstrip(".")
+    if message.startswith("A ") and message[2:3].isupper():
+        return "a" + message[1:]  # "A TOP item ..." is an article before an acronym
     return message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message
