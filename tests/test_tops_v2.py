@@ -371,3 +371,14 @@ def test_a_post_treatment_exit_top_imports_only_after_a_discharge(db, tmp_path):
     before = row(stage="post_treatment_exit", day="2026-04-30", sharing_needles="no")
     found = problems_of(db, v1_folder(tmp_path, [before]))
     assert len(found) == 1 and found[0].startswith("tops.csv:2: stage: a post-treatment-exit TOP needs a discharge")
+
+
+def test_a_form_saving_every_field_unchanged_does_not_enter_the_date_again(db, caseload, tmp_path):
+    folder = v1_folder(tmp_path, [row("start", "2026-01-05"), row("review", "2026-01-05")])
+    import_path(db, folder, SAMPLE_TODAY)
+    review = [t for t in caseload.tops(caseload.client_by_ref("T-1").id) if t.stage == "review"][0]
+    every = {name: ("NA" if getattr(review, name) is None else getattr(review, name)) for name in codes.TOP_ITEMS}
+    updated = caseload.update_top(
+        review.id, {**every, "date": date(2026, 1, 5), "stage": "review", "setting": "community", "assault": "yes"}
+    )
+    assert updated.assault == "yes"

@@ -825,7 +825,11 @@ class Caseload:
     def update_top(self, top_id: int, changes: dict[str, Any]) -> Top:
         """Correct a TOP form (audited); a changed date or stage is entered again, so the rule of
         entry applies to it."""
-        entering = bool({"date", "stage"} & set(changes))
+        current = self._row("tops", top_id)
+        entering = any(
+            name in changes and _cleaned_or_none(name, changes[name]) != current[column]
+            for name, column in (("date", "top_date"), ("stage", "stage"))
+        )
         self._update(
             "top",
             top_id,
@@ -852,6 +856,14 @@ class Caseload:
                 [client_id],
             )
         ]
+
+
+def _cleaned_or_none(name: str, value: Any) -> Any:
+    """A TOP's date or stage as stored, or None when it cannot be read (the update says why)."""
+    try:
+        return rules.clean_value(name, rules.TOP[name], value)
+    except ValidationError:
+        return None
 
 
 def _similar_name(values: dict[str, Any], row: dict[str, Any]) -> bool:
