@@ -382,3 +382,20 @@ def test_a_form_saving_every_field_unchanged_does_not_enter_the_date_again(db, c
         review.id, {**every, "date": date(2026, 1, 5), "stage": "review", "setting": "community", "assault": "yes"}
     )
     assert updated.assault == "yes"
+
+
+# ---------------------------------------------------------------- demo
+
+
+def test_the_demo_fills_the_v2_items_leaves_some_answers_na_and_keeps_every_rule(db):
+    from cjcase.services import demo
+
+    demo.generate(db, date(2026, 11, 23), clients=150, seed=11)
+    answered = {
+        name: db.execute(f"SELECT count({name}), count(*) - count({name}) FROM tops").fetchone()
+        for name in codes.TOP_V2_ITEMS
+    }
+    assert all(filled > 0 for filled, _ in answered.values()), answered
+    assert sum(missing for _, missing in answered.values()) > 0
+    assert db.execute("SELECT count(*) FROM tops WHERE psych_health IS NULL OR assault IS NULL").fetchone()[0] > 0
+    assert [p for p in check(db) if p.startswith("tops")] == []
