@@ -200,3 +200,29 @@ def test_the_command_writes_it(tmp_path):
     assert list(rows[0]) == HEADER and len(rows) == 24
     assert all("2026-07-01" <= r["TOPDATE"] <= "2026-09-30" for r in rows)
     assert {r["HRISK"] for r in rows} == {"NA"} and {r["SHARING"] for r in rows} == {"NA"}
+
+
+async def test_the_returns_screen_previews_and_writes_it(db, clock, caseload, tmp_path):
+    from textual.widgets import Input, Select
+
+    from cjcase.tui.app import make_app
+    from tests.helpers import settle, wait_until
+
+    client = make_client(caseload, consent_to_share="yes")
+    make_episode(caseload, client.id, referral_date=date(2026, 8, 1))
+    caseload.add_top(client.id, top_form(date=date(2026, 8, 3), opiates_days="NA"))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_returns("ndtms_top")
+        await settle(pilot)
+        app.screen.query_one("#out", Input).value = str(tmp_path)
+        app.screen.query_one("#format", Select).value = "csv"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        if type(app.screen).__name__ == "ConfirmDialog":  # the period is not final yet: it asks first
+            await pilot.press("y")
+        written = tmp_path / "ndtms_top_2026-27_Q2.csv"
+        await wait_until(pilot, written.exists)
+        assert ",NA," in written.read_text(encoding="utf-8")
