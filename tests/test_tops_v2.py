@@ -399,3 +399,15 @@ def test_the_demo_fills_the_v2_items_leaves_some_answers_na_and_keeps_every_rule
     assert sum(missing for _, missing in answered.values()) > 0
     assert db.execute("SELECT count(*) FROM tops WHERE psych_health IS NULL OR assault IS NULL").fetchone()[0] > 0
     assert [p for p in check(db) if p.startswith("tops")] == []
+
+
+def test_the_timeline_names_the_stage_in_words_and_a_custody_top(caseload):
+    from cjcase.services.agenda import timeline
+
+    client = make_client(caseload)
+    caseload.add_top(client.id, top_form(setting="custody", date=date(2026, 2, 1)))
+    episode = make_episode(caseload, client.id, referral_date=date(2026, 2, 5))
+    caseload.discharge_episode(episode.id, date(2026, 3, 1), "dropped_out")
+    caseload.add_top(client.id, top_form(stage="post_treatment_exit", date=date(2026, 4, 1)))
+    summaries = [i.summary for i in timeline(caseload.db, client.id) if i.kind == "top"]
+    assert summaries == ["TOP (post treatment exit)", "TOP (start, custody)"]
