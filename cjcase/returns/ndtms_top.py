@@ -53,7 +53,6 @@ SELECT t.*, c.client_ref, coalesce(
        ORDER BY e.referral_date LIMIT 1)) AS episode_id
 FROM tops t JOIN clients c ON c.id = t.client_id
 WHERE t.top_date BETWEEN :start AND :end
-ORDER BY t.top_date, t.id
 """
 
 
@@ -98,9 +97,14 @@ def rows(db: sqlite_utils.Database, params: dict[str, str], key: bytes, pseudo_i
     found = []
     for top in db.query(TOPS_SQL, params):
         consent = consents.get(top["episode_id"]) if top["episode_id"] is not None else None
-        record = top_record(top, pseudo_id(key, top["client_ref"]), consent)
+        pseudonym = pseudo_id(key, top["client_ref"])
+        record = top_record(top, pseudonym, consent)
         withheld = consent == "no"
         if withheld:
             record = {name: (value if name in CONSENT_FREE_COLUMNS else None) for name, value in record.items()}
-        found.append((record, withheld))
-    return found
+        # By date, then pseudonym and stage: never by row ids, which differ between one caseload and
+        # the same records combined from several laptops (the two must give the same bytes).
+        order = (top["top_date"], pseudonym, codes.TOP_STAGE.index(top["stage"]), top["setting"])
+        found.append((order, record, withheld))
+    found.sort(key=lambda item: item[0])
+    return [(record, withheld) for _, record, withheld in found]

@@ -110,6 +110,10 @@ class Checker:
             return rules.check_consent(clean)
         if name == "tops":
             return rules.check_top(clean)
+        if name == "sessions":
+            return rules.check_session(clean)
+        if name == "custody_events":
+            return rules.check_custody_event(clean, self.today)
         if name == "releases":
             return check_release(clean, self.today)
         return []
