@@ -48,6 +48,8 @@ def change_text(start: Top | None, top: Top, name: str) -> str:
 class TopDialog(FormDialog[Top]):
     """Enter a TOP, or correct a saved one."""
 
+    HINT_TEXT = "ctrl+s save · esc close · tab next · a number, y, n or n/a in each item"
+
     def __init__(self, client_id: int, client_name: str, stage: str = "review", top: Top | None = None):
         super().__init__()
         self.client_id = client_id
@@ -99,7 +101,7 @@ class TopDialog(FormDialog[Top]):
                     with Grid(classes="top-grid"):
                         yield from self._cells(names, initial)
             yield Static("", id="form-error")
-            yield Static("ctrl+s save · esc close · tab next · a number, y, n or n/a in each item", classes="form-hint")
+            yield Static(self.HINT_TEXT, classes="form-hint", id="form-hint")
         yield KeyFooter()
 
     def _cells(self, names: tuple[str, ...], initial: dict[str, Any]) -> ComposeResult:
