@@ -220,7 +220,7 @@ async def test_ra1_left_early_asks_why_and_notify_police_stays_until_recorded(db
         assert notify_rows() == []
 
 
-async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, caseload):
+async def test_U_records_the_outcome_and_books_the_ra_follow_up(db, clock, caseload):
     from textual.widgets import Select
 
     from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
@@ -233,7 +233,7 @@ async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, casel
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, client.id)
-        await pilot.press("w")
+        await pilot.press("U")
         await wait_until(pilot, lambda: isinstance(app.screen, CustodyEventDialog) and app.screen.takes_keys)
         app.screen.query_one("#field-assessment_outcome", Select).value = "referred_structured"
         app.screen.query_one("#field-ra_followup_required", Select).value = "yes"
