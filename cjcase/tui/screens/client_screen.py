@@ -420,7 +420,9 @@ class ClientScreen(CjcaseScreen):
         custody.display = bool(events)
         if events:
             lines = [line for event in events for line in self.custody.stage_lines(event)]
-            custody.update(Text("Arrests (C records a new one, U updates the latest)\n", style="bold") + Text("\n".join(lines)))
+            custody.update(
+                Text("Arrests (C records a new one, U updates the latest)\n", style="bold") + Text("\n".join(lines))
+            )
         items = self.caseload.timeline(self.client_id)[:8]
         text = Text("Timeline (f logs a contact)\n", style="bold")
         text.append("\n".join(f"{format_datetime(i.at)}  {i.summary}" for i in items) or "nothing yet")
