@@ -235,8 +235,9 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             items.append(
                 TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {codes.label(row['status'])}", row["id"])
             )
-    for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
+    for row in db.query("SELECT id, top_date, stage, setting FROM tops WHERE client_id = ?", [client_id]):
+        where = ", custody" if row["setting"] == "custody" else ""
+        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({codes.label(row['stage'])}{where})", row["id"]))
     items.sort(key=lambda i: i.at, reverse=True)
     return items
 

@@ -36,6 +36,7 @@ from cjcase.domain.model import (
     Top,
 )
 from cjcase.services import agenda, demo, erasure, legal, names, search, settings
+from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
 from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -880,13 +881,25 @@ class Caseload:
     # ------------------------------------------------------------ TOPs
 
     def add_top(self, client_id: int, values: dict[str, Any]) -> Top:
-        """Record a TOP form."""
+        """Record a TOP form: every item a value or NA (services/tops.py has its rules)."""
         self.get_client(client_id)
-        return self.get_top(self._insert("top", values, client_id))
+        check = lambda clean: top_rules.problems(self.db, client_id, clean, None, entering=True)  # noqa: E731
+        return self.get_top(self._insert("top", values, client_id, check))
 
     def update_top(self, top_id: int, changes: dict[str, Any]) -> Top:
-        """Correct a TOP form."""
-        self._update("top", top_id, changes, lambda merged, row: [])
+        """Correct a TOP form (audited); a changed date or stage is entered again, so the rule of
+        entry applies to it."""
+        current = self._row("tops", top_id)
+        entering = any(
+            name in changes and _cleaned_or_none(name, changes[name]) != current[column]
+            for name, column in (("date", "top_date"), ("stage", "stage"))
+        )
+        self._update(
+            "top",
+            top_id,
+            changes,
+            lambda merged, row: top_rules.problems(self.db, row["client_id"], merged, top_id, entering),
+        )
         return self.get_top(top_id)
 
     def delete_top(self, top_id: int) -> None:
@@ -903,10 +916,18 @@ class Caseload:
             Top.from_row(row)
             for row in self.db.query(
                 "SELECT * FROM tops WHERE client_id = ? "
-                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END",
+                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 WHEN 'exit' THEN 2 ELSE 3 END",
                 [client_id],
             )
         ]
+
+
+def _cleaned_or_none(name: str, value: Any) -> Any:
+    """A TOP's date or stage as stored, or None when it cannot be read (the update says why)."""
+    try:
+        return rules.clean_value(name, rules.TOP[name], value)
+    except ValidationError:
+        return None
 
 
 def _similar_name(values: dict[str, Any], row: dict[str, Any]) -> bool:

@@ -607,6 +607,7 @@ class _Maker:
                     "education_days": rng.choice((0, 0, 2)),
                 }
             )
+            _top_v2_items(rows["tops"][-1], random.Random(f"top {client_id} {index}"))
 
     def hearings(self, client_id, pathway, referral, discharge, rows) -> None:
         rng, today = self.rng, self.today
@@ -640,6 +641,21 @@ class _Maker:
                     else None,
                 }
             )
+
+
+def _top_v2_items(top: dict, rng: random.Random) -> None:
+    """Fill the items TOP v2 added, and leave a few items not answered (NA, stored as None), as
+    real forms do. A generator of its own per form, so the rest of the demo stays as it was."""
+    top["alcohol_units_per_drinking_day"] = rng.choice((4, 8, 12, 20, None)) if top["alcohol_days"] else 0
+    top["tobacco_days"] = rng.choice((28, 28, 20, 0, None))
+    for name in codes.TOP_SHARING_FIELDS:
+        top[name] = rng.choice(("yes", "no", "no", None)) if top["injecting_days"] else rng.choice(("no", None))
+    for name in codes.TOP_THEFT_FIELDS:
+        top[name] = rng.choice(("yes", "no", None)) if top["other_theft_days"] else rng.choice(("no", "no", None))
+    top["eviction_risk"] = rng.choice(("no", "no", "yes", None))
+    for name in ("cocaine_days", "psych_health", "assault"):  # an answer withheld now and then
+        if rng.random() < 0.06:
+            top[name] = None
 
 
 CUSTODY_SUITES = ("Elland Road", "Trinity Street", "Havertop", "Wakefield Express Park")

@@ -34,7 +34,7 @@ TAB_TABLES = {
     "sessions-tab": "sessions",
     "goals-tab": "goals",
     "court-tab": "court",
-    "outcomes": "tops",
+    "outcomes": "top-list",
     "history": "audit",
 }  # the list each tab's keys act on
 # An audit row's action, in the History tab's words.
@@ -49,7 +49,19 @@ AUDIT_ACTIONS = {
     "demo": "Demo",
     "migrate": "Upgraded",
 }
-TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+# The Outcomes grid's row names where the item's own name is too long for it.
+TOP_ROW_NAME = {
+    "alcohol_units_per_drinking_day": "units per drinking day",
+    "sharing_paraphernalia": "sharing spoon etc",
+    "property_theft_burglary": "property theft",
+    "fraud_forgery_handling": "fraud or handling",
+    "acute_housing_problem": "acute housing problem",
+}
+
+
+def top_row_name(name: str) -> str:
+    """An item as the Outcomes grid names its row."""
+    return TOP_ROW_NAME.get(name) or words(name.removesuffix("_days"))
 
 
 def _table(*columns: tuple[str, int], id: str) -> RowTable:
@@ -70,7 +82,8 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
         "change since the start TOP); History (the audit trail). l logs a new session, e edits "
-        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "the client (on a tab: the selected goal, hearing or TOP; Delete deletes the selected TOP, "
+        "after asking; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
@@ -102,6 +115,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "add_hearing",
             "adjourn_hearing",
             "add_top",
+            "delete_selected",
             "change_keyworker",
             "add_note",
             "add_barrier",
@@ -133,6 +147,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         Binding("h", "add_hearing", "Add hearing", show=False),
         Binding("j", "adjourn_hearing", "Adjourn hearing", show=False),
         Binding("t", "add_top", "Enter TOP", show=False),
+        Binding("delete", "delete_selected", "Delete TOP", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
         Binding("m", "add_note", "Write note", show=False),
         Binding("b", "add_barrier", "Checklist barrier", show=False),
@@ -159,6 +174,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
             "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
+            "top-list": _table(("TOP of", 10), ("Stage", 19), ("Setting", 9), ("Not answered", 13), id="top-list"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
@@ -192,7 +208,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             with TabPane("Court", id="court-tab"):
                 yield Lazy(hidden["court"])
             with TabPane("Outcomes", id="outcomes"):
-                yield Lazy(hidden["tops"])
+                with VerticalScroll():
+                    yield Lazy(hidden["top-list"])
+                    yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
         yield KeyFooter()
@@ -585,26 +603,42 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
+        listed = self._hidden["top-list"]
         if not shows_case_detail(self.app.read_only):
+            listed.replace_rows([])
             return
+        latest_first = list(reversed(self.tops))
+        listed.replace_rows(
+            [
+                (
+                    f"{top.top_date:%d/%m/%Y}",
+                    words(top.stage),
+                    top.setting,
+                    str(sum(getattr(top, name) is None for name in codes.TOP_ITEMS)),
+                )
+                for top in latest_first
+            ],
+            records=latest_first,
+        )
         if not self.tops:
             table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        changes = change_since_start(self.tops, TOP_ROWS)
-        table.add_column(
-            "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
-        )
+        numbers = tuple(name for name in codes.TOP_ITEMS if codes.TOP_ITEM_KIND[name] != "yes_no")
+        changes = change_since_start(self.tops, numbers)
+        table.add_column("Measure", width=max(len(top_row_name(name)) for name in codes.TOP_ITEMS))
         for top in shown:
-            label = f"{top.top_date:%d/%m/%y} {top.stage}"
+            label = f"{top.top_date:%d/%m/%y} {top.stage}"[:16]
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        for name in TOP_ROWS:
-            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
-            table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
-        for name in codes.TOP_YES_NO_FIELDS:
-            table.add_row(words(name), *[getattr(t, name) for t in shown], "")
+        for name in codes.TOP_ITEMS:
+            values = [getattr(t, name) for t in shown]
+            change = ""
+            if changes is not None and name in changes:
+                moved = changes[name]
+                change = "" if moved is None else f"{moved:+d}" if moved else "0"
+            table.add_row(top_row_name(name), *["n/a" if v is None else str(v) for v in values], change)
 
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
@@ -637,6 +671,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
 
     def selected_session(self):
         return self._hidden["sessions"].cursor_record
+
+    def selected_top(self):
+        return self._hidden["top-list"].cursor_record
 
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front, with the cursor in its list so up and down choose a row."""
@@ -723,6 +760,11 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():
             self._push(CourtDialog(self.client_id, self.client.name, self.selected_hearing()))
+        elif tab == "outcomes" and self.selected_top():
+            from cjcase.tui.dialogs.top_dialog import TopDialog
+
+            top = self.selected_top()
+            self._push(TopDialog(self.client_id, self.client.name, top.stage, top=top))
         else:
             self._push(ClientDialog(self.client))
 
@@ -808,6 +850,31 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         self._show_tab("outcomes")
         stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
+
+    def action_delete_selected(self) -> None:
+        """Delete the TOP selected on Outcomes, after asking (a TOP entered in error)."""
+        from cjcase.tui.widgets.confirm import ConfirmDialog
+
+        top = self.selected_top()
+        if self.query_one("#tabs", TabbedContent).active != "outcomes" or top is None:
+            self._show_tab("outcomes")
+            self.notify("Select the TOP in Outcomes, then press Delete.", severity="warning")
+            return
+
+        def answered(delete: bool | None) -> None:
+            if not delete:
+                return
+            self.caseload.delete_top(top.id)
+            self.notify(f"Deleted the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}.")
+            self.refresh_data()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}? "
+                "It is gone from the record and the returns; the audit trail keeps that it was deleted."
+            ),
+            answered,
+        )
 
     def action_change_keyworker(self) -> None:
         """Move the client to another keyworker."""
