@@ -90,9 +90,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure; f logs a contact that is not an "
         "appointment (a try, a text, a letter, a professional), shown on the overview's timeline only; "
-        "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
+        "C (custody) records an arrest with a positive test and books the RA1 (the overview shows each arrest "
         "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
-        "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
+        "rearranged); U updates the latest arrest (outcome, disputed test, RA follow-up and its "
         "appointment, follow-up ceased); p plans a release from prison or changes its checklist and "
         "expected date, R records that the person was released today, H opens the handshake. Esc goes back."
     )
@@ -154,8 +154,8 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
         Binding("f", "log_contact", "Log contact", show=False),
-        Binding("r", "arrest_referral", "New arrest referral", show=False),
-        Binding("w", "update_arrest", "Update arrest", show=False),
+        Binding("C", "arrest_referral", "New arrest referral", show=False),
+        Binding("U", "update_arrest", "Update arrest", show=False),
         Binding("p", "edit_release", "Prison release", show=False),
         Binding("R", "record_release", "Released today", show=False, key_display="R"),
         Binding("H", "handshake", "Handshake", show=False, key_display="H"),
@@ -527,7 +527,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         custody.display = bool(events)
         if events:
             lines = [line for event in events for line in self.custody.stage_lines(event)]
-            custody.update(Text("Arrests (r records a new one)\n", style="bold") + Text("\n".join(lines)))
+            custody.update(
+                Text("Arrests (C records a new one, U updates the latest)\n", style="bold") + Text("\n".join(lines))
+            )
         items = self.caseload.timeline(self.client_id)[:8]
         text = Text("Timeline (f logs a contact)\n", style="bold")
         text.append("\n".join(f"{format_datetime(i.at)}  {i.summary}" for i in items) or "nothing yet")
@@ -916,7 +918,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
 
         events = self.custody.events(self.client_id)
         if not events:
-            self.notify("No arrest recorded yet: r records one.", severity="warning")
+            self.notify("No arrest recorded yet: C records one.", severity="warning")
             return
         self._push(CustodyEventDialog(events[0], self.client.name))
 
