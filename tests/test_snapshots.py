@@ -145,3 +145,32 @@ def test_the_new_arrest_referral_form_at_80_by_24(snap_compare, sample_app):
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_the_releases_view_at_80_by_24(snap_compare, sample_app, caseload):
+    from datetime import date, datetime
+
+    due = caseload.client_by_ref("CJ-17429")
+    caseload.releases.add(
+        due.id, {"prison": "HMP Leeds", "expected_date": date(2026, 11, 27), "gate_pickup_booked": "yes"}
+    )
+    released = caseload.client_by_ref("CJ-43974")
+    caseload.releases.add(
+        released.id,
+        {
+            "prison": "HMP Hull",
+            "expected_date": date(2026, 11, 9),
+            "actual_date": date(2026, 11, 10),
+            "naloxone_offered": "yes",
+            "naloxone_issued": "yes",
+            "first_appointment_provider": "Forward Leeds",
+            "first_appointment_at": datetime(2026, 11, 12, 10, 0),
+        },
+    )
+
+    async def open_view(pilot):
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_view)

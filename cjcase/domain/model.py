@@ -395,6 +395,7 @@ class CaseloadRow:
     risk_flags: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
+    release_status: str | None = None  # `due` or `pending`: a release that asks for action
 
 
 @dataclass

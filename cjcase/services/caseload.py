@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -40,6 +40,10 @@ from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
 from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
+
+if TYPE_CHECKING:
+    from cjcase.services.my_clients import MyClients
+    from cjcase.services.record_overview import ReleaseShown
 
 # The columns the search index holds: a change to one leaves the old value in its segments.
 NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
@@ -167,9 +171,34 @@ class Caseload:
         """How many things are due on these days."""
         return agenda.agenda_count(self.db, start, end, **filters)
 
-    def actions(self, now: datetime) -> list[ActionItem]:
-        """What needs action now, most urgent first."""
-        return agenda.actions(self.db, now)
+    def actions(self, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
+        """What needs action now, most urgent first (for one keyworker's clients, if named)."""
+        return agenda.actions(self.db, now, keyworker)
+
+    def release_shown(self, client_id: int) -> ReleaseShown | None:
+        """The release from custody a client's record shows (the due one, else the latest)."""
+        from cjcase.services.record_overview import release_shown
+
+        return release_shown(self.db, self.clock, client_id)
+
+    def next_reference(self) -> str | None:
+        """The next free client reference in the organisation's pattern, if its references have one."""
+        from cjcase.services.references import next_reference
+
+        return next_reference(self.db)
+
+    def my_clients(self) -> MyClients:
+        """Whose clients are "mine" on this laptop, and whether the agenda shows only theirs."""
+        from cjcase.services import my_clients
+
+        return my_clients.remembered(self.db)
+
+    def remember_my_clients(self, keyworker: str | None, on: bool) -> str | None:
+        """Keep on this laptop whose clients are "mine" and whether the agenda shows only theirs;
+        a sentence when the laptop could not keep it."""
+        from cjcase.services import my_clients
+
+        return my_clients.remember(my_clients.MyClients(keyworker, on))
 
     def reminders(self, now: datetime) -> list[str]:
         """The reminders shown as the caseload opens."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -34,6 +37,18 @@ TAB_TABLES = {
     "outcomes": "top-list",
     "history": "audit",
 }  # the list each tab's keys act on
+# An audit row's action, in the History tab's words.
+AUDIT_ACTIONS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "erase": "Erased",
+    "restore": "Restored",
+    "demo": "Demo",
+    "migrate": "Upgraded",
+}
 # The Outcomes grid's row names where the item's own name is too long for it.
 TOP_ROW_NAME = {
     "alcohol_units_per_drinking_day": "units per drinking day",
@@ -58,7 +73,7 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(CjcaseScreen):
+class ClientScreen(ReleaseKeys, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
@@ -78,7 +93,8 @@ class ClientScreen(CjcaseScreen):
         "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
         "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
         "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
-        "appointment, follow-up ceased). Esc goes back."
+        "appointment, follow-up ceased); p plans a release from prison or changes its checklist and "
+        "expected date, R records that the person was released today, H opens the handshake. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -108,6 +124,9 @@ class ClientScreen(CjcaseScreen):
             "log_contact",
             "arrest_referral",
             "update_arrest",
+            "edit_release",
+            "record_release",
+            "handshake",
         }
     )
     BINDINGS = [
@@ -137,6 +156,9 @@ class ClientScreen(CjcaseScreen):
         Binding("f", "log_contact", "Log contact", show=False),
         Binding("r", "arrest_referral", "New arrest referral", show=False),
         Binding("w", "update_arrest", "Update arrest", show=False),
+        Binding("p", "edit_release", "Prison release", show=False),
+        Binding("R", "record_release", "Released today", show=False, key_display="R"),
+        Binding("H", "handshake", "Handshake", show=False, key_display="H"),
     ]
 
     def __init__(self, client_id: int):
@@ -154,7 +176,7 @@ class ClientScreen(CjcaseScreen):
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "top-list": _table(("TOP of", 10), ("Stage", 19), ("Setting", 9), ("Not answered", 13), id="top-list"),
             "tops": RowTable(id="tops"),
-            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+            "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
         hidden = self._hidden
         yield Header()
@@ -162,7 +184,9 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
+                    yield Static(id="coming")
                     yield Static(id="contact", markup=False)  # user text: shown as typed
+                    yield Static(id="release", markup=False)
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -327,7 +351,8 @@ class ClientScreen(CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
-        for name in ("#episodes", "#custody", "#timeline", "#notes", "#engagement"):
+        self._show_release(clinical=False)
+        for name in ("#coming", "#episodes", "#custody", "#timeline", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -378,8 +403,72 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#contact", Static).update("\n".join(lines))
         self._show_case_overview()
 
+    def _show_release(self, clinical: bool = True) -> None:
+        """Under the release's status (the line above): a due release's checklist and what it lacks,
+        or the handshake once released. A volunteer sees only a due release and its gate pick-up."""
+        from cjcase.domain.releases import details, summary
+
+        widget = self.query_one("#release", Static)
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        if current is None or (not clinical and current[1] != "due"):
+            widget.display = False
+            return
+        release, status = current
+        if not clinical:
+            text = summary(release, status, self.app.clock.today(), clinical=False)
+        else:
+            met = any(
+                s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
+                for s in self.sessions
+            )
+            text = details(release, status, met)
+        widget.display = bool(text)
+        widget.update(text)
+
+    def selected_release(self):
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        return (current[0], self.client.name) if current else None
+
+    def action_edit_release(self) -> None:
+        """Plan a release, or change the due (or latest) one's checklist and expected date."""
+        from cjcase.tui.dialogs.release_dialogs import ReleaseDialog
+
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        release = current[0] if current and (current[0].is_due or current[1] == "pending") else None
+        self._push(ReleaseDialog(self.client_id, self.client.name, release, prison=self.client.prison))
+
+    def _show_coming(self) -> None:
+        """The next appointment and the release from custody, first on the overview."""
+        upcoming = self._upcoming()
+        line = Text()
+        line.append("Next appointment ", style="bold")
+        line.append(
+            f"{format_datetime(upcoming[0].starts_at)}, {words(upcoming[0].kind)}" if upcoming else "none booked"
+        )
+        release = self.caseload.release_shown(self.client_id)
+        if release is not None:
+            line.append(" · ")
+            line.append("Release " if not release.happened else "Released ", style="bold")
+            at = f" ({release.prison})" if release.prison else ""
+            if not release.happened:
+                line.append(f"expected {format_date(release.day)}{at}")
+            else:
+                state = {
+                    "pending": f"not engaged yet, {release.days_left} days left",
+                    "engaged": "engaged",
+                    "not_engaged": "not engaged in the 3 weeks",
+                    "excluded": "excluded from the count",
+                }.get(release.status, words(release.status))
+                line.append(f"{format_date(release.day)}{at}: {state}")
+        widget = self.query_one("#coming", Static)
+        widget.display = True
+        widget.update(line)
+
     def _show_case_overview(self) -> None:
-        """The referrals, the checklist, the sharing ledger and the latest notes."""
+        """The next appointment and release, the referrals, the checklist, the sharing ledger and
+        the latest notes."""
+        self._show_coming()
+        self._show_release()
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
@@ -552,9 +641,16 @@ class ClientScreen(CjcaseScreen):
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
             return
+        # Times on the program's clock, as the record's other dates; what was done in words,
+        # not the table's name and a row's internal id.
+        clock = self.app.clock
         self._hidden["audit"].replace_rows(
             [
-                (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                (
+                    format_datetime(clock.shown(datetime.fromisoformat(entry.at))),
+                    f"{AUDIT_ACTIONS.get(entry.action, entry.action)} {words(entry.entity)}",
+                    entry.detail,
+                )
                 for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
