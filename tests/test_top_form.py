@@ -168,3 +168,16 @@ async def test_a_top_is_deleted_from_outcomes_only_after_confirming(db, clock, c
             ).fetchone()[0]
             == 1
         )
+
+
+async def test_entering_correcting_and_deleting_a_top_are_in_the_palette_and_not_for_volunteers(db, clock, caseload):
+    client = client_with_a_start_top(caseload)
+    for read_only in (False, True):
+        app = make_app(db, clock, read_only=read_only)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            app.open_client(client.id)
+            await settle(pilot)
+            titles = {command.title for command in app.get_system_commands(app.screen)}
+            wanted = {"Client: enter top", "Client: delete top", "Client: edit"}
+            assert wanted <= titles if not read_only else not wanted & titles
