@@ -37,6 +37,9 @@ from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
 
+# Entering or changing any of these asks the occasional-user rule (DOMAIN.md, Episodes v2).
+OCCASIONAL_USER_FIELDS = frozenset({"discharge_reason", "primary_substance", "drug_2", "drug_3"})
+
 # The columns the search index holds: a change to one leaves the old value in its segments.
 NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
 
@@ -342,7 +345,11 @@ class Caseload:
             episode_id,
             changes,
             lambda merged, row: self._episode_problems(
-                client, merged, episode_id, entering=bool({"discharge_reason", "transferred_to"} & set(changes))
+                client,
+                merged,
+                episode_id,
+                entering=bool({"discharge_reason", "transferred_to"} & set(changes)),
+                substances_entered=bool(OCCASIONAL_USER_FIELDS & set(changes)),
             ),
         )
         return self.get_episode(episode_id)
@@ -420,10 +427,22 @@ class Caseload:
         rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
-    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None, entering: bool = False):
-        problems = rules.check_episode(clean)
+    def _episode_problems(
+        self,
+        client: Client,
+        clean: dict,
+        episode_id: int | None,
+        entering: bool = False,
+        substances_entered: bool | None = None,
+    ):
+        problems = rules.check_episode(clean, self.clock.today())
         if problems:
             return problems
+        # A rule of entry: asked whenever the reason or a substance is entered or changed.
+        if entering if substances_entered is None else substances_entered:
+            occasional = rules.occasional_user_problem(clean)
+            if occasional:
+                return [occasional]
         if entering and codes.is_transfer(clean.get("discharge_reason")) and not clean.get("transferred_to"):
             # A rule of entry: the importer keeps historic transfers with no destination.
             return [ValidationError("transferred_to", "Say where the client was transferred to.")]

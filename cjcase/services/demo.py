@@ -326,7 +326,7 @@ class _Maker:
             discharge = start
         if discharge:
             if start:
-                reason = self.weighted(codes.DISCHARGE_REASON, (12, 6, 8, 5, 5, 14, 3, 2, 1, 1))
+                reason = self.weighted(codes.DISCHARGE_REASON_V1, (12, 6, 8, 5, 5, 14, 3, 2, 1, 1))
             else:
                 reason = rng.choice(("declined_treatment", "dropped_out", "retained_in_custody"))
         release = order_start = order_end = None

@@ -102,7 +102,7 @@ class Checker:
         if name == "clients":
             return rules.check_client(clean, self.today)
         if name == "episodes":
-            return rules.check_episode(clean)
+            return rules.check_episode(clean, self.today)
         if name == "goals":
             return rules.check_goal(clean)
         if name == "consents":

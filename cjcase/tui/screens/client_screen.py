@@ -57,7 +57,8 @@ class ClientScreen(CjcaseScreen):
         "change since the start TOP); History (the audit trail). l logs a new session, e edits "
         "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
-        "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "selected appointment attended or DNA once its time has come, o opens a referral, r edits the open "
+        "referral (substances, route, NDTMS consent, what prompted it), x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure. Esc goes back."
@@ -74,6 +75,7 @@ class ClientScreen(CjcaseScreen):
             "mark",
             "edit_selected",
             "new_episode",
+            "edit_episode",
             "discharge",
             "add_goal",
             "review_goal",
@@ -99,6 +101,7 @@ class ClientScreen(CjcaseScreen):
         Binding("d", "mark('dna')", "DNA", show=False),
         Binding("e", "edit_selected", "Edit", show=False),
         Binding("o", "new_episode", "New referral", show=False),
+        Binding("r", "edit_episode", "Edit referral", show=False),
         Binding("x", "discharge", "Discharge", show=False),
         Binding("g", "add_goal", "Add goal", show=False),
         Binding("v", "review_goal", "Review goal", show=False),
@@ -235,6 +238,7 @@ class ClientScreen(CjcaseScreen):
         parts = [f"Age {age_on(client.date_of_birth, today)}"]
         if current:
             parts.append(words(current.pathway))
+            parts.append(words(current.substance_group))  # derived from its substances, never stored
             if current.is_open:
                 days = (today - (current.start_date or current.referral_date)).days
                 parts.append(f"{days} days in service" if current.start_date else f"referred {days} days ago")
@@ -365,6 +369,7 @@ class ClientScreen(CjcaseScreen):
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
+            ("Referral (r edits)", self._episode_lines()),
             ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
             (
                 "Information sharing (i adds)",
@@ -396,6 +401,28 @@ class ClientScreen(CjcaseScreen):
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _episode_lines(self) -> list[str]:
+        """What NDTMS holds of the open (or latest) referral: substances, route, consent, event."""
+        episode = next((e for e in self.episodes if e.is_open), None) or (self.episodes[0] if self.episodes else None)
+        if episode is None:
+            return ["none yet (o records one)"]
+        substances = ", ".join(words(s) for s in (episode.primary_substance, episode.drug_2, episode.drug_3) if s)
+        use = [f"Substances {substances} ({words(episode.substance_group)})"]
+        if episode.route:
+            use.append(f"route {words(episode.route)}")
+        if episode.injecting_status:
+            use.append(f"injecting {words(episode.injecting_status)}")
+        if episode.alcohol_units_per_day is not None:
+            use.append(f"{episode.alcohol_units_per_day} units a day")
+        lines = [" · ".join(use)]
+        event = codes.CONTACT_EVENT_LABEL.get(episode.contact_event or "")
+        when = f" ({episode.contact_event_date:%d/%m/%y})" if episode.contact_event_date else ""
+        lines.append(
+            f"NDTMS consent {episode.consent_to_ndtms or 'not asked yet'}"
+            + (f" · prompted by: {event}{when}" if event else "")
+        )
+        return lines
 
     def _show_sessions(self) -> None:
         upcoming = self._upcoming()
@@ -604,6 +631,17 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
 
         self._push(EpisodeDialog(self.client_id, self.client.name))
+
+    def action_edit_episode(self) -> None:
+        """Edit the open referral (or the latest): its substances, route, NDTMS consent, the event
+        that prompted it."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        episode = next((e for e in self.episodes if e.is_open), None) or (self.episodes[0] if self.episodes else None)
+        if episode is None:
+            self.notify("There is no referral yet: o records one.", severity="warning")
+            return
+        self._push(EpisodeDialog(self.client_id, self.client.name, episode))
 
     def action_discharge(self) -> None:
         """Discharge the open episode; a planned exit then asks for the exit TOP."""
