@@ -301,6 +301,14 @@ def age_band(age: int) -> str:
     return "65+"
 
 
+# Releases from custody (DOMAIN.md "Releases from custody").
+RELEASE_TYPE = ("licence", "end_of_sentence", "home_detention_curfew", "remand_or_court", "other")
+ACCOMMODATION_ON_RELEASE = ("settled", "temporary", "no_fixed_abode", "not_known")
+SCRIPT_CONTINUITY = ("yes", "no", "not_applicable")
+COC_EXCLUSION = ("re_imprisoned", "died", "moved_out_of_area", "transferred_secure_setting")
+CONTINUITY_STATUS = ("due", "pending", "engaged", "not_engaged", "excluded")
+
+
 def all_codes() -> frozenset[str]:
     """Every code of every list: values that can never identify a person."""
     lists = (
@@ -324,6 +332,11 @@ def all_codes() -> frozenset[str]:
         BARRIER,
         LEGAL_REQUIREMENT,
         LAWFUL_BASIS,
+        RELEASE_TYPE,
+        ACCOMMODATION_ON_RELEASE,
+        SCRIPT_CONTINUITY,
+        COC_EXCLUSION,
+        CONTINUITY_STATUS,
         ROUTE,
         INJECTING_STATUS,
         CONTACT_EVENT,

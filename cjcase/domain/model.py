@@ -99,7 +99,6 @@ class Episode(Record):
     start_date: date | None = None
     discharge_date: date | None = None
     discharge_reason: str | None = None
-    prison_release_date: date | None = None
     order_start: date | None = None
     order_end: date | None = None
     transferred_to: str | None = None
@@ -118,7 +117,6 @@ class Episode(Record):
         "referral_date",
         "start_date",
         "discharge_date",
-        "prison_release_date",
         "order_start",
         "order_end",
         "contact_event_date",

@@ -70,7 +70,6 @@ EPISODE = {
     "start_date": Field("date"),
     "discharge_date": Field("date"),
     "discharge_reason": _code(codes.DISCHARGE_REASON),
-    "prison_release_date": Field("date"),
     "order_start": Field("date"),
     "order_end": Field("date"),
     "transferred_to": Field("text"),

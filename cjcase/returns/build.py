@@ -13,6 +13,7 @@ from cjcase.domain.dates import Period
 from cjcase.returns import measures
 from cjcase.returns.template import Template
 from cjcase.services.keys import get_key, pseudo_id, recipient_key
+from cjcase.services.releases import RELEASE_OF_EPISODE
 
 SUPPRESSED = "*"
 # A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
@@ -84,15 +85,14 @@ CONSENT_FREE_COLUMNS = frozenset(("pseudo_id", "attended_in_period", "dna_in_per
 EXTRACT_SQL = f"""
 SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
-       e.prison_release_date,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
-       CASE WHEN e.prison_release_date BETWEEN :start AND :end THEN
-         CASE WHEN {measures.CONTINUITY_ENGAGED} THEN 'yes' ELSE 'no' END END AS continuity_engaged
+       (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN max({measures.CONTINUITY_ENGAGED}) THEN 'yes' ELSE 'no' END
+          FROM releases r WHERE {RELEASE_OF_EPISODE} AND {measures.RELEASED}) AS continuity_engaged
 FROM episodes e JOIN clients c ON c.id = e.client_id
 WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
 ORDER BY e.referral_date, e.id

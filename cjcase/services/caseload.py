@@ -35,6 +35,7 @@ from cjcase.domain.model import (
 )
 from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
+from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
 
 # Entering or changing any of these asks the occasional-user rule (DOMAIN.md, Episodes v2).
@@ -94,6 +95,11 @@ class Caseload:
 
     # ------------------------------------------------------------ reads for the screens
     # The screens ask these (never the database handle), so a screen holds no query.
+
+    @property
+    def releases(self) -> Releases:
+        """Releases from custody: the checklist, the handshake and continuity of care."""
+        return Releases(self.db, self.clock)
 
     def reader(self) -> Caseload:
         """The caseload over the calling thread's own read-only connection, for a load off the

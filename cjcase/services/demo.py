@@ -145,7 +145,7 @@ def generate(
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return {
         table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
+        for table in ("clients", "episodes", "releases", "sessions", "goals", "court_dates", "tops")
     }
 
 
@@ -163,6 +163,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "barriers",
             "consents",
             "disclosures",
+            "releases",
             "episodes",
             "clients",
         ):
@@ -170,7 +171,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
         settings.set_value(db, "peer_mentors", "; ".join(PEER_MENTORS))
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
-        tables = ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
+        tables = ("clients", "episodes", "releases", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
         marks = ", ".join("?" * len(tables))
         indexes = list(
             db.query(
@@ -208,7 +209,7 @@ class _Maker:
         self.rng = rng
         self.today = today
         self.substances = [s for s, w in SUBSTANCE_WEIGHTS for _ in range(w)]
-        self.ids = {"episodes": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
+        self.ids = {"episodes": 0, "releases": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
         self._cumulative: dict[tuple, tuple[list[int], int]] = {}
 
     def weighted(self, population, weights: tuple[int, ...]):
@@ -226,7 +227,18 @@ class _Maker:
 
     def batch(self, first: int, last: int) -> dict[str, list[dict]]:
         rows: dict[str, list[dict]] = {
-            t: [] for t in ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
+            t: []
+            for t in (
+                "clients",
+                "episodes",
+                "releases",
+                "sessions",
+                "goals",
+                "court_dates",
+                "tops",
+                "barriers",
+                "consents",
+            )
         }
         for number in range(first, last):
             self.client(number + 1, rows)
@@ -346,12 +358,13 @@ class _Maker:
                 "start_date": start.isoformat() if start else None,
                 "discharge_date": discharge.isoformat() if discharge else None,
                 "discharge_reason": reason,
-                "prison_release_date": release.isoformat() if release else None,
                 "order_start": order_start.isoformat() if order_start else None,
                 "order_end": order_end.isoformat() if order_end else None,
                 "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
             }
         )
+        if release:
+            self.release(client_id, release, rows)
         self.sessions(
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )
@@ -360,6 +373,22 @@ class _Maker:
             self.tops(client_id, start, discharge, reason, rows)
         if pathway in ("court", "drr", "atr", "restriction_on_bail", "arrest_referral", "iom"):
             self.hearings(client_id, pathway, referral, discharge, rows)
+
+    def release(self, client_id: int, expected: date, rows) -> None:
+        """A release from prison: recorded when its day has come, due while it is still ahead."""
+        if any(
+            r["client_id"] == client_id and r["expected_date"] == expected.isoformat() for r in rows["releases"][-3:]
+        ):
+            return  # two episodes of one client with the same day: one release
+        rows["releases"].append(
+            {
+                "id": self.next_id("releases"),
+                "client_id": client_id,
+                "prison": self.rng.choice(PRISONS),
+                "expected_date": expected.isoformat(),
+                "actual_date": expected.isoformat() if expected <= self.today else None,
+            }
+        )
 
     def sessions(self, client_id, referral, start, discharge, release, rows, reportable=False) -> None:
         rng, today = self.rng, self.today

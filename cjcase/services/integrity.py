@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.services import audit
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
@@ -20,6 +22,8 @@ TABLE_RULES = {
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
     "consents": (rules.CONSENT, rules.check_consent),
+    # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
+    "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
@@ -257,6 +258,13 @@ def failure_sentence(path: Path | None, error: BaseException, passphrase: str | 
     return damaged_sentence(path, str(error), passphrase)
 
 
+def register_today(conn) -> None:
+    """Give SQL the program's today as `cjcase_today()` (CJCASE_TODAY pins it): a migration that
+    turns a date into something done or still to come asks it, as the program would."""
+    clock = Clock.from_environment()
+    conn.create_function("cjcase_today", 0, lambda: clock.today().isoformat())
+
+
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
     """Apply every pending migration, each with its version bump in one transaction."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -265,6 +273,7 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         return
     if db.table_names():
         write_backup(db, backup_dir(path), f"before-v{pending[-1][0]}")
+    register_today(db.conn)
     for number, migration in pending:
         script = migration.read_text(encoding="utf-8")
         # Foreign keys are off while a migration runs (SQLite's way to rebuild a table others

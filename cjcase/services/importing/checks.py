@@ -11,6 +11,7 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.errors import ValidationError
+from cjcase.domain.releases import check_release
 from cjcase.services.importing.sheets import HEADER_REQUIRED, IMPORT_COLUMNS, SHEETS, Problem, Row, Sheet
 from cjcase.store.bulk import query_in
 
@@ -107,6 +108,8 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "releases":
+            return check_release(clean, self.today)
         return []
 
     def unique(self, sheet: Sheet, rows: list[Row]) -> list[Row]:

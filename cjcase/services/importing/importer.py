@@ -16,6 +16,7 @@ from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
 from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.readers import read_sheets
+from cjcase.services.importing.releases import import_releases, take_v1_dates, write_v1_releases
 from cjcase.services.importing.sheets import ORDER, Sheet
 from cjcase.services.importing.writer import write_children, write_clients
 from cjcase.store.bulk import page_cache
@@ -88,10 +89,15 @@ class _Import(Checker):
                 sheet = self.sheets["episodes"]
                 episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
                 episodes = self.check_episodes(sheet, episodes)
+                v1_dates = take_v1_dates(episodes) if sheet.writable else []
                 if sheet.writable:
                     write_children(
                         self.db, "episodes", episodes, self.client_ids, self.report, self.progress, self.touched
                     )
+            if "releases" in self.sheets:
+                import_releases(self, self.sheets["releases"])
+            if "episodes" in self.sheets:
+                write_v1_releases(self, v1_dates)
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])

@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from cjcase.domain import rules
+from cjcase.domain.releases import RELEASE
+
+# episodes.csv still takes the v1 `prison_release_date`: it becomes a release (importing/releases.py).
+EPISODE_IMPORT = {**rules.EPISODE, "prison_release_date": rules.Field("date")}
 
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
-    "episodes": ("episodes", rules.EPISODE, ("referral_date",)),
+    "episodes": ("episodes", EPISODE_IMPORT, ("referral_date",)),
+    "releases": ("releases", RELEASE, ("expected_date",)),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -23,7 +28,8 @@ ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
-    "episodes": tuple(name for name in rules.EPISODE if name != "transferred_to"),
+    "episodes": tuple(name for name in EPISODE_IMPORT if name != "transferred_to"),
+    "releases": tuple(RELEASE),
     **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
 }
 

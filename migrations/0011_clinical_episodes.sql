@@ -30,8 +30,6 @@ CREATE TABLE episodes_new (
          'transferred_community', 'transferred_custody', 'transferred_other_cjit_area',
          'transferred_offender_management', 'dropped_out', 'withdrawn_by_provider',
          'retained_in_custody', 'declined_treatment', 'died')),
-    prison_release_date TEXT CHECK (prison_release_date IS NULL OR
-        date(prison_release_date) IS prison_release_date),
     order_start TEXT CHECK (order_start IS NULL OR date(order_start) IS order_start),
     order_end TEXT CHECK (order_end IS NULL OR
         (date(order_end) IS order_end AND (order_start IS NULL OR order_end >= order_start))),
@@ -68,10 +66,10 @@ CREATE TABLE episodes_new (
 );
 
 INSERT INTO episodes_new (id, client_id, referral_date, referral_source, pathway, primary_substance, start_date,
-                          discharge_date, discharge_reason, prison_release_date, order_start, order_end,
+                          discharge_date, discharge_reason, order_start, order_end,
                           transferred_to, created_at, updated_at, legal_requirement, notify_agency)
     SELECT id, client_id, referral_date, referral_source, pathway, primary_substance, start_date,
-           discharge_date, discharge_reason, prison_release_date, order_start, order_end,
+           discharge_date, discharge_reason, order_start, order_end,
            transferred_to, created_at, updated_at, legal_requirement, notify_agency
     FROM episodes;
 
@@ -82,7 +80,6 @@ CREATE UNIQUE INDEX episodes_one_open ON episodes (client_id) WHERE discharge_da
 CREATE INDEX episodes_referral_date ON episodes (referral_date);
 CREATE INDEX episodes_start_date ON episodes (start_date);
 CREATE INDEX episodes_discharge_date ON episodes (discharge_date);
-CREATE INDEX episodes_prison_release_date ON episodes (prison_release_date);
 CREATE INDEX episodes_order_end ON episodes (order_end);
 CREATE INDEX episodes_legal_requirement ON episodes (client_id) WHERE legal_requirement != 'none';
 
