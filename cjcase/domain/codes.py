@@ -114,6 +114,28 @@ CONTACT_EVENT_LABEL = {
     "other": "Other",
 }
 CONTACT_EVENT = tuple(CONTACT_EVENT_LABEL)
+# Interventions, deaths and safeguarding (DOMAIN.md).
+INTERVENTION_KIND = (
+    "naloxone_issued",
+    "naloxone_training",
+    "hcv_test",
+    "hbv_vaccination",
+    "hiv_test",
+    "overdose_plan",
+    "other",
+)
+INTERVENTION_LABEL = {
+    "naloxone_issued": "Naloxone kit issued",
+    "naloxone_training": "Naloxone / overdose training",
+    "hcv_test": "Hepatitis C test",
+    "hbv_vaccination": "Hepatitis B vaccine dose",
+    "hiv_test": "HIV test",
+    "overdose_plan": "Overdose-risk plan",
+    "other": "Other (say what in the notes)",
+}
+DRUG_RELATED_SUSPECTED = ("yes", "no", "not_known")
+SAFEGUARDING_CATEGORY = ("adult", "child", "domestic_abuse", "exploitation", "other")
+
 # The substances that rule out `completed_occasional_user` (NDTMS 82) when entered.
 NOT_OCCASIONAL_USE = ("heroin", "other_opiates", "crack")
 OPIATES = ("heroin", "other_opiates")
@@ -341,6 +363,9 @@ def all_codes() -> frozenset[str]:
         INJECTING_STATUS,
         CONTACT_EVENT,
         SUBSTANCE_GROUP,
+        INTERVENTION_KIND,
+        DRUG_RELATED_SUSPECTED,
+        SAFEGUARDING_CATEGORY,
     )
     return frozenset(code for codes in lists for code in codes)
 

@@ -35,7 +35,10 @@ from cjcase.domain.model import (
 )
 from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
+from cjcase.services.deaths import Deaths
+from cjcase.services.interventions import Interventions
 from cjcase.services.releases import Releases
+from cjcase.services.safeguarding import Safeguarding
 from cjcase.store.database import INTEGRITY_ERRORS
 
 # Entering or changing any of these asks the occasional-user rule (DOMAIN.md, Episodes v2).
@@ -100,6 +103,21 @@ class Caseload:
     def releases(self) -> Releases:
         """Releases from custody: the checklist, the handshake and continuity of care."""
         return Releases(self.db, self.clock)
+
+    @property
+    def interventions(self) -> Interventions:
+        """Harm-reduction and health interventions: naloxone, tests, vaccine doses, overdose plans."""
+        return Interventions(self.db, self.clock)
+
+    @property
+    def deaths(self) -> Deaths:
+        """Recording a death (discharges the open episode, cancels later sessions)."""
+        return Deaths(self.db, self.clock)
+
+    @property
+    def safeguarding(self) -> Safeguarding:
+        """Safeguarding concerns raised with other agencies."""
+        return Safeguarding(self.db, self.clock)
 
     def reader(self) -> Caseload:
         """The caseload over the calling thread's own read-only connection, for a load off the

@@ -8,6 +8,7 @@ from datetime import date
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING, check_intervention, check_safeguarding
 from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.services import audit
 from cjcase.store.backups import list_backups, manifest_path
@@ -24,6 +25,9 @@ TABLE_RULES = {
     "consents": (rules.CONSENT, rules.check_consent),
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
+    "interventions": (INTERVENTION, check_intervention),
+    "safeguarding": (SAFEGUARDING, check_safeguarding),
+    "deaths": (DEATH, None),
 }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cjcase.domain import rules
+from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING
 from cjcase.domain.releases import RELEASE
 
 # episodes.csv still takes the v1 `prison_release_date`: it becomes a release (importing/releases.py).
@@ -23,6 +24,9 @@ SHEETS = {
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
     "tops": ("tops", rules.TOP, ("date", "stage")),
     "consents": ("consents", rules.CONSENT, ("agency", "purpose", "given_date")),
+    "interventions": ("interventions", INTERVENTION, ("kind", "date")),
+    "safeguarding": ("safeguarding", SAFEGUARDING, ("raised_date", "category")),
+    "deaths": ("deaths", DEATH, ()),  # one per client
 }
 ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
@@ -30,7 +34,10 @@ IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
     "episodes": tuple(name for name in EPISODE_IMPORT if name != "transferred_to"),
     "releases": tuple(RELEASE),
-    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
+    **{
+        name: tuple(SHEETS[name][1])
+        for name in ("sessions", "goals", "court_dates", "tops", "consents", "interventions", "safeguarding", "deaths")
+    },
 }
 
 # Columns a file must have although a cell may be empty: a quick referral leaves sex and

@@ -61,7 +61,9 @@ class ClientScreen(CjcaseScreen):
         "referral (substances, route, NDTMS consent, what prompted it), x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
-        "line of the information-sharing ledger, u a disclosure. Esc goes back."
+        "line of the information-sharing ledger, u a disclosure; w logs an intervention (naloxone kit or "
+        "training, HCV or HIV test, hepatitis B dose, overdose plan), s raises a safeguarding concern and S "
+        "updates or closes the open one, D records a death. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -88,6 +90,10 @@ class ClientScreen(CjcaseScreen):
             "add_barrier",
             "add_consent",
             "add_disclosure",
+            "add_intervention",
+            "add_concern",
+            "update_concern",
+            "record_death",
         }
     )
     BINDINGS = [
@@ -114,6 +120,10 @@ class ClientScreen(CjcaseScreen):
         Binding("b", "add_barrier", "Checklist barrier", show=False),
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
+        Binding("w", "add_intervention", "Log intervention", show=False),
+        Binding("s", "add_concern", "Safeguarding concern", show=False),
+        Binding("S", "update_concern", "Update safeguarding", show=False),
+        Binding("D", "record_death", "Record death", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -206,6 +216,8 @@ class ClientScreen(CjcaseScreen):
         self.goals = caseload.goals(client.id)
         self.hearings = caseload.court_dates(client.id)
         self.tops = caseload.tops(client.id)
+        self.concerns = caseload.safeguarding.of_client(client.id)
+        self.death = caseload.deaths.of_client(client.id)
         self._show_header()
         # Only the tab in front is filled now; the others when they are first shown, so a long
         # history does not slow opening the record.
@@ -260,10 +272,33 @@ class ClientScreen(CjcaseScreen):
             if not self.app.read_only:  # a volunteer sees the markers, not the detail
                 line.append(" · ")
                 line.append(", ".join(words(f) for f in flags), style="bold")
+        self._clinical_header(line)
         quality = client.missing_details_line
         if quality:
             line.append("\n" + quality, style="bold")
         self.query_one("#client-header", Static).update(line)
+
+    def _clinical_header(self, line: Text) -> None:
+        """A death, and open safeguarding concerns, on the record header (keyworkers only)."""
+        if self.death:
+            since = self.caseload.deaths.days_since_release(self.death)
+            died = f"DIED {format_date(self.death.date_of_death)}"
+            if since is not None:
+                died += f", {since} day{'s' if since != 1 else ''} after release"
+            line.append("\n")
+            line.append(died, style="bold reverse")
+            line.append(f" · drug-related suspected: {words(self.death.drug_related_suspected)}")
+        concerns = [concern for concern in self.concerns if concern.is_open]
+        if concerns:
+            line.append("\n")
+            line.append(f"Safeguarding: {len(concerns)} open", style="bold reverse")
+            line.append(
+                " · "
+                + "; ".join(
+                    f"{words(c.category)} with {c.raised_with} since {c.raised_date:%d/%m/%y}" for c in concerns[:2]
+                )
+                + (" …" if len(concerns) > 2 else "")
+            )
 
     def _upcoming(self) -> list:
         """The appointments still to come, soonest first."""
@@ -370,6 +405,8 @@ class ClientScreen(CjcaseScreen):
         log = engagement.disclosures(self.client_id)
         sections = [
             ("Referral (r edits)", self._episode_lines()),
+            ("Harm reduction and health (w logs one)", self._intervention_lines()),
+            ("Safeguarding (s raises a concern, S updates the open one)", self._concern_lines()),
             ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
             (
                 "Information sharing (i adds)",
@@ -401,6 +438,29 @@ class ClientScreen(CjcaseScreen):
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _intervention_lines(self) -> list[str]:
+        """The count of each kind of intervention, then the latest few."""
+        interventions = self.caseload.interventions
+        counts = interventions.counts(self.client_id)
+        if not counts:
+            return ["none logged"]
+        lines = [
+            " · ".join(
+                f"{codes.INTERVENTION_LABEL[k].removesuffix(' (say what in the notes)')} {n}" for k, n in counts.items()
+            )
+        ]
+        for item in interventions.of_client(self.client_id)[:3]:
+            lines.append(f"{item.intervention_date:%d/%m/%y} {item.label}" + (f": {item.notes}" if item.notes else ""))
+        return lines
+
+    def _concern_lines(self) -> list[str]:
+        """Each concern, open first: raised with whom, and how it ended."""
+        return [
+            f"{c.raised_date:%d/%m/%y} {words(c.category)} with {c.raised_with}: "
+            + (f"closed {c.closed_date:%d/%m/%y}, {c.outcome}" if c.closed_date else "open")
+            for c in self.concerns
+        ] or ["none"]
 
     def _episode_lines(self) -> list[str]:
         """What NDTMS holds of the open (or latest) referral: substances, route, consent, event."""
@@ -642,6 +702,48 @@ class ClientScreen(CjcaseScreen):
             self.notify("There is no referral yet: o records one.", severity="warning")
             return
         self._push(EpisodeDialog(self.client_id, self.client.name, episode))
+
+    def action_add_intervention(self) -> None:
+        """Log a harm-reduction or health intervention (today's date already in)."""
+        from cjcase.tui.dialogs.intervention_dialog import InterventionDialog
+
+        self._push(InterventionDialog(self.client_id, self.client.name), "Saved: intervention logged.")
+
+    def action_add_concern(self) -> None:
+        """Record a safeguarding concern raised with another agency."""
+        from cjcase.tui.dialogs.safeguarding_dialog import SafeguardingDialog
+
+        self._push(SafeguardingDialog(self.client_id, self.client.name))
+
+    def action_update_concern(self) -> None:
+        """Update or close the open concern that has gone longest without an update."""
+        from cjcase.tui.dialogs.safeguarding_dialog import SafeguardingDialog
+
+        concerns = sorted((c for c in self.concerns if c.is_open), key=lambda c: c.updated_on())
+        if not concerns:
+            self.notify("There is no open safeguarding concern: s raises one.", severity="warning")
+            return
+        self._push(SafeguardingDialog(self.client_id, self.client.name, concerns[0]))
+
+    def action_record_death(self) -> None:
+        """Record that the client died (once)."""
+        from cjcase.tui.dialogs.death_dialog import DeathDialog
+
+        if self.death:
+            self.notify(f"A death is already recorded ({format_date(self.death.date_of_death)}).", severity="warning")
+            return
+
+        def recorded(result) -> None:
+            if result is None:
+                return
+            self.notify(
+                "Saved: death recorded"
+                + (", the open referral closed as died" if result.discharged_episode_id else "")
+                + f", {result.cancelled_sessions} later booking(s) cancelled."
+            )
+            self.refresh_data()
+
+        self.app.push_screen(DeathDialog(self.client_id, self.client.name), recorded)
 
     def action_discharge(self) -> None:
         """Discharge the open episode; a planned exit then asks for the exit TOP."""
