@@ -192,3 +192,45 @@ def test_the_cjit_closures_count_as_transferred_community_in_the_v1_return_and_e
     assert {(row["discharge_reason"], row["discharge_outcome"]) for row in extract} == {
         ("transferred_community", "transferred")
     }
+
+
+async def test_r_edits_the_open_referral_and_the_discharge_form_asks_the_occasional_user_rule(db, clock, caseload):
+    from textual.widgets import Select, Static
+
+    from cjcase.tui.app import make_app
+    from cjcase.tui.dialogs.discharge_dialog import DischargeDialog
+    from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+    from tests.helpers import settle, wait_until
+
+    client = make_client(caseload)
+    episode = make_episode(caseload, client.id, primary_substance="cocaine", start_date=date(2026, 1, 6))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        assert "non opiate only" in str(app.screen.query_one("#client-header", Static).render())
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, EpisodeDialog))
+        await settle(pilot)
+        app.screen.query_one("#field-drug_2", Select).value = "alcohol"
+        app.screen.query_one("#field-consent_to_ndtms", Select).value = "yes"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, EpisodeDialog))
+        await settle(pilot)
+        assert (caseload.get_episode(episode.id).drug_2, caseload.get_episode(episode.id).consent_to_ndtms) == (
+            "alcohol",
+            "yes",
+        )
+        assert "non opiate and alcohol" in str(app.screen.query_one("#client-header", Static).render())
+        caseload.update_episode(episode.id, {"drug_3": "crack"})
+        app.screen.refresh_data()
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, DischargeDialog))
+        await settle(pilot)
+        app.screen.query_one("#field-discharge_reason", Select).value = "completed_occasional_user"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DischargeDialog)
+        assert "occasional-user" in str(app.screen.query_one("#error-discharge_reason", Static).render())
+        assert caseload.get_episode(episode.id).is_open
