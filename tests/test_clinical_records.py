@@ -316,3 +316,28 @@ def test_the_demo_writes_the_clinical_record_clean(db):
     assert check(db) == []
     clinical = [n.message for n in quality.notes(db, parse_quarter("2026-27 Q3"), datetime(2026, 11, 23, 12))]
     assert not [m for m in clinical if "death" in m or "occasional" in m or "NDTMS" in m or "died" in m]
+
+
+def test_nothing_showing_the_client_alive_is_entered_after_a_recorded_death_and_check_finds_it(caseload, db):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 10, 1), "drug_related_suspected": "no"})
+    attempts = (
+        (
+            "when",
+            lambda: caseload.add_session(
+                client.id, {"when": datetime(2026, 10, 2, 10), "kind": "keywork", "status": "attended"}
+            ),
+        ),
+        ("referral_date", lambda: make_episode(caseload, client.id, referral_date=date(2026, 10, 5))),
+        ("date", lambda: caseload.interventions.add(client.id, {"kind": "hcv_test", "date": date(2026, 10, 2)})),
+    )
+    for field, attempt in attempts:
+        with pytest.raises(ValidationError, match="died on 01/10/2026") as error:
+            attempt()
+        assert error.value.field == field
+    # A letter or a DNA after the death is no sign of life.
+    caseload.add_session(client.id, {"when": datetime(2026, 10, 2, 10), "kind": "keywork", "status": "dna"})
+    assert check(db) == []
+    db.execute("UPDATE sessions SET status = 'attended' WHERE starts_at = '2026-10-02 10:00'")
+    assert check(db) == ["deaths row 1: the client has an attended appointment on 02/10/2026, after the date of death."]

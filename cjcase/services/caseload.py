@@ -35,7 +35,7 @@ from cjcase.domain.model import (
 )
 from cjcase.services import agenda, erasure, names, search, settings
 from cjcase.services.audit import write_audit
-from cjcase.services.deaths import Deaths
+from cjcase.services.deaths import Deaths, dated_as_alive
 from cjcase.services.interventions import Interventions
 from cjcase.services.releases import Releases
 from cjcase.services.safeguarding import Safeguarding
@@ -202,6 +202,7 @@ class Caseload:
         raise_first(problems)
         if extra_checks:
             raise_first(extra_checks(clean))
+        raise_first(self._after_death(entity, clean, client_id))
         row = columns_of(spec, clean)
         if client_id is not None:
             row["client_id"] = client_id
@@ -220,6 +221,7 @@ class Caseload:
         raise_first(problems)
         merged = {**self._fields_of(spec, current), **clean_changes}
         raise_first(check_all(merged, current))
+        raise_first(self._after_death(entity, merged, current.get("client_id")))
         changed = {name: value for name, value in clean_changes.items() if current[spec[name].column or name] != value}
         if not changed:
             return
@@ -240,6 +242,23 @@ class Caseload:
         with self.db.atomic():
             self.db.execute(f"DELETE FROM {table} WHERE id = ?", [record_id])
             write_audit(self.db, "delete", entity, record_id, client_id)
+
+    def _after_death(self, entity: str, clean: dict[str, Any], client_id: int | None) -> list[ValidationError]:
+        """A rule of record (DOMAIN.md, deaths): nothing that shows the client alive (a referral,
+        an attended appointment, a TOP) is dated after a recorded death."""
+        field, day = dated_as_alive(entity, clean)
+        if client_id is None or day is None:
+            return []
+        died = self.db.execute("SELECT date_of_death FROM deaths WHERE client_id = ?", [client_id]).fetchone()
+        if not died or day <= died[0]:
+            return []
+        return [
+            ValidationError(
+                field,
+                f"The client died on {date.fromisoformat(died[0]):%d/%m/%Y}: nothing showing them alive can be "
+                "dated after that. Check the date, or the death record.",
+            )
+        ]
 
     def _row(self, table: str, record_id: int) -> dict[str, Any]:
         rows = list(self.db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]))

@@ -33,6 +33,18 @@ APPOINTMENT_KINDS = (
 ATTENDED = ("attended", "attended_left_early")
 
 
+def dated_as_alive(entity: str, clean: dict[str, Any]) -> tuple[str, str | None]:
+    """The field and day of a record that shows the client alive on that day (a referral, an
+    attended appointment, a TOP), or (field, None) for one that does not."""
+    if entity == "episode":
+        return "referral_date", clean.get("referral_date")
+    if entity == "session" and clean.get("kind") in APPOINTMENT_KINDS and clean.get("status") in ATTENDED:
+        return "when", str(clean.get("when") or "")[:10] or None
+    if entity == "top":
+        return "date", clean.get("date")
+    return "", None
+
+
 @dataclass
 class DeathRecorded:
     """What recording a death changed besides the death record."""

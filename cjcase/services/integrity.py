@@ -60,6 +60,26 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += _death_rules(db)
+    return problems
+
+
+def _death_rules(db: sqlite_utils.Database) -> list[str]:
+    """A death agrees with the client's other records (DOMAIN.md): the episode open that day is
+    discharged died on it, and nothing showing the client alive is dated after it."""
+    from cjcase.services.deaths import later_records, open_episode_on
+
+    problems = []
+    for row in db.query("SELECT id, client_id, date_of_death FROM deaths"):
+        died = row["date_of_death"]
+        episode = open_episode_on(db, row["client_id"], died)
+        if episode and (episode["discharge_reason"] != "died" or episode["discharge_date"] != died):
+            problems.append(
+                f"deaths row {row['id']}: the episode open on the date of death (episodes row {episode['id']}) "
+                "is not discharged died on that date."
+            )
+        for later in later_records(db, row["client_id"], died):
+            problems.append(f"deaths row {row['id']}: the client has {later}, after the date of death.")
     return problems
 
 

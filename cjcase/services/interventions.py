@@ -4,6 +4,7 @@ transaction with its audit row."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import sqlite_utils
@@ -28,8 +29,10 @@ class Interventions:
         self.clock = clock or Clock()
 
     def add(self, client_id: int, values: dict[str, Any]) -> Intervention:
-        """Log an intervention (kind and date required; `other` needs notes; the date is past)."""
+        """Log an intervention (kind and date required; `other` needs notes; the date is past and
+        not after a recorded death)."""
         clean = self._clean(values)
+        self._not_after_death(client_id, clean["date"])
         with self.db.atomic():
             try:
                 new_id = self.db.table("interventions").insert({**_columns(clean), "client_id": client_id}).last_pk
@@ -44,6 +47,7 @@ class Interventions:
         merged = {name: current[field.column or name] for name, field in INTERVENTION.items()}
         merged.update(changes)
         clean = self._clean(merged)
+        self._not_after_death(current["client_id"], clean["date"])
         changed = {k: v for k, v in _columns(clean).items() if current[k] != v}
         if changed:
             with self.db.atomic():
@@ -100,6 +104,13 @@ class Interventions:
         if clean.get("notes"):
             clean["notes"] = clean["notes"].strip()
         return clean
+
+    def _not_after_death(self, client_id: int, day: str) -> None:
+        died = self.db.execute("SELECT date_of_death FROM deaths WHERE client_id = ?", [client_id]).fetchone()
+        if died and day > died[0]:
+            raise ValidationError(
+                "date", f"The client died on {date.fromisoformat(died[0]):%d/%m/%Y}: an intervention cannot come after."
+            )
 
     def _row(self, intervention_id: int) -> dict[str, Any]:
         rows = list(self.db.query("SELECT * FROM interventions WHERE id = ?", [intervention_id]))
