@@ -147,3 +147,13 @@ def test_the_record_header_of_the_clinical_record_at_80_by_24(snap_compare, samp
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_client)
+
+
+def test_the_new_arrest_referral_form_at_80_by_24(snap_compare, sample_app):
+    async def open_form(pilot):
+        await settle(pilot)
+        await pilot.app.run_action("new_arrest_referral")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
-from cjcase.domain import rules
+from cjcase.domain import codes, rules
 from cjcase.domain.clinical import DEATH, Death, check_death, days_since_release
 from cjcase.domain.clock import Clock
 from cjcase.domain.errors import NotFoundError, ValidationError
@@ -20,16 +20,7 @@ from cjcase.services.audit import write_audit
 
 # Appointment kinds: a session of one of these marked attended is contact with the living client
 # (a letter or text sent may be dated after the death: it went before the news came).
-APPOINTMENT_KINDS = (
-    "assessment",
-    "keywork",
-    "group",
-    "phone",
-    "court_support",
-    "prison_visit",
-    "gate_pickup",
-    "review",
-)
+APPOINTMENT_KINDS = codes.APPOINTMENT_KIND
 ATTENDED = ("attended", "attended_left_early")
 
 

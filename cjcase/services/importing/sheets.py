@@ -19,6 +19,7 @@ SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
     "episodes": ("episodes", EPISODE_IMPORT, ("referral_date",)),
     "releases": ("releases", RELEASE, ("expected_date",)),
+    "custody_events": ("custody_events", rules.CUSTODY_EVENT, ("arrested_at",)),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -36,7 +37,17 @@ IMPORT_COLUMNS = {
     "releases": tuple(RELEASE),
     **{
         name: tuple(SHEETS[name][1])
-        for name in ("sessions", "goals", "court_dates", "tops", "consents", "interventions", "safeguarding", "deaths")
+        for name in (
+            "custody_events",
+            "sessions",
+            "goals",
+            "court_dates",
+            "tops",
+            "consents",
+            "interventions",
+            "safeguarding",
+            "deaths",
+        )
     },
 }
 
