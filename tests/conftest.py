@@ -14,6 +14,15 @@ from cjcase.services.caseload_file import open_caseload
 from tests.helpers import SAMPLE, SAMPLE_TODAY  # noqa: F401  (fixtures below use them)
 
 
+@pytest.fixture(autouse=True)
+def laptop_config(tmp_path, monkeypatch) -> Path:
+    """This laptop's config folder (what it remembers apart from any caseload), in tmp_path: no
+    test reads or writes the real user's."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder / "cjcase"
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(SAMPLE_TODAY, time(12, 0))

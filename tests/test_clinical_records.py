@@ -284,7 +284,7 @@ def test_data_quality_notes_12_14_15_and_the_death_part_of_5(caseload, db):
     assert found[
         "death inside the three-week window of a release not engaged, with no exclusion: record the exclusion `died` on the release"
     ] == ["N-5b"]
-    assert found["episode open in the period with consent to NDTMS not asked yet (R on the record)"] == ["N-12"]
+    assert found["episode open in the period with consent to NDTMS not asked yet (E on the record)"] == ["N-12"]
     assert found[
         "episode discharged as an occasional-user completion with opiates or crack among the substances: check the reason or the substances"
     ] == ["N-14"]

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from cjcase.domain import codes
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import CjcaseError
 from cjcase.services import agenda, demo
 from tests.helpers import make_client
@@ -155,3 +156,21 @@ def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db
     ).fetchone()[0]
     notify = [a.reason for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0)) if a.kind == "notify"]
     assert len([r for r in notify if r.startswith("Notify police today: REQUIRED_ASSESSMENT")]) == unreported
+
+
+def test_the_demo_releases_are_in_every_status_with_partial_checklists_moves_and_exclusions(db):
+    from cjcase.domain.releases import missing
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.integrity import check
+
+    demo.generate(db, TODAY, clients=400, seed=3)
+    releases = Caseload(db, Clock(TODAY)).releases
+    views = releases.in_period(date(2020, 1, 1), TODAY + timedelta(days=60), TODAY)
+    assert {view.status for view in views} == {"due", "pending", "engaged", "not_engaged", "excluded"}
+    due_soon = releases.due(TODAY, TODAY + timedelta(days=14))
+    assert due_soon and any(missing(view.release) for view in due_soon)
+    assert any(not missing(view.release) for view in views if view.status != "due")
+    assert any(view.release.community_start_date for view in views)
+    moves = db.execute("SELECT count(*) FROM audit WHERE entity = 'release' AND detail LIKE '%moved from%'").fetchone()
+    assert moves[0] > 0
+    assert check(db) == []

@@ -210,7 +210,7 @@ async def test_r_edits_the_open_referral_and_the_discharge_form_asks_the_occasio
         app.open_client(client.id)
         await settle(pilot)
         assert "non opiate only" in str(app.screen.query_one("#client-header", Static).render())
-        await pilot.press("R")
+        await pilot.press("E")
         await wait_until(pilot, lambda: isinstance(app.screen, EpisodeDialog))
         await settle(pilot)
         app.screen.query_one("#field-drug_2", Select).value = "alcohol"

@@ -11,6 +11,47 @@ from cjcase.cli.common import DbOption, open_db, program_clock
 commands = typer.Typer()
 
 
+def due_release_lines(database, clock, last, keyworker, read_only: bool, who) -> list[tuple[str, str, str, str]]:
+    """Releases due up to `last` (those past their expected date and not recorded included):
+    expected date, client, prison, and the pre-release checklist's gaps; a volunteer's copy says
+    only whether the gate pick-up is booked."""
+    from datetime import date
+
+    from cjcase.domain.dates import format_date
+    from cjcase.domain.releases import missing
+    from cjcase.services.releases import Releases
+
+    lines = []
+    for view in Releases(database, clock).due(date.min, last, keyworker):
+        release = view.release
+        if read_only:
+            status = "gate pick-up " + ("booked" if release.gate_pickup_booked == "yes" else "not booked")
+        else:
+            status = ("missing " + ", ".join(missing(release))) if missing(release) else "checklist complete"
+        lines.append(
+            (
+                format_date(release.expected_date),
+                who(view.first_name, view.last_name, view.client_ref),
+                release.prison or "—",
+                status,
+            )
+        )
+    return lines
+
+
+def due_releases_table(lines: list[tuple[str, str, str, str]]):
+    """The releases due as a table for the terminal."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Releases due", title_justify="left", expand=True)
+    for column in ("Expected", "Client", "Prison", "Checklist"):
+        table.add_column(column)
+    for line in lines:
+        table.add_row(*map(Text, line))
+    return table
+
+
 @commands.command("agenda")
 def agenda_command(
     ctx: typer.Context,
@@ -101,7 +142,18 @@ def agenda_command(
                 )
             )
         empty = "Nothing is due in these days."
+    release_lines = (
+        []
+        if court or peer_mentor
+        else due_release_lines(database, clock, last, keyworker, bool(ctx.obj and ctx.obj.get("read_only")), who)
+    )
     if html:
+        if release_lines:  # on paper, the releases due follow the days (expected, client, prison, checklist)
+            rows = [
+                *rows,
+                "Releases due",
+                *[(d.rsplit(" ", 1)[0], c, f"{p}: {what}", "") for d, c, p, what in release_lines],
+            ]
         written = write_file(html, printable_page(title, reminders, columns, rows, empty))
         typer.echo(str(written))  # only its path: a script can open or print it
         return
@@ -120,6 +172,8 @@ def agenda_command(
     if not rows:
         table.add_row("", empty, *[""] * (len(columns) - 2))
     console.print(table)
+    if release_lines:
+        console.print(due_releases_table(release_lines))
 
 
 # Each column's share of an A4 page's width, for the printable page.

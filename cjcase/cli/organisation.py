@@ -69,9 +69,17 @@ def combine(
         out_passphrase = ask_passphrase(f"Passphrase for the combined file {out}", confirm=True)
         check_passphrase(out_passphrase)
     done = combine_files(out, inputs, out_passphrase)
+    if done.in_transit:
+        from cjcase.cli.common import err
+
+        err(
+            f"{len(done.in_transit)} client(s) handed over are on none of these caseloads, so the combined file "
+            f"has no record of them: {', '.join(done.in_transit)}. Receive each handover file on the colleague's "
+            "laptop (or add that laptop's caseload), then combine again."
+        )
     typer.echo(
         f"Combined {done.files} caseloads into {done.path}: {done.clients:,} clients"
-        + (f" ({done.handed_over:,} handover records matched to them or kept)" if done.handed_over else "")
+        + (f", {done.handed_over:,} of them handed over between laptops and counted once" if done.handed_over else "")
         + f". It is read-only{' and encrypted' if out_passphrase else ''}: `cjcase export`, `agenda`, "
         "`check` and `--read-only` work on it; to change a record, edit on the keyworker's laptop and combine again."
     )

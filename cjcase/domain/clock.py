@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
 from cjcase.domain.errors import CjcaseError
 
@@ -43,3 +43,14 @@ class Clock:
         """The time now, to the minute, on today's date."""
         real = datetime.now().replace(second=0, microsecond=0)
         return datetime.combine(self.fixed_day or real.date(), self.fixed_time or real.time())
+
+    def shown(self, moment_utc: datetime) -> datetime:
+        """A moment the computer recorded (UTC, as the audit log keeps it) on this clock: in local
+        time, and moved as far as the clock is pinned away from the real now, so it sits beside
+        the program's other dates (a row written just now reads as now)."""
+        aware = moment_utc if moment_utc.tzinfo else moment_utc.replace(tzinfo=UTC)
+        local = aware.astimezone().replace(tzinfo=None)
+        if not self.is_fixed:
+            return local
+        real_now = datetime.now().replace(second=0, microsecond=0)
+        return local + (self.now() - real_now)

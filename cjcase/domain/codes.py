@@ -264,7 +264,10 @@ HEARING_TYPE = (
     "appeal",
     "other",
 )
-TOP_STAGE = ("start", "review", "exit")
+TOP_STAGE = ("start", "review", "exit", "post_treatment_exit")
+# The stages the v1 measures read (post-treatment-exit TOPs are left out, DOMAIN.md).
+TOP_V1_STAGES = ("start", "review", "exit")
+TOP_SETTING = ("community", "custody")
 RISK_FLAG = (
     "overdose",
     "safeguarding",
@@ -352,6 +355,108 @@ TOP_DAY_FIELDS = (
 TOP_SCORE_FIELDS = ("psych_health", "phys_health", "quality_of_life")
 TOP_YES_NO_FIELDS = ("assault", "acute_housing_problem")
 
+# TOP v2 (DOMAIN.md): every item of the paper form, in its order, in its four sections. Each item
+# may be NA (not answered), stored as NULL and never as 0 or no.
+NA = "NA"
+TOP_UNITS_FIELD = "alcohol_units_per_drinking_day"  # 0-200
+TOP_SHARING_FIELDS = ("sharing_needles", "sharing_paraphernalia")
+TOP_THEFT_FIELDS = ("vehicle_theft", "property_theft_burglary", "fraud_forgery_handling")
+TOP_SECTIONS = (
+    (
+        "Substance use",
+        (
+            "alcohol_days",
+            TOP_UNITS_FIELD,
+            "opiates_days",
+            "crack_days",
+            "cocaine_days",
+            "amphetamines_days",
+            "cannabis_days",
+            "other_drug_days",
+            "tobacco_days",
+        ),
+    ),
+    ("Injecting risk behaviour", ("injecting_days", *TOP_SHARING_FIELDS)),
+    (
+        "Crime",
+        ("shoplifting_days", "drug_selling_days", "other_theft_days", *TOP_THEFT_FIELDS, "assault"),
+    ),
+    (
+        "Health and social functioning",
+        (
+            "psych_health",
+            "paid_work_days",
+            "education_days",
+            "phys_health",
+            "acute_housing_problem",
+            "eviction_risk",
+            "quality_of_life",
+        ),
+    ),
+)
+TOP_ITEMS = tuple(name for _, items in TOP_SECTIONS for name in items)
+# The items added in v2: a v1 file without their columns imports them as NA.
+TOP_V2_ITEMS = (
+    TOP_UNITS_FIELD,
+    "tobacco_days",
+    *TOP_SHARING_FIELDS,
+    *TOP_THEFT_FIELDS,
+    "eviction_risk",
+)
+TOP_V2_YES_NO_FIELDS = (*TOP_SHARING_FIELDS, *TOP_THEFT_FIELDS, "eviction_risk")
+# What kind of answer each item takes: days 0-28, a rating 0-20, units 0-200, or yes/no.
+TOP_ITEM_KIND = {
+    **{name: "days" for name in TOP_ITEMS if name.endswith("_days")},
+    **dict.fromkeys(TOP_SCORE_FIELDS, "rating"),
+    TOP_UNITS_FIELD: "units",
+    **dict.fromkeys(TOP_YES_NO_FIELDS + TOP_V2_YES_NO_FIELDS, "yes_no"),
+}
+# The NDTMS field of each item that has one (DOMAIN.md, TOP v2); SHARING and OTHTHEFT are derived.
+TOP_NDTMS_FIELD = {
+    "alcohol_days": "ALCUSE",
+    "opiates_days": "OPIUSE",
+    "crack_days": "CRAUSE",
+    "cocaine_days": "COCAUSE",
+    "amphetamines_days": "AMPHUSE",
+    "cannabis_days": "CANNUSE",
+    "other_drug_days": "OTDRGUSE",
+    "injecting_days": "IVDRGUSE",
+    "shoplifting_days": "SHOTHEFT",
+    "drug_selling_days": "DRGSELL",
+    "assault": "ASSAULT",
+    "psych_health": "PSYHSTAT",
+    "paid_work_days": "PWORK",
+    "education_days": "EDUCAT",
+    "phys_health": "PHSTAT",
+    "acute_housing_problem": "ACUTHPBM",
+    "eviction_risk": "HRISK",
+    "quality_of_life": "QUALLIFE",
+}
+
+
+def ndtms_sharing(needles: str | None, paraphernalia: str | None) -> str:
+    """NDTMS SHARING from the two sharing items: Y if either is yes, N if both are no, else NA."""
+    if "yes" in (needles, paraphernalia):
+        return "Y"
+    if needles == "no" and paraphernalia == "no":
+        return "N"
+    return NA
+
+
+def ndtms_other_theft(vehicle: str | None, burglary: str | None, fraud: str | None, other_days: int | None) -> str:
+    """NDTMS OTHTHEFT: Y if any of the vehicle, property and fraud items is yes, N if all three
+    are no; when all three are NA it follows other_theft_days (Y above 0, N at 0, NA if NA);
+    otherwise NA."""
+    items = (vehicle, burglary, fraud)
+    if "yes" in items:
+        return "Y"
+    if all(item == "no" for item in items):
+        return "N"
+    if all(item is None for item in items):
+        return NA if other_days is None else ("Y" if other_days > 0 else "N")
+    return NA
+
+
 # The TOP column that counts days of use of each primary substance (DOMAIN.md, top_primary_*).
 TOP_FIELD_OF_SUBSTANCE = {
     "heroin": "opiates_days",
@@ -403,6 +508,7 @@ def all_codes() -> frozenset[str]:
         GOAL_STATUS,
         HEARING_TYPE,
         TOP_STAGE,
+        TOP_SETTING,
         RISK_FLAG,
         YES_NO,
         AGE_BAND,
@@ -459,4 +565,12 @@ TOP_LABEL = {
     "quality_of_life": "QoL (0-20)",
     "assault": "Assault",
     "acute_housing_problem": "Housing crisis",
+    "alcohol_units_per_drinking_day": "Units/drink day",
+    "tobacco_days": "Tobacco",
+    "sharing_needles": "Shared needles",
+    "sharing_paraphernalia": "Shared spoon etc",
+    "vehicle_theft": "Vehicle theft",
+    "property_theft_burglary": "Property theft",
+    "fraud_forgery_handling": "Fraud/handling",
+    "eviction_risk": "Eviction risk",
 }

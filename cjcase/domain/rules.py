@@ -23,6 +23,7 @@ class Field:
     high: int = 0
     column: str | None = None  # the table column, where it differs from the field name
     default: Any = None  # stored when the value is empty
+    na: bool = False  # a TOP item: `NA` (not answered) is stored as None; empty is never allowed
 
 
 def _code(choices, required=False):
@@ -138,15 +139,29 @@ CONSENT = {
     "withdrawn_date": Field("date"),
 }
 
+
+def _top_item(name: str, v1: bool) -> Field:
+    """A TOP item: a v1 item's column is required in an import file, a v2 item's may be absent
+    (NA on every row); in both, each value is a number or yes/no, or NA."""
+    kind = codes.TOP_ITEM_KIND[name]
+    if kind == "yes_no":
+        return Field("yes_no", v1, na=True)
+    high = {"days": 28, "rating": 20, "units": 200}[kind]
+    return Field("int", v1, low=0, high=high, na=True)
+
+
 TOP = {
     "date": Field("date", True, column="top_date"),
     "stage": _code(codes.TOP_STAGE, True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[:11]},
-    "assault": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=20) for name in codes.TOP_SCORE_FIELDS},
-    "acute_housing_problem": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[11:]},
+    "setting": Field("code", choices=codes.TOP_SETTING, default="community"),
+    **{name: _top_item(name, name not in codes.TOP_V2_ITEMS) for name in codes.TOP_ITEMS},
 }
+# What a TOP item holds when not answered as a form or file would write it.
+TOP_ITEM_NEEDED = "A TOP item needs a value or NA"
+POST_TREATMENT_EXIT_NEEDS = (
+    "A post-treatment-exit TOP needs a discharge of the client on or before its date: "
+    "record the discharge first, or choose another stage."
+)
 
 LABEL = {
     "client_ref": "client reference",
@@ -173,6 +188,11 @@ def _clean(name: str, spec: Field, value: Any, cleaner: Callable) -> Any:
         value = value.strip()
         if value == "":
             value = None
+    if spec.na:
+        if value == codes.NA:
+            return None
+        if value is None or isinstance(value, str) and value.upper() in ("NA", "N/A", "-", "N.A.", "NONE"):
+            raise ValidationError(name, f"{TOP_ITEM_NEEDED} (NA in capitals when not answered).")
     if value is None:
         if spec.required:
             raise ValidationError(name, f"The {label(name)} is required.")
@@ -442,6 +462,35 @@ def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
     if closed and clean.get("set_date") and closed < clean["set_date"]:
         problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_top(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules across a TOP's items (DOMAIN.md, TOP v2), reported on the units or sharing column.
+    An item that is NA (None) or absent takes part in no rule."""
+    problems = []
+    days, units = clean.get("alcohol_days"), clean.get(codes.TOP_UNITS_FIELD)
+    if days is not None and units is not None:
+        if days == 0 and units != 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    "With no days of drinking, the units on a drinking day are 0 or NA.",
+                )
+            )
+        elif days > 0 and units == 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    f"With {days} days of drinking, the units on a drinking day are above 0 or NA.",
+                )
+            )
+    if clean.get("injecting_days") == 0:
+        for name in codes.TOP_SHARING_FIELDS:
+            if clean.get(name) == "yes":
+                problems.append(
+                    ValidationError(name, f"With no days of injecting, {label(name)} is no or NA, not yes.")
+                )
     return problems
 
 

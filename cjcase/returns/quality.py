@@ -150,7 +150,7 @@ NOTES += [
           AND NOT {V1_ENGAGED}""",
     ),
     (
-        "{n} episode{s} open in the period with consent to NDTMS not asked yet (R on the record)",
+        "{n} episode{s} open in the period with consent to NDTMS not asked yet (E on the record)",
         f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.consent_to_ndtms IS NULL",
     ),
     (

@@ -235,8 +235,9 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             items.append(
                 TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {codes.label(row['status'])}", row["id"])
             )
-    for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
+    for row in db.query("SELECT id, top_date, stage, setting FROM tops WHERE client_id = ?", [client_id]):
+        where = ", custody" if row["setting"] == "custody" else ""
+        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({codes.label(row['stage'])}{where})", row["id"]))
     items += clinical_timeline(db, client_id)
     items.sort(key=lambda i: i.at, reverse=True)
     return items
@@ -282,11 +283,30 @@ def _at(text: str) -> datetime:
 
 
 def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
-    """Every audit row about one client, latest first."""
-    return [
+    """Every audit row about one client, latest first: this caseload's, then those that came with
+    the client from a colleague's caseload (a handover), each saying where it was written."""
+    own = [
         AuditEntry.from_row(row)
         for row in db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
+    carried = [
+        AuditEntry(
+            row["id"],
+            row["at"],
+            row["action"],
+            row["entity"],
+            row["record_id"],
+            row["client_id"],
+            f"{row['detail']}{'; ' if row['detail'] else ''}on {row['label']}",
+        )
+        for row in db.query(
+            "SELECT c.id, c.at, c.action, c.entity, c.record_id, c.client_id, c.detail, s.label "
+            "FROM audit_carried c JOIN audit_sources s ON s.id = c.source_id "
+            "WHERE s.client_id = ? AND s.kind = 'handover' ORDER BY s.id DESC, c.id DESC",
+            [client_id],
+        )
+    ]
+    return own + carried
 
 
 RELEASE_WINDOW_DAYS = 21
@@ -296,8 +316,9 @@ NO_CONTACT_DAYS = 28
 WAITING_DAYS = 21
 
 
-def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
-    """The things on the caseload that need action now, each with its reason, most urgent first."""
+def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
+    """The things on the caseload that need action now, each with its reason, most urgent first;
+    with `keyworker`, only for that keyworker's clients."""
     today = now.date()
     now_text = now.strftime("%Y-%m-%d %H:%M")
     name = "c.first_name || ' ' || c.last_name AS client_name, c.client_ref, c.first_name, c.last_name"
@@ -450,7 +471,11 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
     )
     # A client who died is closed for the agenda: nothing of theirs needs action (DOMAIN.md).
     died = {row[0] for row in db.execute("SELECT client_id FROM deaths").fetchall()}
-    return [item for item in found if item.client_id not in died]
+    found = [item for item in found if item.client_id not in died]
+    if keyworker is not None:
+        theirs = {row[0] for row in db.execute("SELECT id FROM clients WHERE keyworker = ?", [keyworker])}
+        found = [item for item in found if item.client_id in theirs]
+    return found
 
 
 _ABSENCE_WORD = {"dna": "DNA", "attended_left_early": "left early"}

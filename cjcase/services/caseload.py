@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -36,6 +36,7 @@ from cjcase.domain.model import (
     Top,
 )
 from cjcase.services import agenda, demo, erasure, legal, names, search, settings
+from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
 from cjcase.services.deaths import Deaths, dated_as_alive
 from cjcase.services.interventions import Interventions
@@ -45,6 +46,10 @@ from cjcase.store.database import INTEGRITY_ERRORS
 
 # Entering or changing any of these asks the occasional-user rule (DOMAIN.md, Episodes v2).
 OCCASIONAL_USER_FIELDS = frozenset({"discharge_reason", "primary_substance", "drug_2", "drug_3"})
+
+if TYPE_CHECKING:
+    from cjcase.services.my_clients import MyClients
+    from cjcase.services.record_overview import ReleaseShown
 
 # The columns the search index holds: a change to one leaves the old value in its segments.
 NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
@@ -187,9 +192,34 @@ class Caseload:
         """How many things are due on these days."""
         return agenda.agenda_count(self.db, start, end, **filters)
 
-    def actions(self, now: datetime) -> list[ActionItem]:
-        """What needs action now, most urgent first."""
-        return agenda.actions(self.db, now)
+    def actions(self, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
+        """What needs action now, most urgent first (for one keyworker's clients, if named)."""
+        return agenda.actions(self.db, now, keyworker)
+
+    def release_shown(self, client_id: int) -> ReleaseShown | None:
+        """The release from custody a client's record shows (the due one, else the latest)."""
+        from cjcase.services.record_overview import release_shown
+
+        return release_shown(self.db, self.clock, client_id)
+
+    def next_reference(self) -> str | None:
+        """The next free client reference in the organisation's pattern, if its references have one."""
+        from cjcase.services.references import next_reference
+
+        return next_reference(self.db)
+
+    def my_clients(self) -> MyClients:
+        """Whose clients are "mine" on this laptop, and whether the agenda shows only theirs."""
+        from cjcase.services import my_clients
+
+        return my_clients.remembered(self.db)
+
+    def remember_my_clients(self, keyworker: str | None, on: bool) -> str | None:
+        """Keep on this laptop whose clients are "mine" and whether the agenda shows only theirs;
+        a sentence when the laptop could not keep it."""
+        from cjcase.services import my_clients
+
+        return my_clients.remember(my_clients.MyClients(keyworker, on))
 
     def reminders(self, now: datetime) -> list[str]:
         """The reminders shown as the caseload opens."""
@@ -907,13 +937,25 @@ class Caseload:
     # ------------------------------------------------------------ TOPs
 
     def add_top(self, client_id: int, values: dict[str, Any]) -> Top:
-        """Record a TOP form."""
+        """Record a TOP form: every item a value or NA (services/tops.py has its rules)."""
         self.get_client(client_id)
-        return self.get_top(self._insert("top", values, client_id))
+        check = lambda clean: top_rules.problems(self.db, client_id, clean, None, entering=True)  # noqa: E731
+        return self.get_top(self._insert("top", values, client_id, check))
 
     def update_top(self, top_id: int, changes: dict[str, Any]) -> Top:
-        """Correct a TOP form."""
-        self._update("top", top_id, changes, lambda merged, row: [])
+        """Correct a TOP form (audited); a changed date or stage is entered again, so the rule of
+        entry applies to it."""
+        current = self._row("tops", top_id)
+        entering = any(
+            name in changes and _cleaned_or_none(name, changes[name]) != current[column]
+            for name, column in (("date", "top_date"), ("stage", "stage"))
+        )
+        self._update(
+            "top",
+            top_id,
+            changes,
+            lambda merged, row: top_rules.problems(self.db, row["client_id"], merged, top_id, entering),
+        )
         return self.get_top(top_id)
 
     def delete_top(self, top_id: int) -> None:
@@ -930,10 +972,18 @@ class Caseload:
             Top.from_row(row)
             for row in self.db.query(
                 "SELECT * FROM tops WHERE client_id = ? "
-                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END",
+                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 WHEN 'exit' THEN 2 ELSE 3 END",
                 [client_id],
             )
         ]
+
+
+def _cleaned_or_none(name: str, value: Any) -> Any:
+    """A TOP's date or stage as stored, or None when it cannot be read (the update says why)."""
+    try:
+        return rules.clean_value(name, rules.TOP[name], value)
+    except ValidationError:
+        return None
 
 
 def _similar_name(values: dict[str, Any], row: dict[str, Any]) -> bool:

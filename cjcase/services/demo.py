@@ -48,6 +48,7 @@ COURTS = (
     "Bradford Crown Court",
 )
 PRISONS = ("HMP Leeds", "HMP Wealstun", "HMP New Hall", "HMP Doncaster", "HMP Hull")
+COMMUNITY_PROVIDERS = ("Forward Leeds", "Change Grow Live Bradford", "Humankind Wakefield", "Turning Point Kirklees")
 GOAL_TEXT = {
     "substance_use": (
         "Cut down to 2 using days a week",
@@ -220,6 +221,16 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             db.execute(index["sql"])
         clinical_record(db, maker.today, seed)
         write_audit(db, "demo", "demo", None, None, f"clients {clients}, seed {seed}")
+        for release_id, client_id, moved_from, moved_to in maker.moved_releases:
+            # The history of a moved release shows the move, as the program writes it.
+            write_audit(
+                db,
+                "update",
+                "release",
+                release_id,
+                client_id,
+                f"fields: expected_date; expected date moved from {moved_from} to {moved_to}",
+            )
 
 
 class _QuickRandom(random.Random):
@@ -237,6 +248,7 @@ class _Maker:
         self.rng = rng
         self.today = today
         self.substances = [s for s, w in SUBSTANCE_WEIGHTS for _ in range(w)]
+        self.moved_releases: list[tuple[int, int, str, str]] = []  # (release, client, from, to)
         self.ids = {
             "episodes": 0,
             "releases": 0,
@@ -416,20 +428,72 @@ class _Maker:
             self.hearings(client_id, pathway, referral, discharge, rows)
 
     def release(self, client_id: int, expected: date, rows) -> None:
-        """A release from prison: recorded when its day has come, due while it is still ahead."""
+        """A release from prison as the Prison Link worker keeps it: due ones with the checklist
+        part done (the nearer the day, the more of it), some whose prison moved the date, released
+        ones with the handshake to a community provider, a few not engaged, excluded or not yet
+        recorded (the data-quality notes have something to find)."""
+        rng, today = self.rng, self.today
         if any(
             r["client_id"] == client_id and r["expected_date"] == expected.isoformat() for r in rows["releases"][-3:]
         ):
             return  # two episodes of one client with the same day: one release
-        rows["releases"].append(
-            {
-                "id": self.next_id("releases"),
-                "client_id": client_id,
-                "prison": self.rng.choice(PRISONS),
-                "expected_date": expected.isoformat(),
-                "actual_date": expected.isoformat() if expected <= self.today else None,
-            }
+        release: dict = {
+            "id": self.next_id("releases"),
+            "client_id": client_id,
+            "prison": rng.choice(PRISONS),
+            "expected_date": expected.isoformat(),
+            "actual_date": None,
+            "treatment_need_in_custody": "yes" if rng.random() < 0.8 else "no",
+        }
+        release["in_custody_treatment"] = (
+            "yes" if release["treatment_need_in_custody"] == "yes" and rng.random() < 0.6 else "no"
         )
+        if rng.random() < 0.15:
+            # The prison moved the date: the same release, its note says from when.
+            moved_from = expected - timedelta(days=rng.choice((-7, -3, 2, 5, 14)))
+            release["notes"] = f"Prison moved the release date from {moved_from:%d/%m/%Y}"
+            self.moved_releases.append((release["id"], client_id, moved_from.isoformat(), expected.isoformat()))
+        days_to_go = (expected - today).days
+        # The checklist: done as the day nears, all of it once the person is out.
+        done = 1.0 if days_to_go < 0 else max(0.15, 1 - days_to_go / 21)
+        provider = rng.choice(COMMUNITY_PROVIDERS)
+        if rng.random() < done:
+            release["first_appointment_provider"] = provider
+            release["first_appointment_at"] = (
+                f"{(expected + timedelta(days=rng.choice((0, 1, 1, 2, 3, 6)))).isoformat()} "
+                f"{rng.choice((10, 11, 14)):02d}:00"
+            )
+        if rng.random() < done:
+            release["script_continuity"] = self.weighted(codes.SCRIPT_CONTINUITY, (70, 8, 22))
+        if rng.random() < done:
+            release["naloxone_offered"] = "yes" if rng.random() < 0.92 else "no"
+            if release["naloxone_offered"] == "yes":
+                release["naloxone_issued"] = "yes" if rng.random() < 0.8 else "no"
+        if rng.random() < done:
+            release["gate_pickup_booked"] = "yes" if rng.random() < 0.7 else "no"
+        if rng.random() < done:
+            release["accommodation_on_release"] = self.weighted(codes.ACCOMMODATION_ON_RELEASE, (35, 40, 15, 10))
+        if rng.random() < done:
+            release["onward_provider"] = provider
+            release["onward_referred_date"] = min(today, expected - timedelta(days=rng.randint(3, 20))).isoformat()
+        if days_to_go > 0 or (days_to_go > -9 and rng.random() < 0.12):
+            rows["releases"].append(release)  # still due (a few past their day: not recorded yet)
+            return
+        actual = min(today, expected + timedelta(days=rng.choice((0, 0, 0, 0, 1, 2))))
+        release["actual_date"] = actual.isoformat()
+        release["release_type"] = self.weighted(codes.RELEASE_TYPE, (50, 25, 12, 8, 5)) if rng.random() < 0.93 else None
+        roll = rng.random()
+        if roll < 0.06:
+            release["coc_exclusion"] = rng.choice(("re_imprisoned", "moved_out_of_area", "transferred_secure_setting"))
+        elif roll < 0.45:
+            # Started at the community provider, confirmed by them: inside the window mostly.
+            started = actual + timedelta(days=rng.choice((1, 2, 3, 5, 8, 13, 19, 26)))
+            if started <= today:
+                release["onward_provider"] = provider
+                release["onward_referred_date"] = release.get("onward_referred_date") or actual.isoformat()
+                release["community_start_date"] = started.isoformat()
+                release["confirmed_by"] = f"{rng.choice(FIRST_NAMES)} at {provider}"
+        rows["releases"].append(release)
 
     def sessions(self, client_id, referral, start, discharge, release, rows, reportable=False) -> None:
         rng, today = self.rng, self.today
@@ -547,6 +611,7 @@ class _Maker:
                     "education_days": rng.choice((0, 0, 2)),
                 }
             )
+            _top_v2_items(rows["tops"][-1], random.Random(f"top {client_id} {index}"))
 
     def hearings(self, client_id, pathway, referral, discharge, rows) -> None:
         rng, today = self.rng, self.today
@@ -823,6 +888,21 @@ def _demo_safeguarding(db: sqlite_utils.Database, rng: random.Random, today: dat
     if rows:
         db.table("safeguarding").insert_all(rows)
     return len(rows)
+
+
+def _top_v2_items(top: dict, rng: random.Random) -> None:
+    """Fill the items TOP v2 added, and leave a few items not answered (NA, stored as None), as
+    real forms do. A generator of its own per form, so the rest of the demo stays as it was."""
+    top["alcohol_units_per_drinking_day"] = rng.choice((4, 8, 12, 20, None)) if top["alcohol_days"] else 0
+    top["tobacco_days"] = rng.choice((28, 28, 20, 0, None))
+    for name in codes.TOP_SHARING_FIELDS:
+        top[name] = rng.choice(("yes", "no", "no", None)) if top["injecting_days"] else rng.choice(("no", None))
+    for name in codes.TOP_THEFT_FIELDS:
+        top[name] = rng.choice(("yes", "no", None)) if top["other_theft_days"] else rng.choice(("no", "no", None))
+    top["eviction_risk"] = rng.choice(("no", "no", "yes", None))
+    for name in ("cocaine_days", "psych_health", "assault"):  # an answer withheld now and then
+        if rng.random() < 0.06:
+            top[name] = None
 
 
 CUSTODY_SUITES = ("Elland Road", "Trinity Street", "Havertop", "Wakefield Express Park")

@@ -9,7 +9,9 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING, check_intervention, check_safeguarding
+from cjcase.domain.codes import NA
 from cjcase.domain.releases import RELEASE_STORED, check_release
+from cjcase.domain.rules import POST_TREATMENT_EXIT_NEEDS
 from cjcase.services import audit, legal
 from cjcase.services.handover import verify_carried
 from cjcase.store.backups import list_backups, manifest_path
@@ -22,7 +24,7 @@ TABLE_RULES = {
     "sessions": (rules.SESSION, rules.check_session),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
-    "tops": (rules.TOP, None),
+    "tops": (rules.TOP, rules.check_top),
     "consents": (rules.CONSENT, rules.check_consent),
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
@@ -58,12 +60,15 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
             values = {name: row.get(field.column or name) for name, field in spec.items()}
             if table == "clients":
                 values["no_fixed_abode"] = bool(values["no_fixed_abode"])
+            # A TOP item not answered is stored as NULL: it is read back as the NA it was.
+            values = {n: (NA if v is None and spec[n].na else v) for n, v in values.items()}
             clean, found = rules.check_fields(spec, values)
             if not found and across:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
     problems += _death_rules(db)
+    problems += _top_rules(db)
     problems += _legal_rules(db)
     return problems
 
@@ -87,6 +92,17 @@ def _legal_rules(db: sqlite_utils.Database) -> list[str]:
             f"custody_events row {row['id']}: arrested_at: the client was under 18 on the day of the arrest."
         )
     return problems
+
+
+def _top_rules(db: sqlite_utils.Database) -> list[str]:
+    """A post-treatment-exit TOP needs a discharge of the client on or before its date."""
+    return [
+        f"tops row {row[0]}: stage: {POST_TREATMENT_EXIT_NEEDS}"
+        for row in db.execute(
+            "SELECT t.id FROM tops t WHERE t.stage = 'post_treatment_exit' AND NOT EXISTS "
+            "(SELECT 1 FROM episodes e WHERE e.client_id = t.client_id AND e.discharge_date <= t.top_date)"
+        )
+    ]
 
 
 def _episode_rules(db: sqlite_utils.Database) -> list[str]:

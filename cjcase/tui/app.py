@@ -47,7 +47,7 @@ class CjcaseApp(App):
         Binding("f4", "toggle_initials", "Initials only", key_display="F4"),
     ]
     # App actions that change the caseload: absent in read-only mode.
-    EDIT_ACTIONS = {"new_client", "quick_referral", "returns", "new_arrest_referral"}
+    EDIT_ACTIONS = {"new_client", "quick_referral", "returns", "new_arrest_referral", "releases"}
     # Commands that work from every screen: (palette title, action, help).
     APP_COMMANDS = [
         ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
@@ -56,6 +56,7 @@ class CjcaseApp(App):
         ("Client: add new", "new_client", "Add a client to the caseload"),
         ("Client: quick referral", "quick_referral", "Name and date of birth now, the rest later (Q on the caseload)"),
         ("Custody: new arrest referral", "new_arrest_referral", "From a positive test on arrest to a booked RA1"),
+        ("Releases: open", "releases", "Releases from custody in a period, by continuity status, with the trend"),
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
@@ -343,6 +344,13 @@ class CjcaseApp(App):
 
         self._home()
         self.push_screen(ReturnsScreen(template_name))
+
+    def action_releases(self) -> None:
+        """Open the Releases view."""
+        from cjcase.tui.screens.releases_screen import ReleasesScreen
+
+        self._home()
+        self.push_screen(ReleasesScreen())
 
     _client_screen = None
 

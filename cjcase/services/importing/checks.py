@@ -113,6 +113,8 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "tops":
+            return rules.check_top(clean)
         if name == "sessions":
             return rules.check_session(clean)
         if name == "custody_events":
@@ -221,4 +223,6 @@ class Checker:
 
 def _lower_first(message: str) -> str:
     message = message.rstrip(".")
+    if message.startswith("A ") and message[2:3].isupper():
+        return "a" + message[1:]  # "A TOP item ..." is an article before an acronym
     return message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
+from cjcase.services.importing import tops
 from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.deaths import import_deaths
 from cjcase.services.importing.interventions import import_interventions
@@ -139,6 +140,8 @@ class _Import(Checker):
                     self.client_ids.update(write_clients(self.db, kept, self.report, self.touched))
             else:
                 kept = check_linked(self, sheet, self.known_clients(sheet, kept))
+                if sheet.name == "tops":
+                    kept = tops.with_discharge(self, sheet, kept)
                 if sheet.writable:
                     write_children(self.db, sheet.name, kept, self.client_ids, self.report, None, self.touched)
             done += len(batch)

@@ -95,7 +95,8 @@ class ClientDialog(FormDialog[Client]):
 
     def initial(self) -> dict[str, Any]:
         if not self.client:
-            return {}
+            # The next free reference in the organisation's pattern, selected: typing replaces it.
+            return {"client_ref": self.caseload.next_reference()}
         values = {field.name: getattr(self.client, field.name) for field in CLIENT_FIELDS}
         values["risk_flags"] = self.client.flags
         return values

@@ -35,6 +35,9 @@ class QuickReferralDialog(FormDialog[Client]):
     def fields(self) -> list[FormField]:
         return QUICK_FIELDS
 
+    def initial(self) -> dict[str, Any]:
+        return {"client_ref": self.caseload.next_reference()}  # selected: typing replaces it
+
     def submit(self, values: dict[str, Any]) -> Client:
         duplicates = self.caseload.possible_duplicates(values)
         key = tuple(sorted(c.id for c in duplicates))

@@ -123,6 +123,12 @@ class SessionDialog(FormDialog[Logged]):
             ]
         return fields
 
+    def start_field(self) -> str | None:
+        """A reportable absence opened to be marked DNA starts at why: the one thing it asks."""
+        if self.status == "dna" and "dna_reason" in self._fields:
+            return "dna_reason"
+        return super().start_field()
+
     def direction_of(self, field: FormField) -> str | None:
         """When is read by what is recorded: a booking resolves to the future, an outcome to the past."""
         if field.name != "when":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +18,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -31,10 +34,34 @@ TAB_TABLES = {
     "sessions-tab": "sessions",
     "goals-tab": "goals",
     "court-tab": "court",
-    "outcomes": "tops",
+    "outcomes": "top-list",
     "history": "audit",
 }  # the list each tab's keys act on
-TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+# An audit row's action, in the History tab's words.
+AUDIT_ACTIONS = {
+    "create": "Added",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "erase": "Erased",
+    "restore": "Restored",
+    "demo": "Demo",
+    "migrate": "Upgraded",
+}
+# The Outcomes grid's row names where the item's own name is too long for it.
+TOP_ROW_NAME = {
+    "alcohol_units_per_drinking_day": "units per drinking day",
+    "sharing_paraphernalia": "sharing spoon etc",
+    "property_theft_burglary": "property theft",
+    "fraud_forgery_handling": "fraud or handling",
+    "acute_housing_problem": "acute housing problem",
+}
+
+
+def top_row_name(name: str) -> str:
+    """An item as the Outcomes grid names its row."""
+    return TOP_ROW_NAME.get(name) or words(name.removesuffix("_days"))
 
 
 def _table(*columns: tuple[str, int], id: str) -> RowTable:
@@ -46,7 +73,7 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(CjcaseScreen):
+class ClientScreen(ReleaseKeys, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
@@ -55,9 +82,10 @@ class ClientScreen(CjcaseScreen):
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
         "change since the start TOP); History (the audit trail). l logs a new session, e edits "
-        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "the client (on a tab: the selected goal, hearing or TOP; Delete deletes the selected TOP, "
+        "after asking; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
-        "selected appointment attended or DNA once its time has come, o opens a referral, R edits the open "
+        "selected appointment attended or DNA once its time has come, o opens a referral, E edits the open "
         "referral (substances, route, NDTMS consent, what prompted it), x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
@@ -66,9 +94,10 @@ class ClientScreen(CjcaseScreen):
         "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
         "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
         "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
-        "appointment, follow-up ceased). N logs an intervention (naloxone kit or training, HCV or HIV "
-        "test, hepatitis B dose, overdose plan), s raises a safeguarding concern and S updates or closes "
-        "the open one, D records a death. Esc goes back."
+        "appointment, follow-up ceased); p plans a release from prison or changes its checklist and "
+        "expected date, R records that the person was released today, H opens the handshake. N logs an "
+        "intervention (naloxone kit or training, HCV or HIV test, hepatitis B dose, overdose plan), s "
+        "raises a safeguarding concern and S updates or closes the open one, D records a death. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -90,6 +119,7 @@ class ClientScreen(CjcaseScreen):
             "add_hearing",
             "adjourn_hearing",
             "add_top",
+            "delete_selected",
             "change_keyworker",
             "add_note",
             "add_barrier",
@@ -98,6 +128,9 @@ class ClientScreen(CjcaseScreen):
             "log_contact",
             "arrest_referral",
             "update_arrest",
+            "edit_release",
+            "record_release",
+            "handshake",
             "add_intervention",
             "add_concern",
             "update_concern",
@@ -115,7 +148,7 @@ class ClientScreen(CjcaseScreen):
         Binding("d", "mark('dna')", "DNA", show=False),
         Binding("e", "edit_selected", "Edit", show=False),
         Binding("o", "new_episode", "New referral", show=False),
-        Binding("R", "edit_episode", "Edit referral", show=False),
+        Binding("E", "edit_episode", "Edit referral", show=False),
         Binding("x", "discharge", "Discharge", show=False),
         Binding("g", "add_goal", "Add goal", show=False),
         Binding("v", "review_goal", "Review goal", show=False),
@@ -123,6 +156,7 @@ class ClientScreen(CjcaseScreen):
         Binding("h", "add_hearing", "Add hearing", show=False),
         Binding("j", "adjourn_hearing", "Adjourn hearing", show=False),
         Binding("t", "add_top", "Enter TOP", show=False),
+        Binding("delete", "delete_selected", "Delete TOP", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
         Binding("m", "add_note", "Write note", show=False),
         Binding("b", "add_barrier", "Checklist barrier", show=False),
@@ -131,6 +165,9 @@ class ClientScreen(CjcaseScreen):
         Binding("f", "log_contact", "Log contact", show=False),
         Binding("r", "arrest_referral", "New arrest referral", show=False),
         Binding("w", "update_arrest", "Update arrest", show=False),
+        Binding("p", "edit_release", "Prison release", show=False),
+        Binding("R", "record_release", "Released today", show=False, key_display="R"),
+        Binding("H", "handshake", "Handshake", show=False, key_display="H"),
         Binding("N", "add_intervention", "Log intervention", show=False),
         Binding("s", "add_concern", "Safeguarding concern", show=False),
         Binding("S", "update_concern", "Update safeguarding", show=False),
@@ -150,8 +187,9 @@ class ClientScreen(CjcaseScreen):
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
             "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
+            "top-list": _table(("TOP of", 10), ("Stage", 19), ("Setting", 9), ("Not answered", 13), id="top-list"),
             "tops": RowTable(id="tops"),
-            "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+            "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
         hidden = self._hidden
         yield Header()
@@ -159,7 +197,9 @@ class ClientScreen(CjcaseScreen):
         with TabbedContent(id="tabs"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
+                    yield Static(id="coming")
                     yield Static(id="contact", markup=False)  # user text: shown as typed
+                    yield Static(id="release", markup=False)
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -181,7 +221,9 @@ class ClientScreen(CjcaseScreen):
             with TabPane("Court", id="court-tab"):
                 yield Lazy(hidden["court"])
             with TabPane("Outcomes", id="outcomes"):
-                yield Lazy(hidden["tops"])
+                with VerticalScroll():
+                    yield Lazy(hidden["top-list"])
+                    yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
         yield KeyFooter()
@@ -348,7 +390,8 @@ class ClientScreen(CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
-        for name in ("#episodes", "#custody", "#timeline", "#notes", "#engagement"):
+        self._show_release(clinical=False)
+        for name in ("#coming", "#episodes", "#custody", "#timeline", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -399,8 +442,72 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#contact", Static).update("\n".join(lines))
         self._show_case_overview()
 
+    def _show_release(self, clinical: bool = True) -> None:
+        """Under the release's status (the line above): a due release's checklist and what it lacks,
+        or the handshake once released. A volunteer sees only a due release and its gate pick-up."""
+        from cjcase.domain.releases import details, summary
+
+        widget = self.query_one("#release", Static)
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        if current is None or (not clinical and current[1] != "due"):
+            widget.display = False
+            return
+        release, status = current
+        if not clinical:
+            text = summary(release, status, self.app.clock.today(), clinical=False)
+        else:
+            met = any(
+                s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
+                for s in self.sessions
+            )
+            text = details(release, status, met)
+        widget.display = bool(text)
+        widget.update(text)
+
+    def selected_release(self):
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        return (current[0], self.client.name) if current else None
+
+    def action_edit_release(self) -> None:
+        """Plan a release, or change the due (or latest) one's checklist and expected date."""
+        from cjcase.tui.dialogs.release_dialogs import ReleaseDialog
+
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        release = current[0] if current and (current[0].is_due or current[1] == "pending") else None
+        self._push(ReleaseDialog(self.client_id, self.client.name, release, prison=self.client.prison))
+
+    def _show_coming(self) -> None:
+        """The next appointment and the release from custody, first on the overview."""
+        upcoming = self._upcoming()
+        line = Text()
+        line.append("Next appointment ", style="bold")
+        line.append(
+            f"{format_datetime(upcoming[0].starts_at)}, {words(upcoming[0].kind)}" if upcoming else "none booked"
+        )
+        release = self.caseload.release_shown(self.client_id)
+        if release is not None:
+            line.append(" · ")
+            line.append("Release " if not release.happened else "Released ", style="bold")
+            at = f" ({release.prison})" if release.prison else ""
+            if not release.happened:
+                line.append(f"expected {format_date(release.day)}{at}")
+            else:
+                state = {
+                    "pending": f"not engaged yet, {release.days_left} days left",
+                    "engaged": "engaged",
+                    "not_engaged": "not engaged in the 3 weeks",
+                    "excluded": "excluded from the count",
+                }.get(release.status, words(release.status))
+                line.append(f"{format_date(release.day)}{at}: {state}")
+        widget = self.query_one("#coming", Static)
+        widget.display = True
+        widget.update(line)
+
     def _show_case_overview(self) -> None:
-        """The referrals, the checklist, the sharing ledger and the latest notes."""
+        """The next appointment and release, the referrals, the checklist, the sharing ledger and
+        the latest notes."""
+        self._show_coming()
+        self._show_release()
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
@@ -420,7 +527,7 @@ class ClientScreen(CjcaseScreen):
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
-            ("Referral (R edits)", self._episode_lines()),
+            ("Referral (E edits)", self._episode_lines()),
             ("Harm reduction and health (N logs one)", self._intervention_lines()),
             ("Safeguarding (s raises a concern, S updates the open one)", self._concern_lines()),
             ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
@@ -581,33 +688,56 @@ class ClientScreen(CjcaseScreen):
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
+        listed = self._hidden["top-list"]
         if not shows_case_detail(self.app.read_only):
+            listed.replace_rows([])
             return
+        latest_first = list(reversed(self.tops))
+        listed.replace_rows(
+            [
+                (
+                    f"{top.top_date:%d/%m/%Y}",
+                    words(top.stage),
+                    top.setting,
+                    str(sum(getattr(top, name) is None for name in codes.TOP_ITEMS)),
+                )
+                for top in latest_first
+            ],
+            records=latest_first,
+        )
         if not self.tops:
             table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        changes = change_since_start(self.tops, TOP_ROWS)
-        table.add_column(
-            "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
-        )
+        numbers = tuple(name for name in codes.TOP_ITEMS if codes.TOP_ITEM_KIND[name] != "yes_no")
+        changes = change_since_start(self.tops, numbers)
+        table.add_column("Measure", width=max(len(top_row_name(name)) for name in codes.TOP_ITEMS))
         for top in shown:
-            label = f"{top.top_date:%d/%m/%y} {top.stage}"
+            label = f"{top.top_date:%d/%m/%y} {top.stage}"[:16]
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        for name in TOP_ROWS:
-            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
-            table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
-        for name in codes.TOP_YES_NO_FIELDS:
-            table.add_row(words(name), *[getattr(t, name) for t in shown], "")
+        for name in codes.TOP_ITEMS:
+            values = [getattr(t, name) for t in shown]
+            change = ""
+            if changes is not None and name in changes:
+                moved = changes[name]
+                change = "" if moved is None else f"{moved:+d}" if moved else "0"
+            table.add_row(top_row_name(name), *["n/a" if v is None else str(v) for v in values], change)
 
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
             return
+        # Times on the program's clock, as the record's other dates; what was done in words,
+        # not the table's name and a row's internal id.
+        clock = self.app.clock
         self._hidden["audit"].replace_rows(
             [
-                (entry.at[:16], f"{entry.action} {words(entry.entity)}", str(entry.record_id or ""), entry.detail)
+                (
+                    format_datetime(clock.shown(datetime.fromisoformat(entry.at))),
+                    f"{AUDIT_ACTIONS.get(entry.action, entry.action)} {words(entry.entity)}",
+                    entry.detail,
+                )
                 for entry in self.caseload.audit_trail(self.client_id)
             ]
         )
@@ -626,6 +756,9 @@ class ClientScreen(CjcaseScreen):
 
     def selected_session(self):
         return self._hidden["sessions"].cursor_record
+
+    def selected_top(self):
+        return self._hidden["top-list"].cursor_record
 
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front, with the cursor in its list so up and down choose a row."""
@@ -712,6 +845,11 @@ class ClientScreen(CjcaseScreen):
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():
             self._push(CourtDialog(self.client_id, self.client.name, self.selected_hearing()))
+        elif tab == "outcomes" and self.selected_top():
+            from cjcase.tui.dialogs.top_dialog import TopDialog
+
+            top = self.selected_top()
+            self._push(TopDialog(self.client_id, self.client.name, top.stage, top=top))
         else:
             self._push(ClientDialog(self.client))
 
@@ -850,6 +988,31 @@ class ClientScreen(CjcaseScreen):
         self._show_tab("outcomes")
         stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
+
+    def action_delete_selected(self) -> None:
+        """Delete the TOP selected on Outcomes, after asking (a TOP entered in error)."""
+        from cjcase.tui.widgets.confirm import ConfirmDialog
+
+        top = self.selected_top()
+        if self.query_one("#tabs", TabbedContent).active != "outcomes" or top is None:
+            self._show_tab("outcomes")
+            self.notify("Select the TOP in Outcomes, then press Delete.", severity="warning")
+            return
+
+        def answered(delete: bool | None) -> None:
+            if not delete:
+                return
+            self.caseload.delete_top(top.id)
+            self.notify(f"Deleted the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}.")
+            self.refresh_data()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}? "
+                "It is gone from the record and the returns; the audit trail keeps that it was deleted."
+            ),
+            answered,
+        )
 
     def action_change_keyworker(self) -> None:
         """Move the client to another keyworker."""

@@ -28,6 +28,7 @@ from cjcase.tui.door import ServiceDoor
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 ResultType = TypeVar("ResultType")
+HINT = "ctrl+s save · esc cancel · tab next field"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,64 @@ class FormInput(Input):
             self.screen.spread_paste(self, event.text)
 
 
+class FormSelect(Select):
+    """A form's dropdown. Typing on it picks the first choice the letters match, as the open list
+    does (`ga` picks gate pick-up where `g` picks group), without opening the list; Enter or
+    Space opens it."""
+
+    TYPED_WITHIN = 1.0  # seconds: a pause longer than this starts a new word
+    _typed = ""
+    _typed_at = 0.0
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character is not None and character.isprintable() and character != " "
+
+    async def _on_key(self, event: events.Key) -> None:
+        character = event.character
+        if self.expanded or not event.is_printable or not character or character == " ":
+            await super()._on_key(event)
+            return
+        event.stop()
+        event.prevent_default()
+        import time
+
+        now = time.monotonic()
+        self._typed = (self._typed if now - self._typed_at < self.TYPED_WITHIN else "") + character
+        self._typed_at = now
+        value = picked(self._choices(), self._typed)
+        if value is not None:
+            self.value = value
+
+    def _choices(self) -> list[tuple[str, Any]]:
+        return [
+            (str(getattr(prompt, "plain", prompt)), value) for prompt, value in self._options if value != Select.NULL
+        ]
+
+    def typing_example(self) -> str:
+        """Letters that pick one choice, for the form's hint: the last choice that needs the most."""
+        choices = self._choices()
+        best = ""
+        for label, value in choices:
+            for end in range(1, len(label) + 1):
+                if picked(choices, label[:end]) == value:
+                    if end >= len(best.partition(":")[0]):
+                        best = f"{label[:end].lower()}: {label}"
+                    break
+        return best
+
+
+def picked(choices: list[tuple[str, Any]], typed: str) -> Any:
+    """The value of the choice typed letters pick: the one where they come earliest in the label,
+    the first of those in the list (the rule of Textual's open list)."""
+    typed = typed.lower()
+    best, at = None, None
+    for label, value in choices:
+        index = label.lower().find(typed)
+        if index != -1 and (at is None or index < at):
+            best, at = value, index
+    return best
+
+
 class StayOpen(Exception):
     """Raised by submit() after it has shown a warning: the form stays open, nothing is saved."""
 
@@ -97,6 +156,10 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         """Save through a service and return the result; raise ValidationError to stay open."""
         raise NotImplementedError
 
+    def start_field(self) -> str | None:
+        """The field the cursor starts in: the first, unless the form knows what is asked first."""
+        return next(iter(self._fields), None)
+
     # ------------------------------------------------------------------ building
 
     def compose(self) -> ComposeResult:
@@ -114,7 +177,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                             yield Static("", id=f"echo-{field.name}", classes="form-echo")
                         yield Static("", id=f"error-{field.name}", classes="form-error")
             yield Static("", id="form-error")
-            yield Static("ctrl+s save · esc cancel · tab next field", classes="form-hint")
+            yield Static(HINT, classes="form-hint", id="form-hint")
         yield KeyFooter()
 
     def _widget(self, field: FormField, value: Any) -> Widget:
@@ -122,7 +185,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         if field.kind == "select":
             options = list(field.options)
             known = {v for _, v in options}
-            return Select(
+            return FormSelect(
                 options,
                 value=value if value in known else Select.NULL,
                 allow_blank=not field.required or value not in known,
@@ -172,13 +235,26 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                 self._echo(field)
             elif field.kind == "name":
                 self._echo_name(field)
-        first = next(iter(self._fields.values()), None)
+        first = self.start_field()
         self._as_opened = self._raw_values()
-        first_widget = self.query_one(f"#field-{first.name}") if first else None
+        first_widget = self.query_one(f"#field-{first}") if first else None
         if first_widget is not None:
             first_widget.focus()
         if not isinstance(first_widget, FormInput):
             self.ready_for_keys()  # no text field to wait for (a FormInput says when it has the cursor)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """In a dropdown, the hint says that typing picks a choice (with letters that pick one)."""
+        hint = self.query_one("#form-hint", Static)
+        widget = event.widget
+        if isinstance(widget, FormSelect):
+            example = widget.typing_example()
+            hint.update(
+                f"type to pick{f' ({escape(example)})' if example else ''} · enter opens the list · "
+                "ctrl+s save · esc cancel"
+            )
+        elif isinstance(widget, (Input, TextArea, SelectionList, Checkbox)):
+            hint.update(HINT)
 
     def ready_for_keys(self) -> None:
         """Let the keys typed while the form opened reach it, now that its first field has the cursor."""

@@ -82,8 +82,10 @@ class RowTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """Enter was pressed on a row, or the cursor's row was clicked."""
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None, spill: bool = False) -> None:
         super().__init__(id=id, classes=classes)
+        # A cell spills into the empty cells to its right (a day's heading across a list).
+        self.spill = spill
         self._columns: list[tuple[str, int]] = []
         self._rows: list[tuple[Cell, ...]] = []
         self._records: list[Any] = []  # what each row shows (a client, a session...), or None
@@ -95,6 +97,13 @@ class RowTable(ScrollView, can_focus=True):
         """Add a column `width` cells wide (plus a cell of padding each side)."""
         self._columns.append((label, width))
         self._resized()
+
+    def set_widths(self, widths: list[int]) -> None:
+        """Give the columns new widths (the screen grew or shrank, or the rows need more room)."""
+        columns = [(label, width) for (label, _old), width in zip(self._columns, widths, strict=True)]
+        if columns != self._columns:
+            self._columns = columns
+            self._resized()
 
     def clear(self, columns: bool = False) -> None:
         """Remove every row (and the columns too, if asked); the cursor goes back to the first."""
@@ -184,7 +193,10 @@ class RowTable(ScrollView, can_focus=True):
 
     def _strip(self, cells, style: Style) -> Strip:
         segments = []
-        for (_label, width), cell in zip(self._columns, cells, strict=False):
+        widths = [width for _label, width in self._columns]
+        if self.spill:
+            cells, widths = _spilled(list(cells), widths)
+        for width, cell in zip(widths, cells, strict=False):
             if isinstance(cell, Text):
                 text, cell_style = cell.plain, cell.style
                 if isinstance(cell_style, str):
@@ -245,3 +257,16 @@ class RowTable(ScrollView, can_focus=True):
                 self.action_select_cursor()
             else:
                 self.cursor_row = index
+
+
+def _spilled(cells: list, widths: list[int]) -> tuple[list, list[int]]:
+    """The cells with each empty one after a cell given to it: one cell, wider (its padding too)."""
+    merged: list = []
+    merged_widths: list[int] = []
+    for cell, width in zip(cells, widths, strict=False):
+        if merged and not str(cell.plain if isinstance(cell, Text) else cell):
+            merged_widths[-1] += width + 2
+        else:
+            merged.append(cell)
+            merged_widths.append(width)
+    return merged, merged_widths
