@@ -105,3 +105,19 @@ def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload)
     # With no booking still to come, the appointment due this morning is the top row.
     caseload.db.execute("DELETE FROM sessions WHERE client_id = ? AND starts_at > '2026-11-20 10:00'", [client.id])
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
+
+
+def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
+    """The reminders of the opening and a Saved are still up when the next form opens: they must
+    leave the form's fields and its Save key readable."""
+
+    async def open_form(pilot):
+        await settle(pilot)
+        pilot.app.notify("Saved.", timeout=60)  # long enough to outlast a slow machine's form opening
+        pilot.app.notify(
+            "Court tomorrow 10:00 for Stephen Moore (plea, Leeds Magistrates' Court)", title="Reminder", timeout=60
+        )
+        await pilot.press("n")
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
