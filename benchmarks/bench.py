@@ -26,6 +26,10 @@ IMPORT_COLUMNS = {
     "phone, keyworker, risk_flags, consent_to_share, consent_date, notes",
     "episodes": "c.client_ref, e.referral_date, e.referral_source, e.pathway, e.primary_substance, e.start_date, "
     "e.discharge_date, e.discharge_reason, e.order_start, e.order_end",
+    "releases": "c.client_ref, r.prison, r.expected_date, r.actual_date, r.release_type, r.accommodation_on_release, "
+    "r.treatment_need_in_custody, r.in_custody_treatment, r.first_appointment_provider, r.first_appointment_at, "
+    "r.script_continuity, r.naloxone_offered, r.naloxone_issued, r.gate_pickup_booked, r.onward_provider, "
+    "r.onward_referred_date, r.community_start_date, r.confirmed_by, r.coc_exclusion, r.notes",
     "sessions": 'c.client_ref, s.starts_at AS "when", s.kind, s.status, s.duration_minutes, s.notes',
     "goals": "c.client_ref, g.domain, g.description, g.set_date, g.review_date, g.status, g.closed_date",
     "court_dates": 'c.client_ref, d.hearing_at AS "when", d.court, d.hearing_type, d.outcome',
@@ -34,7 +38,7 @@ IMPORT_COLUMNS = {
     "t.shoplifting_days, t.drug_selling_days, t.other_theft_days, t.assault, t.psych_health, "
     "t.phys_health, t.quality_of_life, t.acute_housing_problem, t.paid_work_days, t.education_days",
 }
-ALIASES = {"episodes": "e", "sessions": "s", "goals": "g", "court_dates": "d", "tops": "t"}
+ALIASES = {"episodes": "e", "releases": "r", "sessions": "s", "goals": "g", "court_dates": "d", "tops": "t"}
 
 
 def _timed(action):

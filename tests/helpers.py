@@ -15,10 +15,11 @@ SAMPLE_TODAY = date(2026, 11, 20)
 
 
 def top_form(**overrides):
-    """A valid TOP form (all days 0, scores 10), with any field overridden."""
-    from cjcase.domain.codes import TOP_DAY_FIELDS
+    """A valid TOP form (all days 0, scores 10, every yes/no item no), with any field overridden."""
+    from cjcase.domain.codes import TOP_DAY_FIELDS, TOP_V2_YES_NO_FIELDS
 
-    values = {name: 0 for name in TOP_DAY_FIELDS}
+    values: dict = {name: 0 for name in TOP_DAY_FIELDS}
+    values.update(dict.fromkeys(TOP_V2_YES_NO_FIELDS, "no"), tobacco_days=0, alcohol_units_per_drinking_day=0)
     values.update(
         psych_health=10,
         phys_health=10,
@@ -29,6 +30,8 @@ def top_form(**overrides):
         stage="start",
     )
     values.update(overrides)
+    if "alcohol_units_per_drinking_day" not in overrides and isinstance(values["alcohol_days"], int):
+        values["alcohol_units_per_drinking_day"] = 6 if values["alcohol_days"] else 0  # the rule across items
     return values
 
 

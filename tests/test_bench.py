@@ -15,9 +15,10 @@ def test_the_demo_written_out_in_the_import_format_imports_row_for_row(db, db_pa
         assert len(list(csv.DictReader(handle))) == 30
     target = open_caseload(tmp_path / "imported.db")
     import_path(target, tmp_path / "import", bench.TODAY)
-    for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"):
+    tables = ("clients", "episodes", "releases", "sessions", "goals", "court_dates", "tops")
+    for table in tables:
         assert target.table(table).count == db.table(table).count, table
-    assert rows == sum(db.table(t).count for t in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"))
+    assert rows == sum(db.table(t).count for t in tables)
     target.close()
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from cjcase.domain import codes
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import CjcaseError
 from cjcase.services import agenda, demo
 from tests.helpers import make_client
@@ -116,3 +117,60 @@ def test_the_demo_sets_its_peer_mentors_through_the_settings_writer_and_its_audi
         "SELECT count(*) FROM audit WHERE entity = 'settings' AND detail = 'fields: peer_mentors'"
     ).fetchone()[0]
     assert audited == 1
+
+
+def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db):
+    from datetime import datetime
+
+    from cjcase.services.integrity import check_rows
+
+    demo.generate(db, TODAY, clients=400, seed=7)
+    events = list(db.query("SELECT * FROM custody_events"))
+    assert events and all(e["test_result"] == "positive" and e["ra_imposed"] == "yes" for e in events)
+    gaps = {
+        db.execute(
+            "SELECT julianday(date(min(starts_at))) - julianday(date(?)) FROM sessions "
+            "WHERE client_id = ? AND requirement IS NOT NULL AND starts_at >= ?",
+            [e["test_at"], e["client_id"], e["arrested_at"]],
+        ).fetchone()[0]
+        for e in events
+    }
+    assert gaps == {2}  # RA1 two days after the test
+    statuses = {r[0] for r in db.execute("SELECT status FROM sessions WHERE requirement = 'ra_initial'")}
+    assert {"attended", "attended_left_early", "dna", "rearranged"} <= statuses
+    assert db.execute("SELECT count(*) FROM sessions WHERE requirement = 'ra_followup'").fetchone()[0] > 0
+    kinds = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT kind FROM sessions WHERE kind IN "
+            "('attempted_contact', 'text_message', 'letter', 'professional_contact')"
+        )
+    }
+    assert kinds == {"attempted_contact", "text_message", "letter", "professional_contact"}
+    # Every row keeps the rules of record the program and the importer keep.
+    assert check_rows(db) == []
+    # RA absences are reported the same day, except in the last two days: those wait in the action list.
+    unreported = db.execute(
+        "SELECT count(*) FROM sessions WHERE requirement LIKE 'ra_%' AND status IN ('dna', 'attended_left_early') "
+        "AND notified_at IS NULL"
+    ).fetchone()[0]
+    notify = [a.reason for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0)) if a.kind == "notify"]
+    assert len([r for r in notify if r.startswith("Notify police today: REQUIRED_ASSESSMENT")]) == unreported
+
+
+def test_the_demo_releases_are_in_every_status_with_partial_checklists_moves_and_exclusions(db):
+    from cjcase.domain.releases import missing
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.integrity import check
+
+    demo.generate(db, TODAY, clients=400, seed=3)
+    releases = Caseload(db, Clock(TODAY)).releases
+    views = releases.in_period(date(2020, 1, 1), TODAY + timedelta(days=60), TODAY)
+    assert {view.status for view in views} == {"due", "pending", "engaged", "not_engaged", "excluded"}
+    due_soon = releases.due(TODAY, TODAY + timedelta(days=14))
+    assert due_soon and any(missing(view.release) for view in due_soon)
+    assert any(not missing(view.release) for view in views if view.status != "due")
+    assert any(view.release.community_start_date for view in views)
+    moves = db.execute("SELECT count(*) FROM audit WHERE entity = 'release' AND detail LIKE '%moved from%'").fetchone()
+    assert moves[0] > 0
+    assert check(db) == []

@@ -313,3 +313,149 @@ def test_the_data_quality_notes_on_releases(caseload, db):
         "release whose three-week window closed in the period not engaged: confirm with the community provider "
         "whether the person started there, and record it or leave it": ["K-1"],
     }
+
+
+def test_cjcase_agenda_lists_due_releases_and_a_volunteer_sees_only_the_gate_pickup(tmp_path, clock):
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="R-1", first_name="Rory")
+    caseload.releases.add(
+        client.id,
+        {
+            "prison": "HMP Leeds",
+            "expected_date": date(2026, 11, 23),
+            "gate_pickup_booked": "yes",
+            "naloxone_offered": "yes",
+        },
+    )
+    db.close()
+    wide = {"COLUMNS": "200"}
+    keyworker = run_cjcase("--db", str(path), "agenda", env=wide)
+    assert keyworker.returncode == 0, keyworker.stderr
+    assert "Releases due" in keyworker.stdout
+    assert "Mon 23 Nov 2026" in keyworker.stdout and "naloxone issued" in keyworker.stdout
+    assert "Due for release from HMP Leeds: gate pick-up booked" in keyworker.stdout
+    volunteer = run_cjcase("--read-only", "--db", str(path), "agenda", env=wide)
+    assert volunteer.returncode == 0, volunteer.stderr
+    assert "Releases due" in volunteer.stdout and "booked" in volunteer.stdout
+    assert "naloxone" not in volunteer.stdout
+    page = tmp_path / "agenda.html"
+    run_cjcase("--db", str(path), "agenda", "--html", str(page), env=wide)
+    assert "Releases due" in page.read_text() and "HMP Leeds: missing first appointment booked" in page.read_text()
+    court = run_cjcase("--db", str(path), "agenda", "--court", env=wide)
+    assert "Releases due" not in court.stdout
+    ics = tmp_path / "a.ics"
+    run_cjcase("--db", str(path), "agenda", "--ics", str(ics), env=wide)
+    assert "SUMMARY:Appointment" in ics.read_text()
+
+
+def test_cjcase_check_lists_a_release_still_due_as_a_note_and_exits_0(tmp_path, clock):
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="L-9")
+    caseload.releases.add(client.id, {"prison": "HMP Hull", "expected_date": date(2026, 11, 10)})
+    db.close()
+    result = run_cjcase("--db", str(path), "check")
+    assert result.returncode == 0, result.stderr
+    assert "1 release still due 7 days after the expected date" in result.stdout and "(L-9)" in result.stdout
+
+
+def test_the_sample_kept_at_the_schema_before_releases_gives_the_same_v1_return_once_migrated(tmp_path, monkeypatch):
+    """The shared sample as a v1 caseload held it (prison release dates on its episodes), upgraded:
+    its releases made by the migration, the quarterly return byte for byte as before."""
+    import csv
+
+    from cjcase.domain.dates import parse_import_date, parse_import_datetime, parse_quarter
+    from cjcase.returns import exporter
+    from cjcase.returns import template as templates
+    from cjcase.store.database import migrations
+    from tests.helpers import SAMPLE
+
+    monkeypatch.setenv("CJCASE_TODAY", "2026-11-20")
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path)
+    releases_number = next(n for n, p in migrations() if p.stem.split("_", 1)[1] == "releases")
+    for number, migration in migrations()[: releases_number - 1]:
+        conn.executescript(f"BEGIN;\n{migration.read_text()}\nPRAGMA user_version = {number};\nCOMMIT;")
+    dates = {
+        "date_of_birth",
+        "consent_date",
+        "referral_date",
+        "start_date",
+        "discharge_date",
+        "prison_release_date",
+        "order_start",
+        "order_end",
+        "set_date",
+        "review_date",
+        "closed_date",
+        "date",
+    }
+    renamed = {("sessions", "when"): "starts_at", ("court_dates", "when"): "hearing_at", ("tops", "date"): "top_date"}
+    ids: dict[str, int] = {}
+    for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops"):
+        with open(SAMPLE / f"{table}.csv", encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle):
+                values = {}
+                for column, text in row.items():
+                    if column == "client_ref" and table != "clients":
+                        values["client_id"] = ids[text]
+                        continue
+                    if text == "":
+                        values[renamed.get((table, column), column)] = "" if column == "risk_flags" else None
+                        continue
+                    if column == "when":
+                        text = parse_import_datetime(text).strftime("%Y-%m-%d %H:%M")
+                    elif column in dates:
+                        text = parse_import_date(text).isoformat()
+                    values[renamed.get((table, column), column)] = text
+                cursor = conn.execute(
+                    f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                    list(values.values()),
+                )
+                if table == "clients":
+                    ids[row["client_ref"]] = cursor.lastrowid
+    conn.commit()
+    conn.close()
+    db = open_caseload(path)
+    assert db.execute("SELECT count(*) FROM releases WHERE from_v1 = 1").fetchone()[0] == 7
+    q2 = parse_quarter("2026-27 Q2")
+    now = datetime(2026, 11, 20, 12, 0)
+    for threshold, name in ((None, "expected_2026-27_Q2.csv"), (5, "expected_2026-27_Q2_suppressed5.csv")):
+        prepared = exporter.prepare(db, templates.find("quarterly_return", None), q2, threshold, now)
+        out = exporter.write(db, prepared, "csv", tmp_path / f"{threshold}.csv", now, allow_incomplete=True)
+        assert out.path.read_bytes() == (SAMPLE / name).read_bytes()
+    db.close()
+
+
+def test_the_extract_marks_continuity_on_the_episode_each_release_belongs_to(caseload, db):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns import template as templates
+    from cjcase.returns.build import build
+
+    # Released 10 days before the referral (it belongs to that episode), and seen on day 3: yes.
+    before = make_client(caseload, client_ref="B-1", consent_to_share="yes")
+    make_episode(caseload, before.id, referral_date=date(2026, 8, 1))
+    add_release(caseload, before.id, date(2026, 7, 22))
+    attended(caseload, before, datetime(2026, 7, 25, 10, 0), kind="assessment")
+    # Released inside an episode and seen only at the gate: no.
+    gate = make_client(caseload, client_ref="G-1", consent_to_share="yes")
+    make_episode(caseload, gate.id, referral_date=date(2026, 7, 1))
+    add_release(caseload, gate.id, date(2026, 8, 10))
+    attended(caseload, gate, datetime(2026, 8, 10, 8, 0), kind="gate_pickup")
+    # No release: empty.
+    none = make_client(caseload, client_ref="N-1", consent_to_share="yes")
+    make_episode(caseload, none.id, referral_date=date(2026, 7, 2))
+    table = build(db, templates.find("pseudonymised_extract", None), parse_quarter("2026-27 Q2"), None)
+    rows = [dict(zip(table.header, row, strict=True)) for row in table.rows]
+    assert [(r["referral_month"], r["continuity_engaged"]) for r in rows] == [
+        ("2026-07", "no"),
+        ("2026-07", None),
+        ("2026-08", "yes"),
+    ]

@@ -107,6 +107,75 @@ def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload)
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
 
 
+def test_the_new_top_form_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-17429")
+
+    async def open_form(pilot):
+        pilot.app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        pilot.app.screen.focused.cursor_blink = False  # the date field's cursor, caught mid-blink otherwise
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_a_saved_top_with_its_change_from_start_at_80_by_24(snap_compare, sample_app, caseload):
+    client = caseload.client_by_ref("CJ-52057")  # the exit TOP of 09/03/2026, against the start of 07/04/2025
+
+    async def open_form(pilot):
+        pilot.app.open_client(client.id)
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("down", "e")  # the list is latest first: the exit TOP is the second row
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        pilot.app.screen.focused.cursor_blink = False  # the date field's cursor, caught mid-blink otherwise
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_the_new_arrest_referral_form_at_80_by_24(snap_compare, sample_app):
+    async def open_form(pilot):
+        await settle(pilot)
+        await pilot.app.run_action("new_arrest_referral")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_the_releases_view_at_80_by_24(snap_compare, sample_app, caseload):
+    from datetime import date, datetime
+
+    due = caseload.client_by_ref("CJ-17429")
+    caseload.releases.add(
+        due.id, {"prison": "HMP Leeds", "expected_date": date(2026, 11, 27), "gate_pickup_booked": "yes"}
+    )
+    released = caseload.client_by_ref("CJ-43974")
+    caseload.releases.add(
+        released.id,
+        {
+            "prison": "HMP Hull",
+            "expected_date": date(2026, 11, 9),
+            "actual_date": date(2026, 11, 10),
+            "naloxone_offered": "yes",
+            "naloxone_issued": "yes",
+            "first_appointment_provider": "Forward Leeds",
+            "first_appointment_at": datetime(2026, 11, 12, 10, 0),
+        },
+    )
+
+    async def open_view(pilot):
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_view)
+
+
 def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
     """The reminders of the opening and a Saved are still up when the next form opens: they must
     leave the form's fields and its Save key readable."""
@@ -118,6 +187,8 @@ def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
             "Court tomorrow 10:00 for Stephen Moore (plea, Leeds Magistrates' Court)", title="Reminder", timeout=60
         )
         await pilot.press("n")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        pilot.app.screen.focused.cursor_blink = False  # the reference field's cursor, caught mid-blink otherwise
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

@@ -44,7 +44,10 @@ SEX = ("male", "female", "other", "not_stated")
 # NHS ethnic category letters, then `99` (not known: not asked, or not recorded), beside `Z`
 # (asked and declined to say) (DOMAIN.md, Clients v2).
 ETHNICITY = (*"ABCDEFGHJKLMNPRSZ", "99")
-SESSION_KIND = (
+# The v1 kinds are the appointment kinds (`phone` is a booked phone appointment); the contact
+# kinds are contacts that are not appointments (DOMAIN.md, Sessions v2). v1 measures count
+# appointments only.
+APPOINTMENT_KIND = (
     "assessment",
     "keywork",
     "group",
@@ -54,13 +57,66 @@ SESSION_KIND = (
     "gate_pickup",
     "review",
 )
-SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service", "rearranged")
+CONTACT_KIND = ("attempted_contact", "text_message", "letter", "professional_contact")
+SESSION_KIND = APPOINTMENT_KIND + CONTACT_KIND
+SESSION_STATUS = (
+    "scheduled",
+    "attended",
+    "dna",
+    "cancelled_client",
+    "cancelled_service",
+    "rearranged",
+    "attended_left_early",
+    "client_in_custody",
+    "client_in_hospital",
+    "prison_regime_cancelled",
+)
 # The v1 statuses: the v1 return lists only these (DOMAIN.md: v1 measures keep their meaning).
 SESSION_STATUS_V1 = SESSION_STATUS[:5]
-# What can happen to an appointment, recorded as its outcome; attended and DNA only once its time
-# has come (a rule of entry), a cancellation at any time.
-SESSION_OUTCOME = ("attended", "dna", "cancelled_client", "cancelled_service")
-NEEDS_TIME_TO_HAVE_COME = ("attended", "dna")
+# A contact is made (`attended`: sent, tried or held) or still to be made; any other status is an error.
+CONTACT_STATUS = ("scheduled", "attended")
+# What can happen to an appointment, recorded as its outcome; attended, DNA and leaving early only
+# once its time has come (a rule of entry), a cancellation at any time.
+SESSION_OUTCOME = (
+    "attended",
+    "dna",
+    "attended_left_early",
+    "cancelled_client",
+    "cancelled_service",
+    "client_in_custody",
+    "client_in_hospital",
+    "prison_regime_cancelled",
+)
+NEEDS_TIME_TO_HAVE_COME = ("attended", "dna", "attended_left_early")
+# An absence to report: missed, or came but did not remain ("attend and remain", RA3).
+ABSENCE_STATUS = ("dna", "attended_left_early")
+# The responsible officer's decision on an absence.
+ABSENCE = ("acceptable", "unacceptable")
+# The legal stage an assessment appointment is (only on kind `assessment`).
+SESSION_REQUIREMENT = ("ra_initial", "ra_followup", "rob_assessment", "rob_followup")
+RA_STAGE = ("ra_initial", "ra_followup")
+ROB_STAGE = ("rob_assessment", "rob_followup")
+# Contacts after the last DNA that count as its follow-up (with an attended appointment or a note).
+FOLLOW_UP_CONTACT = ("attempted_contact", "text_message", "letter")
+
+# Custody events (DOMAIN.md): the arrest, the test on arrest and the Required Assessment.
+OFFENCE = ("trigger", "non_trigger_inspector_authority")
+TEST_RESULT = ("positive", "negative", "refused", "not_tested")
+# One list for arrest and order tests; only the arrest-test codes are tested for on arrest. The
+# list grows only by appending, and a code becomes an arrest-test code only when the law says so.
+TEST_SUBSTANCE = (
+    "opiates",
+    "cocaine",
+    "amphetamines",
+    "benzodiazepines",
+    "cannabis",
+    "methadone",
+    "buprenorphine",
+    "other",
+)
+ARREST_TEST_SUBSTANCE = ("opiates", "cocaine")
+CONFIRMATORY_RESULT = ("confirmed", "not_confirmed")
+ASSESSMENT_OUTCOME = ("no_need", "brief_intervention", "referred_structured", "already_in_treatment", "declined")
 DISCHARGE_REASON = (
     "completed_drug_free",
     "completed_alcohol_free",
@@ -120,7 +176,10 @@ HEARING_TYPE = (
     "appeal",
     "other",
 )
-TOP_STAGE = ("start", "review", "exit")
+TOP_STAGE = ("start", "review", "exit", "post_treatment_exit")
+# The stages the v1 measures read (post-treatment-exit TOPs are left out, DOMAIN.md).
+TOP_V1_STAGES = ("start", "review", "exit")
+TOP_SETTING = ("community", "custody")
 RISK_FLAG = (
     "overdose",
     "safeguarding",
@@ -208,6 +267,108 @@ TOP_DAY_FIELDS = (
 TOP_SCORE_FIELDS = ("psych_health", "phys_health", "quality_of_life")
 TOP_YES_NO_FIELDS = ("assault", "acute_housing_problem")
 
+# TOP v2 (DOMAIN.md): every item of the paper form, in its order, in its four sections. Each item
+# may be NA (not answered), stored as NULL and never as 0 or no.
+NA = "NA"
+TOP_UNITS_FIELD = "alcohol_units_per_drinking_day"  # 0-200
+TOP_SHARING_FIELDS = ("sharing_needles", "sharing_paraphernalia")
+TOP_THEFT_FIELDS = ("vehicle_theft", "property_theft_burglary", "fraud_forgery_handling")
+TOP_SECTIONS = (
+    (
+        "Substance use",
+        (
+            "alcohol_days",
+            TOP_UNITS_FIELD,
+            "opiates_days",
+            "crack_days",
+            "cocaine_days",
+            "amphetamines_days",
+            "cannabis_days",
+            "other_drug_days",
+            "tobacco_days",
+        ),
+    ),
+    ("Injecting risk behaviour", ("injecting_days", *TOP_SHARING_FIELDS)),
+    (
+        "Crime",
+        ("shoplifting_days", "drug_selling_days", "other_theft_days", *TOP_THEFT_FIELDS, "assault"),
+    ),
+    (
+        "Health and social functioning",
+        (
+            "psych_health",
+            "paid_work_days",
+            "education_days",
+            "phys_health",
+            "acute_housing_problem",
+            "eviction_risk",
+            "quality_of_life",
+        ),
+    ),
+)
+TOP_ITEMS = tuple(name for _, items in TOP_SECTIONS for name in items)
+# The items added in v2: a v1 file without their columns imports them as NA.
+TOP_V2_ITEMS = (
+    TOP_UNITS_FIELD,
+    "tobacco_days",
+    *TOP_SHARING_FIELDS,
+    *TOP_THEFT_FIELDS,
+    "eviction_risk",
+)
+TOP_V2_YES_NO_FIELDS = (*TOP_SHARING_FIELDS, *TOP_THEFT_FIELDS, "eviction_risk")
+# What kind of answer each item takes: days 0-28, a rating 0-20, units 0-200, or yes/no.
+TOP_ITEM_KIND = {
+    **{name: "days" for name in TOP_ITEMS if name.endswith("_days")},
+    **dict.fromkeys(TOP_SCORE_FIELDS, "rating"),
+    TOP_UNITS_FIELD: "units",
+    **dict.fromkeys(TOP_YES_NO_FIELDS + TOP_V2_YES_NO_FIELDS, "yes_no"),
+}
+# The NDTMS field of each item that has one (DOMAIN.md, TOP v2); SHARING and OTHTHEFT are derived.
+TOP_NDTMS_FIELD = {
+    "alcohol_days": "ALCUSE",
+    "opiates_days": "OPIUSE",
+    "crack_days": "CRAUSE",
+    "cocaine_days": "COCAUSE",
+    "amphetamines_days": "AMPHUSE",
+    "cannabis_days": "CANNUSE",
+    "other_drug_days": "OTDRGUSE",
+    "injecting_days": "IVDRGUSE",
+    "shoplifting_days": "SHOTHEFT",
+    "drug_selling_days": "DRGSELL",
+    "assault": "ASSAULT",
+    "psych_health": "PSYHSTAT",
+    "paid_work_days": "PWORK",
+    "education_days": "EDUCAT",
+    "phys_health": "PHSTAT",
+    "acute_housing_problem": "ACUTHPBM",
+    "eviction_risk": "HRISK",
+    "quality_of_life": "QUALLIFE",
+}
+
+
+def ndtms_sharing(needles: str | None, paraphernalia: str | None) -> str:
+    """NDTMS SHARING from the two sharing items: Y if either is yes, N if both are no, else NA."""
+    if "yes" in (needles, paraphernalia):
+        return "Y"
+    if needles == "no" and paraphernalia == "no":
+        return "N"
+    return NA
+
+
+def ndtms_other_theft(vehicle: str | None, burglary: str | None, fraud: str | None, other_days: int | None) -> str:
+    """NDTMS OTHTHEFT: Y if any of the vehicle, property and fraud items is yes, N if all three
+    are no; when all three are NA it follows other_theft_days (Y above 0, N at 0, NA if NA);
+    otherwise NA."""
+    items = (vehicle, burglary, fraud)
+    if "yes" in items:
+        return "Y"
+    if all(item == "no" for item in items):
+        return "N"
+    if all(item is None for item in items):
+        return NA if other_days is None else ("Y" if other_days > 0 else "N")
+    return NA
+
+
 # The TOP column that counts days of use of each primary substance (DOMAIN.md, top_primary_*).
 TOP_FIELD_OF_SUBSTANCE = {
     "heroin": "opiates_days",
@@ -259,6 +420,7 @@ def all_codes() -> frozenset[str]:
         GOAL_STATUS,
         HEARING_TYPE,
         TOP_STAGE,
+        TOP_SETTING,
         RISK_FLAG,
         YES_NO,
         AGE_BAND,
@@ -266,6 +428,13 @@ def all_codes() -> frozenset[str]:
         BARRIER,
         LEGAL_REQUIREMENT,
         LAWFUL_BASIS,
+        ABSENCE,
+        SESSION_REQUIREMENT,
+        OFFENCE,
+        TEST_RESULT,
+        TEST_SUBSTANCE,
+        CONFIRMATORY_RESULT,
+        ASSESSMENT_OUTCOME,
         RELEASE_TYPE,
         ACCOMMODATION_ON_RELEASE,
         SCRIPT_CONTINUITY,
@@ -301,4 +470,12 @@ TOP_LABEL = {
     "quality_of_life": "QoL (0-20)",
     "assault": "Assault",
     "acute_housing_problem": "Housing crisis",
+    "alcohol_units_per_drinking_day": "Units/drink day",
+    "tobacco_days": "Tobacco",
+    "sharing_needles": "Shared needles",
+    "sharing_paraphernalia": "Shared spoon etc",
+    "vehicle_theft": "Vehicle theft",
+    "property_theft_burglary": "Property theft",
+    "fraud_forgery_handling": "Fraud/handling",
+    "eviction_risk": "Eviction risk",
 }

@@ -134,8 +134,17 @@ class Session(Record):
     peer_mentor: str | None = None
     dna_reason: str | None = None
     notified_at: datetime | None = None
+    absence: str | None = None
+    requirement: str | None = None
 
     _datetime_fields = ("starts_at", "notified_at")
+
+    @property
+    def is_contact(self) -> bool:
+        """A contact that is not an appointment (a try, a text, a letter, a professional)."""
+        from cjcase.domain.codes import CONTACT_KIND
+
+        return self.kind in CONTACT_KIND
 
 
 @dataclass
@@ -278,30 +287,39 @@ class ActionItem:
 
 @dataclass
 class Top(Record):
-    """A Treatment Outcomes Profile form."""
+    """A Treatment Outcomes Profile form. An item is None when it was not answered (NA)."""
 
     id: int
     client_id: int
     top_date: date
     stage: str
-    alcohol_days: int
-    opiates_days: int
-    crack_days: int
-    cocaine_days: int
-    amphetamines_days: int
-    cannabis_days: int
-    other_drug_days: int
-    injecting_days: int
-    shoplifting_days: int
-    drug_selling_days: int
-    other_theft_days: int
-    assault: str
-    psych_health: int
-    phys_health: int
-    quality_of_life: int
-    acute_housing_problem: str
-    paid_work_days: int
-    education_days: int
+    alcohol_days: int | None
+    opiates_days: int | None
+    crack_days: int | None
+    cocaine_days: int | None
+    amphetamines_days: int | None
+    cannabis_days: int | None
+    other_drug_days: int | None
+    injecting_days: int | None
+    shoplifting_days: int | None
+    drug_selling_days: int | None
+    other_theft_days: int | None
+    assault: str | None
+    psych_health: int | None
+    phys_health: int | None
+    quality_of_life: int | None
+    acute_housing_problem: str | None
+    paid_work_days: int | None
+    education_days: int | None
+    setting: str = "community"
+    alcohol_units_per_drinking_day: int | None = None
+    tobacco_days: int | None = None
+    sharing_needles: str | None = None
+    sharing_paraphernalia: str | None = None
+    vehicle_theft: str | None = None
+    property_theft_burglary: str | None = None
+    fraud_forgery_handling: str | None = None
+    eviction_risk: str | None = None
 
     _date_fields = ("top_date",)
 
@@ -312,13 +330,40 @@ def next_top_stage(tops: list[Top]) -> str:
     return "review" if any(top.stage == "start" for top in tops) else "start"
 
 
-def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int] | None:
+def start_top_of(tops: list[Top], top: Top) -> Top | None:
+    """The start TOP a TOP is compared with: the latest `start` TOP dated before it (`tops`
+    earliest first); None for a start TOP itself, or when there is none."""
+    if top.stage == "start":
+        return None
+    earlier = [t for t in tops if t.stage == "start" and t.top_date < top.top_date and t.id != top.id]
+    return earlier[-1] if earlier else None
+
+
+def item_change(start: Top | None, later: Top, name: str) -> int | str | None:
+    """How one item moved from the start TOP: a number for days and ratings, `yes→no` for
+    yes/no items; None when there is no start TOP or either answer is NA."""
+    if start is None:
+        return None
+    before, after = getattr(start, name), getattr(later, name)
+    if before is None or after is None:
+        return None
+    if isinstance(before, str):
+        return "same" if before == after else f"{before}→{after}"
+    return after - before
+
+
+def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int | None] | None:
     """How each measure moved from the client's start TOP to their latest TOP (`tops` earliest
-    first, as the caseload reads them); None when there is no start TOP, or the latest is it."""
+    first, as the caseload reads them); None when there is no start TOP, or the latest is it. A
+    measure not answered (NA) on either TOP has no change (None)."""
     start = next((top for top in reversed(tops) if top.stage == "start"), None)
     if start is None or tops[-1] is start:
         return None
-    return {name: getattr(tops[-1], name) - getattr(start, name) for name in measures}
+    changes: dict[str, int | None] = {}
+    for name in measures:
+        before, after = getattr(start, name), getattr(tops[-1], name)
+        changes[name] = None if before is None or after is None else after - before
+    return changes
 
 
 @dataclass
@@ -350,6 +395,7 @@ class CaseloadRow:
     risk_flags: list[str] = field(default_factory=list)
     first_name: str = ""
     last_name: str = ""
+    release_status: str | None = None  # `due` or `pending`: a release that asks for action
 
 
 @dataclass
@@ -377,3 +423,39 @@ class AgendaItem:
     keyworker: str | None = None
     first_name: str = ""
     last_name: str = ""
+
+
+@dataclass
+class CustodyEvent(Record):
+    """One arrest seen by the arrest-referral worker: the test on arrest, its result and the
+    Required Assessment that may follow."""
+
+    id: int
+    client_id: int
+    arrested_at: datetime
+    custody_suite: str
+    test_result: str
+    offence: str | None = None
+    test_at: datetime | None = None
+    substances_positive: str | None = None
+    disputed: str = "no"
+    confirmatory_result: str | None = None
+    ra_imposed: str = "no"
+    ra_followup_required: str = "no"
+    ra_ceased_date: date | None = None
+    assessment_outcome: str | None = None
+    referred_to: str | None = None
+    notes: str | None = None
+
+    _date_fields = ("ra_ceased_date",)
+    _datetime_fields = ("arrested_at", "test_at")
+
+    @property
+    def link_date(self) -> date:
+        """The day that finds the event's episode (DOMAIN.md): the date of the arrest."""
+        return self.arrested_at.date()
+
+    @property
+    def substances(self) -> list[str]:
+        """The substances the test found, in stored order."""
+        return [item for item in (self.substances_positive or "").split(";") if item]

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from cjcase.domain import codes
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Record
-from cjcase.domain.rules import Field
+from cjcase.domain.rules import Field, label
 
 WINDOW_DAYS = 21  # the window runs from actual_date to actual_date + 21, both inclusive
 DUE_DAYS = 14  # the agenda lists releases due in the next fortnight
@@ -164,7 +164,7 @@ def check_release(clean: dict, today: date, from_v1: bool = False) -> list[Valid
     past = ["onward_referred_date", "community_start_date"] + ([] if from_v1 else ["actual_date"])
     for name in past:
         if clean.get(name) and clean[name] > today.isoformat():
-            problems.append(ValidationError(name, f"The {name.replace('_', ' ')} is in the future."))
+            problems.append(ValidationError(name, f"The {label(name)} is in the future."))
     if clean.get("in_custody_treatment") == "yes" and clean.get("treatment_need_in_custody") != "yes":
         problems.append(
             ValidationError(
@@ -217,3 +217,54 @@ def check_release(clean: dict, today: date, from_v1: bool = False) -> list[Valid
 
 def _plus(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def summary(release: Release, status: str, today: date, clinical: bool = True, met_at_gate: bool = False) -> str:
+    """One line about a release for the client's record: where it stands and what it needs
+    (a volunteer's line says only when, where from, and whether the gate pick-up is booked)."""
+    where = f" from {release.prison}" if release.prison else ""
+    if status == "due" or (status == "excluded" and release.actual_date is None):
+        line = f"Release{where} expected {release.expected_date:%a} {release.expected_date.day} {release.expected_date:%b %Y}"
+        line += " · gate pick-up " + ("booked" if release.gate_pickup_booked == "yes" else "not booked")
+        if not clinical:
+            return line
+        if status == "excluded":
+            return line + f" · excluded: {codes.label(release.coc_exclusion)}"
+        gaps = missing(release)
+        return line + (" · missing: " + ", ".join(gaps) if gaps else " · checklist complete")
+    assert release.actual_date is not None
+    line = f"Released {release.actual_date:%a} {release.actual_date.day} {release.actual_date:%b %Y}{where}"
+    if not clinical:
+        return line
+    if status == "pending":
+        left = days_left(release, today)
+        line += f" · not engaged yet: {left} day{'s' if left != 1 else ''} left of the three weeks"
+    elif status == "engaged":
+        line += " · engaged"
+    elif status == "not_engaged":
+        line += " · not engaged within the three weeks"
+    else:
+        line += f" · excluded: {codes.label(release.coc_exclusion)}"
+    if met_at_gate:
+        line += " · met at the gate"
+    return line
+
+
+def details(release: Release, status: str, met_at_gate: bool = False) -> str:
+    """What the record adds under the release's status: a due release's checklist and what it
+    lacks; afterwards the handshake (onward referral, first appointment, start confirmed)."""
+    if status == "due":
+        gaps = missing(release)
+        gate = "gate pick-up " + ("booked" if release.gate_pickup_booked == "yes" else "not booked")
+        return f"Release checklist: {gate} · " + ("missing " + ", ".join(gaps) if gaps else "complete")
+    parts = []
+    if met_at_gate:
+        parts.append("met at the gate")
+    if release.onward_provider:
+        referred = f" {release.onward_referred_date:%d/%m}" if release.onward_referred_date else ""
+        parts.append(f"referred to {release.onward_provider}{referred}")
+    if release.first_appointment_at:
+        parts.append(f"first appointment {release.first_appointment_at:%d/%m %H:%M}")
+    if release.community_start_date:
+        parts.append(f"started {release.community_start_date:%d/%m}, confirmed by {release.confirmed_by}")
+    return ("Handshake: " + " · ".join(parts)) if parts else ""

@@ -16,13 +16,14 @@ from cjcase.domain.errors import DateInputError, ValidationError
 class Field:
     """How one field is checked: its kind, whether it is required, its codes or range."""
 
-    kind: str  # text, date, datetime, code, flags, int, yes_no, bool
+    kind: str  # text, date, datetime, code, flags, list, int, yes_no, bool
     required: bool = False
     choices: tuple[str, ...] = ()
     low: int = 0
     high: int = 0
     column: str | None = None  # the table column, where it differs from the field name
     default: Any = None  # stored when the value is empty
+    na: bool = False  # a TOP item: `NA` (not answered) is stored as None; empty is never allowed
 
 
 def _code(choices, required=False):
@@ -86,6 +87,24 @@ SESSION = {
     "peer_mentor": Field("text"),
     "dna_reason": Field("text"),
     "notified_at": Field("datetime"),
+    "absence": _code(codes.ABSENCE),
+    "requirement": _code(codes.SESSION_REQUIREMENT),
+}
+CUSTODY_EVENT = {
+    "arrested_at": Field("datetime", True),
+    "custody_suite": Field("text", True),
+    "offence": _code(codes.OFFENCE),
+    "test_at": Field("datetime"),
+    "test_result": _code(codes.TEST_RESULT, True),
+    "substances_positive": Field("list", choices=codes.TEST_SUBSTANCE),
+    "disputed": Field("yes_no", default="no"),
+    "confirmatory_result": _code(codes.CONFIRMATORY_RESULT),
+    "ra_imposed": Field("yes_no", default="no"),
+    "ra_followup_required": Field("yes_no", default="no"),
+    "ra_ceased_date": Field("date"),
+    "assessment_outcome": _code(codes.ASSESSMENT_OUTCOME),
+    "referred_to": Field("text"),
+    "notes": Field("text"),
 }
 GOAL = {
     "domain": _code(codes.GOAL_DOMAIN, True),
@@ -111,21 +130,37 @@ CONSENT = {
     "withdrawn_date": Field("date"),
 }
 
+
+def _top_item(name: str, v1: bool) -> Field:
+    """A TOP item: a v1 item's column is required in an import file, a v2 item's may be absent
+    (NA on every row); in both, each value is a number or yes/no, or NA."""
+    kind = codes.TOP_ITEM_KIND[name]
+    if kind == "yes_no":
+        return Field("yes_no", v1, na=True)
+    high = {"days": 28, "rating": 20, "units": 200}[kind]
+    return Field("int", v1, low=0, high=high, na=True)
+
+
 TOP = {
     "date": Field("date", True, column="top_date"),
     "stage": _code(codes.TOP_STAGE, True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[:11]},
-    "assault": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=20) for name in codes.TOP_SCORE_FIELDS},
-    "acute_housing_problem": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[11:]},
+    "setting": Field("code", choices=codes.TOP_SETTING, default="community"),
+    **{name: _top_item(name, name not in codes.TOP_V2_ITEMS) for name in codes.TOP_ITEMS},
 }
+# What a TOP item holds when not answered as a form or file would write it.
+TOP_ITEM_NEEDED = "A TOP item needs a value or NA"
+POST_TREATMENT_EXIT_NEEDS = (
+    "A post-treatment-exit TOP needs a discharge of the client on or before its date: "
+    "record the discharge first, or choose another stage."
+)
 
 LABEL = {
     "client_ref": "client reference",
     "date_of_birth": "date of birth",
     "when": "date and time",
     "date": "date",
+    "arrested_at": "arrest date and time",
+    "test_at": "test date and time",
 }
 
 
@@ -144,6 +179,11 @@ def _clean(name: str, spec: Field, value: Any, cleaner: Callable) -> Any:
         value = value.strip()
         if value == "":
             value = None
+    if spec.na:
+        if value == codes.NA:
+            return None
+        if value is None or isinstance(value, str) and value.upper() in ("NA", "N/A", "-", "N.A.", "NONE"):
+            raise ValidationError(name, f"{TOP_ITEM_NEEDED} (NA in capitals when not answered).")
     if value is None:
         if spec.required:
             raise ValidationError(name, f"The {label(name)} is required.")
@@ -201,6 +241,23 @@ def _clean_flags(name, spec, value):
     return ";".join(flags)
 
 
+def _clean_list(name, spec, value):
+    """A `;`-separated list of codes: spaces round an item and empty items ignored, a repeated
+    item kept once (DOMAIN.md, Shared rules)."""
+    items = value if isinstance(value, (list, tuple, set)) else str(value).split(";")
+    found: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if not item:
+            continue
+        if item not in spec.choices:
+            raise ValidationError(
+                name, f"'{item}' is not a {label(name)} code: use {', '.join(spec.choices)}, separated by ;."
+            )
+        if item not in found:
+            found.append(item)
+    return ";".join(found) or None
+
+
 def _clean_int(name, spec, value):
     if isinstance(value, bool):
         raise ValidationError(name, f"The {label(name)} must be a whole number.")
@@ -243,6 +300,7 @@ _CLEANERS = {
     "datetime": _clean_datetime,
     "code": _clean_code,
     "flags": _clean_flags,
+    "list": _clean_list,
     "int": _clean_int,
     "yes_no": _clean_yes_no,
     "bool": _clean_bool,
@@ -341,6 +399,143 @@ def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
     if closed and clean.get("set_date") and closed < clean["set_date"]:
         problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_top(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules across a TOP's items (DOMAIN.md, TOP v2), reported on the units or sharing column.
+    An item that is NA (None) or absent takes part in no rule."""
+    problems = []
+    days, units = clean.get("alcohol_days"), clean.get(codes.TOP_UNITS_FIELD)
+    if days is not None and units is not None:
+        if days == 0 and units != 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    "With no days of drinking, the units on a drinking day are 0 or NA.",
+                )
+            )
+        elif days > 0 and units == 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    f"With {days} days of drinking, the units on a drinking day are above 0 or NA.",
+                )
+            )
+    if clean.get("injecting_days") == 0:
+        for name in codes.TOP_SHARING_FIELDS:
+            if clean.get(name) == "yes":
+                problems.append(
+                    ValidationError(name, f"With no days of injecting, {label(name)} is no or NA, not yes.")
+                )
+    return problems
+
+
+def check_session(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules of record across a session's fields (DOMAIN.md, Sessions v2): a contact is made or
+    still to be made; a legal stage only on an assessment; an absence decision only on an absence."""
+    problems = []
+    kind, status = clean.get("kind"), clean.get("status")
+    if kind in codes.CONTACT_KIND and status and status not in codes.CONTACT_STATUS:
+        problems.append(
+            ValidationError(
+                "status",
+                f"This {codes.label(kind)} is a contact, not an appointment: its status is scheduled or "
+                f"attended (made), not {status}.",
+            )
+        )
+    if clean.get("requirement") and kind and kind != "assessment":
+        problems.append(
+            ValidationError(
+                "requirement",
+                f"Only an assessment is a legal stage: {clean['requirement']} needs kind assessment, not {kind}.",
+            )
+        )
+    if clean.get("absence") and status and status not in codes.ABSENCE_STATUS:
+        problems.append(
+            ValidationError(
+                "absence",
+                f"An absence decision belongs to a DNA or an appointment left early, not to status {status}: "
+                "clear it or change the status.",
+            )
+        )
+    return problems
+
+
+def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationError]:
+    """Rules of record across a custody event's fields (DOMAIN.md, Custody events)."""
+    problems = []
+    today_text = today.isoformat()
+    arrested, test_at = clean.get("arrested_at"), clean.get("test_at")
+    result = clean.get("test_result")
+    tested = result is not None and result != "not_tested"
+    positive = result == "positive"
+    if arrested and arrested[:10] > today_text:
+        problems.append(ValidationError("arrested_at", "The arrest is in the future: record it once it has happened."))
+    for name in ("offence", "test_at"):
+        if tested and not clean.get(name):
+            problems.append(ValidationError(name, f"The {label(name)} is needed with a test result of {result}."))
+        if result == "not_tested" and clean.get(name):
+            problems.append(
+                ValidationError(name, f"The {label(name)} is given only when the person was tested: clear it.")
+            )
+    if test_at and test_at[:10] > today_text:
+        problems.append(ValidationError("test_at", "The test is in the future: record it once it has happened."))
+    elif test_at and arrested and test_at < arrested:
+        problems.append(ValidationError("test_at", "The test is before the arrest: a test on arrest follows it."))
+    substances = clean.get("substances_positive")
+    if positive and not substances:
+        problems.append(
+            ValidationError(
+                "substances_positive", "The substances found are needed with a positive test (opiates; cocaine)."
+            )
+        )
+    elif substances and not positive:
+        problems.append(
+            ValidationError("substances_positive", "Substances are given only with a positive test: clear them.")
+        )
+    elif substances:
+        for item in substances.split(";"):
+            if item not in codes.ARREST_TEST_SUBSTANCE:
+                problems.append(
+                    ValidationError(
+                        "substances_positive",
+                        f"'{item}' is not tested for on arrest: use {', '.join(codes.ARREST_TEST_SUBSTANCE)}.",
+                    )
+                )
+                break
+    if clean.get("disputed") == "yes" and not positive:
+        problems.append(ValidationError("disputed", "Only a positive test can be disputed."))
+    if clean.get("confirmatory_result") and clean.get("disputed") != "yes":
+        problems.append(
+            ValidationError(
+                "confirmatory_result", "The confirmatory result follows a disputed test: set disputed to yes."
+            )
+        )
+    if clean.get("ra_imposed") == "yes" and not positive:
+        problems.append(ValidationError("ra_imposed", "The Required Assessment follows a positive test only."))
+    if clean.get("ra_followup_required") == "yes" and clean.get("ra_imposed") != "yes":
+        problems.append(ValidationError("ra_followup_required", "The follow-up needs a Required Assessment imposed."))
+    ceased = clean.get("ra_ceased_date")
+    if ceased:
+        if clean.get("ra_followup_required") != "yes":
+            problems.append(
+                ValidationError("ra_ceased_date", "The follow-up requirement ceases only when one was required.")
+            )
+        elif ceased > today_text:
+            problems.append(ValidationError("ra_ceased_date", "The date the follow-up ceased is in the future."))
+        elif arrested and ceased < arrested[:10]:
+            problems.append(ValidationError("ra_ceased_date", "The follow-up cannot cease before the arrest."))
+    outcome = clean.get("assessment_outcome")
+    if outcome == "referred_structured" and not clean.get("referred_to"):
+        problems.append(ValidationError("referred_to", "Say which provider the person was referred to."))
+    elif clean.get("referred_to") and outcome not in ("referred_structured", "already_in_treatment"):
+        problems.append(
+            ValidationError(
+                "referred_to",
+                "The provider is named only when the outcome is referred_structured or already_in_treatment.",
+            )
+        )
     return problems
 
 

@@ -17,6 +17,14 @@ from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
 # (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
 NOT_ADJOURNED = "NOT EXISTS (SELECT 1 FROM court_dates n WHERE n.adjourned_from_id = d.id)"
 
+# A contact (a letter, a text, a try, a call with another professional) is never an appointment:
+# it shows on the client's timeline only, never in the agenda, the action list's appointments or
+# a calendar (DOMAIN.md, Sessions v2).
+APPOINTMENTS = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND) + ")"
+# What clears the DNA follow-up alert: an attended appointment as in v1, or a try to reach the
+# client made after the last DNA (a call unanswered, a text, a letter) (DOMAIN.md, reading).
+FOLLOWED_UP_BY = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND + codes.FOLLOW_UP_CONTACT) + ")"
+
 # Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
 # which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
 _AGENDA_SOURCES = (
@@ -25,7 +33,7 @@ _AGENDA_SOURCES = (
         "sessions s",
         "s.starts_at",
         "s.kind, s.status, s.peer_mentor",
-        "s.starts_at >= :first AND s.starts_at < :after_last",
+        f"s.starts_at >= :first AND s.starts_at < :after_last AND s.kind IN {APPOINTMENTS}",
     ),
     (
         "court",
@@ -180,8 +188,8 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
         items.append(
             TimelineItem(
                 _at(row["starts_at"]),
-                "session",
-                f"{codes.label(row['kind']).capitalize()}: {codes.label(row['status'])}",
+                "contact" if row["kind"] in codes.CONTACT_KIND else "session",
+                session_summary(row["kind"], row["status"], row["notes"]),
                 row["id"],
             )
         )
@@ -227,10 +235,28 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             items.append(
                 TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {codes.label(row['status'])}", row["id"])
             )
-    for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
+    for row in db.query("SELECT id, top_date, stage, setting FROM tops WHERE client_id = ?", [client_id]):
+        where = ", custody" if row["setting"] == "custody" else ""
+        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({codes.label(row['stage'])}{where})", row["id"]))
     items.sort(key=lambda i: i.at, reverse=True)
     return items
+
+
+# How a contact reads on the timeline: what was done, not an appointment's outcome.
+CONTACT_WORDS = {
+    "attempted_contact": "Tried to reach the client",
+    "text_message": "Text sent",
+    "letter": "Letter sent",
+    "professional_contact": "Spoke with a professional",
+}
+
+
+def session_summary(kind: str, status: str, notes: str | None = None) -> str:
+    """A session as the timeline says it: an appointment and its outcome, or a contact and its line."""
+    if kind in codes.CONTACT_KIND:
+        words = CONTACT_WORDS[kind] if status == "attended" else f"{codes.label(kind).capitalize()} to make"
+        return words + (f": {notes}" if notes else "")
+    return f"{codes.label(kind).capitalize()}: {codes.label(status)}"
 
 
 def _at(text: str) -> datetime:
@@ -240,11 +266,30 @@ def _at(text: str) -> datetime:
 
 
 def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
-    """Every audit row about one client, latest first."""
-    return [
+    """Every audit row about one client, latest first: this caseload's, then those that came with
+    the client from a colleague's caseload (a handover), each saying where it was written."""
+    own = [
         AuditEntry.from_row(row)
         for row in db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
+    carried = [
+        AuditEntry(
+            row["id"],
+            row["at"],
+            row["action"],
+            row["entity"],
+            row["record_id"],
+            row["client_id"],
+            f"{row['detail']}{'; ' if row['detail'] else ''}on {row['label']}",
+        )
+        for row in db.query(
+            "SELECT c.id, c.at, c.action, c.entity, c.record_id, c.client_id, c.detail, s.label "
+            "FROM audit_carried c JOIN audit_sources s ON s.id = c.source_id "
+            "WHERE s.client_id = ? AND s.kind = 'handover' ORDER BY s.id DESC, c.id DESC",
+            [client_id],
+        )
+    ]
+    return own + carried
 
 
 RELEASE_WINDOW_DAYS = 21
@@ -279,9 +324,11 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
 
     add(
         "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement, e.notify_agency, {name}
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, e.legal_requirement, e.notify_agency,
+                   {name}
             FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
-            CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status = 'dna' AND s.notified_at IS NULL
+            CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status IN ('dna', 'attended_left_early')
+                 AND s.notified_at IS NULL
                  AND s.starts_at >= e.referral_date
                  AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date)
             JOIN clients c ON c.id = e.client_id
@@ -290,7 +337,23 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
         [],
         lambda r: (
             f"Notify {codes.agency_to_notify(r['legal_requirement'], r['notify_agency'])} today: "
-            f"{r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}"
+            f"{r['legal_requirement'].upper()} {_ABSENCE_WORD[r['status']]} {_short(r['starts_at'])}"
+        ),
+    )
+    add(
+        "notify",
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, {name}
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.requirement IN ('ra_initial', 'ra_followup') AND s.status IN ('dna', 'attended_left_early')
+              AND s.notified_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.client_id = s.client_id
+                              AND e.legal_requirement = 'required_assessment' AND s.starts_at >= e.referral_date
+                              AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date))
+            ORDER BY s.starts_at""",
+        [],
+        lambda r: (
+            f"Notify {codes.agency_to_notify('required_assessment')} today: "
+            f"REQUIRED_ASSESSMENT {_ABSENCE_WORD[r['status']]} {_short(r['starts_at'])}"
         ),
     )
     add(
@@ -329,7 +392,8 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
             FROM dnas d JOIN clients c ON c.id = d.client_id
             WHERE NOT EXISTS (SELECT 1 FROM sessions f WHERE f.client_id = d.client_id
                               AND f.status = 'attended' AND f.starts_at > d.last_dna
-                              AND f.starts_at <= ?)
+                              AND f.starts_at <= ?
+                              AND f.kind IN {FOLLOWED_UP_BY})
               AND NOT EXISTS (SELECT 1 FROM case_notes n WHERE n.client_id = d.client_id
                               AND n.written_at > d.last_dna)
             ORDER BY d.last_dna""",
@@ -340,7 +404,7 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
         "outcome_missing",
         f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.kind, {name}
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at""",
+            WHERE s.status = 'scheduled' AND s.starts_at < ? AND s.kind IN {APPOINTMENTS} ORDER BY s.starts_at""",
         [now_text],
         lambda r: f"{codes.label(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded",
     )
@@ -365,11 +429,11 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
         "no_contact",
         f"""SELECT e.client_id, e.id AS record_id, e.referral_date,
                    (SELECT max(s.starts_at) FROM sessions s WHERE s.client_id = e.client_id
-                      AND s.status = 'attended') AS last_seen, {name}
+                      AND s.status = 'attended' AND s.kind IN {APPOINTMENTS}) AS last_seen, {name}
             FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.discharge_date IS NULL AND e.referral_date <= ?
               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
-                              AND s.status = 'attended' AND s.starts_at >= ?)
+                              AND s.status = 'attended' AND s.starts_at >= ? AND s.kind IN {APPOINTMENTS})
             ORDER BY last_seen""",
         [(today - timedelta(days=NO_CONTACT_DAYS)).isoformat(), (today - timedelta(days=NO_CONTACT_DAYS)).isoformat()],
         lambda r: (
@@ -381,6 +445,9 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
         theirs = {row[0] for row in db.execute("SELECT id FROM clients WHERE keyworker = ?", [keyworker])}
         found = [item for item in found if item.client_id in theirs]
     return found
+
+
+_ABSENCE_WORD = {"dna": "DNA", "attended_left_early": "left early"}
 
 
 def release_actions(db: sqlite_utils.Database, today: date) -> list[ActionItem]:
@@ -453,7 +520,8 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     today = now.date()
     found = []
     appointments = db.execute(
-        "SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ?",
+        f"SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ? "
+        f"AND kind IN {APPOINTMENTS}",
         [today.isoformat(), (today + timedelta(days=1)).isoformat()],
     ).fetchone()[0]
     if appointments:
@@ -499,7 +567,9 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
                    NULL AS court, c.first_name, c.last_name, s.status != 'scheduled' AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged') AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged',
+                               'client_in_custody', 'client_in_hospital', 'prison_regime_cancelled')
+              AND s.starts_at >= ? AND s.starts_at < ? AND s.kind IN {APPOINTMENTS} {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(

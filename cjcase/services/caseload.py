@@ -25,15 +25,18 @@ from cjcase.domain.model import (
     CaseNote,
     Client,
     CourtDate,
+    CustodyEvent,
     DischargeOutcome,
     Episode,
     Goal,
     GoalReview,
     KeyworkerChange,
     Session,
+    TimelineItem,
     Top,
 )
-from cjcase.services import agenda, erasure, names, search, settings
+from cjcase.services import agenda, demo, erasure, legal, names, search, settings
+from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
 from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -53,6 +56,7 @@ ENTITIES = {
     "goal": ("goals", rules.GOAL, Goal),
     "court_date": ("court_dates", rules.COURT_DATE, CourtDate),
     "top": ("tops", rules.TOP, Top),
+    "custody_event": ("custody_events", rules.CUSTODY_EVENT, CustodyEvent),
 }
 
 
@@ -84,6 +88,10 @@ _CONSTRAINT_FIELDS = {
     ),
     "court_dates.client_id, court_dates.hearing_at": ("when", "This client already has a hearing at that time."),
     "tops.client_id, tops.top_date, tops.stage": ("date", "This client already has a TOP of that stage on that date."),
+    "custody_events.client_id, custody_events.arrested_at": (
+        "arrested_at",
+        "This client already has an arrest recorded at that time.",
+    ),
 }
 
 
@@ -122,6 +130,10 @@ class Caseload:
     def setting(self, key: str) -> str:
         """One of the organisation's settings."""
         return settings.get(self.db, key)
+
+    def is_demo(self) -> bool:
+        """Whether this is a demo caseload (made up by `cjcase demo`), not a real one."""
+        return demo.is_demo(self.db)
 
     def peer_mentors(self) -> list[str]:
         """The organisation's peer mentors."""
@@ -191,6 +203,10 @@ class Caseload:
     def reminders(self, now: datetime) -> list[str]:
         """The reminders shown as the caseload opens."""
         return agenda.reminders(self.db, now)
+
+    def timeline(self, client_id: int) -> list[TimelineItem]:
+        """A client's history and plans in one list, latest first (contacts included)."""
+        return agenda.timeline(self.db, client_id)
 
     def audit_trail(self, client_id: int) -> list[AuditEntry]:
         """A client's audit trail."""
@@ -504,44 +520,51 @@ class Caseload:
 
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The legal requirement a client is on, on a day, and who must be told of an absence."""
-        row = self.db.execute(
-            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
-            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
-            [client_id, day.isoformat(), day.isoformat()],
-        ).fetchone()
-        if not row or row[0] == "none":
-            return None
-        return row[0], codes.agency_to_notify(row[0], row[1])
+        found = legal.in_force(self.db, client_id, day)
+        return found[0] if found else None
 
     def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
-        """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
-        its reason. (The importer keeps historic records that lack one.)"""
-        if session.get("status") != "dna" or (session.get("dna_reason") or "").strip():
+        """A rule of entry: a missed appointment (or one left early) on a legal requirement or an
+        RA stage is reported, so it needs its reason. (The importer keeps historic records that
+        lack one.)"""
+        if session.get("status") not in codes.ABSENCE_STATUS or (session.get("dna_reason") or "").strip():
             return []
-        required = self.requirement_on(client_id, date.fromisoformat(str(session["when"])[:10]))
-        if not required:
+        found = legal.reportable(self.db, client_id, str(session["when"])[:10], session.get("requirement"))
+        if not found:
             return []
+        code, agency = found[0]
+        what = "missed it" if session["status"] == "dna" else "left early"
         return [
             ValidationError(
                 "dna_reason",
-                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+                f"This client is on a {code.upper()} requirement: say why they {what}, for {agency}.",
             )
         ]
+
+    def _session_problems(self, client_id: int, clean: dict[str, Any]) -> list[ValidationError]:
+        """The rules of record of a session (DOMAIN.md, Sessions v2), then those that read the
+        client's other records."""
+        return rules.check_session(clean) or legal.session_problems(self.db, client_id, clean)
 
     def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
         return self._insert(
             "session",
             values,
             client_id,
-            lambda clean: self._dna_problems(client_id, clean) + self._outcome_problems(clean),
+            lambda clean: (
+                self._session_problems(client_id, clean)
+                or self._dna_problems(client_id, clean) + self._outcome_problems(clean)
+            ),
         )
 
     def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
         def check_all(merged, current):
-            problems = []
-            # Only a change that makes the session a DNA, or clears its reason, is new entry.
+            problems = self._session_problems(current["client_id"], merged)
+            if problems:
+                return problems
+            # Only a change that makes the session an absence, or clears its reason, is new entry.
             entering = {"status", "dna_reason"} & set(changes) and (
-                current["status"] != "dna" or "dna_reason" in changes
+                current["status"] != merged.get("status") or "dna_reason" in changes
             )
             if entering:
                 problems += self._dna_problems(current["client_id"], merged)
@@ -561,7 +584,7 @@ class Caseload:
         at = when if isinstance(when, datetime) else datetime.strptime(str(when), "%Y-%m-%d %H:%M")
         if at <= self.clock.now():
             return []
-        word = "attended" if status == "attended" else "DNA"
+        word = {"attended": "attended", "dna": "DNA"}.get(status, "left early")
         return [
             ValidationError(
                 "status",
@@ -858,13 +881,25 @@ class Caseload:
     # ------------------------------------------------------------ TOPs
 
     def add_top(self, client_id: int, values: dict[str, Any]) -> Top:
-        """Record a TOP form."""
+        """Record a TOP form: every item a value or NA (services/tops.py has its rules)."""
         self.get_client(client_id)
-        return self.get_top(self._insert("top", values, client_id))
+        check = lambda clean: top_rules.problems(self.db, client_id, clean, None, entering=True)  # noqa: E731
+        return self.get_top(self._insert("top", values, client_id, check))
 
     def update_top(self, top_id: int, changes: dict[str, Any]) -> Top:
-        """Correct a TOP form."""
-        self._update("top", top_id, changes, lambda merged, row: [])
+        """Correct a TOP form (audited); a changed date or stage is entered again, so the rule of
+        entry applies to it."""
+        current = self._row("tops", top_id)
+        entering = any(
+            name in changes and _cleaned_or_none(name, changes[name]) != current[column]
+            for name, column in (("date", "top_date"), ("stage", "stage"))
+        )
+        self._update(
+            "top",
+            top_id,
+            changes,
+            lambda merged, row: top_rules.problems(self.db, row["client_id"], merged, top_id, entering),
+        )
         return self.get_top(top_id)
 
     def delete_top(self, top_id: int) -> None:
@@ -881,10 +916,18 @@ class Caseload:
             Top.from_row(row)
             for row in self.db.query(
                 "SELECT * FROM tops WHERE client_id = ? "
-                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END",
+                "ORDER BY top_date, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 WHEN 'exit' THEN 2 ELSE 3 END",
                 [client_id],
             )
         ]
+
+
+def _cleaned_or_none(name: str, value: Any) -> Any:
+    """A TOP's date or stage as stored, or None when it cannot be read (the update says why)."""
+    try:
+        return rules.clean_value(name, rules.TOP[name], value)
+    except ValidationError:
+        return None
 
 
 def _similar_name(values: dict[str, Any], row: dict[str, Any]) -> bool:

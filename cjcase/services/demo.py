@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 import sqlite_utils
@@ -48,6 +48,7 @@ COURTS = (
     "Bradford Crown Court",
 )
 PRISONS = ("HMP Leeds", "HMP Wealstun", "HMP New Hall", "HMP Doncaster", "HMP Hull")
+COMMUNITY_PROVIDERS = ("Forward Leeds", "Change Grow Live Bradford", "Humankind Wakefield", "Turning Point Kirklees")
 GOAL_TEXT = {
     "substance_use": (
         "Cut down to 2 using days a week",
@@ -108,6 +109,18 @@ SUBSTANCE_WEIGHTS = (
 )
 
 
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """Whether `cjcase demo` made this caseload (it marks the file before writing into it)."""
+    return db.execute("SELECT 1 FROM settings WHERE key = ?", [DEMO_SETTING]).fetchone() is not None
+
+
+def demo_clients(db: sqlite_utils.Database) -> int | None:
+    """How many made-up clients an earlier `cjcase demo` left in this file; None when it is not a demo."""
+    if not is_demo(db):
+        return None
+    return db.execute("SELECT count(*) FROM clients").fetchone()[0]
+
+
 def ensure_demo_database(db: sqlite_utils.Database) -> None:
     """Refuse a database that holds a real caseload; mark an empty one as a demo."""
     marked = list(db.query("SELECT value FROM settings WHERE key = ?", [DEMO_SETTING]))
@@ -164,6 +177,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "consents",
             "disclosures",
             "releases",
+            "custody_events",
             "episodes",
             "clients",
         ):
@@ -171,7 +185,18 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
         settings.set_value(db, "peer_mentors", "; ".join(PEER_MENTORS))
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
-        tables = ("clients", "episodes", "releases", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
+        tables = (
+            "clients",
+            "episodes",
+            "releases",
+            "custody_events",
+            "sessions",
+            "goals",
+            "court_dates",
+            "tops",
+            "barriers",
+            "consents",
+        )
         marks = ", ".join("?" * len(tables))
         indexes = list(
             db.query(
@@ -192,6 +217,16 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
         for index in indexes:
             db.execute(index["sql"])
         write_audit(db, "demo", "demo", None, None, f"clients {clients}, seed {seed}")
+        for release_id, client_id, moved_from, moved_to in maker.moved_releases:
+            # The history of a moved release shows the move, as the program writes it.
+            write_audit(
+                db,
+                "update",
+                "release",
+                release_id,
+                client_id,
+                f"fields: expected_date; expected date moved from {moved_from} to {moved_to}",
+            )
 
 
 class _QuickRandom(random.Random):
@@ -209,7 +244,16 @@ class _Maker:
         self.rng = rng
         self.today = today
         self.substances = [s for s, w in SUBSTANCE_WEIGHTS for _ in range(w)]
-        self.ids = {"episodes": 0, "releases": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
+        self.moved_releases: list[tuple[int, int, str, str]] = []  # (release, client, from, to)
+        self.ids = {
+            "episodes": 0,
+            "releases": 0,
+            "custody_events": 0,
+            "sessions": 0,
+            "goals": 0,
+            "court_dates": 0,
+            "tops": 0,
+        }
         self._cumulative: dict[tuple, tuple[list[int], int]] = {}
 
     def weighted(self, population, weights: tuple[int, ...]):
@@ -232,6 +276,7 @@ class _Maker:
                 "clients",
                 "episodes",
                 "releases",
+                "custody_events",
                 "sessions",
                 "goals",
                 "court_dates",
@@ -365,9 +410,13 @@ class _Maker:
         )
         if release:
             self.release(client_id, release, rows)
+        first_session = len(rows["sessions"])
+        if pathway == "arrest_referral":
+            custody_and_ra_stages(self, client_id, referral, rows)
         self.sessions(
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )
+        contacts_between_appointments(self, client_id, rows["sessions"][first_session:], rows)
         if start:
             self.goals(client_id, start, discharge, rows)
             self.tops(client_id, start, discharge, reason, rows)
@@ -375,20 +424,72 @@ class _Maker:
             self.hearings(client_id, pathway, referral, discharge, rows)
 
     def release(self, client_id: int, expected: date, rows) -> None:
-        """A release from prison: recorded when its day has come, due while it is still ahead."""
+        """A release from prison as the Prison Link worker keeps it: due ones with the checklist
+        part done (the nearer the day, the more of it), some whose prison moved the date, released
+        ones with the handshake to a community provider, a few not engaged, excluded or not yet
+        recorded (the data-quality notes have something to find)."""
+        rng, today = self.rng, self.today
         if any(
             r["client_id"] == client_id and r["expected_date"] == expected.isoformat() for r in rows["releases"][-3:]
         ):
             return  # two episodes of one client with the same day: one release
-        rows["releases"].append(
-            {
-                "id": self.next_id("releases"),
-                "client_id": client_id,
-                "prison": self.rng.choice(PRISONS),
-                "expected_date": expected.isoformat(),
-                "actual_date": expected.isoformat() if expected <= self.today else None,
-            }
+        release: dict = {
+            "id": self.next_id("releases"),
+            "client_id": client_id,
+            "prison": rng.choice(PRISONS),
+            "expected_date": expected.isoformat(),
+            "actual_date": None,
+            "treatment_need_in_custody": "yes" if rng.random() < 0.8 else "no",
+        }
+        release["in_custody_treatment"] = (
+            "yes" if release["treatment_need_in_custody"] == "yes" and rng.random() < 0.6 else "no"
         )
+        if rng.random() < 0.15:
+            # The prison moved the date: the same release, its note says from when.
+            moved_from = expected - timedelta(days=rng.choice((-7, -3, 2, 5, 14)))
+            release["notes"] = f"Prison moved the release date from {moved_from:%d/%m/%Y}"
+            self.moved_releases.append((release["id"], client_id, moved_from.isoformat(), expected.isoformat()))
+        days_to_go = (expected - today).days
+        # The checklist: done as the day nears, all of it once the person is out.
+        done = 1.0 if days_to_go < 0 else max(0.15, 1 - days_to_go / 21)
+        provider = rng.choice(COMMUNITY_PROVIDERS)
+        if rng.random() < done:
+            release["first_appointment_provider"] = provider
+            release["first_appointment_at"] = (
+                f"{(expected + timedelta(days=rng.choice((0, 1, 1, 2, 3, 6)))).isoformat()} "
+                f"{rng.choice((10, 11, 14)):02d}:00"
+            )
+        if rng.random() < done:
+            release["script_continuity"] = self.weighted(codes.SCRIPT_CONTINUITY, (70, 8, 22))
+        if rng.random() < done:
+            release["naloxone_offered"] = "yes" if rng.random() < 0.92 else "no"
+            if release["naloxone_offered"] == "yes":
+                release["naloxone_issued"] = "yes" if rng.random() < 0.8 else "no"
+        if rng.random() < done:
+            release["gate_pickup_booked"] = "yes" if rng.random() < 0.7 else "no"
+        if rng.random() < done:
+            release["accommodation_on_release"] = self.weighted(codes.ACCOMMODATION_ON_RELEASE, (35, 40, 15, 10))
+        if rng.random() < done:
+            release["onward_provider"] = provider
+            release["onward_referred_date"] = min(today, expected - timedelta(days=rng.randint(3, 20))).isoformat()
+        if days_to_go > 0 or (days_to_go > -9 and rng.random() < 0.12):
+            rows["releases"].append(release)  # still due (a few past their day: not recorded yet)
+            return
+        actual = min(today, expected + timedelta(days=rng.choice((0, 0, 0, 0, 1, 2))))
+        release["actual_date"] = actual.isoformat()
+        release["release_type"] = self.weighted(codes.RELEASE_TYPE, (50, 25, 12, 8, 5)) if rng.random() < 0.93 else None
+        roll = rng.random()
+        if roll < 0.06:
+            release["coc_exclusion"] = rng.choice(("re_imprisoned", "moved_out_of_area", "transferred_secure_setting"))
+        elif roll < 0.45:
+            # Started at the community provider, confirmed by them: inside the window mostly.
+            started = actual + timedelta(days=rng.choice((1, 2, 3, 5, 8, 13, 19, 26)))
+            if started <= today:
+                release["onward_provider"] = provider
+                release["onward_referred_date"] = release.get("onward_referred_date") or actual.isoformat()
+                release["community_start_date"] = started.isoformat()
+                release["confirmed_by"] = f"{rng.choice(FIRST_NAMES)} at {provider}"
+        rows["releases"].append(release)
 
     def sessions(self, client_id, referral, start, discharge, release, rows, reportable=False) -> None:
         rng, today = self.rng, self.today
@@ -428,6 +529,7 @@ class _Maker:
                     "peer_mentor": rng.choice(PEER_MENTORS) if kind == "gate_pickup" else None,
                     "dna_reason": None,
                     "notified_at": None,
+                    "requirement": None,
                 }
                 if status == "dna" and reportable:
                     # Reported the same day, except the latest, which still shows "Notify … today".
@@ -505,6 +607,7 @@ class _Maker:
                     "education_days": rng.choice((0, 0, 2)),
                 }
             )
+            _top_v2_items(rows["tops"][-1], random.Random(f"top {client_id} {index}"))
 
     def hearings(self, client_id, pathway, referral, discharge, rows) -> None:
         rng, today = self.rng, self.today
@@ -538,3 +641,144 @@ class _Maker:
                     else None,
                 }
             )
+
+
+def _top_v2_items(top: dict, rng: random.Random) -> None:
+    """Fill the items TOP v2 added, and leave a few items not answered (NA, stored as None), as
+    real forms do. A generator of its own per form, so the rest of the demo stays as it was."""
+    top["alcohol_units_per_drinking_day"] = rng.choice((4, 8, 12, 20, None)) if top["alcohol_days"] else 0
+    top["tobacco_days"] = rng.choice((28, 28, 20, 0, None))
+    for name in codes.TOP_SHARING_FIELDS:
+        top[name] = rng.choice(("yes", "no", "no", None)) if top["injecting_days"] else rng.choice(("no", None))
+    for name in codes.TOP_THEFT_FIELDS:
+        top[name] = rng.choice(("yes", "no", None)) if top["other_theft_days"] else rng.choice(("no", "no", None))
+    top["eviction_risk"] = rng.choice(("no", "no", "yes", None))
+    for name in ("cocaine_days", "psych_health", "assault"):  # an answer withheld now and then
+        if rng.random() < 0.06:
+            top[name] = None
+
+
+CUSTODY_SUITES = ("Elland Road", "Trinity Street", "Havertop", "Wakefield Express Park")
+ASSESSMENT_OUTCOMES = (
+    ("brief_intervention", None),
+    ("referred_structured", "Forward Leeds"),
+    ("referred_structured", "Change Grow Live"),
+    ("already_in_treatment", "Forward Leeds"),
+    ("no_need", None),
+    ("declined", None),
+)
+
+
+def custody_and_ra_stages(maker: _Maker, client_id: int, referral: date, rows) -> None:
+    """An arrest-referral client's arrest the night before the referral: a positive test, the
+    Required Assessment imposed, RA1 two days after the test (some moved once, some who come but
+    leave early, some who do not come), a follow-up for some of those assessed, and the outcome."""
+    rng = maker.rng
+    arrested = datetime.combine(referral - timedelta(days=1), time(rng.choice((19, 21, 22, 23)), rng.choice((0, 30))))
+    tested = arrested + timedelta(minutes=rng.choice((45, 90, 120)))
+    event = {
+        "id": maker.next_id("custody_events"),
+        "client_id": client_id,
+        "arrested_at": f"{arrested:%Y-%m-%d %H:%M}",
+        "custody_suite": rng.choice(CUSTODY_SUITES),
+        "offence": "trigger" if rng.random() < 0.9 else "non_trigger_inspector_authority",
+        "test_at": f"{tested:%Y-%m-%d %H:%M}",
+        "test_result": "positive",
+        "substances_positive": maker.weighted(("opiates", "cocaine", "opiates;cocaine"), (30, 35, 35)),
+        "disputed": "no",
+        "ra_imposed": "yes",
+        "ra_followup_required": "no",
+        "assessment_outcome": None,
+        "referred_to": None,
+    }
+    rows["custody_events"].append(event)
+    # On the quarter hour, as custody notices often are (and never on another booking's half hour).
+    ra1 = datetime.combine(tested.date() + timedelta(days=2), time(rng.choice((10, 11, 14)), 15))
+    if rng.random() < 0.1:
+        # RA2: moved by agreement before the time; the new time is a new RA initial.
+        _ra_session(maker, client_id, ra1, "ra_initial", "rearranged", rows)
+        ra1 += timedelta(days=1, hours=rng.choice((-1, 1)))
+    status = _ra_outcome(maker, ra1)
+    _ra_session(maker, client_id, ra1, "ra_initial", status, rows)
+    if status == "attended":
+        outcome, referred_to = rng.choice(ASSESSMENT_OUTCOMES)
+        if rng.random() < 0.9:  # a few still to write up: the data-quality note lists them
+            event["assessment_outcome"], event["referred_to"] = outcome, referred_to
+        if outcome in ("referred_structured", "brief_intervention") and rng.random() < 0.6:
+            event["ra_followup_required"] = "yes"
+            follow = datetime.combine(ra1.date() + timedelta(days=rng.choice((7, 14, 21))), time(10, 45))
+            _ra_session(maker, client_id, follow, "ra_followup", _ra_outcome(maker, follow), rows)
+
+
+def _ra_outcome(maker: _Maker, at: datetime) -> str:
+    """What happened at an RA appointment: most come and remain, some leave early, some do not come."""
+    if at.date() > maker.today or (at.date() == maker.today and at.hour >= 12):
+        return "scheduled"
+    return maker.weighted(("attended", "attended_left_early", "dna"), (72, 14, 14))
+
+
+def _ra_session(maker: _Maker, client_id: int, at: datetime, stage: str, status: str, rows) -> None:
+    absent = status in codes.ABSENCE_STATUS
+    rows["sessions"].append(
+        {
+            "id": maker.next_id("sessions"),
+            "client_id": client_id,
+            "starts_at": f"{at:%Y-%m-%d %H:%M}",
+            "kind": "assessment",
+            "status": status,
+            "duration_minutes": (maker.rng.choice((10, 15, 20)) if status == "attended_left_early" else 60)
+            if status in ("attended", "attended_left_early")
+            else None,
+            "notes": None,
+            "peer_mentor": None,
+            # Reported to the police the same day, except in the last two days: "Notify police today".
+            "dna_reason": maker.rng.choice(("Walked out", "Said he had work", "No reason given")) if absent else None,
+            "notified_at": f"{at:%Y-%m-%d} 16:00" if absent and (maker.today - at.date()).days > 2 else None,
+            "requirement": stage,
+        }
+    )
+
+
+CONTACT_NOTES = {
+    "attempted_contact": ("Rang, no answer", "Called at the hostel, not in", "Voicemail left"),
+    "text_message": ("Reminder of tomorrow's appointment", "Asked to call back"),
+    "letter": ("Appointment letter sent", "Letter: missed appointment, new time offered"),
+    "professional_contact": ("Spoke with the offender manager", "Update from prison healthcare"),
+}
+
+
+def contacts_between_appointments(maker: _Maker, client_id: int, sessions: list[dict], rows) -> None:
+    """The contacts between appointments (never appointments themselves): a try to reach the client
+    the day after a DNA, a text the day before some bookings, now and then a letter or a word with
+    another professional."""
+    rng, today = maker.rng, maker.today
+    added = []
+    for session in sessions:
+        day = date.fromisoformat(session["starts_at"][:10])
+        if session["status"] == "dna" and day + timedelta(days=1) <= today:
+            added.append((day + timedelta(days=1), "09:15", "attempted_contact" if rng.random() < 0.7 else "letter"))
+        elif session["status"] == "scheduled" and rng.random() < 0.3 and day - timedelta(days=1) <= today:
+            added.append((day - timedelta(days=1), "16:05", "text_message"))
+        elif session["status"] == "attended" and rng.random() < 0.05:
+            added.append((day + timedelta(days=2), "11:40", "professional_contact"))
+    seen = set()
+    for day, clock, kind in added:
+        at = f"{day.isoformat()} {clock}"
+        if (at, kind) in seen:
+            continue
+        seen.add((at, kind))
+        rows["sessions"].append(
+            {
+                "id": maker.next_id("sessions"),
+                "client_id": client_id,
+                "starts_at": at,
+                "kind": kind,
+                "status": "attended" if day <= today else "scheduled",
+                "duration_minutes": None,
+                "notes": rng.choice(CONTACT_NOTES[kind]),
+                "peer_mentor": None,
+                "dna_reason": None,
+                "notified_at": None,
+                "requirement": None,
+            }
+        )

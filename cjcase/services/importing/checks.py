@@ -108,6 +108,12 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "tops":
+            return rules.check_top(clean)
+        if name == "sessions":
+            return rules.check_session(clean)
+        if name == "custody_events":
+            return rules.check_custody_event(clean, self.today)
         if name == "releases":
             return check_release(clean, self.today)
         return []
@@ -211,4 +217,6 @@ class Checker:
 
 def _lower_first(message: str) -> str:
     message = message.rstrip(".")
+    if message.startswith("A ") and message[2:3].isupper():
+        return "a" + message[1:]  # "A TOP item ..." is an article before an acronym
     return message[:1].lower() + message[1:] if message[:2] != message[:2].upper() else message

@@ -18,6 +18,7 @@ SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
     "episodes": ("episodes", EPISODE_IMPORT, ("referral_date",)),
     "releases": ("releases", RELEASE, ("expected_date",)),
+    "custody_events": ("custody_events", rules.CUSTODY_EVENT, ("arrested_at",)),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -30,7 +31,10 @@ IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
     "episodes": tuple(name for name in EPISODE_IMPORT if name != "transferred_to"),
     "releases": tuple(RELEASE),
-    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
+    **{
+        name: tuple(SHEETS[name][1])
+        for name in ("custody_events", "sessions", "goals", "court_dates", "tops", "consents")
+    },
 }
 
 # Columns a file must have although a cell may be empty: a quick referral leaves sex and

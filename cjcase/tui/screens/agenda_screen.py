@@ -16,6 +16,7 @@ from cjcase.domain.dates import format_date
 from cjcase.domain.privacy import VOLUNTEER_AGENDA_KINDS, shows_case_detail
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.messages import ActionsLoaded, AgendaLoaded
+from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -28,7 +29,7 @@ AGENDA_DAYS = 14
 MAX_AGENDA_ROWS = 300
 
 
-class AgendaScreen(CjcaseScreen):
+class AgendaScreen(ReleaseKeys, CjcaseScreen):
     """What is due today and in the next two weeks, and what needs doing now."""
 
     AREA = "Agenda"
@@ -39,7 +40,9 @@ class AgendaScreen(CjcaseScreen):
         "an appointment whose time has come, a marks it attended and d marks it DNA; l logs a new "
         "session for the client of the row; Enter opens the client. f writes a follow-up note for the selected client; p shows each peer "
         "mentor's own bookings in turn. m shows only your own clients, or everyone's again (this laptop "
-        "remembers it; M says whose clients are yours)."
+        "remembers it; M says whose clients are yours). On a release (due, or released and not engaged): R "
+        "records that the person was released today, H opens the handshake (onward provider, first "
+        "appointment, community start); v opens the Releases view."
     )
     READ_ONLY_HELP = (
         "The agenda, read-only: today and the next 14 days grouped by day, with the appointments, "
@@ -47,7 +50,7 @@ class AgendaScreen(CjcaseScreen):
         "client's appointments; p shows each peer mentor's own bookings in turn. Nothing can be "
         "changed here."
     )
-    EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up"})
+    EDIT_ACTIONS = frozenset({"log_selected", "mark", "follow_up", "record_release", "handshake", "releases"})
     # A keyworker's own view: a volunteer holds no clients.
     KEYWORKER_ACTIONS = frozenset({"my_clients", "choose_me"})
     BINDINGS = [
@@ -60,6 +63,9 @@ class AgendaScreen(CjcaseScreen):
         Binding("p", "next_peer_mentor", "Peer mentor's list", show=False),
         Binding("m", "my_clients", "My clients", show=False),  # (at 80 columns the footer is full)
         Binding("M", "choose_me", "Whose clients are mine", show=False),
+        Binding("R", "record_release", "Released today", show=False, key_display="R"),
+        Binding("H", "handshake", "Handshake", show=False, key_display="H"),
+        Binding("v", "releases", "Releases", show=False),
     ]
 
     def __init__(self) -> None:
@@ -287,6 +293,22 @@ class AgendaScreen(CjcaseScreen):
         if isinstance(item, ActionItem) and item.kind in ("outcome_missing", "notify"):
             return item.record_id
         return None
+
+    def selected_release(self):
+        """The release of the selected row (a due release, or a release action), with the client's name."""
+        from cjcase.domain.errors import NotFoundError
+
+        item = self.selected()
+        if item is None or item.record_id is None or not item.kind.startswith("release"):
+            return None
+        try:
+            return self.caseload.releases.get(item.record_id), item.client_name
+        except NotFoundError:
+            return None
+
+    def action_releases(self) -> None:
+        """Open the Releases view."""
+        self.app.action_releases()  # type: ignore[attr-defined]
 
     def action_open_selected(self) -> None:
         """Open the client of the selected row."""

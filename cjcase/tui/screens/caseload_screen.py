@@ -143,6 +143,10 @@ class CaseloadScreen(CjcaseScreen):
         worker = get_current_worker()
         caseload = self.caseload.reader()
         rows = caseload.find(self.app.clock.now(), limit=PAGE, offset=offset, **filters)
+        if not self.app.read_only:  # continuity of care is the keyworkers' work
+            markers = caseload.releases.markers([row.client_id for row in rows], self.app.clock.today())
+            for row in rows:
+                row.release_status = markers.get(row.client_id)
         if worker.is_cancelled:
             return
         self.post_message(CaseloadPageLoaded(rows, None if offset == 0 else self._total, offset > 0, worker))
@@ -201,6 +205,8 @@ class CaseloadScreen(CjcaseScreen):
         mark = "✓" if row.client_id in self._marked else ""
         style = "" if row.status == "open" else "dim"
         pathway = PATHWAY_SHORT.get(row.pathway or "", "—") + ("" if row.status == "open" else " (closed)")
+        if row.release_status:  # a release due, or released and not yet engaged
+            pathway = f"{pathway[:9]} rel {'due' if row.release_status == 'due' else '3wk'}".lstrip()
         if self.app.read_only:
             pathway = "" if row.status == "open" else "(closed)"  # the route through justice: not for volunteers
         full = (

@@ -18,6 +18,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -33,7 +34,7 @@ TAB_TABLES = {
     "sessions-tab": "sessions",
     "goals-tab": "goals",
     "court-tab": "court",
-    "outcomes": "tops",
+    "outcomes": "top-list",
     "history": "audit",
 }  # the list each tab's keys act on
 # An audit row's action, in the History tab's words.
@@ -48,7 +49,19 @@ AUDIT_ACTIONS = {
     "demo": "Demo",
     "migrate": "Upgraded",
 }
-TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
+# The Outcomes grid's row names where the item's own name is too long for it.
+TOP_ROW_NAME = {
+    "alcohol_units_per_drinking_day": "units per drinking day",
+    "sharing_paraphernalia": "sharing spoon etc",
+    "property_theft_burglary": "property theft",
+    "fraud_forgery_handling": "fraud or handling",
+    "acute_housing_problem": "acute housing problem",
+}
+
+
+def top_row_name(name: str) -> str:
+    """An item as the Outcomes grid names its row."""
+    return TOP_ROW_NAME.get(name) or words(name.removesuffix("_days"))
 
 
 def _table(*columns: tuple[str, int], id: str) -> RowTable:
@@ -60,7 +73,7 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(CjcaseScreen):
+class ClientScreen(ReleaseKeys, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
@@ -69,12 +82,19 @@ class ClientScreen(CjcaseScreen):
         "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
         "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
         "change since the start TOP); History (the audit trail). l logs a new session, e edits "
-        "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
+        "the client (on a tab: the selected goal, hearing or TOP; Delete deletes the selected TOP, "
+        "after asking; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
-        "line of the information-sharing ledger, u a disclosure. Esc goes back."
+        "line of the information-sharing ledger, u a disclosure; f logs a contact that is not an "
+        "appointment (a try, a text, a letter, a professional), shown on the overview's timeline only; "
+        "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
+        "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
+        "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
+        "appointment, follow-up ceased); p plans a release from prison or changes its checklist and "
+        "expected date, R records that the person was released today, H opens the handshake. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -95,11 +115,18 @@ class ClientScreen(CjcaseScreen):
             "add_hearing",
             "adjourn_hearing",
             "add_top",
+            "delete_selected",
             "change_keyworker",
             "add_note",
             "add_barrier",
             "add_consent",
             "add_disclosure",
+            "log_contact",
+            "arrest_referral",
+            "update_arrest",
+            "edit_release",
+            "record_release",
+            "handshake",
         }
     )
     BINDINGS = [
@@ -120,11 +147,18 @@ class ClientScreen(CjcaseScreen):
         Binding("h", "add_hearing", "Add hearing", show=False),
         Binding("j", "adjourn_hearing", "Adjourn hearing", show=False),
         Binding("t", "add_top", "Enter TOP", show=False),
+        Binding("delete", "delete_selected", "Delete TOP", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
         Binding("m", "add_note", "Write note", show=False),
         Binding("b", "add_barrier", "Checklist barrier", show=False),
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
+        Binding("f", "log_contact", "Log contact", show=False),
+        Binding("r", "arrest_referral", "New arrest referral", show=False),
+        Binding("w", "update_arrest", "Update arrest", show=False),
+        Binding("p", "edit_release", "Prison release", show=False),
+        Binding("R", "record_release", "Released today", show=False, key_display="R"),
+        Binding("H", "handshake", "Handshake", show=False, key_display="H"),
     ]
 
     def __init__(self, client_id: int):
@@ -140,6 +174,7 @@ class ClientScreen(CjcaseScreen):
             "goals": _table(("Domain", 16), ("Goal", 30), ("Set", 8), ("Review", 8), ("Status", 15), id="goals"),
             "goal-reviews": Static(id="goal-reviews", markup=False),
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
+            "top-list": _table(("TOP of", 10), ("Stage", 19), ("Setting", 9), ("Not answered", 13), id="top-list"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
         }
@@ -151,6 +186,7 @@ class ClientScreen(CjcaseScreen):
                 with VerticalScroll():
                     yield Static(id="coming")
                     yield Static(id="contact", markup=False)  # user text: shown as typed
+                    yield Static(id="release", markup=False)
                     yield _table(
                         ("Referred", 8),
                         ("Pathway", 15),
@@ -160,6 +196,8 @@ class ClientScreen(CjcaseScreen):
                         ("Reason", 30),
                         id="episodes",
                     )
+                    yield Static(id="custody", markup=False)
+                    yield Static(id="timeline", markup=False)
                     yield Static(id="notes", markup=False)
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
@@ -170,7 +208,9 @@ class ClientScreen(CjcaseScreen):
             with TabPane("Court", id="court-tab"):
                 yield Lazy(hidden["court"])
             with TabPane("Outcomes", id="outcomes"):
-                yield Lazy(hidden["tops"])
+                with VerticalScroll():
+                    yield Lazy(hidden["top-list"])
+                    yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
         yield KeyFooter()
@@ -214,7 +254,9 @@ class ClientScreen(CjcaseScreen):
         shown = self.shown_name(client.first_name, client.last_name, client.client_ref)
         self.title = shown if client.client_ref in shown else f"{shown} · {client.client_ref}"
         self.episodes = caseload.episodes(client.id)
-        self.sessions = caseload.sessions(client.id)
+        everything = caseload.sessions(client.id)
+        # Contacts are on the timeline only: the Sessions tab lists appointments (DOMAIN.md).
+        self.sessions = [s for s in everything if not s.is_contact]
         self.goals = caseload.goals(client.id)
         self.hearings = caseload.court_dates(client.id)
         self.tops = caseload.tops(client.id)
@@ -309,7 +351,8 @@ class ClientScreen(CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
-        for name in ("#coming", "#episodes", "#notes", "#engagement"):
+        self._show_release(clinical=False)
+        for name in ("#coming", "#episodes", "#custody", "#timeline", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -360,6 +403,40 @@ class ClientScreen(CjcaseScreen):
         self.query_one("#contact", Static).update("\n".join(lines))
         self._show_case_overview()
 
+    def _show_release(self, clinical: bool = True) -> None:
+        """Under the release's status (the line above): a due release's checklist and what it lacks,
+        or the handshake once released. A volunteer sees only a due release and its gate pick-up."""
+        from cjcase.domain.releases import details, summary
+
+        widget = self.query_one("#release", Static)
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        if current is None or (not clinical and current[1] != "due"):
+            widget.display = False
+            return
+        release, status = current
+        if not clinical:
+            text = summary(release, status, self.app.clock.today(), clinical=False)
+        else:
+            met = any(
+                s.kind == "gate_pickup" and s.status == "attended" and release.in_window(s.starts_at.date())
+                for s in self.sessions
+            )
+            text = details(release, status, met)
+        widget.display = bool(text)
+        widget.update(text)
+
+    def selected_release(self):
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        return (current[0], self.client.name) if current else None
+
+    def action_edit_release(self) -> None:
+        """Plan a release, or change the due (or latest) one's checklist and expected date."""
+        from cjcase.tui.dialogs.release_dialogs import ReleaseDialog
+
+        current = self.caseload.releases.current(self.client_id, self.app.clock.today())
+        release = current[0] if current and (current[0].is_due or current[1] == "pending") else None
+        self._push(ReleaseDialog(self.client_id, self.client.name, release, prison=self.client.prison))
+
     def _show_coming(self) -> None:
         """The next appointment and the release from custody, first on the overview."""
         upcoming = self._upcoming()
@@ -391,6 +468,7 @@ class ClientScreen(CjcaseScreen):
         """The next appointment and release, the referrals, the checklist, the sharing ledger and
         the latest notes."""
         self._show_coming()
+        self._show_release()
         self.query_one("#episodes", RowTable).replace_rows(
             [
                 (
@@ -405,6 +483,7 @@ class ClientScreen(CjcaseScreen):
                 for episode in self.episodes
             ]
         )
+        self._show_custody_and_timeline()
         engagement = self.engagement
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
@@ -440,6 +519,19 @@ class ClientScreen(CjcaseScreen):
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _show_custody_and_timeline(self) -> None:
+        """The arrests with their RA stages in order, and the latest of the timeline (contacts included)."""
+        events = self.custody.events(self.client_id)
+        custody = self.query_one("#custody", Static)
+        custody.display = bool(events)
+        if events:
+            lines = [line for event in events for line in self.custody.stage_lines(event)]
+            custody.update(Text("Arrests (r records a new one)\n", style="bold") + Text("\n".join(lines)))
+        items = self.caseload.timeline(self.client_id)[:8]
+        text = Text("Timeline (f logs a contact)\n", style="bold")
+        text.append("\n".join(f"{format_datetime(i.at)}  {i.summary}" for i in items) or "nothing yet")
+        self.query_one("#timeline", Static).update(text)
 
     def _show_sessions(self) -> None:
         upcoming = self._upcoming()
@@ -509,26 +601,42 @@ class ClientScreen(CjcaseScreen):
     def _show_tops(self) -> None:
         table = self._hidden["tops"]
         table.clear(columns=True)
+        listed = self._hidden["top-list"]
         if not shows_case_detail(self.app.read_only):
+            listed.replace_rows([])
             return
+        latest_first = list(reversed(self.tops))
+        listed.replace_rows(
+            [
+                (
+                    f"{top.top_date:%d/%m/%Y}",
+                    words(top.stage),
+                    top.setting,
+                    str(sum(getattr(top, name) is None for name in codes.TOP_ITEMS)),
+                )
+                for top in latest_first
+            ],
+            records=latest_first,
+        )
         if not self.tops:
             table.add_column("TOP", width=30)
             table.add_row("No TOP yet: t enters one.")
             return
         shown = self.tops[-4:]
-        changes = change_since_start(self.tops, TOP_ROWS)
-        table.add_column(
-            "Measure", width=max(len(words(name.removesuffix("_days"))) for name in TOP_ROWS + codes.TOP_YES_NO_FIELDS)
-        )
+        numbers = tuple(name for name in codes.TOP_ITEMS if codes.TOP_ITEM_KIND[name] != "yes_no")
+        changes = change_since_start(self.tops, numbers)
+        table.add_column("Measure", width=max(len(top_row_name(name)) for name in codes.TOP_ITEMS))
         for top in shown:
-            label = f"{top.top_date:%d/%m/%y} {top.stage}"
+            label = f"{top.top_date:%d/%m/%y} {top.stage}"[:16]
             table.add_column(label, width=len(label))
         table.add_column("Change", width=6)
-        for name in TOP_ROWS:
-            change = "" if changes is None else f"{changes[name]:+d}" if changes[name] else "0"
-            table.add_row(words(name.removesuffix("_days")), *[str(getattr(t, name)) for t in shown], change)
-        for name in codes.TOP_YES_NO_FIELDS:
-            table.add_row(words(name), *[getattr(t, name) for t in shown], "")
+        for name in codes.TOP_ITEMS:
+            values = [getattr(t, name) for t in shown]
+            change = ""
+            if changes is not None and name in changes:
+                moved = changes[name]
+                change = "" if moved is None else f"{moved:+d}" if moved else "0"
+            table.add_row(top_row_name(name), *["n/a" if v is None else str(v) for v in values], change)
 
     def _show_history(self) -> None:
         if not shows_case_detail(self.app.read_only):
@@ -561,6 +669,9 @@ class ClientScreen(CjcaseScreen):
 
     def selected_session(self):
         return self._hidden["sessions"].cursor_record
+
+    def selected_top(self):
+        return self._hidden["top-list"].cursor_record
 
     def action_show_tab(self, tab: str) -> None:
         """Bring a tab to the front, with the cursor in its list so up and down choose a row."""
@@ -647,6 +758,11 @@ class ClientScreen(CjcaseScreen):
             self._push(GoalDialog(self.client_id, self.client.name, self.selected_goal()))
         elif tab == "court-tab" and self.selected_hearing():
             self._push(CourtDialog(self.client_id, self.client.name, self.selected_hearing()))
+        elif tab == "outcomes" and self.selected_top():
+            from cjcase.tui.dialogs.top_dialog import TopDialog
+
+            top = self.selected_top()
+            self._push(TopDialog(self.client_id, self.client.name, top.stage, top=top))
         else:
             self._push(ClientDialog(self.client))
 
@@ -733,6 +849,31 @@ class ClientScreen(CjcaseScreen):
         stage = next_top_stage(self.tops)
         self._push(TopDialog(self.client_id, self.client.name, stage))
 
+    def action_delete_selected(self) -> None:
+        """Delete the TOP selected on Outcomes, after asking (a TOP entered in error)."""
+        from cjcase.tui.widgets.confirm import ConfirmDialog
+
+        top = self.selected_top()
+        if self.query_one("#tabs", TabbedContent).active != "outcomes" or top is None:
+            self._show_tab("outcomes")
+            self.notify("Select the TOP in Outcomes, then press Delete.", severity="warning")
+            return
+
+        def answered(delete: bool | None) -> None:
+            if not delete:
+                return
+            self.caseload.delete_top(top.id)
+            self.notify(f"Deleted the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}.")
+            self.refresh_data()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete the {words(top.stage)} TOP of {top.top_date:%d/%m/%Y}? "
+                "It is gone from the record and the returns; the audit trail keeps that it was deleted."
+            ),
+            answered,
+        )
+
     def action_change_keyworker(self) -> None:
         """Move the client to another keyworker."""
         from cjcase.tui.dialogs.small_dialogs import KeyworkerDialog
@@ -756,6 +897,28 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.engagement_dialogs import DisclosureDialog
 
         self._push(DisclosureDialog(self.client_id, self.client.name))
+
+    def action_log_contact(self) -> None:
+        """Log a contact that is not an appointment: a try, a text, a letter, a professional."""
+        from cjcase.tui.dialogs.contact_dialog import ContactDialog
+
+        self._push(ContactDialog(self.client_id, self.client.name), "Saved: contact logged.")
+
+    def action_arrest_referral(self) -> None:
+        """Record an arrest with a positive test and book the RA1 appointment."""
+        from cjcase.tui.dialogs.arrest_referral_dialog import ArrestReferralDialog
+
+        self._push(ArrestReferralDialog(self.client), "Saved: RA1 booked.")
+
+    def action_update_arrest(self) -> None:
+        """Record what followed the latest arrest: the outcome, a disputed test, the RA follow-up."""
+        from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
+
+        events = self.custody.events(self.client_id)
+        if not events:
+            self.notify("No arrest recorded yet: r records one.", severity="warning")
+            return
+        self._push(CustodyEventDialog(events[0], self.client.name))
 
     def action_add_note(self) -> None:
         """Write a note on the record."""

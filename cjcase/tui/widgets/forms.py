@@ -245,7 +245,10 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """In a dropdown, the hint says that typing picks a choice (with letters that pick one)."""
-        hint = self.query_one("#form-hint", Static)
+        hints = self.query("#form-hint").results(Static)
+        hint = next(hints, None)
+        if hint is None:
+            return  # a form laid out its own way (the TOP form), with its own hint
         widget = event.widget
         if isinstance(widget, FormSelect):
             example = widget.typing_example()
