@@ -216,3 +216,21 @@ def test_the_releases_view_at_80_by_24(snap_compare, sample_app, caseload):
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_view)
+
+
+def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
+    """The reminders of the opening and a Saved are still up when the next form opens: they must
+    leave the form's fields and its Save key readable."""
+
+    async def open_form(pilot):
+        await settle(pilot)
+        pilot.app.notify("Saved.", timeout=60)  # long enough to outlast a slow machine's form opening
+        pilot.app.notify(
+            "Court tomorrow 10:00 for Stephen Moore (plea, Leeds Magistrates' Court)", title="Reminder", timeout=60
+        )
+        await pilot.press("n")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        pilot.app.screen.focused.cursor_blink = False  # the reference field's cursor, caught mid-blink otherwise
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
