@@ -59,7 +59,10 @@ def make_client(caseload: Caseload, **overrides):
 
 
 def make_episode(caseload: Caseload, client_id: int, **overrides):
-    """A valid episode for a client, with any field overridden."""
+    """A valid episode for a client, with any field overridden; a v1 `legal_requirement` (and
+    `notify_agency`) becomes a requirement from the referral date, as the referral form makes it."""
+    from cjcase.services.requirements import Requirements
+
     values = {
         "referral_date": date(2026, 1, 5),
         "referral_source": "self",
@@ -67,7 +70,7 @@ def make_episode(caseload: Caseload, client_id: int, **overrides):
         "primary_substance": "heroin",
     }
     values.update(overrides)
-    return caseload.add_episode(client_id, values)
+    return Requirements(caseload).refer(client_id, values)
 
 
 async def settle(pilot) -> None:

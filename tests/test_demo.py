@@ -66,7 +66,7 @@ def test_the_demo_shows_engagement_work_too(db):
     assert db.execute("SELECT count(*) FROM barriers").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM consents WHERE lawful_basis = 'court_order'").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM sessions WHERE peer_mentor IS NOT NULL").fetchone()[0] > 0
-    assert {r[0] for r in db.execute("SELECT DISTINCT legal_requirement FROM episodes")} >= {"drr", "rob", "none"}
+    assert {r[0] for r in db.execute("SELECT DISTINCT requirement FROM requirements")} >= {"drr", "rob", "licence"}
     kinds = {a.kind for a in agenda.actions(db, datetime(2026, 11, 23, 10, 0))}
     assert (
         "notify" in kinds

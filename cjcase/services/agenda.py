@@ -263,22 +263,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
                 )
             )
 
-    add(
-        "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, e.legal_requirement, e.notify_agency, {name}
-            FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
-            CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status = 'dna' AND s.notified_at IS NULL
-                 AND s.starts_at >= e.referral_date
-                 AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date)
-            JOIN clients c ON c.id = e.client_id
-            WHERE e.legal_requirement != 'none'
-            ORDER BY s.starts_at""",
-        [],
-        lambda r: (
-            f"Notify {codes.agency_to_notify(r['legal_requirement'], r['notify_agency'])} today: "
-            f"{r['legal_requirement'].upper()} DNA {_short(r['starts_at'])}"
-        ),
-    )
+    found += _absences_to_report(db, name)
     add(
         "consent_ended",
         f"""SELECT k.client_id, k.id AS record_id, k.agency, k.expires_date, k.withdrawn_date, {name}
@@ -452,3 +437,41 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
         [start.isoformat(), after, *extra],
     )
     return sorted([*sessions, *hearings], key=lambda r: (r["at"], r["source"], r["id"]))
+
+
+def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem]:
+    """A DNA, or an appointment left early, on a day requirements were in force and with no
+    `notified_at`: one action for each agency to tell (DOMAIN.md "Absences to report")."""
+    from cjcase.domain.model import Requirement
+    from cjcase.services.requirements import by_agency, short, who
+
+    sessions: dict[int, tuple[dict, list[Requirement]]] = {}
+    for row in db.query(
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, r.id AS requirement_id, r.requirement,
+                   r.start_date, r.end_date, r.agency_to_notify, r.notify_contact, {name}
+            FROM requirements r  -- CROSS JOIN: drive from the few clients with a requirement
+            CROSS JOIN sessions s ON s.client_id = r.client_id AND s.status IN ('dna', 'attended_left_early')
+                 AND s.notified_at IS NULL AND s.starts_at >= r.start_date
+                 AND (r.end_date IS NULL OR substr(s.starts_at, 1, 10) <= r.end_date)
+            JOIN clients c ON c.id = r.client_id
+            ORDER BY s.starts_at, s.id, r.requirement""",
+    ):
+        requirement = Requirement.from_row({**row, "id": row["requirement_id"]})
+        sessions.setdefault(row["record_id"], (row, []))[1].append(requirement)
+    items = []
+    for row, found in sessions.values():
+        what = "DNA" if row["status"] == "dna" else "left early"
+        for agency, theirs in by_agency(sorted(found, key=lambda r: codes.REQUIREMENT.index(r.requirement))):
+            items.append(
+                ActionItem(
+                    "notify",
+                    row["client_id"],
+                    row["client_ref"],
+                    row["client_name"],
+                    f"Notify {who(agency, theirs)} today: {short(theirs)} {what} {_short(row['starts_at'])}",
+                    row["record_id"],
+                    row["first_name"],
+                    row["last_name"],
+                )
+            )
+    return items

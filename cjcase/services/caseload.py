@@ -30,10 +30,11 @@ from cjcase.domain.model import (
     Goal,
     GoalReview,
     KeyworkerChange,
+    Requirement,
     Session,
     Top,
 )
-from cjcase.services import agenda, erasure, names, search, settings
+from cjcase.services import agenda, erasure, names, requirements, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
 
@@ -460,29 +461,31 @@ class Caseload:
         self._update_session(session_id, changes)
         return self.get_session(session_id)
 
+    def requirements_on(self, client_id: int, day: date) -> list[Requirement]:
+        """The legal requirements a client is under on a day (several may be in force at once)."""
+        return requirements.in_force(self.db, client_id, day)
+
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
-        """The legal requirement a client is on, on a day, and who must be told of an absence."""
-        row = self.db.execute(
-            "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
-            "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
-            [client_id, day.isoformat(), day.isoformat()],
-        ).fetchone()
-        if not row or row[0] == "none":
-            return None
-        return row[0], codes.agency_to_notify(row[0], row[1])
+        """The first legal requirement in force on a day and who must be told of an absence (see
+        `requirements_on` for all of them)."""
+        found = self.requirements_on(client_id, day)
+        return (found[0].requirement, found[0].agency) if found else None
 
     def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
         """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
         its reason. (The importer keeps historic records that lack one.)"""
-        if session.get("status") != "dna" or (session.get("dna_reason") or "").strip():
+        if session.get("status") not in requirements.ABSENCE_STATUSES or (session.get("dna_reason") or "").strip():
             return []
-        required = self.requirement_on(client_id, date.fromisoformat(str(session["when"])[:10]))
-        if not required:
+        found = self.requirements_on(client_id, date.fromisoformat(str(session["when"])[:10]))
+        if not found:
             return []
+        kinds = " and ".join(dict.fromkeys(r.requirement.upper() for r in found))
+        agencies = " and ".join(agency for agency, _ in requirements.by_agency(found))
+        what = "missed it" if session.get("status") == "dna" else "did not stay"
         return [
             ValidationError(
                 "dna_reason",
-                f"This client is on a {required[0].upper()} requirement: say why they missed it, for {required[1]}.",
+                f"This client is on a {kinds} requirement: say why they {what}, for {agencies}.",
             )
         ]
 
@@ -499,7 +502,7 @@ class Caseload:
             problems = []
             # Only a change that makes the session a DNA, or clears its reason, is new entry.
             entering = {"status", "dna_reason"} & set(changes) and (
-                current["status"] != "dna" or "dna_reason" in changes
+                current["status"] != merged.get("status") or "dna_reason" in changes
             )
             if entering:
                 problems += self._dna_problems(current["client_id"], merged)

@@ -87,6 +87,20 @@ PATHWAY_SOURCE = {
     "community": ("self", "gp", "family_friends", "health_other", "drug_service"),
 }
 PEER_MENTORS = ("Dee Marsh", "Lenny Okafor")
+# The tables the demo fills, parents first.
+DEMO_TABLES = (
+    "clients",
+    "episodes",
+    "requirements",
+    "orders",
+    "order_events",
+    "sessions",
+    "goals",
+    "court_dates",
+    "tops",
+    "barriers",
+    "consents",
+)
 REQUIREMENT_OF_PATHWAY = {"drr": "drr", "atr": "atr", "restriction_on_bail": "rob", "prison_link": "licence"}
 BARRIER_EXAMPLES = (
     ("appointment_timing", "Methadone pick-up at the chemist", "Book after 10:30", "mon-fri 08:30-10:30"),
@@ -163,6 +177,9 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "barriers",
             "consents",
             "disclosures",
+            "order_events",
+            "orders",
+            "requirements",
             "episodes",
             "clients",
         ):
@@ -170,7 +187,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
         settings.set_value(db, "peer_mentors", "; ".join(PEER_MENTORS))
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
-        tables = ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
+        tables = DEMO_TABLES
         marks = ", ".join("?" * len(tables))
         indexes = list(
             db.query(
@@ -225,9 +242,7 @@ class _Maker:
         return self.ids[table]
 
     def batch(self, first: int, last: int) -> dict[str, list[dict]]:
-        rows: dict[str, list[dict]] = {
-            t: [] for t in ("clients", "episodes", "sessions", "goals", "court_dates", "tops", "barriers", "consents")
-        }
+        rows: dict[str, list[dict]] = {t: [] for t in DEMO_TABLES}
         for number in range(first, last):
             self.client(number + 1, rows)
         return rows
@@ -349,9 +364,17 @@ class _Maker:
                 "prison_release_date": release.isoformat() if release else None,
                 "order_start": order_start.isoformat() if order_start else None,
                 "order_end": order_end.isoformat() if order_end else None,
-                "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
             }
         )
+        if pathway in REQUIREMENT_OF_PATHWAY:
+            rows["requirements"].append(
+                {
+                    "client_id": client_id,
+                    "requirement": REQUIREMENT_OF_PATHWAY[pathway],
+                    "start_date": referral.isoformat(),
+                    "end_date": discharge.isoformat() if discharge else None,
+                }
+            )
         self.sessions(
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
     from cjcase.services.caseload import Caseload
     from cjcase.services.engagement import Engagement
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
 
 
 class CjcaseApp(App):
@@ -64,6 +66,8 @@ class CjcaseApp(App):
         super().__init__()
         self.caseload: Caseload | None = None
         self.engagement: Engagement | None = None
+        self.requirements: Requirements | None = None
+        self.orders: Orders | None = None
         self._clock = clock or (caseload.clock if caseload else Clock())
         self.opener = opener
         self.db_path = path
@@ -80,9 +84,13 @@ class CjcaseApp(App):
 
     def _use(self, caseload: Caseload) -> None:
         from cjcase.services.engagement import Engagement
+        from cjcase.services.orders import Orders
+        from cjcase.services.requirements import Requirements
 
         self.caseload = caseload
         self.engagement = Engagement(caseload)
+        self.requirements = Requirements(caseload)
+        self.orders = Orders(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
         self.name_style = caseload.setting("name_display") if self.read_only else "full"
 

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cjcase.services.caseload import Caseload
     from cjcase.services.engagement import Engagement
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
 
 
 class ServiceDoor:
@@ -23,3 +25,13 @@ class ServiceDoor:
     def engagement(self) -> Engagement:
         """The caseload's engagement records (checklist, absences, information sharing)."""
         return self.app.engagement  # type: ignore[attr-defined]
+
+    @property
+    def requirements(self) -> Requirements:
+        """The caseload's legal requirements."""
+        return self.app.requirements  # type: ignore[attr-defined]
+
+    @property
+    def orders(self) -> Orders:
+        """The caseload's community orders and their events."""
+        return self.app.orders  # type: ignore[attr-defined]

@@ -103,6 +103,12 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "requirements":
+            return rules.check_requirement(clean)
+        if name == "orders":
+            return rules.check_order(clean, self.today)
+        if name == "order_events":
+            return rules.check_order_event(clean, self.today)
         return []
 
     def unique(self, sheet: Sheet, rows: list[Row]) -> list[Row]:

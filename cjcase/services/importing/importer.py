@@ -14,6 +14,7 @@ import sqlite_utils
 
 from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
+from cjcase.services.importing import legal
 from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.readers import read_sheets
 from cjcase.services.importing.sheets import ORDER, Sheet
@@ -84,14 +85,17 @@ class _Import(Checker):
         try:
             if "clients" in self.sheets:
                 self.stream(self.sheets["clients"])
+            from_episodes: list = []
             if "episodes" in self.sheets:
                 sheet = self.sheets["episodes"]
                 episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
-                episodes = self.check_episodes(sheet, episodes)
+                episodes, derived = legal.split_episodes(self, self.check_episodes(sheet, episodes))
                 if sheet.writable:
                     write_children(
                         self.db, "episodes", episodes, self.client_ids, self.report, self.progress, self.touched
                     )
+                from_episodes = legal.write_episode_requirements(self, sheet, derived)
+            legal.import_legal(self, self.sheets, from_episodes)
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])

@@ -12,7 +12,11 @@ from cjcase.domain import rules
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
-    "episodes": ("episodes", rules.EPISODE, ("referral_date",)),
+    # The v1 requirement columns are taken and become a requirement (importing/legal.py).
+    "episodes": ("episodes", {**rules.EPISODE, **rules.EPISODE_V1_REQUIREMENT}, ("referral_date",)),
+    "requirements": ("requirements", rules.REQUIREMENT, ("requirement", "start_date")),
+    "orders": ("orders", rules.ORDER, ("sentence_date",)),
+    "order_events": ("order_events", rules.ORDER_EVENT, ("sentence_date", "kind", "date")),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -23,8 +27,11 @@ ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
-    "episodes": tuple(name for name in rules.EPISODE if name != "transferred_to"),
-    **{name: tuple(SHEETS[name][1]) for name in ("sessions", "goals", "court_dates", "tops", "consents")},
+    "episodes": tuple(name for name in SHEETS["episodes"][1] if name != "transferred_to"),
+    **{
+        name: tuple(SHEETS[name][1])
+        for name in ("requirements", "orders", "order_events", "sessions", "goals", "court_dates", "tops", "consents")
+    },
 }
 
 

@@ -80,9 +80,9 @@ class SessionDialog(FormDialog[Logged]):
         mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = self.caseload.requirement_on(self.client_id, self.app.clock.today())
+        required = self.caseload.requirements_on(self.client_id, self.app.clock.today())
         if required:
-            agency = required[1]
+            agency = " and ".join(dict.fromkeys(r.agency for r in required))
             fields += [
                 FormField("dna_reason", "If DNA: why"),
                 FormField(
@@ -150,7 +150,7 @@ class SessionDialog(FormDialog[Logged]):
             raise ValidationError("status", "Choose what happened: attended, DNA or cancelled.")
         if next_when is not None and next_when <= values["when"]:
             raise ValidationError("next_when", "The next appointment must come after this one.")
-        if values["status"] != "dna":
+        if values["status"] not in ("dna", "attended_left_early"):
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
         booked_now = values["when"] if values["status"] == "scheduled" else None

@@ -243,6 +243,9 @@ class ClientScreen(CjcaseScreen):
         else:
             parts.append("no referral yet")
         parts.append(f"KW {client.keyworker or 'unallocated'}")
+        in_force = self.requirements.summary_on(client.id, today)
+        if in_force:
+            parts.append(f"On {in_force}")
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
