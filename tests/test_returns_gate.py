@@ -142,3 +142,41 @@ def test_what_the_return_reports_or_a_valid_answer_does_not_block(clean, db, cas
             prison_release_date=date(2026, 9, 1),
         )
     assert gate(db) == []
+
+
+def test_a_data_quality_note_is_shown_but_never_blocks_a_return(clean, db, tmp_path, monkeypatch):
+    from cjcase.returns import quality
+
+    other = second_client(clean)
+    monkeypatch.setattr(
+        quality,
+        "NOTES",
+        [("{n} client{s} with no postcode", "SELECT client_ref FROM clients WHERE postcode IS NULL OR postcode = ''")],
+    )
+    db.execute("UPDATE clients SET postcode = CASE id WHEN ? THEN NULL ELSE 'LS1 1AA' END", [other.id])
+    prepared = exporter.prepare(db, templates.find("quarterly_return", None), Q2, 5, NOW)
+    assert prepared.findings == []
+    assert [(n.message, n.client_refs) for n in prepared.notes] == [("1 client with no postcode", ["T-2"])]
+    exporter.write(db, prepared, "csv", tmp_path / "q.csv", NOW)  # written with no --allow-incomplete
+    assert "T-2" not in (tmp_path / "q.csv").read_text()
+
+
+def test_check_lists_data_quality_findings_as_notes_and_exits_0(tmp_path, clock):
+    from cjcase.services.caseload import Caseload
+    from cjcase.services.caseload_file import open_caseload
+    from tests.helpers import run_cjcase
+
+    path = tmp_path / "c.db"
+    db = open_caseload(path)
+    caseload = Caseload(db, clock)
+    client = make_client(caseload, client_ref="Q-7", consent_to_share="yes")
+    make_episode(caseload, client.id, referral_date=date(2026, 10, 1))
+    caseload.add_session(client.id, {"when": datetime(2026, 10, 5, 10, 0), "kind": "keywork", "status": "scheduled"})
+    db.close()
+    result = run_cjcase("--db", str(path), "check")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Note (2026-27 Q3): 1 past session in the period still marked scheduled (outcome not recorded) (Q-7)."
+        in result.stdout
+    )
+    assert "1 data-quality note above" in result.stdout

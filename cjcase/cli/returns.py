@@ -83,8 +83,9 @@ def export(
     for warning in prepared.warnings:
         err(f"Warning: {warning}")
     for finding in prepared.findings:
-        refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
-        err(f"Data quality: {finding.message} ({refs}).")
+        err(f"Data quality: {finding.described()}.")
+    for note in prepared.notes:
+        err(f"Note: {note.described()}.")
     if prepared.findings and not allow_incomplete:
         raise UserError(
             "Nothing was written: fix what is listed above first, or write the return "

@@ -79,14 +79,25 @@ def restore(
 @commands.command()
 def check(ctx: typer.Context, db: str | None = DbOption) -> None:
     """Check the caseload: the file, its links, every record's rules, the audit chain."""
+    from cjcase.domain.dates import quarter_of
+    from cjcase.returns.quality import data_quality
     from cjcase.services.integrity import check as run_check
 
-    problems = run_check(open_db(ctx, db, read_only=True))
+    database = open_db(ctx, db, read_only=True)
+    problems = run_check(database)
     if problems:
         for problem in problems:
             err(problem)
         raise UserError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
+    # Data-quality findings are notes (exit 0): records to put right, read over the current quarter.
+    now = program_clock().now()
+    quarter = quarter_of(now.date())
+    notes = data_quality(database, quarter, now)
+    for note in notes:
+        typer.echo(f"Note ({quarter.label}): {note.described()}.")
     typer.echo("All checks passed: the file is sound, every record keeps the rules and the audit chain is unbroken.")
+    if notes:
+        typer.echo(f"{len(notes)} data-quality note{'s' if len(notes) != 1 else ''} above: records to put right.")
 
 
 @commands.command()

@@ -17,7 +17,7 @@ from cjcase.domain.errors import CjcaseError, IncompleteData, SmallGroupsRefused
 from cjcase.returns import groups, guard, writers
 from cjcase.returns.build import ReturnTable, build
 from cjcase.returns.groups import SmallGroups
-from cjcase.returns.quality import Finding, findings
+from cjcase.returns.quality import Finding, findings, notes
 from cjcase.returns.template import Template
 from cjcase.services import keys, settings
 from cjcase.services.audit import write_audit
@@ -33,6 +33,8 @@ class Prepared:
     findings: list[Finding]
     warnings: list[str] = field(default_factory=list)
     small_groups: SmallGroups | None = None
+    # Data-quality notes: records to put right that change none of this return's figures.
+    notes: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -79,7 +81,7 @@ def prepare(
     """Build a return and check it; raises IdentifierInReturn when a cell would identify someone."""
     table = build(db, template, period, threshold)
     warnings = guard.check(table, db)
-    return Prepared(table, findings(db, period, now), warnings, groups.check(table))
+    return Prepared(table, findings(db, period, now), warnings, groups.check(table), notes(db, period, now))
 
 
 def prepare_for(

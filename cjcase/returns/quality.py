@@ -33,6 +33,14 @@ class Finding:
     message: str
     client_refs: list[str] = field(default_factory=list)
 
+    def described(self, most: int = 10) -> str:
+        """The sentence with the references to fix (the first `most` of them), for the screen and
+        stderr."""
+        if not self.client_refs:
+            return self.message
+        refs = ", ".join(self.client_refs[:most]) + (" …" if len(self.client_refs) > most else "")
+        return f"{self.message} ({refs})"
+
 
 CHECKS = [
     (
@@ -80,17 +88,16 @@ CHECKS = [
 ]
 
 
+# Data-quality notes (DOMAIN.md "Data-quality checks added"): records to put right that change none
+# of the v1 return's figures, so they are listed wherever the checks are shown but never block a
+# return. Each is (message, SQL listing client references), with the same parameters as CHECKS.
+NOTES: list[tuple[str, str]] = []
+
+
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
-    """Every check that found something, for a period, as of `now` (the program's clock)."""
+    """Every check that found something, for a period, as of `now` (the program's clock): what
+    blocks a return until fixed or allowed."""
     today = now.date()
-    params = {
-        "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
-        "after_end": (period.end + timedelta(days=1)).isoformat(),
-        "now": now.strftime("%Y-%m-%d %H:%M"),
-        "today": today.isoformat(),
-        "contact_from": (period.end - timedelta(days=DAYS_WITHOUT_CONTACT - 1)).isoformat(),
-    }
     found = []
     final_from = period.end + timedelta(days=DAYS_UNTIL_FINAL)
     if today < final_from:
@@ -101,7 +108,32 @@ def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[F
                 f"until {final_from:%d/%m/%Y}"
             )
         )
-    for message, sql in CHECKS:
+    return found + _run(db, CHECKS, period, now)
+
+
+def notes(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
+    """The data-quality notes that found something: shown beside a return, never blocking it."""
+    return _run(db, NOTES, period, now)
+
+
+def data_quality(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
+    """Every record-level finding, blocking or not, for `cjcase check` (which reads the current
+    quarter): whether the period is final is a fact about a return, not about the records."""
+    return _run(db, CHECKS, period, now) + _run(db, NOTES, period, now)
+
+
+def _run(db: sqlite_utils.Database, checks: list[tuple[str, str]], period: Period, now: datetime) -> list[Finding]:
+    today = now.date()
+    params = {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "after_end": (period.end + timedelta(days=1)).isoformat(),
+        "now": now.strftime("%Y-%m-%d %H:%M"),
+        "today": today.isoformat(),
+        "contact_from": (period.end - timedelta(days=DAYS_WITHOUT_CONTACT - 1)).isoformat(),
+    }
+    found = []
+    for message, sql in checks:
         refs = sorted({row[0] for row in db.execute(sql, params).fetchall()})
         if refs:
             found.append(Finding(message.format(n=len(refs), s="" if len(refs) == 1 else "s"), refs))

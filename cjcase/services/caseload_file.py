@@ -13,7 +13,7 @@ import sqlite_utils
 
 from cjcase.services import audit, erasure, keys, settings
 from cjcase.store import backups, encryption, killpoints
-from cjcase.store.database import connect
+from cjcase.store.database import connect, latest_version
 from cjcase.store.files import backup_dir
 
 COPIES_SETTING = "copies_outside_backups"
@@ -124,13 +124,25 @@ def restore_caseload(
     taken, and record the restore. An encrypted caseload stays encrypted with its own passphrase
     (`caseload_passphrase`), whatever form the backup had. Returns where the replaced file went
     (None when there was none), and who was erased again."""
-    aside = backups.restore(path, backup_file, passphrase, caseload_passphrase)
+    recorded = []
+
+    def record_restore(copy: sqlite_utils.Database) -> None:
+        # Written into the restored copy before the swap, so a kill just after it leaves a caseload
+        # whose audit log says it was restored (else `check` sees the backups' longer chains as
+        # rows deleted). A backup from before the anchored chain gets its row after the upgrade.
+        version = copy.execute("PRAGMA user_version").fetchone()[0]
+        if version == latest_version() and audit.is_anchored(copy):
+            audit.write_audit(copy, "restore", "database", None, None, f"from {Path(backup_file).name}")
+            recorded.append(True)
+
+    aside = backups.restore(path, backup_file, passphrase, caseload_passphrase, staged=record_restore)
     killpoints.reached("restore-swapped")
     db = connect(path, passphrase=caseload_passphrase or passphrase)
     try:
         again = _settle(db, Path(path))
-        with db.atomic():
-            audit.write_audit(db, "restore", "database", None, None, f"erasures re-applied {len(again)}")
+        if not recorded:
+            with db.atomic():
+                audit.write_audit(db, "restore", "database", None, None, f"from {Path(backup_file).name}")
     finally:
         db.close()
     return aside, again

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from cjcase.store.files import (
     backup_dir,
     is_disk_full,
     is_encrypted,
+    open_connection,
     open_encrypted,
     quote,
     release_writer_lock,
@@ -248,7 +250,11 @@ def rotate(folder: Path, today: date, keep_days: int = OTHERS_KEPT_DAYS) -> list
 
 
 def restore(
-    path: Path, backup_file: Path, passphrase: str | None = None, caseload_passphrase: str | None = None
+    path: Path,
+    backup_file: Path,
+    passphrase: str | None = None,
+    caseload_passphrase: str | None = None,
+    staged: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> Path | None:
     """Replace the caseload with a verified backup; the current file is kept aside.
 
@@ -258,7 +264,9 @@ def restore(
     so the caseload's name never goes missing), and one rename puts the new one in place; any
     failure before that rename leaves the caseload as it was. Works on a current file that is
     truncated or damaged. Returns where the replaced file was kept (None when there was none).
-    The caller re-applies erasures afterwards.
+    The caller re-applies erasures afterwards. `staged`, when given, writes into the restored
+    copy before it is put in place, in one transaction (the restore's own audit row: a kill after
+    the swap then leaves a caseload that says it was restored).
     """
     backup_file = Path(backup_file)
     path = Path(path).resolve() if Path(path).is_symlink() else Path(path)  # the file, not the link
@@ -285,6 +293,8 @@ def restore(
     try:
         try:
             _build_restored(backup_file, staging, passphrase, caseload_passphrase)
+            if staged is not None:
+                _write_staged(staging, caseload_passphrase or passphrase, staged)
             if path.exists():
                 kept = _set_aside(path, aside, caseload_passphrase)
             _swap_in(staging, path, kept)
@@ -369,6 +379,17 @@ def _build_restored(backup_file: Path, staging: Path, passphrase: str | None, ca
     problem = verify_file(staging, target, quick=True)
     if problem:
         raise DamagedDatabase(f"The restored copy could not be verified ({problem}); nothing was restored.")
+
+
+def _write_staged(staging: Path, passphrase: str | None, staged: Callable[[sqlite_utils.Database], None]) -> None:
+    conn = open_connection(staging, passphrase, read_only=False)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        staged(sqlite_utils.Database(conn))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    _fsync(staging)
 
 
 def _free_name(wanted: Path) -> Path:

@@ -22,11 +22,6 @@ from cjcase.tui.messages import ReturnPrepared
 from cjcase.tui.widgets.key_footer import KeyFooter
 
 
-def _with_refs(finding) -> str:
-    refs = ", ".join(finding.client_refs[:10]) + (" …" if len(finding.client_refs) > 10 else "")
-    return f"{finding.message} ({refs})" if refs else finding.message
-
-
 class ReturnsScreen(CjcaseScreen):
     """Preview and write a commissioner's return or the pseudonymised extract."""
 
@@ -139,8 +134,10 @@ class ReturnsScreen(CjcaseScreen):
         quality = (
             "Data quality: no problems found."
             if not found
-            else "Data quality: " + "; ".join(_with_refs(f) for f in found) + "."
+            else "Data quality: " + "; ".join(f.described() for f in found) + "."
         )
+        # Notes change none of this return's figures: listed to be put right, never blocking.
+        quality += "".join(f"\nNote: {note.described()}." for note in self.prepared.notes)
         suppression = f"counts 1–{threshold - 1} hidden as *" if threshold and threshold > 1 else "no suppression"
         warnings = "".join(f"\nWarning: {warning}" for warning in self.prepared.warnings)
         status.update(
