@@ -153,6 +153,7 @@ LABEL = {
     "client_ref": "client reference",
     "date_of_birth": "date of birth",
     "when": "date and time",
+    "length_months": "length in months",
     "date": "date",
 }
 
@@ -439,7 +440,7 @@ def check_order(clean: dict[str, Any], today: date) -> list[ValidationError]:
         count = len(components.split(";")) if components else 0
         if count < 2:
             problems.append(
-                ValidationError("components", "A combined order names two or three of drr, atr and mhtr in components.")
+                ValidationError("components", "Combined orders name two or three of drr, atr and mhtr in components.")
             )
     elif components:
         problems.append(ValidationError("components", "Components are given only for a combined order."))
@@ -470,10 +471,12 @@ def normal_result(kind: str | None, result: str | None) -> str | None:
     text = (result or "").strip()
     if kind not in ("test", "review", "breach_outcome"):
         if text:
-            raise ValidationError("result", f"A {label(kind or '')} event has no result: leave it empty.")
+            raise ValidationError(
+                "result", "The result is only for test, review and breach_outcome events: leave it empty."
+            )
         return None
     if not text:
-        raise ValidationError("result", f"A {label(kind or '')} event needs its result.")
+        raise ValidationError("result", f"The result is required for a {label(kind or '')} event.")
     if kind == "review":
         return _clean_code("result", Field("code", choices=codes.REVIEW_PROGRESS), text)
     if kind == "breach_outcome":
@@ -481,7 +484,7 @@ def normal_result(kind: str | None, result: str | None) -> str | None:
     items = [item.strip() for item in text.split(";") if item.strip()]
     if any(item in codes.TEST_RESULT_ALONE for item in items):
         if len(set(items)) > 1:
-            raise ValidationError("result", "A test result of negative or refused stands alone: give it on its own.")
+            raise ValidationError("result", "Negative or refused stands alone as a test result: give it on its own.")
         return items[0]
     choices = codes.TEST_SUBSTANCE
     return _clean_list("result", Field("list", choices=choices), text)
