@@ -220,7 +220,7 @@ def test_the_timeline_runs_from_consent_to_the_end_with_the_reviews_to_come(case
     )
     assert [(line.day.isoformat(), line.what) for line in orders.timeline(order.id)] == [
         ("2026-06-01", "Consent to the requirement"),
-        ("2026-06-01", "Sentenced at Leeds Magistrates' Court: DRR 12 months, sentenced 01/06/26"),
+        ("2026-06-01", "DRR 12 months at Leeds Magistrates' Court"),
         ("2026-06-10", "Treatment started, 9 days after sentence (within 3 weeks)"),
         ("2026-06-15", "Test: positive: opiates"),
         ("2026-07-01", "Review: progress adequate · Keep going"),

@@ -11,6 +11,7 @@ if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens 
 
 from cjcase.domain import codes
 from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
+from cjcase.services.orders import ORDER_END_SQL, REVIEWED_ORDER_SQL, TITLE_SQL
 
 # A hearing adjourned to another date is history, not an appointment: every forward-looking view
 # (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
@@ -30,7 +31,7 @@ _AGENDA_SOURCES = (
         "court",
         "court_dates d",
         "d.hearing_at",
-        "d.court, d.hearing_type",
+        f"d.court, d.hearing_type, {REVIEWED_ORDER_SQL} AS order_title",
         f"d.hearing_at >= :first AND d.hearing_at < :after_last AND {NOT_ADJOURNED}",
     ),
     (
@@ -58,7 +59,8 @@ def _agenda_summary(kind: str, row: dict) -> str:
             f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""
         )
     if kind == "court":
-        return f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}"
+        summary = f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}"
+        return summary + (f" · {row['order_title']}" if row["order_title"] else "")
     if kind == "goal_review":
         return f"Goal review due ({codes.label(row['domain'])})"
     if kind == "order_end":
@@ -239,6 +241,10 @@ RELEASE_WINDOW_DAYS = 21
 DNA_WINDOW_DAYS = 28
 NO_CONTACT_DAYS = 28
 WAITING_DAYS = 21
+# A review hearing this close with no progress report sent since the last review asks for one;
+# an order ending this close is shown, to plan its end.
+REPORT_AHEAD_DAYS = 14
+ORDER_ENDING_DAYS = 14
 
 
 def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
@@ -264,6 +270,33 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             )
 
     found += _absences_to_report(db, name)
+    add(
+        "progress_report_due",
+        f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, {TITLE_SQL} AS order_title, {name}
+            FROM court_dates d JOIN clients c ON c.id = d.client_id
+            JOIN orders o ON o.client_id = d.client_id AND o.sentence_date <= substr(d.hearing_at, 1, 10)
+                 AND (o.outcome_date IS NULL OR o.outcome_date >= substr(d.hearing_at, 1, 10))
+            WHERE d.hearing_type = 'review' AND d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
+              AND NOT EXISTS (
+                  SELECT 1 FROM order_events p WHERE p.client_id = o.client_id AND p.sentence_date = o.sentence_date
+                  AND p.kind = 'progress_report_sent'
+                  AND p.event_date > coalesce(
+                      (SELECT max(r.event_date) FROM order_events r WHERE r.client_id = o.client_id
+                       AND r.sentence_date = o.sentence_date AND r.kind = 'review'),
+                      date(o.sentence_date, '-1 day')))
+            ORDER BY d.hearing_at""",
+        [today.isoformat(), (today + timedelta(days=REPORT_AHEAD_DAYS + 1)).isoformat()],
+        lambda r: f"Progress report due: review hearing {_short(r['hearing_at'])}, {r['order_title']}",
+    )
+    add(
+        "order_ends",
+        f"""SELECT o.client_id, o.id AS record_id, {ORDER_END_SQL} AS order_end, {TITLE_SQL} AS order_title, {name}
+            FROM orders o JOIN clients c ON c.id = o.client_id
+            WHERE o.outcome IS NULL AND {ORDER_END_SQL} BETWEEN ? AND ?
+            ORDER BY order_end""",
+        [today.isoformat(), (today + timedelta(days=ORDER_ENDING_DAYS)).isoformat()],
+        lambda r: _order_ends_reason(today, date.fromisoformat(r["order_end"]), r["order_title"]),
+    )
     add(
         "consent_ended",
         f"""SELECT k.client_id, k.id AS record_id, k.agency, k.expires_date, k.withdrawn_date, {name}
@@ -361,6 +394,12 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
     return found
 
 
+def _order_ends_reason(today: date, end: date, title: str) -> str:
+    days = (end - today).days
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return f"Order ends {when} ({end.day} {end:%b}): {title}"
+
+
 def _release_reason(today: date, released: date) -> str:
     left = RELEASE_WINDOW_DAYS - (today - released).days
     return f"Released {released.day} {released:%b}, not seen: {left} day{'s' if left != 1 else ''} left of 3 weeks"
@@ -401,11 +440,12 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
 
 def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
     """Each hearing on a day, for the court-duty worker: time, court, client, type, keyworker,
-    and what the client needs on the day (not a hearing adjourned to another day)."""
+    the order a review hearing reviews, and what the client needs on the day (not a hearing
+    adjourned to another day)."""
     return list(
         db.query(
             f"""SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
-                  c.first_name, c.last_name, c.client_ref, c.keyworker
+                  c.first_name, c.last_name, c.client_ref, c.keyworker, {REVIEWED_ORDER_SQL} AS order_title
            FROM court_dates d JOIN clients c ON c.id = d.client_id
            WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
            ORDER BY d.court, d.hearing_at""",

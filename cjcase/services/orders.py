@@ -5,18 +5,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from cjcase.domain import codes, rules
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import NotFoundError, ValidationError
-from cjcase.domain.model import Order, OrderEvent
+from cjcase.domain.model import Client, Order, OrderEvent
 from cjcase.services.audit import write_audit
 from cjcase.store.database import INTEGRITY_ERRORS
 
-if TYPE_CHECKING:
-    from cjcase.services.caseload import Caseload
+
+class _Caseload(Protocol):
+    """What orders use of the caseload façade (services.caseload.Caseload; the agenda, which
+    the façade uses, reads orders through this module's SQL)."""
+
+    db: sqlite_utils.Database
+    clock: Clock
+
+    def get_client(self, client_id: int) -> Client: ...
+
 
 # An order's end in SQL, as domain.model.order_end: the day before the sentence date plus its
 # length in calendar months, a day missing in that month being its last day (SQLite's own
@@ -28,6 +37,14 @@ ORDER_END_SQL = """date(o.sentence_date, 'start of month', '+' || o.length_month
     '-1 day')"""
 # Running on :day (sentence to outcome date, both inclusive).
 RUNNING_SQL = "o.sentence_date <= :day AND (o.outcome_date IS NULL OR o.outcome_date >= :day)"
+# How a line names an order: `DRR+ATR 12 months, sentenced 02/03/26` (as Order.title).
+TITLE_SQL = """upper(coalesce(replace(o.components, ';', '+'), o.order_type)) || ' ' || o.length_months
+    || ' months, sentenced ' || strftime('%d/%m/', o.sentence_date) || substr(o.sentence_date, 3, 2)"""
+# The order running on the day of review hearing `d` (none for another kind of hearing).
+REVIEWED_ORDER_SQL = f"""(SELECT {TITLE_SQL} FROM orders o WHERE d.hearing_type = 'review'
+    AND o.client_id = d.client_id AND o.sentence_date <= substr(d.hearing_at, 1, 10)
+    AND (o.outcome_date IS NULL OR o.outcome_date >= substr(d.hearing_at, 1, 10))
+    ORDER BY o.sentence_date DESC LIMIT 1)"""
 
 
 @dataclass
@@ -66,7 +83,7 @@ def describe_result(event: OrderEvent) -> str:
 class Orders:
     """A caseload's community orders and their events, written with their rules and audited."""
 
-    def __init__(self, caseload: Caseload):
+    def __init__(self, caseload: _Caseload):
         self.caseload = caseload
         self.db = caseload.db
 
@@ -301,7 +318,8 @@ class Orders:
             lines.append(TimelineLine(order.suitability_assessed_date, "Suitability assessed"))
         if order.consent_date:
             lines.append(TimelineLine(order.consent_date, "Consent to the requirement"))
-        lines.append(TimelineLine(order.sentence_date, f"Sentenced at {order.court}: {order.title}"))
+        kinds = "+".join(r.upper() for r in order.requirements)
+        lines.append(TimelineLine(order.sentence_date, f"{kinds} {order.length_months} months at {order.court}"))
         if order.treatment_start_date:
             within = "within 3 weeks" if order.started_within_3_weeks else "NOT within 3 weeks"
             days = (order.treatment_start_date - order.sentence_date).days

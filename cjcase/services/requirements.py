@@ -67,7 +67,10 @@ def short(requirements: Iterable[Requirement]) -> str:
 
 def summary(requirements: list[Requirement]) -> str:
     """The requirements in force, for the record's header: `DRR (tell probation), RoB (tell police)`."""
-    return ", ".join(f"{r.requirement.upper()} (tell {who(r.agency, [r])})" for r in requirements)
+    return ", ".join(
+        f"{r.requirement.upper()} (tell {r.agency}" + (f", {r.notify_contact})" if r.notify_contact else ")")
+        for r in requirements
+    )
 
 
 def values_from_episode(code: str | None, notify_text: str | None, referral: Any, discharge: Any) -> dict | None:

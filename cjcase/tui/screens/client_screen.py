@@ -16,6 +16,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.orders_tab import OrdersTab, orders_widgets
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
 
@@ -26,6 +27,7 @@ TABS = (
     ("court-tab", "court"),
     ("outcomes", "outcomes"),
     ("history", "history"),
+    ("orders-tab", "orders"),
 )
 TAB_TABLES = {
     "sessions-tab": "sessions",
@@ -33,6 +35,7 @@ TAB_TABLES = {
     "court-tab": "court",
     "outcomes": "tops",
     "history": "audit",
+    "orders-tab": "orders",
 }  # the list each tab's keys act on
 TOP_ROWS = codes.TOP_DAY_FIELDS[:11] + codes.TOP_SCORE_FIELDS + codes.TOP_DAY_FIELDS[11:]
 
@@ -46,15 +49,17 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(CjcaseScreen):
+class ClientScreen(OrdersTab, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
     HELP = (
         "The client's record. The header shows age, pathway, days in service, risk flags and "
-        "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
-        "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-        "change since the start TOP); History (the audit trail). l logs a new session, e edits "
+        "consent, and the legal requirements in force. Tabs (keys 1 to 7): Overview with contacts "
+        "and episodes; Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and "
+        "the change since the start TOP); History (the audit trail); Orders (community orders with "
+        "the selected one's timeline, and the requirements). s records an order and w an event on the "
+        "selected order (a test, review, warning, breach or progress report). l logs a new session, e edits "
         "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
@@ -86,6 +91,8 @@ class ClientScreen(CjcaseScreen):
             "add_barrier",
             "add_consent",
             "add_disclosure",
+            "add_order",
+            "add_order_event",
         }
     )
     BINDINGS = [
@@ -111,6 +118,8 @@ class ClientScreen(CjcaseScreen):
         Binding("b", "add_barrier", "Checklist barrier", show=False),
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
+        Binding("s", "add_order", "New order", show=False),
+        Binding("w", "add_order_event", "Order event", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -128,6 +137,7 @@ class ClientScreen(CjcaseScreen):
             "court": _table(("When", 21), ("Court", 24), ("Hearing", 16), ("Outcome", 40), id="court"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 16), ("What", 22), ("Record", 6), ("Detail", 40), id="audit"),
+            **orders_widgets(),
         }
         hidden = self._hidden
         yield Header()
@@ -158,6 +168,10 @@ class ClientScreen(CjcaseScreen):
                 yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
+            with TabPane("Orders", id="orders-tab"):
+                yield Lazy(hidden["orders"])
+                yield Lazy(hidden["order-timeline"])
+                yield Lazy(hidden["requirements"])
         yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -220,6 +234,7 @@ class ClientScreen(CjcaseScreen):
             "court-tab": self._show_court,
             "outcomes": self._show_tops,
             "history": self._show_history,
+            "orders-tab": self._show_orders,
         }[tab]()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -498,6 +513,8 @@ class ClientScreen(CjcaseScreen):
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         if event.table.id == "goals":
             self._show_goal_reviews()
+        elif event.table.id == "orders":
+            self._show_order_timeline()
 
     # ------------------------------------------------------------------ selection
 
@@ -589,6 +606,8 @@ class ClientScreen(CjcaseScreen):
         from cjcase.tui.dialogs.goal_dialogs import GoalDialog
 
         tab = self.query_one("#tabs", TabbedContent).active
+        if self.edit_order_selection():
+            return
         if tab == "sessions-tab" and self.selected_session():
             self._edit_session(self.selected_session())
         elif tab == "goals-tab" and self.selected_goal():
