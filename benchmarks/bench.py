@@ -25,7 +25,7 @@ IMPORT_COLUMNS = {
     "clients": "client_ref, first_name, last_name, preferred_name, date_of_birth, sex, ethnicity, postcode, "
     "phone, keyworker, risk_flags, consent_to_share, consent_date, notes",
     "episodes": "c.client_ref, e.referral_date, e.referral_source, e.pathway, e.primary_substance, e.start_date, "
-    "e.discharge_date, e.discharge_reason, e.prison_release_date, e.order_start, e.order_end",
+    "e.discharge_date, e.discharge_reason, e.order_start, e.order_end",
     "sessions": 'c.client_ref, s.starts_at AS "when", s.kind, s.status, s.duration_minutes, s.notes',
     "goals": "c.client_ref, g.domain, g.description, g.set_date, g.review_date, g.status, g.closed_date",
     "court_dates": 'c.client_ref, d.hearing_at AS "when", d.court, d.hearing_type, d.outcome',

@@ -58,11 +58,24 @@ def make_client(caseload: Caseload, **overrides):
     return caseload.add_client(values)
 
 
+def add_release(caseload: Caseload, client_id: int, released, **overrides):
+    """A release from HMP Leeds expected on `released` and, unless that is after the caseload's today
+    (or `actual_date` is overridden), happened then."""
+    happened = released if released <= caseload.clock.today() else None
+    values = {"prison": "HMP Leeds", "expected_date": released, "actual_date": happened}
+    values.update(overrides)
+    return caseload.releases.add(client_id, values)
+
+
 def make_episode(caseload: Caseload, client_id: int, **overrides):
-    """A valid episode for a client, with any field overridden; a v1 `legal_requirement` (and
-    `notify_agency`) becomes a requirement from the referral date, as the referral form makes it."""
+    """A valid episode for a client, with any field overridden; a v1 `prison_release_date` is
+    recorded as the release it now is, and a v1 `legal_requirement` (and `notify_agency`) as a
+    requirement from the referral date, as the referral form makes it."""
     from cjcase.services.requirements import Requirements
 
+    released = overrides.pop("prison_release_date", None)
+    if released:
+        add_release(caseload, client_id, released)
     values = {
         "referral_date": date(2026, 1, 5),
         "referral_source": "self",

@@ -13,7 +13,7 @@ from cjcase.domain.dates import parse_quarter
 from cjcase.returns.build import aggregate, rate, suppress
 from cjcase.returns.measures import compute
 from cjcase.returns.template import Item, Template
-from tests.helpers import add_hearing, make_client, top_form
+from tests.helpers import add_hearing, add_release, make_client, top_form
 
 Q2 = parse_quarter("2026-27 Q2")
 refs = count(1)
@@ -40,6 +40,9 @@ def episode(caseload, client, referral, start=None, discharge=None, reason=None,
         "transferred_to": "HMP Leeds" if reason and reason.startswith("transferred") else None,
         **fields,
     }
+    released = values.pop("prison_release_date", None)
+    if released:
+        add_release(caseload, client.id, released)
     return caseload.add_episode(client.id, values)
 
 

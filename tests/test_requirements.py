@@ -151,6 +151,7 @@ def test_a_dna_on_two_requirements_needs_its_reason_for_each_agency(caseload, re
 def database_before_requirements(path: Path) -> sqlite3.Connection:
     """A database file at the schema just before the requirements migration."""
     conn = sqlite3.connect(path)
+    conn.create_function("cjcase_today", 0, lambda: SAMPLE_TODAY.isoformat())  # as the program gives it
     for number, migration in migrations():
         if migration.stem.split("_", 1)[1] == "requirements_orders":
             break

@@ -167,8 +167,10 @@ def test_the_extract_counts_attendance_and_continuity(caseload, db):
             "pathway": "prison_link",
             "primary_substance": "heroin",
             "start_date": date(2026, 7, 2),
-            "prison_release_date": date(2026, 7, 1),
         },
+    )
+    caseload.releases.add(
+        client.id, {"prison": "HMP Leeds", "expected_date": date(2026, 7, 1), "actual_date": date(2026, 7, 1)}
     )
     caseload.add_session(client.id, {"when": datetime(2026, 7, 2, 10, 0), "kind": "keywork", "status": "attended"})
     caseload.add_session(client.id, {"when": datetime(2026, 7, 9, 10, 0), "kind": "keywork", "status": "dna"})

@@ -112,7 +112,7 @@ async def test_two_dnas_raise_the_follow_up_alert_until_a_follow_up(db, clock, c
         assert caseload.notes(client.id)[0].kind == "dna_follow_up"
 
 
-async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db, clock, caseload):
+async def test_a_release_ten_days_ago_not_engaged_shows_eleven_days_left(db, clock, caseload):
     client = make_client(caseload)
     make_episode(
         caseload,
@@ -126,7 +126,7 @@ async def test_a_release_ten_days_ago_with_no_session_shows_eleven_days_left(db,
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         reasons = [row[1] for row in table_text(app.screen.query_one("#actions", RowTable))]
-        assert "Released 10 Nov, not seen: 11 days left of 3 weeks" in reasons
+        assert "Released Tue 10 Nov, not engaged: 11 days left" in reasons
 
 
 async def test_a_court_date_tomorrow_and_an_overdue_review_need_action(db, clock, caseload):

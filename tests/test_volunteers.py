@@ -215,9 +215,9 @@ def test_reminders_cover_today_tomorrow_and_releases(db, clock, caseload):
             "referral_source": "prison",
             "pathway": "prison_link",
             "primary_substance": "heroin",
-            "prison_release_date": date(2026, 11, 23),
         },
     )
+    caseload.releases.add(client.id, {"prison": "HMP Leeds", "expected_date": date(2026, 11, 23)})
     assert reminders(db, clock.now()) == [
         "1 appointment today.",
         "1 court hearing tomorrow.",

@@ -39,7 +39,7 @@ def agenda_command(
     from cjcase.services import settings
     from cjcase.services.calendar import to_ics, write_file
 
-    database = open_db(ctx, db, read_only=True)
+    database = open_db(ctx, db, read_only=True, reads=True)
     clock = program_clock()
     first = parse_user_date(date_from, clock.today()) if date_from else clock.today()
     last = first + timedelta(days=days)

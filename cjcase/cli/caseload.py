@@ -102,7 +102,7 @@ def settings_command(
     """Show the organisation's settings, or change one (e.g. `settings name_display initials_ref`)."""
     from cjcase.services import settings
 
-    database = open_db(ctx, db, read_only=value is None)
+    database = open_db(ctx, db, read_only=value is None, reads=value is None)
     if key and value is not None:
         settings.set_value(database, key, value)
         typer.echo(f"{key} is now {value}.")

@@ -34,18 +34,47 @@ def program_clock():
     return Clock.from_environment()
 
 
-def open_db(ctx: typer.Context, db: str | None, read_only: bool = False):
-    """Open the caseload a command works on, asking for its passphrase when it is encrypted."""
-    from cjcase.services.caseload_file import open_caseload
-    from cjcase.store.database import is_encrypted
+def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: bool = False):
+    """Open the caseload a command works on, asking for its passphrase when it is encrypted.
+
+    A command that `reads` a caseload (rather than filling one: import, restore, demo) never
+    makes one: a missing file, or the default file holding no clients (made empty by a command
+    run without --db), is refused with a sentence naming the path it looked at."""
+    from cjcase.services.caseload_file import client_count, open_caseload
+    from cjcase.store.database import file_kind, is_encrypted, refuse_unusable
 
     path = caseload_path(ctx, db)
+    if reads and file_kind(path) == "missing":
+        refuse_unusable(path, None)  # a restore's set-aside twin is named first
+        raise UserError(f"There is no caseload at {path}. {where_it_looked(ctx, db)}")
     # No passphrase at all leaves the file's own sentence to speak: encrypted, or damaged.
     passphrase = ask_passphrase(f"Passphrase for {path}", required=False) if is_encrypted(path) else None
     database = open_caseload(path, read_only=read_only, passphrase=passphrase)
+    if reads and origin_of(ctx, db) == "default" and not client_count(database):
+        database.close()
+        raise UserError(f"The caseload at {path} holds no clients. {where_it_looked(ctx, db)}")
     for warning in getattr(database, "warnings", []):
         err(warning)  # e.g. a daily backup the full disk had no room for: the command goes on
     return database
+
+
+def origin_of(ctx: typer.Context, db: str | None) -> str:
+    """What named the caseload file: "--db", "CJCASE_DB" or "default"."""
+    from cjcase.store.paths import db_path_origin
+
+    return db_path_origin(db or (ctx.obj or {}).get("db"))
+
+
+def where_it_looked(ctx: typer.Context, db: str | None) -> str:
+    """Why cjcase looked where it did, and how to point it at the caseload: for a refusal."""
+    origin = origin_of(ctx, db)
+    if origin == "default":
+        return (
+            "That is where cjcase looks when neither --db nor CJCASE_DB names a caseload: give your "
+            "caseload's file with --db PATH (or set CJCASE_DB to it), or start one with `cjcase import PATH` "
+            "(`cjcase demo` makes a separate demo caseload)."
+        )
+    return f"{origin} named that file: check the path, and give your caseload's file with --db PATH (or CJCASE_DB)."
 
 
 def ask_passphrase(prompt: str, confirm: bool = False, required: bool = True):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cjcase.cli.common import DbOption, caseload_path, err, open_db, program_clock
+from cjcase.cli.common import DbOption, caseload_path, err, open_db, program_clock, where_it_looked
 from cjcase.domain.errors import UserError
 
 commands = typer.Typer()
@@ -45,8 +45,8 @@ def export(
     """Write a commissioner's return or the pseudonymised extract for a period."""
     from cjcase.returns import exporter
     from cjcase.returns import template as templates
+    from cjcase.services.caseload_file import client_count
 
-    database = open_db(ctx, db)
     user_dir = caseload_path(ctx, db).parent / "exports"
     if list_templates:
         good, problems = templates.catalogue(user_dir)
@@ -58,6 +58,7 @@ def export(
                 detail += f", suppression {item.suppression}"
             typer.echo(f"{item.name:<28} {item.title} ({detail})")
         return
+    database = open_db(ctx, db, reads=True)
     if show_history:
         records = exporter.history(database)
         if not records:
@@ -71,6 +72,11 @@ def export(
             "(`cjcase export --list` shows them)."
         )
     chosen = templates.find(template, user_dir)
+    if not client_count(database):
+        raise UserError(
+            f"The caseload at {caseload_path(ctx, db)} holds no clients, so a return from it would count "
+            f"nobody: nothing was written. {where_it_looked(ctx, db)}"
+        )
     chosen_period = _period(period, date_from, date_to)
     fmt = (fmt or chosen.formats[0]).lower()
     if fmt not in ("csv", "xlsx", "json"):
@@ -133,7 +139,7 @@ def key_export(
     """Write the pseudonym key to a file, for the organisation's other laptops."""
     from cjcase.services.keys import export_key
 
-    export_key(open_db(ctx, db), file)
+    export_key(open_db(ctx, db, reads=True), file)
     typer.echo(f"Wrote the pseudonym key to {file}. Keep it as safe as the caseload itself.")
 
 

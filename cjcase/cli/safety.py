@@ -42,7 +42,7 @@ def backup(
         backups.refuse_caseload_as_target(path, db_path)
     from cjcase.services.caseload_file import backup_caseload
 
-    written = backup_caseload(open_db(ctx, db), db_path, path)
+    written = backup_caseload(open_db(ctx, db, reads=True), db_path, path)
     typer.echo(f"Backed up and verified: {written}")
 
 
@@ -83,7 +83,7 @@ def check(ctx: typer.Context, db: str | None = DbOption) -> None:
     from cjcase.returns.quality import data_quality
     from cjcase.services.integrity import check as run_check
 
-    database = open_db(ctx, db, read_only=True)
+    database = open_db(ctx, db, read_only=True, reads=True)
     problems = run_check(database)
     if problems:
         for problem in problems:
@@ -110,7 +110,7 @@ def erase(
     """Erase every personal value of a client (right to erasure); keeps a tombstone only."""
     from cjcase.services import erasure
 
-    database = open_db(ctx, db)
+    database = open_db(ctx, db, reads=True)
     name = erasure.name_of(database, client_ref)
     if not yes:
         if not sys.stdin.isatty():
@@ -135,7 +135,7 @@ def retention(
     """List (or with --apply, erase) clients kept longer than the retention period."""
     from cjcase.services import erasure
 
-    database = open_db(ctx, db, read_only=not apply)
+    database = open_db(ctx, db, read_only=not apply, reads=True)
     due = erasure.retention_candidates(database, years, program_clock().today())
     if not due:
         typer.echo(f"Nobody's last episode closed more than {years} years ago.")

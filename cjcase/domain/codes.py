@@ -41,7 +41,9 @@ SUBSTANCE = (
     "other",
 )
 SEX = ("male", "female", "other", "not_stated")
-ETHNICITY = tuple("ABCDEFGHJKLMNPRSZ")
+# NHS ethnic category letters, then `99` (not known: not asked, or not recorded), beside `Z`
+# (asked and declined to say) (DOMAIN.md, Clients v2).
+ETHNICITY = (*"ABCDEFGHJKLMNPRSZ", "99")
 SESSION_KIND = (
     "assessment",
     "keywork",
@@ -137,7 +139,14 @@ ETHNIC_GROUP_OF_CATEGORY = {
     **dict.fromkeys("MNP", "black"),
     **dict.fromkeys("RS", "other"),
     "Z": "not_stated",
+    "99": "not_stated",
 }
+
+
+def ethnic_group(ethnicity: str | None) -> str:
+    """The return's ethnic group of a client's ethnicity; `99` and an empty one are not stated."""
+    return ETHNIC_GROUP_OF_CATEGORY.get(ethnicity or "", "not_stated")
+
 
 # Short markers the caseload table shows for each risk flag.
 RISK_MARKER = {
@@ -272,6 +281,14 @@ def age_band(age: int) -> str:
     return "65+"
 
 
+# Releases from custody (DOMAIN.md "Releases from custody").
+RELEASE_TYPE = ("licence", "end_of_sentence", "home_detention_curfew", "remand_or_court", "other")
+ACCOMMODATION_ON_RELEASE = ("settled", "temporary", "no_fixed_abode", "not_known")
+SCRIPT_CONTINUITY = ("yes", "no", "not_applicable")
+COC_EXCLUSION = ("re_imprisoned", "died", "moved_out_of_area", "transferred_secure_setting")
+CONTINUITY_STATUS = ("due", "pending", "engaged", "not_engaged", "excluded")
+
+
 def all_codes() -> frozenset[str]:
     """Every code of every list: values that can never identify a person."""
     lists = (
@@ -305,6 +322,11 @@ def all_codes() -> frozenset[str]:
         TEST_RESULT_ALONE,
         REVIEW_PROGRESS,
         BREACH_OUTCOME,
+        RELEASE_TYPE,
+        ACCOMMODATION_ON_RELEASE,
+        SCRIPT_CONTINUITY,
+        COC_EXCLUSION,
+        CONTINUITY_STATUS,
     )
     return frozenset(code for codes in lists for code in codes)
 

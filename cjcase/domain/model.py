@@ -37,8 +37,8 @@ class Client(Record):
     first_name: str
     last_name: str
     date_of_birth: date
-    sex: str
-    ethnicity: str
+    sex: str | None
+    ethnicity: str | None
     preferred_name: str | None = None
     postcode: str | None = None
     phone: str | None = None
@@ -59,8 +59,22 @@ class Client(Record):
     no_fixed_abode: int = 0
     alt_contact: str | None = None
     aliases: str | None = None
+    quick_referral: str = "no"
 
     _date_fields = ("date_of_birth", "consent_date")
+
+    @property
+    def missing_details(self) -> list[str]:
+        """A quick referral's fields still to fill in (sex, ethnicity), for the data-quality line."""
+        return [name for name in ("sex", "ethnicity") if self.quick_referral == "yes" and not getattr(self, name)]
+
+    @property
+    def missing_details_line(self) -> str | None:
+        """The record's data-quality line while a quick referral's sex or ethnicity is empty."""
+        missing = self.missing_details
+        if not missing:
+            return None
+        return f"Quick referral: {' and '.join(missing)} not recorded yet (e edits the client)."
 
     @property
     def name(self) -> str:
@@ -86,7 +100,6 @@ class Episode(Record):
     start_date: date | None = None
     discharge_date: date | None = None
     discharge_reason: str | None = None
-    prison_release_date: date | None = None
     order_start: date | None = None
     order_end: date | None = None
     transferred_to: str | None = None
@@ -95,7 +108,6 @@ class Episode(Record):
         "referral_date",
         "start_date",
         "discharge_date",
-        "prison_release_date",
         "order_start",
         "order_end",
     )

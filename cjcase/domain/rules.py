@@ -35,8 +35,9 @@ CLIENT = {
     "last_name": Field("text", True),
     "preferred_name": Field("text"),
     "date_of_birth": Field("date", True),
-    "sex": _code(codes.SEX, True),
-    "ethnicity": _code(codes.ETHNICITY, True),
+    # Required unless the client is a quick referral (check_client): see QUICK_REFERRAL_OPTIONAL.
+    "sex": _code(codes.SEX),
+    "ethnicity": _code(codes.ETHNICITY),
     "postcode": Field("text"),
     "phone": Field("text"),
     "keyworker": Field("text"),
@@ -56,7 +57,11 @@ CLIENT = {
     "no_fixed_abode": Field("bool"),
     "alt_contact": Field("text"),
     "aliases": Field("text"),
+    "quick_referral": Field("yes_no", default="no"),
 }
+# The client fields a quick referral (name and date of birth only) may leave empty; every other
+# client needs them, and clients.csv must have their columns.
+QUICK_REFERRAL_OPTIONAL = ("sex", "ethnicity")
 EPISODE = {
     "referral_date": Field("date", True),
     "referral_source": _code(codes.REFERRAL_SOURCE, True),
@@ -65,7 +70,6 @@ EPISODE = {
     "start_date": Field("date"),
     "discharge_date": Field("date"),
     "discharge_reason": _code(codes.DISCHARGE_REASON),
-    "prison_release_date": Field("date"),
     "order_start": Field("date"),
     "order_end": Field("date"),
     "transferred_to": Field("text"),
@@ -336,13 +340,27 @@ def field_checker(spec: dict[str, Field]) -> Callable[..., tuple[dict[str, Any],
 
 def check_client(clean: dict[str, Any], today: date) -> list[ValidationError]:
     """Rules across a client's fields."""
-    problems = []
+    problems = check_client_details(clean)
     dob = clean.get("date_of_birth")
     if dob and dob > today.isoformat():
         problems.append(ValidationError("date_of_birth", "The date of birth is in the future."))
     elif dob and dob < "1900-01-01":
         problems.append(ValidationError("date_of_birth", "The date of birth is before 1900: check the year."))
     return problems
+
+
+def check_client_details(clean: dict[str, Any]) -> list[ValidationError]:
+    """Sex and ethnicity are required unless the client is a quick referral (DOMAIN.md)."""
+    if clean.get("quick_referral") == "yes":
+        return []
+    return [
+        ValidationError(
+            name,
+            f"The {label(name)} is required (only a quick referral may leave it empty until it is asked).",
+        )
+        for name in QUICK_REFERRAL_OPTIONAL
+        if name in clean and not clean[name]  # a column absent from an import is reported on its header
+    ]
 
 
 def check_episode(clean: dict[str, Any]) -> list[ValidationError]:

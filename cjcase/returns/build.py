@@ -13,6 +13,7 @@ from cjcase.domain.dates import Period
 from cjcase.returns import measures
 from cjcase.returns.template import Template
 from cjcase.services.keys import get_key, pseudo_id, recipient_key
+from cjcase.services.releases import RELEASE_OF_EPISODE
 
 SUPPRESSED = "*"
 # A cell: int (count), Decimal (rate), None (empty), "*" (suppressed), or text (codes, labels).
@@ -84,15 +85,14 @@ CONSENT_FREE_COLUMNS = frozenset(("pseudo_id", "attended_in_period", "dna_in_per
 EXTRACT_SQL = f"""
 SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
-       e.prison_release_date,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
-       CASE WHEN e.prison_release_date BETWEEN :start AND :end THEN
-         CASE WHEN {measures.CONTINUITY_ENGAGED} THEN 'yes' ELSE 'no' END END AS continuity_engaged
+       (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN max({measures.CONTINUITY_ENGAGED}) THEN 'yes' ELSE 'no' END
+          FROM releases r WHERE {RELEASE_OF_EPISODE} AND {measures.RELEASED}) AS continuity_engaged
 FROM episodes e JOIN clients c ON c.id = e.client_id
 WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
 ORDER BY e.referral_date, e.id
@@ -114,8 +114,9 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
         record = {
             "pseudo_id": pseudo_id(key, row["client_ref"]),
             "age_band": codes.age_band(age),
-            "sex": row["sex"],
-            "ethnicity": row["ethnicity"],
+            # A quick referral's empty sex and ethnicity are written as not stated / not known.
+            "sex": row["sex"] or "not_stated",
+            "ethnicity": row["ethnicity"] or "99",
             "pathway": row["pathway"],
             "referral_source": row["referral_source"],
             "primary_substance": row["primary_substance"],
@@ -144,7 +145,7 @@ def _minimise(record: dict[str, Cell], template: Template) -> None:
 
     rules = template.minimisation
     if rules.ethnicity == "group" and record["ethnicity"]:
-        record["ethnicity"] = codes.ETHNIC_GROUP_OF_CATEGORY[str(record["ethnicity"])]
+        record["ethnicity"] = codes.ethnic_group(str(record["ethnicity"]))
     if rules.months == "quarter":
         for column in ("referral_month", "start_month", "discharge_month"):
             month = record[column]

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from cjcase.domain import codes
 from cjcase.domain.dates import Period
+from cjcase.services.releases import V1_ENGAGED
 
 # A count is an int; a rate is its (numerator, denominator).
 Value = int | tuple[int, int]
@@ -98,12 +99,11 @@ OUTCOME_SQL = (
 IN_PERIOD = "s.starts_at >= :start AND s.starts_at < :after_end"
 COUNTED_FOR_ATTENDANCE = f"{IN_PERIOD} AND s.kind NOT IN ('court_support', 'gate_pickup')"
 STRUCTURED = "('assessment', 'keywork', 'group', 'review')"
-CONTINUITY_ENGAGED = f"""EXISTS (
-    SELECT 1 FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
-      AND s.kind IN {STRUCTURED}
-      AND s.starts_at >= e.prison_release_date
-      AND s.starts_at < date(e.prison_release_date, '+22 days'))"""
-RELEASED = "e.prison_release_date BETWEEN :start AND :end"
+# Continuity of care under the v1 return (DOMAIN.md "v1 return" under releases): releases with
+# `actual_date` in the period; engaged by the v1 rule only (an attended structured session here in
+# the window), neither `coc_exclusion` nor `community_start_date` used. Over `releases r`.
+CONTINUITY_ENGAGED = V1_ENGAGED
+RELEASED = "r.actual_date BETWEEN :start AND :end"
 GOAL_CLOSED = "g.closed_date BETWEEN :start AND :end"
 STARTS_BY_CLIENT = "episodes e JOIN clients c ON c.id = e.client_id"
 AGE_AT_START = (
@@ -116,6 +116,9 @@ AGE_BAND_SQL = (
     f"WHEN {AGE_AT_START} <= 54 THEN '45-54' WHEN {AGE_AT_START} <= 64 THEN '55-64' "
     "ELSE '65+' END"
 )
+# A quick referral's empty sex counts as not stated (DOMAIN.md, Clients v2).
+SEX_SQL = "coalesce(c.sex, 'not_stated')"
+# `99` (not known) and an empty ethnicity fall in `not_stated` with `Z`.
 ETHNIC_GROUP_SQL = (
     "CASE WHEN c.ethnicity IN ('A','B','C') THEN 'white' "
     "WHEN c.ethnicity IN ('D','E','F','G') THEN 'mixed' "
@@ -281,8 +284,8 @@ MEASURES: dict[str, Measure] = {
             "continuity_of_care_rate",
             True,
             _rate(
-                f"SELECT count(*) FROM episodes e WHERE {RELEASED} AND {CONTINUITY_ENGAGED}",
-                f"SELECT count(*) FROM episodes e WHERE {RELEASED}",
+                f"SELECT count(*) FROM releases r WHERE {RELEASED} AND {CONTINUITY_ENGAGED}",
+                f"SELECT count(*) FROM releases r WHERE {RELEASED}",
             ),
         ),
         Measure(
@@ -318,7 +321,7 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "new_starts_by_sex",
             False,
-            _count_with_breakdowns(STARTED, {"sex": "c.sex"}, table=STARTS_BY_CLIENT, include_all=False),
+            _count_with_breakdowns(STARTED, {"sex": SEX_SQL}, table=STARTS_BY_CLIENT, include_all=False),
         ),
         Measure(
             "new_starts_by_ethnicity",

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.services.releases import RELEASE_OF_EPISODE, V1_ENGAGED
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
 DAYS_UNTIL_FINAL = 7
@@ -57,7 +58,7 @@ CHECKS = [
     (
         "{n} Prison Link episode{s} in the period with no prison release date",
         f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.pathway = 'prison_link' "
-        "AND e.prison_release_date IS NULL",
+        f"AND NOT EXISTS (SELECT 1 FROM releases r WHERE {RELEASE_OF_EPISODE} AND r.actual_date IS NOT NULL)",
     ),
     (
         "{n} DRR or ATR episode{s} in the period with no order start date",
@@ -91,7 +92,45 @@ CHECKS = [
 # Data-quality notes (DOMAIN.md "Data-quality checks added"): records to put right that change none
 # of the v1 return's figures, so they are listed wherever the checks are shown but never block a
 # return. Each is (message, SQL listing client references), with the same parameters as CHECKS.
-NOTES: list[tuple[str, str]] = []
+NOTES: list[tuple[str, str]] = [
+    # 13. A quick referral's sex or ethnicity still empty, naming the empty fields.
+    (
+        "{n} quick-referral client{s} with sex or ethnicity not recorded yet",
+        """SELECT c.client_ref || ' (' || CASE WHEN c.sex IS NULL AND c.ethnicity IS NULL THEN 'sex and ethnicity'
+                                              WHEN c.sex IS NULL THEN 'sex' ELSE 'ethnicity' END || ')'
+        FROM clients c WHERE c.quick_referral = 'yes' AND (c.sex IS NULL OR c.ethnicity IS NULL)""",
+    ),
+]
+
+# Releases from custody, checks 1 to 4 (check 5 reads the death record, which another change brings).
+_RELEASE = "FROM releases r JOIN clients c ON c.id = r.client_id"
+_WINDOW_END = "date(r.actual_date, '+21 days')"
+NOTES += [
+    (
+        "{n} release{s} made from a v1 prison release date with no prison, or with an actual date after "
+        "today: name the prison, or clear the actual date of a release still to come",
+        f"SELECT c.client_ref {_RELEASE} WHERE (r.from_v1 = 1 AND coalesce(trim(r.prison), '') = '') "
+        "OR r.actual_date > :today",
+    ),
+    (
+        "{n} release{s} in the period with no release type",
+        f"SELECT c.client_ref {_RELEASE} WHERE r.actual_date BETWEEN :start AND :end AND r.release_type IS NULL",
+    ),
+    (
+        "{n} release{s} still due 7 days after the expected date: record the release, move the date, "
+        "or record the exclusion",
+        f"SELECT c.client_ref {_RELEASE} WHERE r.actual_date IS NULL AND r.coc_exclusion IS NULL "
+        "AND r.expected_date <= date(:today, '-7 days')",
+    ),
+    (
+        "{n} release{s} whose three-week window closed in the period not engaged: confirm with the "
+        "community provider whether the person started there, and record it or leave it",
+        f"""SELECT c.client_ref {_RELEASE}
+        WHERE r.coc_exclusion IS NULL AND {_WINDOW_END} BETWEEN :start AND :end AND {_WINDOW_END} < :today
+          AND NOT (r.community_start_date IS NOT NULL AND r.community_start_date <= {_WINDOW_END})
+          AND NOT {V1_ENGAGED}""",
+    ),
+]
 
 
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens 
     import sqlite_utils
 
 from cjcase.domain import codes
+from cjcase.domain.clock import Clock
 from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
 from cjcase.services.orders import ORDER_END_SQL, REVIEWED_ORDER_SQL, TITLE_SQL
 
@@ -48,7 +49,13 @@ _AGENDA_SOURCES = (
         "e.pathway",
         "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last",
     ),
-    ("release", "episodes e", "e.prison_release_date", "e.pathway", "e.prison_release_date BETWEEN :first AND :last"),
+    (
+        "release",
+        "releases r",
+        "r.expected_date",
+        "r.prison, r.gate_pickup_booked",
+        "r.actual_date IS NULL AND r.coc_exclusion IS NULL AND r.expected_date BETWEEN :first AND :last",
+    ),
 )
 _AGENDA_ORDER = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
 
@@ -65,7 +72,9 @@ def _agenda_summary(kind: str, row: dict) -> str:
         return f"Goal review due ({codes.label(row['domain'])})"
     if kind == "order_end":
         return f"{row['pathway'].upper()} order ends"
-    return "Released from prison"
+    # What a volunteer at the gate needs too: nothing clinical (the checklist is on the action list).
+    gate = "gate pick-up booked" if row["gate_pickup_booked"] == "yes" else "no gate pick-up booked"
+    return f"Due for release{' from ' + row['prison'] if row['prison'] else ''}: {gate}"
 
 
 def _agenda_queries(
@@ -200,8 +209,6 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
         )
         if row["start_date"]:
             items.append(TimelineItem(_at(row["start_date"]), "episode", f"Started ({pathway})", row["id"]))
-        if row["prison_release_date"]:
-            items.append(TimelineItem(_at(row["prison_release_date"]), "episode", "Released from prison", row["id"]))
         if row["discharge_date"]:
             items.append(
                 TimelineItem(
@@ -211,6 +218,11 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
                     row["id"],
                 )
             )
+    for row in db.query("SELECT * FROM releases WHERE client_id = ?", [client_id]):
+        if row["actual_date"]:
+            items.append(TimelineItem(_at(row["actual_date"]), "release", "Released from prison", row["id"]))
+        else:
+            items.append(TimelineItem(_at(row["expected_date"]), "release", "Release expected", row["id"]))
     for row in db.query("SELECT * FROM goals WHERE client_id = ?", [client_id]):
         items.append(TimelineItem(_at(row["set_date"]), "goal", f"Goal set ({codes.label(row['domain'])})", row["id"]))
         if row["closed_date"]:
@@ -238,6 +250,7 @@ def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
 
 
 RELEASE_WINDOW_DAYS = 21
+GATE_TIME = "08:00"  # prisons release in the morning: a gate pick-up booked with no time is put here
 DNA_WINDOW_DAYS = 28
 NO_CONTACT_DAYS = 28
 WAITING_DAYS = 21
@@ -322,17 +335,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
         lambda r: f"Court tomorrow {r['hearing_at'][11:]}: {codes.label(r['hearing_type'])}, {r['court']}",
     )
-    add(
-        "release_not_seen",
-        f"""SELECT e.client_id, e.id AS record_id, e.prison_release_date, {name}
-            FROM episodes e JOIN clients c ON c.id = e.client_id
-            WHERE e.prison_release_date BETWEEN ? AND ?
-              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
-                              AND s.status = 'attended' AND s.starts_at >= e.prison_release_date)
-            ORDER BY e.prison_release_date""",
-        [(today - timedelta(days=RELEASE_WINDOW_DAYS)).isoformat(), today.isoformat()],
-        lambda r: _release_reason(today, date.fromisoformat(r["prison_release_date"])),
-    )
+    found += release_actions(db, today)
     add(
         "dna_follow_up",
         f"""WITH dnas AS (
@@ -400,9 +403,61 @@ def _order_ends_reason(today: date, end: date, title: str) -> str:
     return f"Order ends {when} ({end.day} {end:%b}): {title}"
 
 
-def _release_reason(today: date, released: date) -> str:
-    left = RELEASE_WINDOW_DAYS - (today - released).days
-    return f"Released {released.day} {released:%b}, not seen: {left} day{'s' if left != 1 else ''} left of 3 weeks"
+def release_actions(db: sqlite_utils.Database, today: date) -> list[ActionItem]:
+    """Releases that ask for something: one released and not engaged while its window is open
+    (cleared only by engagement or an exclusion, never by a gate pick-up or a phone call), one in
+    the next 3 days with no first appointment booked, and every release due in the next 14 days
+    with its checklist and what is still missing."""
+    from cjcase.domain.releases import NO_APPOINTMENT_DAYS, days_left, missing
+    from cjcase.services.releases import Releases
+
+    releases = Releases(db, Clock(today))
+    found = []
+
+    def item(kind: str, view, reason: str) -> ActionItem:
+        return ActionItem(
+            kind,
+            view.release.client_id,
+            view.client_ref,
+            view.client_name,
+            reason,
+            view.release.id,
+            view.first_name,
+            view.last_name,
+        )
+
+    for view in releases.in_window(today):
+        if view.status != "pending":
+            continue
+        released = view.release.actual_date
+        assert released is not None  # in its window
+        left = days_left(view.release, today)
+        reason = f"Released {released:%a} {released.day} {released:%b}, not engaged: {left} day{'s' if left != 1 else ''} left"
+        if view.met_at_gate:
+            reason += " (met at the gate)"
+        found.append(item("release_not_engaged", view, reason))
+    for view in releases.due_soon():
+        expected = view.release.expected_date
+        to_go = (expected - today).days
+        when = (
+            "today"
+            if to_go == 0
+            else f"in {to_go} day{'s' if to_go != 1 else ''}"
+            if to_go > 0
+            else f"{-to_go} day{'s' if to_go != -1 else ''} ago (not recorded)"
+        )
+        gaps = missing(view.release)
+        if 0 <= to_go <= NO_APPOINTMENT_DAYS and not view.release.first_appointment_at:
+            found.append(item("release_no_appointment", view, f"Released {when}, no first appointment booked"))
+        checklist_text = "missing " + ", ".join(gaps) if gaps else "checklist complete"
+        found.append(
+            item(
+                "release_due",
+                view,
+                f"Due for release {when} ({expected:%a} {expected.day} {expected:%b}): {checklist_text}",
+            )
+        )
+    return found
 
 
 def _short(text: str | None, with_time: bool = True) -> str:
@@ -430,7 +485,7 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     if hearings:
         found.append(f"{hearings} court hearing{'s' if hearings != 1 else ''} tomorrow.")
     releases = db.execute(
-        "SELECT count(*) FROM episodes WHERE prison_release_date BETWEEN ? AND ?",
+        "SELECT count(*) FROM releases WHERE actual_date IS NULL AND coc_exclusion IS NULL AND expected_date BETWEEN ? AND ?",
         [today.isoformat(), (today + timedelta(days=3)).isoformat()],
     ).fetchone()[0]
     if releases:
@@ -476,7 +531,19 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
             WHERE d.hearing_at >= ? AND d.hearing_at < ? {who}""",
         [start.isoformat(), after, *extra],
     )
-    return sorted([*sessions, *hearings], key=lambda r: (r["at"], r["source"], r["id"]))
+    # A gate pick-up booked on a release's checklist is an appointment like any other (at the
+    # prison's usual release time), unless it is booked as a session already.
+    gate_pickups = db.query(
+        f"""SELECT 'release' AS source, r.id, r.expected_date || ' {GATE_TIME}' AS at, 'gate_pickup' AS kind,
+                   120 AS duration_minutes, r.prison AS court, c.first_name, c.last_name, 0 AS cancelled
+            FROM releases r JOIN clients c ON c.id = r.client_id
+            WHERE r.gate_pickup_booked = 'yes' AND r.actual_date IS NULL AND r.coc_exclusion IS NULL
+              AND r.expected_date BETWEEN ? AND ? {who}
+              AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = r.client_id AND s.kind = 'gate_pickup'
+                              AND substr(s.starts_at, 1, 10) = r.expected_date)""",
+        [start.isoformat(), end.isoformat(), *extra],
+    )
+    return sorted([*sessions, *hearings, *gate_pickups], key=lambda r: (r["at"], r["source"], r["id"]))
 
 
 def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem]:

@@ -36,6 +36,7 @@ from cjcase.domain.model import (
 )
 from cjcase.services import agenda, erasure, names, requirements, search, settings
 from cjcase.services.audit import write_audit
+from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
 
 # The columns the search index holds: a change to one leaves the old value in its segments.
@@ -92,6 +93,11 @@ class Caseload:
 
     # ------------------------------------------------------------ reads for the screens
     # The screens ask these (never the database handle), so a screen holds no query.
+
+    @property
+    def releases(self) -> Releases:
+        """Releases from custody: the checklist, the handshake and continuity of care."""
+        return Releases(self.db, self.clock)
 
     def reader(self) -> Caseload:
         """The caseload over the calling thread's own read-only connection, for a load off the
@@ -249,6 +255,13 @@ class Caseload:
             "client", values, None, lambda c: rules.check_client(c, today) + self._name_problems(c, "keyworker")
         )
         return self.get_client(client_id)
+
+    def add_quick_referral(self, values: dict[str, Any]) -> Client:
+        """Take someone on in custody or at court with name and date of birth only (DOMAIN.md,
+        Clients v2): the reference, names and date of birth are required as for every client,
+        sex and ethnicity may stay empty until asked, every other client rule holds. The one way
+        every screen or command makes a quick referral (a new arrest referral too); audited."""
+        return self.add_client({**values, "quick_referral": "yes"})
 
     def update_client(self, client_id: int, changes: dict[str, Any]) -> Client:
         """Change a client's details."""

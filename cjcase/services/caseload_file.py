@@ -37,6 +37,11 @@ def open_caseload(
     return db
 
 
+def client_count(db: sqlite_utils.Database) -> int:
+    """How many clients the caseload holds (0 for one just made)."""
+    return db.execute("SELECT count(*) FROM clients").fetchone()[0]
+
+
 def _settle(db: sqlite_utils.Database, path: Path) -> list[int]:
     """What every writable open does before work starts; returns the clients erased again."""
     passphrase = getattr(db, "passphrase", None)

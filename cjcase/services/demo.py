@@ -91,6 +91,7 @@ PEER_MENTORS = ("Dee Marsh", "Lenny Okafor")
 DEMO_TABLES = (
     "clients",
     "episodes",
+    "releases",
     "requirements",
     "orders",
     "order_events",
@@ -159,7 +160,7 @@ def generate(
         db.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return {
         table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("clients", "episodes", "sessions", "goals", "court_dates", "tops")
+        for table in ("clients", "episodes", "releases", "sessions", "goals", "court_dates", "tops")
     }
 
 
@@ -177,6 +178,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "barriers",
             "consents",
             "disclosures",
+            "releases",
             "order_events",
             "orders",
             "requirements",
@@ -225,7 +227,7 @@ class _Maker:
         self.rng = rng
         self.today = today
         self.substances = [s for s, w in SUBSTANCE_WEIGHTS for _ in range(w)]
-        self.ids = {"episodes": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
+        self.ids = {"episodes": 0, "releases": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
         self._cumulative: dict[tuple, tuple[list[int], int]] = {}
 
     def weighted(self, population, weights: tuple[int, ...]):
@@ -361,7 +363,6 @@ class _Maker:
                 "start_date": start.isoformat() if start else None,
                 "discharge_date": discharge.isoformat() if discharge else None,
                 "discharge_reason": reason,
-                "prison_release_date": release.isoformat() if release else None,
                 "order_start": order_start.isoformat() if order_start else None,
                 "order_end": order_end.isoformat() if order_end else None,
             }
@@ -375,6 +376,8 @@ class _Maker:
                     "end_date": discharge.isoformat() if discharge else None,
                 }
             )
+        if release:
+            self.release(client_id, release, rows)
         self.sessions(
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )
@@ -383,6 +386,22 @@ class _Maker:
             self.tops(client_id, start, discharge, reason, rows)
         if pathway in ("court", "drr", "atr", "restriction_on_bail", "arrest_referral", "iom"):
             self.hearings(client_id, pathway, referral, discharge, rows)
+
+    def release(self, client_id: int, expected: date, rows) -> None:
+        """A release from prison: recorded when its day has come, due while it is still ahead."""
+        if any(
+            r["client_id"] == client_id and r["expected_date"] == expected.isoformat() for r in rows["releases"][-3:]
+        ):
+            return  # two episodes of one client with the same day: one release
+        rows["releases"].append(
+            {
+                "id": self.next_id("releases"),
+                "client_id": client_id,
+                "prison": self.rng.choice(PRISONS),
+                "expected_date": expected.isoformat(),
+                "actual_date": expected.isoformat() if expected <= self.today else None,
+            }
+        )
 
     def sessions(self, client_id, referral, start, discharge, release, rows, reportable=False) -> None:
         rng, today = self.rng, self.today

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.services import audit
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
 # table -> (field rules, check across fields)
 TABLE_RULES = {
-    "clients": (rules.CLIENT, None),
+    "clients": (rules.CLIENT, rules.check_client_details),
     "episodes": (rules.EPISODE, rules.check_episode),
     "sessions": (rules.SESSION, None),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
     "consents": (rules.CONSENT, rules.check_consent),
+    # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
+    "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
 }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cjcase.domain.clock import Clock
 from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
@@ -257,6 +258,13 @@ def failure_sentence(path: Path | None, error: BaseException, passphrase: str | 
     return damaged_sentence(path, str(error), passphrase)
 
 
+def register_today(conn) -> None:
+    """Give SQL the program's today as `cjcase_today()` (CJCASE_TODAY pins it): a migration that
+    turns a date into something done or still to come asks it, as the program would."""
+    clock = Clock.from_environment()
+    conn.create_function("cjcase_today", 0, lambda: clock.today().isoformat())
+
+
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
     """Apply every pending migration, each with its version bump in one transaction."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -265,10 +273,26 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
         return
     if db.table_names():
         write_backup(db, backup_dir(path), f"before-v{pending[-1][0]}")
+    register_today(db.conn)
     for number, migration in pending:
         script = migration.read_text(encoding="utf-8")
+        # Foreign keys are off while a migration runs (SQLite's way to rebuild a table others
+        # point to: with them on, dropping the old table would delete every row that points to
+        # it), and every link is checked before the migration is committed.
+        db.conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            db.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+            db.conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};")
+            broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise DatabaseError(
+                    f"Upgrading {path} with {migration.name} would leave {len(broken)} record(s) pointing to "
+                    "missing ones, so nothing was changed."
+                )
+            db.conn.execute("COMMIT")
+        except DatabaseError:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
         except DATABASE_ERRORS as error:
             if db.conn.in_transaction:
                 db.conn.execute("ROLLBACK")
@@ -280,3 +304,5 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
             raise DatabaseError(
                 f"Upgrading {path} with {migration.name} failed ({error}); nothing was changed."
             ) from None
+        finally:
+            db.conn.execute("PRAGMA foreign_keys = ON")

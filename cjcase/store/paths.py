@@ -39,6 +39,13 @@ def resolve_db_path(option: str | os.PathLike | None) -> Path:
     return chosen_db_path(option) or default_db_path()
 
 
+def db_path_origin(option: str | os.PathLike | None) -> str:
+    """What named the database file `resolve_db_path` gives: "--db", "CJCASE_DB" or "default"."""
+    if option:
+        return "--db"
+    return "CJCASE_DB" if chosen_db_path(None) else "default"
+
+
 def synced_folder_warning(path: Path) -> str | None:
     """A warning when the database sits in a cloud-synced or network folder."""
     text = str(Path(path).expanduser().absolute())

@@ -45,13 +45,14 @@ class CjcaseApp(App):
         Binding("f4", "toggle_initials", "Initials only", key_display="F4"),
     ]
     # App actions that change the caseload: absent in read-only mode.
-    EDIT_ACTIONS = {"new_client", "returns"}
+    EDIT_ACTIONS = {"new_client", "quick_referral", "returns"}
     # Commands that work from every screen: (palette title, action, help).
     APP_COMMANDS = [
         ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
         ("Caseload: open", "caseload", "Every client, with search and filters"),
         ("Caseload: show closed clients", "caseload_closed", "To re-refer a client who has left"),
         ("Client: add new", "new_client", "Add a client to the caseload"),
+        ("Client: quick referral", "quick_referral", "Name and date of birth now, the rest later (Q on the caseload)"),
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
@@ -371,6 +372,17 @@ class CjcaseApp(App):
                 self.open_client(client.id)
 
         self.push_screen(ClientDialog(), added)
+
+    def action_quick_referral(self) -> None:
+        """Take someone on with name and date of birth only, then open their record."""
+        from cjcase.tui.dialogs.quick_referral_dialog import QuickReferralDialog
+
+        def added(client) -> None:
+            if client is not None:
+                self.notify("Saved: a quick referral. Record sex and ethnicity when you can.")
+                self.open_client(client.id)
+
+        self.push_screen(QuickReferralDialog(), added)
 
 
 def _yield_cpu_to_the_screen() -> None:

@@ -31,12 +31,14 @@ class CaseloadPageLoaded(Message, bubble=False):
 
 
 class CaseloadCounted(Message, bubble=False):
-    """The clients the caseload list's filters match were counted."""
+    """The clients the caseload list's filters match were counted (and, when no open client
+    matches, the closed clients that would)."""
 
-    def __init__(self, total: int, worker: Worker[Any]) -> None:
+    def __init__(self, total: int, worker: Worker[Any], closed: int = 0) -> None:
         super().__init__()
         self.total = total
         self.worker = worker
+        self.closed = closed
 
 
 class AgendaLoaded(Message, bubble=False):

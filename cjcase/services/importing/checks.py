@@ -11,7 +11,8 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.errors import ValidationError
-from cjcase.services.importing.sheets import IMPORT_COLUMNS, SHEETS, Problem, Row, Sheet
+from cjcase.domain.releases import check_release
+from cjcase.services.importing.sheets import HEADER_REQUIRED, IMPORT_COLUMNS, SHEETS, Problem, Row, Sheet
 from cjcase.store.bulk import query_in
 
 LISTED = 200  # problems listed in full; a million bad rows are counted, not printed
@@ -39,7 +40,11 @@ class Checker:
         before = len(self.problems) + self.unlisted
         _, spec, _ = SHEETS[sheet.name]
         allowed = self.allowed(sheet)
-        required = [n for n in allowed if n == "client_ref" or (n in spec and spec[n].required)]
+        required = [
+            n
+            for n in allowed
+            if n == "client_ref" or (n in spec and spec[n].required) or n in HEADER_REQUIRED.get(sheet.name, ())
+        ]
         for column in required:
             if column not in sheet.header:
                 self.problem(sheet, 1, column, "required column is missing")
@@ -103,6 +108,8 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "releases":
+            return check_release(clean, self.today)
         if name == "requirements":
             return rules.check_requirement(clean)
         if name == "orders":

@@ -17,6 +17,7 @@ from cjcase.services.audit import write_audit
 from cjcase.services.importing import legal
 from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.readers import read_sheets
+from cjcase.services.importing.releases import import_releases, take_v1_dates, write_v1_releases
 from cjcase.services.importing.sheets import ORDER, Sheet
 from cjcase.services.importing.writer import write_children, write_clients
 from cjcase.store.bulk import page_cache
@@ -90,11 +91,16 @@ class _Import(Checker):
                 sheet = self.sheets["episodes"]
                 episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
                 episodes, derived = legal.split_episodes(self, self.check_episodes(sheet, episodes))
+                v1_dates = take_v1_dates(episodes) if sheet.writable else []
                 if sheet.writable:
                     write_children(
                         self.db, "episodes", episodes, self.client_ids, self.report, self.progress, self.touched
                     )
                 from_episodes = legal.write_episode_requirements(self, sheet, derived)
+            if "releases" in self.sheets:
+                import_releases(self, self.sheets["releases"])
+            if "episodes" in self.sheets:
+                write_v1_releases(self, v1_dates)
             legal.import_legal(self, self.sheets, from_episodes)
             for name in STREAMED:
                 if name in self.sheets:

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from cjcase.domain import rules
+from cjcase.domain.releases import RELEASE
+
+# episodes.csv still takes the v1 `prison_release_date`: it becomes a release (importing/releases.py).
+EPISODE_IMPORT = {**rules.EPISODE, "prison_release_date": rules.Field("date")}
 
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
     # The v1 requirement columns are taken and become a requirement (importing/legal.py).
-    "episodes": ("episodes", {**rules.EPISODE, **rules.EPISODE_V1_REQUIREMENT}, ("referral_date",)),
+    "episodes": ("episodes", {**EPISODE_IMPORT, **rules.EPISODE_V1_REQUIREMENT}, ("referral_date",)),
+    "releases": ("releases", RELEASE, ("expected_date",)),
     "requirements": ("requirements", rules.REQUIREMENT, ("requirement", "start_date")),
     "orders": ("orders", rules.ORDER, ("sentence_date",)),
     "order_events": ("order_events", rules.ORDER_EVENT, ("sentence_date", "kind", "date")),
@@ -28,11 +33,16 @@ ORDER = tuple(SHEETS)
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
     "episodes": tuple(name for name in SHEETS["episodes"][1] if name != "transferred_to"),
+    "releases": tuple(RELEASE),
     **{
         name: tuple(SHEETS[name][1])
         for name in ("requirements", "orders", "order_events", "sessions", "goals", "court_dates", "tops", "consents")
     },
 }
+
+# Columns a file must have although a cell may be empty: a quick referral leaves sex and
+# ethnicity empty, but clients.csv keeps the v1 required columns (DOMAIN.md, Clients v2).
+HEADER_REQUIRED = {"clients": rules.QUICK_REFERRAL_OPTIONAL}
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from textual.binding import Binding
@@ -11,6 +12,7 @@ from textual.widgets import Static
 from cjcase.domain import codes
 from cjcase.domain.dates import PAST, format_date
 from cjcase.domain.model import Client
+from cjcase.domain.rules import QUICK_REFERRAL_OPTIONAL
 from cjcase.tui.widgets.forms import FormDialog, FormField, StayOpen, code_options
 
 ETHNICITY_OPTIONS = [
@@ -34,7 +36,8 @@ ETHNICITY_OPTIONS = [
             "Black other",
             "Chinese",
             "Other",
-            "Not stated",
+            "Not stated (declined)",
+            "Not known (not asked)",
         ),
         strict=False,
     )
@@ -82,6 +85,12 @@ class ClientDialog(FormDialog[Client]):
         self._warned_about: tuple = ()
 
     def fields(self) -> list[FormField]:
+        if self.client and self.client.quick_referral == "yes":
+            # A quick referral's sex and ethnicity may stay empty until they are asked.
+            return [
+                replace(field, required=False) if field.name in QUICK_REFERRAL_OPTIONAL else field
+                for field in CLIENT_FIELDS
+            ]
         return CLIENT_FIELDS
 
     def initial(self) -> dict[str, Any]:

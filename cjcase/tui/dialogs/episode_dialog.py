@@ -15,7 +15,6 @@ EPISODE_FIELDS = [
     FormField("pathway", "Pathway", "select", code_options(codes.PATHWAY), required=True),
     FormField("primary_substance", "Primary substance", "select", code_options(codes.SUBSTANCE), required=True),
     FormField("start_date", "Start date", "date", direction=PAST),
-    FormField("prison_release_date", "Prison release", "date"),
     FormField("order_start", "Order start", "date", direction=PAST),
     FormField("order_end", "Order end", "date", direction="future"),
     FormField("legal_requirement", "Legal requirement", "select", code_options(codes.LEGAL_REQUIREMENT)),

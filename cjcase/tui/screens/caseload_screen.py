@@ -29,9 +29,10 @@ class CaseloadScreen(CjcaseScreen):
     AREA = "Caseload"
     HELP = (
         "Type in the search box to narrow the list by name, alias, reference or date of birth "
-        "(14/09/1988, or 1988). The filters choose open, closed or all clients, a pathway and "
+        "(14/09/1988, or 1988); Down moves into the list. The filters choose open, closed or all clients, a pathway and "
         "a keyworker (or the unallocated). Enter opens the selected client. Space marks "
-        "clients; k moves the marked (or the selected) clients to another keyworker. r refers "
+        "clients; k moves the marked (or the selected) clients to another keyworker. Q takes "
+        "someone on as a quick referral (name and date of birth only; sex and ethnicity later). r refers "
         "the selected client again (start from the closed filter to re-refer)."
     )
     READ_ONLY_HELP = (
@@ -39,11 +40,15 @@ class CaseloadScreen(CjcaseScreen):
         "reference; the filters choose open, closed or all clients, a pathway and a keyworker. "
         "Enter opens the client's appointments. Nothing can be changed here."
     )
-    EDIT_ACTIONS = frozenset({"new_client", "refer", "toggle_mark", "change_keyworker"})
+    EDIT_ACTIONS = frozenset({"new_client", "quick_referral", "refer", "toggle_mark", "change_keyworker"})
     BINDINGS = [
         Binding("enter", "open_selected", "Open", show=False),
         Binding("/", "focus_search", "Search"),
+        Binding("down", "focus_list", "Into the list (from the search)", show=False, key_display="↓"),
+        # Before the search box takes it as typing: nobody searches for a "?".
+        Binding("question_mark", "app.help", "", show=False, priority=True),
         Binding("n", "new_client", "New client"),
+        Binding("Q", "quick_referral", "Quick referral"),
         Binding("r", "refer", "Re-refer", show=False),
         Binding("space", "toggle_mark", "Mark", show=False),
         Binding("k", "change_keyworker", "Change keyworker", show=False),
@@ -56,10 +61,28 @@ class CaseloadScreen(CjcaseScreen):
         self.initial_status = status
         self._total = 0
         self._marked: set[int] = set()
+        self._searched = False  # the search box has had the cursor: keys typed may arrive
+        self._loading = False  # a first page is on its way
+
+    @property
+    def takes_keys(self) -> bool:
+        """Whether keys may reach the screen now (the app's KeyQueue holds them otherwise): not
+        before the search box has the cursor, and not, in the list, while the page of what was
+        typed is still on its way (a Down typed after a letter means the matches' rows)."""
+        if not self._searched:
+            return False
+        return not (self._loading and not isinstance(self.focused, Input))
+
+    def _ready_for_keys(self) -> None:
+        keys = getattr(self.app, "keys", None)
+        if keys is not None and self.takes_keys:
+            keys.release_soon()
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(self.initial_text, placeholder="Search name, reference or date of birth", id="search", compact=True)
+        yield SearchInput(
+            self.initial_text, placeholder="Search name, reference or date of birth", id="search", compact=True
+        )
         with Horizontal(id="filters"):
             yield Select(
                 [("Open", "open"), ("Closed", "closed"), ("All", "all")],
@@ -110,6 +133,7 @@ class CaseloadScreen(CjcaseScreen):
     @on(Input.Changed, "#search")
     @on(Select.Changed)
     def refresh_data(self) -> None:
+        self._loading = True
         self.load(self.filters(), 0)
 
     @work(thread=True, exclusive=True, group="caseload")
@@ -124,14 +148,18 @@ class CaseloadScreen(CjcaseScreen):
         self.post_message(CaseloadPageLoaded(rows, None if offset == 0 else self._total, offset > 0, worker))
         if offset == 0:
             total = caseload.count(**filters)
+            # Nobody open matches: say whether someone who has left does, rather than "nobody".
+            closed = (
+                caseload.count(**{**filters, "status": "closed"}) if not total and filters["status"] == "open" else 0
+            )
             if not worker.is_cancelled:
-                self.post_message(CaseloadCounted(total, worker))
+                self.post_message(CaseloadCounted(total, worker, closed))
 
     def on_caseload_page_loaded(self, message: CaseloadPageLoaded) -> None:
         self.show(message.rows, message.total, message.append, message.worker)
 
     def on_caseload_counted(self, message: CaseloadCounted) -> None:
-        self._show_count(message.total, message.worker)
+        self._show_count(message.total, message.worker, message.closed)
 
     def show(self, rows: list[CaseloadRow], total: int | None, append: bool, worker=None) -> None:
         """Put a page of rows in the table (and the number of matches, once known)."""
@@ -142,21 +170,28 @@ class CaseloadScreen(CjcaseScreen):
         if append:
             table.add_rows(cells, records=rows)
         else:
-            table.replace_rows(cells, records=rows)
+            # In the list already (moved there before the page came, or back from a record):
+            # the cursor stays where the keys put it.
+            table.replace_rows(cells, cursor_row=table.cursor_row if table.has_focus else 0, records=rows)
+            self._loading = False
+            self._ready_for_keys()
         if total is not None:
             self._show_count(total)
 
-    def _show_count(self, total: int, worker=None) -> None:
+    def _show_count(self, total: int, worker=None, closed: int = 0) -> None:
         if worker is not None and worker.is_cancelled:
             return
         self._total = total
         shown = self.query_one("#clients", RowTable).row_count
         count = self.query_one("#count", Static)
-        if not total:
+        add = ", or press n to add a client." if not self.app.read_only else "."
+        if not total and closed:
             count.update(
-                "Nobody matches. Change the search or the filters"
-                + (", or press n to add a client." if not self.app.read_only else ".")
+                f"Nobody open matches, but {closed:,} closed client{'s match' if closed != 1 else ' matches'}: "
+                "to show them, choose All or Closed in the first filter (Tab, then Enter)" + add
             )
+        elif not total:
+            count.update("Nobody matches. Change the search or the filters" + add)
         else:
             more = " (scroll down for more)" if shown < total else ""
             count.update(f"{total:,} client{'s' if total != 1 else ''}{more}")
@@ -211,6 +246,10 @@ class CaseloadScreen(CjcaseScreen):
         if row:
             self.open_client(row.client_id)
 
+    def action_focus_list(self) -> None:
+        """Move from the search box into the list."""
+        self.query_one("#clients", RowTable).focus()
+
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
         self.query_one("#search", Input).focus()
@@ -222,7 +261,11 @@ class CaseloadScreen(CjcaseScreen):
 
     def action_new_client(self) -> None:
         """Add a client."""
-        self.app.run_action("new_client")
+        self.app.action_new_client()
+
+    def action_quick_referral(self) -> None:
+        """Take someone on with name and date of birth only (custody, court)."""
+        self.app.action_quick_referral()
 
     def action_refer(self) -> None:
         """Refer the selected client again (a new episode)."""
@@ -263,3 +306,18 @@ class CaseloadScreen(CjcaseScreen):
         if result is not None:
             self.notify("Saved.")
             self.refresh_data()
+
+
+class SearchInput(Input):
+    """The caseload's search box: keys typed while the screen opened reach it once it has the
+    cursor, and `?` is the help's key here, not a character to search for."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return key != "question_mark" and super().check_consume_key(key, character)
+
+    def _on_focus(self, event) -> None:
+        super()._on_focus(event)
+        screen = self.screen
+        if isinstance(screen, CaseloadScreen) and not screen._searched:
+            screen._searched = True
+            screen._ready_for_keys()

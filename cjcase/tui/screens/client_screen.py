@@ -274,6 +274,9 @@ class ClientScreen(OrdersTab, CjcaseScreen):
             if not self.app.read_only:  # a volunteer sees the markers, not the detail
                 line.append(" · ")
                 line.append(", ".join(words(f) for f in flags), style="bold")
+        quality = client.missing_details_line
+        if quality:
+            line.append("\n" + quality, style="bold")
         self.query_one("#client-header", Static).update(line)
 
     def _upcoming(self) -> list:
@@ -325,7 +328,8 @@ class ClientScreen(OrdersTab, CjcaseScreen):
             self._show_case_overview()
             return
         lines = [
-            f"Born {format_date(client.date_of_birth)} · {words(client.sex)} · ethnicity {client.ethnicity}"
+            f"Born {format_date(client.date_of_birth)} · {words(client.sex) or 'sex not recorded'} · "
+            f"ethnicity {client.ethnicity or 'not recorded'}"
             + (f" · known as {client.preferred_name}" if client.preferred_name else ""),
             f"Phone {client.phone or '—'} · "
             + (
