@@ -109,3 +109,41 @@ def test_the_court_command_prints_the_order_beside_the_review(db_path, caseload,
     result = run_cjcase("--db", str(db_path), "agenda", "--court", "--from", "26/11/2026", env={"COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     assert "review · DRR+ATR 12 months, sentenced 01/06/26" in result.stdout
+
+
+def test_the_data_quality_notes_on_orders(db, caseload):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns.quality import notes
+    from cjcase.services.requirements import Requirements
+
+    orders, requirements = Orders(caseload), Requirements(caseload)
+
+    def order(ref, **values):
+        client = make_client(caseload, client_ref=ref)
+        base = {"order_type": "drr", "sentence_date": "2026-06-01", "court": COURT, "length_months": 12}
+        made = orders.add(client.id, {**base, **values})
+        requirements.add(client.id, {"requirement": "drr", "start_date": "2026-06-01"})
+        return made
+
+    order("LONG-1", length_months=18)  # over 12 months, no reviews
+    order("LONG-2", order_type="combined", components="atr;drr", length_months=24, review_frequency="none")
+    order("LONG-OK", length_months=18, review_frequency="monthly")
+    order("ATR-LONG", order_type="atr", length_months=18)  # not a DRR: no review provision asked
+    order("ENDED-1", sentence_date="2025-11-01")  # ended 31 Oct 2026, no outcome
+    done = order("ENDED-OK", sentence_date="2025-11-01")
+    orders.update(done.id, {"outcome": "completed", "outcome_date": "2026-10-31"})
+    bare = make_client(caseload, client_ref="BARE-1")
+    orders.add(bare.id, {"order_type": "atr", "sentence_date": "2026-06-01", "court": COURT, "length_months": 12})
+    licence_only = make_client(caseload, client_ref="BARE-2")
+    orders.add(
+        licence_only.id, {"order_type": "mhtr", "sentence_date": "2026-06-01", "court": COURT, "length_months": 6}
+    )
+    requirements.add(licence_only.id, {"requirement": "licence", "start_date": "2026-01-01"})
+    found = {n.message.split(" ", 1)[1]: n.client_refs for n in notes(db, parse_quarter("2026-27 Q3"), NOW)}
+    assert found == {
+        "orders with a DRR of more than 12 months and no court reviews recorded: set the review frequency (s210 "
+        "CJA 2003 provides reviews for orders of more than 12 months)": ["LONG-1", "LONG-2"],
+        "order whose length has run out with no outcome recorded: record how it ended": ["ENDED-1"],
+        "running orders with no DRR, ATR or MHTR requirement in force today, so absences would go unreported: "
+        "record the requirement": ["BARE-1", "BARE-2"],
+    }

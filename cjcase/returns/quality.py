@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.services.orders import ORDER_END_SQL
 from cjcase.services.releases import RELEASE_OF_EPISODE, V1_ENGAGED
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
@@ -129,6 +130,31 @@ NOTES += [
         WHERE r.coc_exclusion IS NULL AND {_WINDOW_END} BETWEEN :start AND :end AND {_WINDOW_END} < :today
           AND NOT (r.community_start_date IS NOT NULL AND r.community_start_date <= {_WINDOW_END})
           AND NOT {V1_ENGAGED}""",
+    ),
+]
+
+# Community orders, checks 8 to 10 (check 6 reads custody events, which another change brings).
+_ORDER = "FROM orders o JOIN clients c ON c.id = o.client_id"
+NOTES += [
+    (
+        "{n} order{s} with a DRR of more than 12 months and no court reviews recorded: set the review "
+        "frequency (s210 CJA 2003 provides reviews for orders of more than 12 months)",
+        f"""SELECT c.client_ref {_ORDER}
+        WHERE (o.order_type = 'drr' OR ';' || o.components || ';' LIKE '%;drr;%') AND o.length_months > 12
+          AND coalesce(o.review_frequency, 'none') = 'none'""",
+    ),
+    (
+        "{n} order{s} whose length has run out with no outcome recorded: record how it ended",
+        f"SELECT c.client_ref {_ORDER} WHERE o.outcome IS NULL AND {ORDER_END_SQL} < :today",
+    ),
+    (
+        "{n} running order{s} with no DRR, ATR or MHTR requirement in force today, so absences would go "
+        "unreported: record the requirement",
+        f"""SELECT c.client_ref {_ORDER}
+        WHERE o.sentence_date <= :today AND (o.outcome_date IS NULL OR o.outcome_date >= :today)
+          AND NOT EXISTS (SELECT 1 FROM requirements r WHERE r.client_id = o.client_id
+                          AND r.requirement IN ('drr', 'atr', 'mhtr') AND r.start_date <= :today
+                          AND (r.end_date IS NULL OR r.end_date >= :today))""",
     ),
 ]
 
