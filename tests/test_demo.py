@@ -116,3 +116,24 @@ def test_the_demo_sets_its_peer_mentors_through_the_settings_writer_and_its_audi
         "SELECT count(*) FROM audit WHERE entity = 'settings' AND detail = 'fields: peer_mentors'"
     ).fetchone()[0]
     assert audited == 1
+
+
+def test_the_demo_follows_orders_from_sentence_with_monthly_tests_reviews_and_one_breach(db):
+    from cjcase.domain.dates import quarter_of
+    from cjcase.returns.quality import notes
+
+    demo.generate(db, TODAY, clients=300, seed=7)
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] > 10
+    kinds = dict(db.execute("SELECT kind, count(*) FROM order_events GROUP BY kind").fetchall())
+    assert min(kinds["test"], kinds["review"], kinds["progress_report_sent"]) > 100
+    assert (kinds["breach_laid"], kinds["breach_outcome"]) == (1, 1)
+    # A licence and an ATR in force at once, for some.
+    both = db.execute(
+        "SELECT count(*) FROM requirements a JOIN requirements b ON a.client_id = b.client_id "
+        "AND a.requirement = 'atr' AND b.requirement = 'licence' AND a.start_date <= coalesce(b.end_date, '9999') "
+        "AND b.start_date <= coalesce(a.end_date, '9999')"
+    ).fetchone()[0]
+    assert both > 0
+    # Every order is as the rules have it: nothing for the data-quality notes on orders to find.
+    found = [n.message for n in notes(db, quarter_of(TODAY), datetime.combine(TODAY, datetime.min.time()))]
+    assert not [m for m in found if "order" in m], found
