@@ -450,15 +450,16 @@ class _Maker:
             day += timedelta(days=28)
         if not self.breach_made and (last - sentence).days > 100:
             self.breach_made = True
-            for offset, kind, result, note in (
+            breach: tuple[tuple[int, str, str | None, str], ...] = (
                 (40, "warning", None, "Missed two appointments in a week"),
                 (60, "warning", None, "Missed again: final warning"),
                 (70, "breach_laid", None, "Third missed appointment"),
                 (90, "breach_outcome", "continued", "Order continued with a curfew added"),
-            ):
-                events.append((sentence + timedelta(days=offset), kind, result, note))
+            )
+            for offset, kind, outcome_of_breach, note in breach:
+                events.append((sentence + timedelta(days=offset), kind, outcome_of_breach, note))
         seen = set()
-        for day, kind, result, note in sorted(events, key=lambda e: e[0]):
+        for day, kind, found, written in sorted(events, key=lambda e: e[0]):
             if day < sentence or day > last or (day, kind) in seen:
                 continue
             seen.add((day, kind))
@@ -468,8 +469,8 @@ class _Maker:
                     "sentence_date": sentence.isoformat(),
                     "kind": kind,
                     "event_date": day.isoformat(),
-                    "result": result,
-                    "notes": note,
+                    "result": found,
+                    "notes": written,
                 }
             )
         if pathway == "atr" and rng.random() < 0.34:
