@@ -86,3 +86,37 @@ async def test_the_orders_tab_is_not_for_volunteers(db, clock, caseload):
         await press_at_once(pilot, "7", "s")
         assert app.screen.query_one("#tabs").active != "orders-tab"
         assert not isinstance(app.screen, OrderDialog)
+
+
+async def test_a_requirement_is_added_and_ended_from_the_orders_tab(db, clock, caseload):
+    from cjcase.services.requirements import Requirements
+    from cjcase.tui.dialogs.order_dialogs import RequirementDialog
+
+    client = make_client(caseload)
+    Requirements(caseload).add(client.id, {"requirement": "licence", "start_date": "2026-01-10"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "7", "r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequirementDialog))
+        app.screen.query_one("#field-requirement", Select).value = "atr"
+        app.screen.query_one("#field-start_date").value = "01/11/2026"
+        app.screen.query_one("#field-agency_to_notify", Select).value = "court"
+        await press_at_once(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RequirementDialog))
+        in_force = [(r.requirement, r.agency) for r in caseload.requirements_on(client.id, date(2026, 11, 20))]
+        assert in_force == [("atr", "court"), ("licence", "probation")]
+        table = app.screen.query_one("#requirements")
+        await wait_until(pilot, lambda: table.row_count == 2)
+        assert "On ATR (tell court), LICENCE (tell probation)" in str(app.screen.query_one("#client-header").render())
+        # End the licence: select it in the list, e, the end date.
+        table.focus()
+        table.cursor_row = [r.requirement for r in table._records].index("licence")
+        await press_at_once(pilot, "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequirementDialog))
+        app.screen.query_one("#field-end_date").value = "19/11/2026"
+        await press_at_once(pilot, "ctrl+s")
+        await wait_until(pilot, lambda: not isinstance(app.screen, RequirementDialog))
+        assert [r.requirement for r in caseload.requirements_on(client.id, date(2026, 11, 20))] == ["atr"]

@@ -1,4 +1,5 @@
-"""Community orders: add or edit an order, and record what happened on one (an order event)."""
+"""Community orders: add or edit an order, record what happened on one (an order event); and the
+legal requirements the client is under."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from cjcase.domain import codes
 from cjcase.domain.dates import PAST
-from cjcase.domain.model import Order, OrderEvent
+from cjcase.domain.model import Order, OrderEvent, Requirement
 from cjcase.tui.widgets.forms import FormDialog, FormField, code_options
 
 RESULT_HINT = "test: negative, refused or opiates; cocaine… · review: good, adequate, poor · breach outcome: continued…"
@@ -83,3 +84,39 @@ class OrderEventDialog(FormDialog[OrderEvent]):
         if self.event:
             return self.orders.update_event(self.event.id, values)
         return self.orders.add_event(self.order.id, values)
+
+
+class RequirementDialog(FormDialog[Requirement]):
+    """Record a legal requirement the client is under, or change one (end it, name who to tell)."""
+
+    def __init__(self, client_id: int, client_name: str, requirement: Requirement | None = None):
+        super().__init__()
+        self.client_id = client_id
+        self.requirement = requirement
+        self.form_title = f"{'Edit requirement' if requirement else 'New requirement'} · {client_name}"
+
+    def fields(self) -> list[FormField]:
+        return [
+            FormField("requirement", "Requirement", "select", code_options(codes.REQUIREMENT), required=True),
+            FormField("start_date", "From", "date", direction=PAST, required=True),
+            FormField("end_date", "To", "date", placeholder="empty: open-ended"),
+            FormField(
+                "agency_to_notify",
+                "Tell of absences",
+                "select",
+                code_options(codes.AGENCY),
+                placeholder="empty: police for RA, RoB, IOM; probation for the others",
+            ),
+            FormField("notify_contact", "Contact", placeholder="the named officer, team or address"),
+            FormField("notes", "Notes", "note"),
+        ]
+
+    def initial(self) -> dict[str, Any]:
+        if self.requirement:
+            return {field.name: getattr(self.requirement, field.name) for field in self.fields()}
+        return {"start_date": self.app.clock.today()}
+
+    def submit(self, values: dict[str, Any]) -> Requirement:
+        if self.requirement:
+            return self.requirements.update(self.requirement.id, values)
+        return self.requirements.add(self.client_id, values)

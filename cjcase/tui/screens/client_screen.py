@@ -59,7 +59,8 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         "and episodes; Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and "
         "the change since the start TOP); History (the audit trail); Orders (community orders with "
         "the selected one's timeline, and the requirements). s records an order and w an event on the "
-        "selected order (a test, review, warning, breach or progress report). l logs a new session, e edits "
+        "selected order (a test, review, warning, breach or progress report), r a legal requirement (e on "
+        "the requirements list edits the selected one: end it, or name who to tell). l logs a new session, e edits "
         "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
@@ -93,6 +94,7 @@ class ClientScreen(OrdersTab, CjcaseScreen):
             "add_disclosure",
             "add_order",
             "add_order_event",
+            "add_requirement",
         }
     )
     BINDINGS = [
@@ -120,6 +122,7 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         Binding("u", "add_disclosure", "Log disclosure", show=False),
         Binding("s", "add_order", "New order", show=False),
         Binding("w", "add_order_event", "Order event", show=False),
+        Binding("r", "add_requirement", "New requirement", show=False),
     ]
 
     def __init__(self, client_id: int):

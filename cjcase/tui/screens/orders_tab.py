@@ -16,22 +16,19 @@ from cjcase.tui.widgets.row_table import RowTable
 
 def orders_widgets() -> dict[str, Any]:
     """The tab's widgets, made before the tab is mounted: the orders, and the timeline."""
-    from textual.widgets import Static
-
     orders = RowTable(id="orders")
     add_fixed_columns(orders, [("Order", 24), ("Court", 22), ("Treatment", 12), ("Status", 13)])
     timeline = RowTable(id="order-timeline")
     add_fixed_columns(timeline, [("Date", 8), ("Timeline of the selected order", 66)])
-    return {
-        "orders": orders,
-        "order-timeline": timeline,
-        "requirements": Static(id="requirements", markup=False),
-    }
+    requirements = RowTable(id="requirements")
+    add_fixed_columns(requirements, [("Requirement", 12), ("From", 8), ("To", 8), ("Tell of absences", 44)])
+    return {"orders": orders, "order-timeline": timeline, "requirements": requirements}
 
 
 class OrdersTab:
-    """What the record does on its Orders tab (keys: s new order, w order event, e edits the
-    selected order, or the selected event on the timeline)."""
+    """What the record does on its Orders tab (keys: s new order, w order event, r new
+    requirement; e edits the selected order, or the selected event on the timeline, or the
+    selected requirement)."""
 
     _hidden: dict[str, Any]
     client_id: int
@@ -66,14 +63,22 @@ class OrdersTab:
         else:
             self._hidden["orders"].replace_rows([("No order yet: s records one.", "", "", "")])
         requirements = screen.requirements.of_client(self.client_id)
-        lines = [
-            f"{r.requirement.upper()} from {r.start_date:%d/%m/%y}"
-            + (f" to {r.end_date:%d/%m/%y}" if r.end_date else "")
-            + f", tell {r.agency}"
-            + (f" ({r.notify_contact})" if r.notify_contact else "")
-            for r in requirements
-        ]
-        self._hidden["requirements"].update("Requirements: " + ("; ".join(lines) if lines else "none recorded"))
+        table = self._hidden["requirements"]
+        if requirements:
+            table.replace_rows(
+                [
+                    (
+                        r.requirement.upper(),
+                        f"{r.start_date:%d/%m/%y}",
+                        f"{r.end_date:%d/%m/%y}" if r.end_date else "open",
+                        r.agency + (f" ({r.notify_contact})" if r.notify_contact else ""),
+                    )
+                    for r in requirements
+                ],
+                records=requirements,
+            )
+        else:
+            table.replace_rows([("None yet", "", "", "r records a requirement")])
         self._show_order_timeline()
 
     def selected_order(self):
@@ -113,13 +118,29 @@ class OrdersTab:
             return
         screen._push(OrderEventDialog(order))
 
+    def action_add_requirement(self) -> None:
+        """Record a legal requirement the client is under."""
+        from cjcase.tui.dialogs.order_dialogs import RequirementDialog
+
+        screen: Any = self
+        screen._show_tab("orders-tab")
+        screen._push(RequirementDialog(self.client_id, screen.client.name))
+
     def edit_order_selection(self) -> bool:
         """On the Orders tab, edit the selected timeline event or order; False when there is none."""
         from cjcase.tui.dialogs.order_dialogs import OrderDialog, OrderEventDialog
 
         screen: Any = self
+        if not self._on_orders_tab():
+            return False
+        requirement = self._hidden["requirements"].cursor_record
+        if screen.focused is self._hidden["requirements"] and requirement is not None:
+            from cjcase.tui.dialogs.order_dialogs import RequirementDialog
+
+            screen._push(RequirementDialog(self.client_id, screen.client.name, requirement))
+            return True
         order = self.selected_order()
-        if not self._on_orders_tab() or order is None:
+        if order is None:
             return False
         timeline = self._hidden["order-timeline"]
         line = timeline.cursor_record
