@@ -286,3 +286,27 @@ def test_a_breach_outcome_without_a_breach_laid_is_refused_on_import(db, tmp_pat
         "order_events.csv:3: kind: a breach outcome needs a breach_laid event on the same order on or before its "
         "date: add it first"
     ]
+
+
+def test_check_finds_records_that_break_the_rules_of_record(db, caseload, client):
+    from cjcase.services.integrity import check
+
+    orders = Orders(caseload)
+    order = orders.add(client.id, drr(sentence_date="2025-03-02"))
+    orders.update(order.id, {"outcome": "completed", "outcome_date": "2026-03-01"})
+    assert check(db) == []
+    db.execute(
+        "INSERT INTO order_events (client_id, sentence_date, kind, event_date, result) "
+        "VALUES (?, '2025-03-02', 'breach_outcome', '2026-03-05', 'continued')",
+        [client.id],
+    )
+    db.execute(
+        "INSERT INTO requirements (client_id, requirement, start_date) VALUES (?, 'drr', '2025-03-02'), "
+        "(?, 'drr', '2025-06-01')",
+        [client.id, client.id],
+    )
+    found = [p for p in check(db) if not p.startswith("audit")]
+    assert found == [
+        "requirements row 2 overlaps requirements row 1 of the same code.",
+        "order_events row 1: dated after its order's outcome date 2026-03-01.",
+    ]

@@ -9,7 +9,7 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.releases import RELEASE_STORED, check_release
-from cjcase.services import audit
+from cjcase.services import audit, orders, requirements
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
@@ -24,6 +24,9 @@ TABLE_RULES = {
     "consents": (rules.CONSENT, rules.check_consent),
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
+    "requirements": (rules.REQUIREMENT, rules.check_requirement),
+    "orders": (rules.ORDER, lambda clean: rules.check_order(clean, date.max)),
+    "order_events": (rules.ORDER_EVENT, lambda clean: rules.check_order_event(clean, date.max)),
 }
 
 
@@ -56,6 +59,7 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += requirements.stored_problems(db) + orders.stored_problems(db)
     return problems
 
 

@@ -67,6 +67,28 @@ def running(db: sqlite_utils.Database, client_id: int, day: date) -> list[Order]
     ]
 
 
+def stored_problems(db: sqlite_utils.Database) -> list[str]:
+    """Order events outside their order or a breach outcome with no breach laid before it, for
+    `cjcase check` (the database holds the rest)."""
+    return [
+        f"order_events row {row['id']}: "
+        + (
+            f"dated after its order's outcome date {row['outcome_date']}."
+            if row["after_outcome"]
+            else "a breach outcome with no breach laid on its order on or before its date."
+        )
+        for row in db.query(
+            """SELECT e.id, o.outcome_date, e.event_date > o.outcome_date AS after_outcome
+               FROM order_events e JOIN orders o ON o.client_id = e.client_id AND o.sentence_date = e.sentence_date
+               WHERE e.event_date > o.outcome_date
+                  OR (e.kind = 'breach_outcome' AND NOT EXISTS (
+                      SELECT 1 FROM order_events b WHERE b.client_id = e.client_id
+                      AND b.sentence_date = e.sentence_date AND b.kind = 'breach_laid' AND b.event_date <= e.event_date))
+               ORDER BY e.id"""
+        )
+    ]
+
+
 def describe_result(event: OrderEvent) -> str:
     """An event's result as the timeline says it: `positive: opiates, cocaine`."""
     if not event.result:

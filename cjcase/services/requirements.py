@@ -40,6 +40,21 @@ def in_force(db: sqlite_utils.Database, client_id: int, day: date) -> list[Requi
     return sorted(found, key=lambda r: (codes.REQUIREMENT.index(r.requirement), r.start_date))
 
 
+def stored_problems(db: sqlite_utils.Database) -> list[str]:
+    """Requirements of one code of a client that overlap, for `cjcase check`."""
+    problems = []
+    earlier: dict[tuple[int, str], list[dict]] = {}
+    for row in db.query("SELECT * FROM requirements ORDER BY client_id, requirement, start_date"):
+        key = (row["client_id"], row["requirement"])
+        for other in earlier.get(key, []):
+            if rules.requirements_overlap(other, row):
+                problems.append(
+                    f"requirements row {row['id']} overlaps requirements row {other['id']} of the same code."
+                )
+        earlier.setdefault(key, []).append(row)
+    return problems
+
+
 def default_agency(requirement: str) -> str:
     """The agency told of an absence when a requirement names none."""
     return codes.NOTIFY_BY_REQUIREMENT[requirement]
