@@ -310,3 +310,28 @@ def test_check_finds_records_that_break_the_rules_of_record(db, caseload, client
         "requirements row 2 overlaps requirements row 1 of the same code.",
         "order_events row 1: dated after its order's outcome date 2026-03-01.",
     ]
+
+
+def test_the_legal_sheets_of_a_workbook_import_in_the_order_of_files(db, caseload, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "clients"
+    book["clients"].append(["client_ref", "first_name", "last_name", "date_of_birth", "sex", "ethnicity"])
+    book["clients"].append(["O-1", "Ann", "Lee", date(1980, 1, 1), "female", "A"])
+    # Sheets in the workbook in another order than the files': events before their order.
+    events = book.create_sheet("order_events")
+    events.append(["client_ref", "sentence_date", "kind", "date", "result"])
+    events.append(["O-1", date(2026, 3, 2), "review", date(2026, 4, 1), "good"])
+    orders = book.create_sheet("orders")
+    orders.append(["client_ref", "order_type", "sentence_date", "court", "length_months"])
+    orders.append(["O-1", "atr", date(2026, 3, 2), "Leeds Crown Court", 6])
+    requirements = book.create_sheet("requirements")
+    requirements.append(["client_ref", "requirement", "start_date"])
+    requirements.append(["O-1", "atr", date(2026, 3, 2)])
+    path = tmp_path / "legal.xlsx"
+    book.save(path)
+    report = import_path(db, path, SAMPLE_TODAY)
+    assert [report.counts[name].created for name in ("requirements", "orders", "order_events")] == [1, 1, 1]
+    client_id = caseload.client_by_ref("O-1").id
+    assert [o.end for o in Orders(caseload).of_client(client_id)] == [date(2026, 9, 1)]
