@@ -44,7 +44,7 @@ def open_tui(path: Path, read_only: bool) -> None:
     def connect(*args, **kwargs):
         from cjcase.services.caseload_file import open_caseload  # after the first frame, in the app's worker
 
-        return open_caseload(*args, **kwargs)
+        return open_caseload(*args, editing=not kwargs.get("read_only", False), **kwargs)
 
     # The file is checked in the background once the agenda is painted, so start-up stays quick.
     if is_encrypted(path):

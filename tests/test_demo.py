@@ -137,3 +137,54 @@ def test_the_demo_follows_orders_from_sentence_with_monthly_tests_reviews_and_on
     # Every order is as the rules have it: nothing for the data-quality notes on orders to find.
     found = [n.message for n in notes(db, quarter_of(TODAY), datetime.combine(TODAY, datetime.min.time()))]
     assert not [m for m in found if "order" in m], found
+
+
+def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db):
+    from datetime import datetime
+
+    from cjcase.services.integrity import check_rows
+
+    demo.generate(db, TODAY, clients=400, seed=7)
+    events = list(db.query("SELECT * FROM custody_events"))
+    assert events and all(e["test_result"] == "positive" and e["ra_imposed"] == "yes" for e in events)
+    gaps = {
+        db.execute(
+            "SELECT julianday(date(min(starts_at))) - julianday(date(?)) FROM sessions "
+            "WHERE client_id = ? AND requirement IS NOT NULL AND starts_at >= ?",
+            [e["test_at"], e["client_id"], e["arrested_at"]],
+        ).fetchone()[0]
+        for e in events
+    }
+    assert gaps == {2}  # RA1 two days after the test
+    statuses = {r[0] for r in db.execute("SELECT status FROM sessions WHERE requirement = 'ra_initial'")}
+    assert {"attended", "attended_left_early", "dna", "rearranged"} <= statuses
+    assert db.execute("SELECT count(*) FROM sessions WHERE requirement = 'ra_followup'").fetchone()[0] > 0
+    kinds = {
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT kind FROM sessions WHERE kind IN "
+            "('attempted_contact', 'text_message', 'letter', 'professional_contact')"
+        )
+    }
+    assert kinds == {"attempted_contact", "text_message", "letter", "professional_contact"}
+    # Every row keeps the rules of record the program and the importer keep.
+    assert check_rows(db) == []
+    # RA absences are reported the same day, except in the last two days: those wait in the action list.
+    unreported = db.execute(
+        "SELECT count(*) FROM sessions WHERE requirement LIKE 'ra_%' AND status IN ('dna', 'attended_left_early') "
+        "AND notified_at IS NULL"
+    ).fetchone()[0]
+    stages = {r[0] for r in db.execute("SELECT id FROM sessions WHERE requirement LIKE 'ra_%'")}
+    notify = [
+        a.reason
+        for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0))
+        if a.kind == "notify" and a.record_id in stages
+    ]
+    assert len([r for r in notify if r.startswith("Notify police today: REQUIRED_ASSESSMENT")]) == unreported
+    # The RA imposed puts a required_assessment requirement in force from the test (check 6 finds none missing).
+    missing = db.execute(
+        "SELECT count(*) FROM custody_events ev WHERE NOT EXISTS (SELECT 1 FROM requirements r "
+        "WHERE r.client_id = ev.client_id AND r.requirement = 'required_assessment' "
+        "AND r.start_date <= date(ev.test_at) AND coalesce(r.end_date, '9999') >= date(ev.test_at))"
+    ).fetchone()[0]
+    assert missing == 0

@@ -54,7 +54,7 @@ async def test_an_order_and_its_events_are_recorded_from_the_orders_tab(db, cloc
         await wait_until(pilot, lambda: str(app.screen.query_one("#orders").get_row_at(0)[0]) == "DRR 12m, 02/11/26")
         assert "within 3 wks" in str(app.screen.query_one("#orders").get_row_at(0)[2])
         # An event by keyboard: w, the kind, the result, save.
-        await press_at_once(pilot, "w")
+        await press_at_once(pilot, "p")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderEventDialog))
         app.screen.query_one("#field-kind", Select).value = "test"
         app.screen.query_one("#field-date").value = "18/11/2026"
@@ -66,7 +66,7 @@ async def test_an_order_and_its_events_are_recorded_from_the_orders_tab(db, cloc
         assert lines[0] == "02/11/26 DRR 12 months at Leeds Magistrates' Court"
         assert lines[-1] == "01/11/27 Order ends"
         # A breach outcome with no breach laid is refused beside its field.
-        await press_at_once(pilot, "w")
+        await press_at_once(pilot, "p")
         await wait_until(pilot, lambda: isinstance(app.screen, OrderEventDialog))
         app.screen.query_one("#field-kind", Select).value = "breach_outcome"
         app.screen.query_one("#field-result").value = "continued"
@@ -99,7 +99,7 @@ async def test_a_requirement_is_added_and_ended_from_the_orders_tab(db, clock, c
         await settle(pilot)
         app.open_client(client.id)
         await settle(pilot)
-        await press_at_once(pilot, "7", "r")
+        await press_at_once(pilot, "7", "R")
         await wait_until(pilot, lambda: isinstance(app.screen, RequirementDialog))
         app.screen.query_one("#field-requirement", Select).value = "atr"
         app.screen.query_one("#field-start_date").value = "01/11/2026"

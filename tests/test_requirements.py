@@ -352,3 +352,34 @@ async def test_the_record_header_shows_the_requirements_in_force(db, clock, case
         header = str(app.screen.query_one("#client-header", Static).render())
         assert "On ATR (tell court), LICENCE (tell probation)" in header
         assert "DRR" not in header
+
+
+def test_check_6_lists_an_ra_imposed_with_no_required_assessment_in_force_on_the_test_day(caseload, requirements):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns.quality import notes
+    from cjcase.services.custody import Custody
+
+    event = {
+        "arrested_at": datetime(2026, 11, 14, 1, 30),
+        "custody_suite": "Elland Road",
+        "offence": "trigger",
+        "test_at": datetime(2026, 11, 14, 3, 0),
+        "test_result": "positive",
+        "substances_positive": "opiates",
+        "ra_imposed": "yes",
+    }
+    custody = Custody(caseload)
+    for ref in ("RA-NONE", "RA-LATE", "RA-OK"):
+        custody.add_event(make_client(caseload, client_ref=ref).id, event)
+    requirements.add(
+        caseload.client_by_ref("RA-LATE").id, {"requirement": "required_assessment", "start_date": "2026-11-15"}
+    )
+    requirements.add(
+        caseload.client_by_ref("RA-OK").id, {"requirement": "required_assessment", "start_date": "2026-11-14"}
+    )
+    custody.add_event(make_client(caseload, client_ref="NO-RA").id, {**event, "ra_imposed": "no"})
+    found = {n.message: n.client_refs for n in notes(caseload.db, parse_quarter("2026-27 Q3"), NOW)}
+    assert found[
+        "2 custody events with the Required Assessment imposed and no required_assessment requirement in force on "
+        "the day of the test: record the requirement, so an absence is reported"
+    ] == ["RA-LATE", "RA-NONE"]

@@ -107,6 +107,16 @@ def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload)
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
 
 
+def test_the_new_arrest_referral_form_at_80_by_24(snap_compare, sample_app):
+    async def open_form(pilot):
+        await settle(pilot)
+        await pilot.app.run_action("new_arrest_referral")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
 def test_the_orders_tab_at_80_by_24(snap_compare, db, clock, caseload):
     from cjcase.services.orders import Orders
     from cjcase.services.requirements import Requirements

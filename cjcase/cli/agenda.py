@@ -16,12 +16,16 @@ def agenda_command(
     ctx: typer.Context,
     days: int = typer.Option(14, "--days", help="How many days after the first to include.", min=0, max=366),
     date_from: str | None = typer.Option(None, "--from", help="The first day (default today)."),
-    keyworker: str | None = typer.Option(None, "--keyworker", help="Only this keyworker's clients."),
+    keyworker: str | None = typer.Option(
+        None, "--keyworker", help="Only this keyworker's clients (the first letters of the name will do)."
+    ),
     peer_mentor: str | None = typer.Option(
         None, "--peer-mentor", help="Only appointments this peer mentor is booked for."
     ),
     court: bool = typer.Option(False, "--court", help="The court-duty run sheet for the first day."),
-    html: Path | None = typer.Option(None, "--html", help="Also write the same as a printable page."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Write it as a printable page (A4) instead, and print the page's path."
+    ),
     ics: Path | None = typer.Option(None, "--ics", help="Write appointments and hearings as an iCalendar file."),
     db: str | None = DbOption,
 ) -> None:
@@ -36,7 +40,7 @@ def agenda_command(
     from cjcase.domain.dates import format_date, parse_user_date
     from cjcase.domain.privacy import display_name
     from cjcase.services import agenda as agenda_service
-    from cjcase.services import settings
+    from cjcase.services import names, settings
     from cjcase.services.calendar import to_ics, write_file
 
     database = open_db(ctx, db, read_only=True, reads=True)
@@ -49,62 +53,136 @@ def agenda_command(
         shown = display_name(first_name, last_name, ref, style)
         return shown if ref in shown else f"{shown} ({ref})"
 
-    console = Console(record=bool(html), width=110 if html else None)
+    if keyworker:
+        keyworker = names.choose(database, "keyworker", keyworker)  # `sam` is Sam Okafor, if only Sam
     if ics:
         written = write_file(ics, to_ics(database, first, last, keyworker))
         typer.echo(f"Wrote {written}: appointments and hearings {format_date(first)} to {format_date(last)}.")
         if not html and not court:
             return
-    for reminder in agenda_service.reminders(database, clock.now()):
-        # User text is a Text, never markup: a name like "[/bold]Ann" is printed as typed.
-        console.print(Text.assemble(("Reminder:", "bold"), " ", reminder))
+    reminders = agenda_service.reminders(database, clock.now())
+    whose = f" · {keyworker}" if keyworker else ""
+    rows: list[tuple[str, ...] | str] = []  # a row of cells, or a day's heading
     if court:
-        table = Table(title=f"Court duty · {format_date(first)}", title_justify="left", expand=True)
-        for column in ("Time", "Court", "Client", "Hearing", "Keyworker", "Needs on the day"):
-            table.add_column(column)
-        hearings = agenda_service.court_run_sheet(database, first)
+        title = f"Court duty · {format_date(first)}{whose}"
+        columns = COURT_COLUMNS
+        hearings = [
+            row
+            for row in agenda_service.court_run_sheet(database, first)
+            if not keyworker or (row["keyworker"] or "").casefold() == keyworker.casefold()
+        ]
         for row in hearings:
-            if keyworker and row["keyworker"] != keyworker:
-                continue
-            table.add_row(
-                *map(
-                    Text,
-                    (
-                        row["hearing_at"][11:],
-                        row["court"],
-                        who(row["first_name"], row["last_name"], row["client_ref"]),
-                        codes.label(row["hearing_type"]) + (f" · {row['order_title']}" if row["order_title"] else ""),
-                        row["keyworker"] or "—",
-                        row["support_needed"] or "",
-                    ),
+            rows.append(
+                (
+                    row["hearing_at"][11:],
+                    row["court"],
+                    who(row["first_name"], row["last_name"], row["client_ref"]),
+                    codes.label(row["hearing_type"]) + (f" · {row['order_title']}" if row["order_title"] else ""),
+                    row["keyworker"] or "—",
+                    row["support_needed"] or "",
                 )
             )
-        if not hearings:
-            table.add_row("", "No hearings on this day.", "", "", "", "")
+        empty = "No hearings on this day."
     else:
-        table = Table(title=f"Agenda · {format_date(first)} to {format_date(last)}", title_justify="left", expand=True)
-        for column in ("When", "Client", "What", "Keyworker"):
-            table.add_column(column)
+        title = f"Agenda · {format_date(first)} to {format_date(last)}{whose}"
+        columns = AGENDA_COLUMNS
         items = agenda_service.agenda(database, first, last, keyworker, peer_mentor)
         current = None
         for item in items:
             if item.day != current:
                 current = item.day
-                table.add_row(f"[bold]{format_date(item.day)}[/]", "", "", "")
-            table.add_row(
-                *map(
-                    Text,
-                    (
-                        f"{item.at:%H:%M}" if item.at else "",
-                        who(item.first_name, item.last_name, item.client_ref),
-                        item.summary,
-                        item.keyworker or "—",
-                    ),
+                rows.append(format_date(item.day))
+            rows.append(
+                (
+                    f"{item.at:%H:%M}" if item.at else "",
+                    who(item.first_name, item.last_name, item.client_ref),
+                    item.summary,
+                    item.keyworker or "—",
                 )
             )
-        if not items:
-            table.add_row("", "Nothing is due in these days.", "", "")
-    console.print(table)
+        empty = "Nothing is due in these days."
     if html:
-        written = write_file(html, console.export_html(inline_styles=True))
-        typer.echo(f"Wrote {written}: open it in a browser to print.")
+        written = write_file(html, printable_page(title, reminders, columns, rows, empty))
+        typer.echo(str(written))  # only its path: a script can open or print it
+        return
+    console = Console()
+    for reminder in reminders:
+        # User text is a Text, never markup: a name like "[/bold]Ann" is printed as typed.
+        console.print(Text.assemble(("Reminder:", "bold"), " ", reminder))
+    table = Table(title=title, title_justify="left", expand=True)
+    for column, _width in columns:
+        table.add_column(column)
+    for row in rows:
+        if isinstance(row, str):
+            table.add_row(Text(row, style="bold"), *[""] * (len(columns) - 1))
+        else:
+            table.add_row(*map(Text, row))
+    if not rows:
+        table.add_row("", empty, *[""] * (len(columns) - 2))
+    console.print(table)
+
+
+# Each column's share of an A4 page's width, for the printable page.
+AGENDA_COLUMNS = (("When", 9), ("Client", 28), ("What", 45), ("Keyworker", 18))
+COURT_COLUMNS = (
+    ("Time", 7),
+    ("Court", 17),
+    ("Client", 20),
+    ("Hearing", 12),
+    ("Keyworker", 14),
+    ("Needs on the day", 30),
+)
+
+PAGE_STYLE = """
+@page { size: A4; margin: 12mm; }
+body { font-family: Arial, Helvetica, sans-serif; font-size: 10pt; color: #000; margin: 0; }
+h1 { font-size: 14pt; margin: 0 0 6pt; }
+p.reminder { margin: 0 0 3pt; }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; margin-top: 6pt; }
+th, td { text-align: left; vertical-align: top; padding: 3pt 4pt; border-bottom: 0.5pt solid #999;
+         overflow-wrap: anywhere; }
+thead { display: table-header-group; }
+thead th { border-bottom: 1pt solid #000; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+tr.day th { background: #e8e8e8; padding-top: 5pt; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+@media screen { body { max-width: 186mm; margin: 12mm auto; } }
+"""
+
+
+def printable_page(
+    title: str,
+    reminders: list[str],
+    columns: tuple[tuple[str, int], ...],
+    rows: list[tuple[str, ...] | str],
+    empty: str,
+) -> str:
+    """The agenda or run sheet as an HTML page: a real table, its header repeated on every
+    printed A4 page, each column a fixed share of the width. Every value is escaped."""
+    from html import escape
+
+    lines = [
+        "<!DOCTYPE html>",
+        '<html lang="en-GB">',
+        '<head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{PAGE_STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{escape(title)}</h1>",
+    ]
+    lines += [f'<p class="reminder"><strong>Reminder:</strong> {escape(text)}</p>' for text in reminders]
+    lines.append("<table>")
+    lines.append("<colgroup>" + "".join(f'<col style="width: {width}%">' for _name, width in columns) + "</colgroup>")
+    lines.append(
+        "<thead><tr>" + "".join(f'<th scope="col">{escape(name)}</th>' for name, _width in columns) + "</tr></thead>"
+    )
+    lines.append("<tbody>")
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(f'<tr class="day"><th scope="rowgroup" colspan="{len(columns)}">{escape(row)}</th></tr>')
+        else:
+            lines.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>")
+    if not rows:
+        lines.append(f'<tr><td colspan="{len(columns)}">{escape(empty)}</td></tr>')
+    lines += ["</tbody>", "</table>", "</body>", "</html>", ""]
+    return "\n".join(lines)

@@ -18,16 +18,42 @@ def demo(
     clients: int = typer.Option(200, "--clients", help="How many synthetic clients to make.", min=1, max=200_000),
     seed: int = typer.Option(1, "--seed", help="The same seed makes the same caseload."),
     no_open: bool = typer.Option(False, "--no-open", help="Write the demo without opening it."),
+    yes: bool = typer.Option(False, "--yes", help="Replace an earlier demo without asking."),
+    split: int | None = typer.Option(
+        None, "--split", help="Write N keyworkers' caseloads of one organisation instead.", min=2, max=50, metavar="N"
+    ),
+    out_dir: Path | None = typer.Option(None, "--out-dir", help="The folder for the --split caseloads.", metavar="DIR"),
     db: str | None = DbOption,
 ) -> None:
     """Write a synthetic demo caseload (never into your real one) and open it."""
+    import sys
 
     from cjcase.services import demo as demo_data
     from cjcase.services.caseload_file import open_caseload
     from cjcase.store.paths import chosen_db_path, default_db_path
 
+    if split is not None or out_dir is not None:
+        _demo_split(split, out_dir, clients, seed)
+        return
     path = chosen_db_path(db or (ctx.obj or {}).get("db")) or default_db_path().with_name("demo.db")
     database = open_caseload(path)
+    earlier = demo_data.demo_clients(database)
+    if earlier and not yes:
+        if not sys.stdin.isatty():
+            database.close()
+            raise UserError(
+                f"{path} already holds a demo caseload ({earlier:,} made-up clients): add --yes to replace "
+                f"it, or open it as it is with `cjcase --db {path}`. Nothing was changed."
+            )
+        if not typer.confirm(
+            f"{path} already holds a demo caseload ({earlier:,} made-up clients). Replace it with a new one?",
+            default=False,
+        ):
+            typer.echo(f"The demo caseload at {path} was left as it was.")
+            database.close()
+            if not no_open:
+                open_tui(ctx, path, read_only=False)
+            return
     today = program_clock().today()
     from rich.progress import Progress
 
@@ -44,6 +70,34 @@ def demo(
     if not no_open:
         database.close()
         open_tui(ctx, path, read_only=False)
+
+
+def _demo_split(split: int | None, out_dir: Path | None, clients: int, seed: int) -> None:
+    """`demo --split N --out-dir DIR`: one organisation's demo, dealt out to N keyworkers' files."""
+    import tempfile
+
+    from cjcase.services import demo as demo_data
+    from cjcase.services.caseload_file import open_caseload
+    from cjcase.services.combine import split_by_keyworker
+
+    if split is None or out_dir is None:
+        raise UserError("--split N and --out-dir DIR go together: e.g. `cjcase demo --split 3 --out-dir laptops`.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    taken = sorted(out_dir.glob("laptop-*/caseload.db"))
+    if taken:
+        raise UserError(f"{taken[0]} already exists: give --out-dir an empty folder. Nothing was written.")
+    with tempfile.TemporaryDirectory(dir=out_dir) as work:
+        database = open_caseload(Path(work) / "organisation.db")
+        try:
+            demo_data.generate(database, program_clock().today(), clients=clients, seed=seed)
+            written = split_by_keyworker(database, out_dir, split)
+        finally:
+            database.close()
+    typer.echo(
+        f"{split} keyworkers' demo caseloads of one organisation (one key) written: "
+        + ", ".join(str(p) for p in written)
+        + ". Try `cjcase handover`, `cjcase receive` and `cjcase combine` on them."
+    )
 
 
 @commands.command("import")

@@ -34,13 +34,16 @@ def program_clock():
     return Clock.from_environment()
 
 
-def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: bool = False):
+def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: bool = False, alongside: bool = False):
     """Open the caseload a command works on, asking for its passphrase when it is encrypted.
 
     A command that `reads` a caseload (rather than filling one: import, restore, demo) never
     makes one: a missing file, or the default file holding no clients (made empty by a command
-    run without --db), is refused with a sentence naming the path it looked at."""
-    from cjcase.services.caseload_file import client_count, open_caseload
+    run without --db), is refused with a sentence naming the path it looked at.
+
+    A command that runs `alongside` an editing session (an export) opens beside one that is open,
+    and beside none under --read-only, writing only its own short transactions."""
+    from cjcase.services.caseload_file import client_count, open_beside_editing, open_caseload
     from cjcase.store.database import file_kind, is_encrypted, refuse_unusable
 
     path = caseload_path(ctx, db)
@@ -49,13 +52,21 @@ def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: 
         raise UserError(f"There is no caseload at {path}. {where_it_looked(ctx, db)}")
     # No passphrase at all leaves the file's own sentence to speak: encrypted, or damaged.
     passphrase = ask_passphrase(f"Passphrase for {path}", required=False) if is_encrypted(path) else None
-    database = open_caseload(path, read_only=read_only, passphrase=passphrase)
+    if alongside:
+        database = open_beside_editing(path, read_only=read_only or root_read_only(ctx), passphrase=passphrase)
+    else:
+        database = open_caseload(path, read_only=read_only, passphrase=passphrase)
     if reads and origin_of(ctx, db) == "default" and not client_count(database):
         database.close()
         raise UserError(f"The caseload at {path} holds no clients. {where_it_looked(ctx, db)}")
     for warning in getattr(database, "warnings", []):
         err(warning)  # e.g. a daily backup the full disk had no room for: the command goes on
     return database
+
+
+def root_read_only(ctx: typer.Context) -> bool:
+    """Whether `--read-only` was given before the command."""
+    return bool((ctx.find_root().obj or {}).get("read_only"))
 
 
 def origin_of(ctx: typer.Context, db: str | None) -> str:

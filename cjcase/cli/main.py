@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from cjcase.cli import agenda, caseload, returns, safety
+from cjcase.cli import agenda, caseload, organisation, returns, safety
 from cjcase.cli.common import DbOption, caseload_path, err, open_tui
 
 app = typer.Typer(
@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for area in (caseload, returns, safety, agenda):
+for area in (caseload, returns, safety, agenda, organisation):
     app.add_typer(area.commands)
 
 

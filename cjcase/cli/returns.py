@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cjcase.cli.common import DbOption, caseload_path, err, open_db, program_clock, where_it_looked
+from cjcase.cli.common import DbOption, caseload_path, err, open_db, program_clock, root_read_only, where_it_looked
 from cjcase.domain.errors import UserError
 
 commands = typer.Typer()
@@ -58,7 +58,7 @@ def export(
                 detail += f", suppression {item.suppression}"
             typer.echo(f"{item.name:<28} {item.title} ({detail})")
         return
-    database = open_db(ctx, db, reads=True)
+    database = open_db(ctx, db, reads=True, alongside=True)
     if show_history:
         records = exporter.history(database)
         if not records:
@@ -81,6 +81,11 @@ def export(
     fmt = (fmt or chosen.formats[0]).lower()
     if fmt not in ("csv", "xlsx", "json"):
         raise UserError(f"--format is csv, xlsx or json, not {fmt}.")
+    if organisation and root_read_only(ctx):
+        raise UserError(
+            "--read-only changes nothing but the export log, so it cannot remember --organisation: "
+            "leave it out, or give it once without --read-only."
+        )
     if organisation:
         exporter.set_organisation(database, organisation)
     clock = program_clock()

@@ -44,7 +44,10 @@ SEX = ("male", "female", "other", "not_stated")
 # NHS ethnic category letters, then `99` (not known: not asked, or not recorded), beside `Z`
 # (asked and declined to say) (DOMAIN.md, Clients v2).
 ETHNICITY = (*"ABCDEFGHJKLMNPRSZ", "99")
-SESSION_KIND = (
+# The v1 kinds are the appointment kinds (`phone` is a booked phone appointment); the contact
+# kinds are contacts that are not appointments (DOMAIN.md, Sessions v2). v1 measures count
+# appointments only.
+APPOINTMENT_KIND = (
     "assessment",
     "keywork",
     "group",
@@ -54,13 +57,66 @@ SESSION_KIND = (
     "gate_pickup",
     "review",
 )
-SESSION_STATUS = ("scheduled", "attended", "dna", "cancelled_client", "cancelled_service", "rearranged")
+CONTACT_KIND = ("attempted_contact", "text_message", "letter", "professional_contact")
+SESSION_KIND = APPOINTMENT_KIND + CONTACT_KIND
+SESSION_STATUS = (
+    "scheduled",
+    "attended",
+    "dna",
+    "cancelled_client",
+    "cancelled_service",
+    "rearranged",
+    "attended_left_early",
+    "client_in_custody",
+    "client_in_hospital",
+    "prison_regime_cancelled",
+)
 # The v1 statuses: the v1 return lists only these (DOMAIN.md: v1 measures keep their meaning).
 SESSION_STATUS_V1 = SESSION_STATUS[:5]
-# What can happen to an appointment, recorded as its outcome; attended and DNA only once its time
-# has come (a rule of entry), a cancellation at any time.
-SESSION_OUTCOME = ("attended", "dna", "cancelled_client", "cancelled_service")
-NEEDS_TIME_TO_HAVE_COME = ("attended", "dna")
+# A contact is made (`attended`: sent, tried or held) or still to be made; any other status is an error.
+CONTACT_STATUS = ("scheduled", "attended")
+# What can happen to an appointment, recorded as its outcome; attended, DNA and leaving early only
+# once its time has come (a rule of entry), a cancellation at any time.
+SESSION_OUTCOME = (
+    "attended",
+    "dna",
+    "attended_left_early",
+    "cancelled_client",
+    "cancelled_service",
+    "client_in_custody",
+    "client_in_hospital",
+    "prison_regime_cancelled",
+)
+NEEDS_TIME_TO_HAVE_COME = ("attended", "dna", "attended_left_early")
+# An absence to report: missed, or came but did not remain ("attend and remain", RA3).
+ABSENCE_STATUS = ("dna", "attended_left_early")
+# The responsible officer's decision on an absence.
+ABSENCE = ("acceptable", "unacceptable")
+# The legal stage an assessment appointment is (only on kind `assessment`).
+SESSION_REQUIREMENT = ("ra_initial", "ra_followup", "rob_assessment", "rob_followup")
+RA_STAGE = ("ra_initial", "ra_followup")
+ROB_STAGE = ("rob_assessment", "rob_followup")
+# Contacts after the last DNA that count as its follow-up (with an attended appointment or a note).
+FOLLOW_UP_CONTACT = ("attempted_contact", "text_message", "letter")
+
+# Custody events (DOMAIN.md): the arrest, the test on arrest and the Required Assessment.
+OFFENCE = ("trigger", "non_trigger_inspector_authority")
+TEST_RESULT = ("positive", "negative", "refused", "not_tested")
+# One list for arrest and order tests; only the arrest-test codes are tested for on arrest. The
+# list grows only by appending, and a code becomes an arrest-test code only when the law says so.
+TEST_SUBSTANCE = (
+    "opiates",
+    "cocaine",
+    "amphetamines",
+    "benzodiazepines",
+    "cannabis",
+    "methadone",
+    "buprenorphine",
+    "other",
+)
+ARREST_TEST_SUBSTANCE = ("opiates", "cocaine")
+CONFIRMATORY_RESULT = ("confirmed", "not_confirmed")
+ASSESSMENT_OUTCOME = ("no_need", "brief_intervention", "referred_structured", "already_in_treatment", "declined")
 DISCHARGE_REASON = (
     "completed_drug_free",
     "completed_alcohol_free",
@@ -207,17 +263,6 @@ ORDER_OUTCOME = (
     "transferred",
 )
 ORDER_EVENT_KIND = ("test", "review", "warning", "breach_laid", "breach_outcome", "progress_report_sent")
-# One list for arrest and order tests; only the first two are arrest-test codes.
-TEST_SUBSTANCE = (
-    "opiates",
-    "cocaine",
-    "amphetamines",
-    "benzodiazepines",
-    "cannabis",
-    "methadone",
-    "buprenorphine",
-    "other",
-)
 TEST_RESULT_ALONE = ("negative", "refused")
 REVIEW_PROGRESS = ("good", "adequate", "poor")
 BREACH_OUTCOME = ("continued", "revoked_resentenced", "custody")
@@ -322,6 +367,12 @@ def all_codes() -> frozenset[str]:
         TEST_RESULT_ALONE,
         REVIEW_PROGRESS,
         BREACH_OUTCOME,
+        ABSENCE,
+        SESSION_REQUIREMENT,
+        OFFENCE,
+        TEST_RESULT,
+        CONFIRMATORY_RESULT,
+        ASSESSMENT_OUTCOME,
         RELEASE_TYPE,
         ACCOMMODATION_ON_RELEASE,
         SCRIPT_CONTINUITY,

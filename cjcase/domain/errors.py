@@ -34,6 +34,10 @@ class DatabaseError(CjcaseError):
     """The database file cannot be used as it is (too new, not a database, locked)."""
 
 
+class WriterBusy(DatabaseError):
+    """Another cjcase holds the file's one-writer lock: an editing session is open on it."""
+
+
 class ReadOnlyError(DatabaseError):
     """A change was asked of a database opened read-only."""
 
@@ -95,3 +99,10 @@ class KeyChangeRefused(CjcaseError):
 
 class SmallGroupsRefused(CjcaseError):
     """An extract has rows in groups smaller than its template's min_group; nothing was written."""
+
+
+# What an edit of an organisation's combined file is told (the combined file's triggers say it too).
+EDIT_COMBINED = (
+    "this is an organisation's combined file, which is read, never edited: edit on the keyworker's laptop, "
+    "then combine again."
+)

@@ -133,8 +133,17 @@ class Session(Record):
     peer_mentor: str | None = None
     dna_reason: str | None = None
     notified_at: datetime | None = None
+    absence: str | None = None
+    requirement: str | None = None
 
     _datetime_fields = ("starts_at", "notified_at")
+
+    @property
+    def is_contact(self) -> bool:
+        """A contact that is not an appointment (a try, a text, a letter, a professional)."""
+        from cjcase.domain.codes import CONTACT_KIND
+
+        return self.kind in CONTACT_KIND
 
 
 @dataclass
@@ -376,6 +385,42 @@ class AgendaItem:
     keyworker: str | None = None
     first_name: str = ""
     last_name: str = ""
+
+
+@dataclass
+class CustodyEvent(Record):
+    """One arrest seen by the arrest-referral worker: the test on arrest, its result and the
+    Required Assessment that may follow."""
+
+    id: int
+    client_id: int
+    arrested_at: datetime
+    custody_suite: str
+    test_result: str
+    offence: str | None = None
+    test_at: datetime | None = None
+    substances_positive: str | None = None
+    disputed: str = "no"
+    confirmatory_result: str | None = None
+    ra_imposed: str = "no"
+    ra_followup_required: str = "no"
+    ra_ceased_date: date | None = None
+    assessment_outcome: str | None = None
+    referred_to: str | None = None
+    notes: str | None = None
+
+    _date_fields = ("ra_ceased_date",)
+    _datetime_fields = ("arrested_at", "test_at")
+
+    @property
+    def link_date(self) -> date:
+        """The day that finds the event's episode (DOMAIN.md): the date of the arrest."""
+        return self.arrested_at.date()
+
+    @property
+    def substances(self) -> list[str]:
+        """The substances the test found, in stored order."""
+        return [item for item in (self.substances_positive or "").split(";") if item]
 
 
 @dataclass

@@ -89,6 +89,24 @@ SESSION = {
     "peer_mentor": Field("text"),
     "dna_reason": Field("text"),
     "notified_at": Field("datetime"),
+    "absence": _code(codes.ABSENCE),
+    "requirement": _code(codes.SESSION_REQUIREMENT),
+}
+CUSTODY_EVENT = {
+    "arrested_at": Field("datetime", True),
+    "custody_suite": Field("text", True),
+    "offence": _code(codes.OFFENCE),
+    "test_at": Field("datetime"),
+    "test_result": _code(codes.TEST_RESULT, True),
+    "substances_positive": Field("list", choices=codes.TEST_SUBSTANCE),
+    "disputed": Field("yes_no", default="no"),
+    "confirmatory_result": _code(codes.CONFIRMATORY_RESULT),
+    "ra_imposed": Field("yes_no", default="no"),
+    "ra_followup_required": Field("yes_no", default="no"),
+    "ra_ceased_date": Field("date"),
+    "assessment_outcome": _code(codes.ASSESSMENT_OUTCOME),
+    "referred_to": Field("text"),
+    "notes": Field("text"),
 }
 GOAL = {
     "domain": _code(codes.GOAL_DOMAIN, True),
@@ -159,6 +177,8 @@ LABEL = {
     "when": "date and time",
     "length_months": "length in months",
     "date": "date",
+    "arrested_at": "arrest date and time",
+    "test_at": "test date and time",
 }
 
 
@@ -239,7 +259,7 @@ def _clean_flags(name, spec, value):
 
 def _clean_list(name, spec, value):
     """A `;`-separated list of codes: spaces round an item and empty items ignored, a repeated
-    item kept once (DOMAIN.md, shared rules)."""
+    item kept once (DOMAIN.md, Shared rules)."""
     items = value if isinstance(value, (list, tuple, set)) else str(value).split(";")
     found: list[str] = []
     for item in (str(i).strip() for i in items):
@@ -395,6 +415,114 @@ def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
     if closed and clean.get("set_date") and closed < clean["set_date"]:
         problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_session(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules of record across a session's fields (DOMAIN.md, Sessions v2): a contact is made or
+    still to be made; a legal stage only on an assessment; an absence decision only on an absence."""
+    problems = []
+    kind, status = clean.get("kind"), clean.get("status")
+    if kind in codes.CONTACT_KIND and status and status not in codes.CONTACT_STATUS:
+        problems.append(
+            ValidationError(
+                "status",
+                f"This {codes.label(kind)} is a contact, not an appointment: its status is scheduled or "
+                f"attended (made), not {status}.",
+            )
+        )
+    if clean.get("requirement") and kind and kind != "assessment":
+        problems.append(
+            ValidationError(
+                "requirement",
+                f"Only an assessment is a legal stage: {clean['requirement']} needs kind assessment, not {kind}.",
+            )
+        )
+    if clean.get("absence") and status and status not in codes.ABSENCE_STATUS:
+        problems.append(
+            ValidationError(
+                "absence",
+                f"An absence decision belongs to a DNA or an appointment left early, not to status {status}: "
+                "clear it or change the status.",
+            )
+        )
+    return problems
+
+
+def check_custody_event(clean: dict[str, Any], today: date) -> list[ValidationError]:
+    """Rules of record across a custody event's fields (DOMAIN.md, Custody events)."""
+    problems = []
+    today_text = today.isoformat()
+    arrested, test_at = clean.get("arrested_at"), clean.get("test_at")
+    result = clean.get("test_result")
+    tested = result is not None and result != "not_tested"
+    positive = result == "positive"
+    if arrested and arrested[:10] > today_text:
+        problems.append(ValidationError("arrested_at", "The arrest is in the future: record it once it has happened."))
+    for name in ("offence", "test_at"):
+        if tested and not clean.get(name):
+            problems.append(ValidationError(name, f"The {label(name)} is needed with a test result of {result}."))
+        if result == "not_tested" and clean.get(name):
+            problems.append(
+                ValidationError(name, f"The {label(name)} is given only when the person was tested: clear it.")
+            )
+    if test_at and test_at[:10] > today_text:
+        problems.append(ValidationError("test_at", "The test is in the future: record it once it has happened."))
+    elif test_at and arrested and test_at < arrested:
+        problems.append(ValidationError("test_at", "The test is before the arrest: a test on arrest follows it."))
+    substances = clean.get("substances_positive")
+    if positive and not substances:
+        problems.append(
+            ValidationError(
+                "substances_positive", "The substances found are needed with a positive test (opiates; cocaine)."
+            )
+        )
+    elif substances and not positive:
+        problems.append(
+            ValidationError("substances_positive", "Substances are given only with a positive test: clear them.")
+        )
+    elif substances:
+        for item in substances.split(";"):
+            if item not in codes.ARREST_TEST_SUBSTANCE:
+                problems.append(
+                    ValidationError(
+                        "substances_positive",
+                        f"'{item}' is not tested for on arrest: use {', '.join(codes.ARREST_TEST_SUBSTANCE)}.",
+                    )
+                )
+                break
+    if clean.get("disputed") == "yes" and not positive:
+        problems.append(ValidationError("disputed", "Only a positive test can be disputed."))
+    if clean.get("confirmatory_result") and clean.get("disputed") != "yes":
+        problems.append(
+            ValidationError(
+                "confirmatory_result", "The confirmatory result follows a disputed test: set disputed to yes."
+            )
+        )
+    if clean.get("ra_imposed") == "yes" and not positive:
+        problems.append(ValidationError("ra_imposed", "The Required Assessment follows a positive test only."))
+    if clean.get("ra_followup_required") == "yes" and clean.get("ra_imposed") != "yes":
+        problems.append(ValidationError("ra_followup_required", "The follow-up needs a Required Assessment imposed."))
+    ceased = clean.get("ra_ceased_date")
+    if ceased:
+        if clean.get("ra_followup_required") != "yes":
+            problems.append(
+                ValidationError("ra_ceased_date", "The follow-up requirement ceases only when one was required.")
+            )
+        elif ceased > today_text:
+            problems.append(ValidationError("ra_ceased_date", "The date the follow-up ceased is in the future."))
+        elif arrested and ceased < arrested[:10]:
+            problems.append(ValidationError("ra_ceased_date", "The follow-up cannot cease before the arrest."))
+    outcome = clean.get("assessment_outcome")
+    if outcome == "referred_structured" and not clean.get("referred_to"):
+        problems.append(ValidationError("referred_to", "Say which provider the person was referred to."))
+    elif clean.get("referred_to") and outcome not in ("referred_structured", "already_in_treatment"):
+        problems.append(
+            ValidationError(
+                "referred_to",
+                "The provider is named only when the outcome is referred_structured or already_in_treatment.",
+            )
+        )
     return problems
 
 

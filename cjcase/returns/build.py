@@ -86,16 +86,18 @@ EXTRACT_SQL = f"""
 SELECT c.client_ref, c.consent_to_share, c.date_of_birth, c.sex, c.ethnicity, e.referral_date, e.referral_source,
        e.pathway, e.primary_substance, e.start_date, e.discharge_date, e.discharge_reason,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS attended,
        (SELECT count(*) FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'dna'
+          AND {measures.APPOINTMENT}
           AND s.starts_at >= max(:start, e.referral_date)
           AND s.starts_at < date(min(:end, coalesce(e.discharge_date, :end)), '+1 day')) AS dna,
        (SELECT CASE WHEN count(*) = 0 THEN NULL WHEN max({measures.CONTINUITY_ENGAGED}) THEN 'yes' ELSE 'no' END
           FROM releases r WHERE {RELEASE_OF_EPISODE} AND {measures.RELEASED}) AS continuity_engaged
 FROM episodes e JOIN clients c ON c.id = e.client_id
 WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date >= :start)
-ORDER BY e.referral_date, e.id
+ORDER BY e.referral_date
 """
 
 
@@ -107,8 +109,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     if template.recipient:
         key = recipient_key(key, template.recipient)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    rows: list[list[Cell]] = []
-    withheld: list[bool] = []
+    found: list[tuple[tuple[str, str], list[Cell], bool]] = []
     for row in db.query(EXTRACT_SQL, params):
         age = age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"]))
         record = {
@@ -134,8 +135,13 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
         if without_consent:
             # The NDTMS rule: without consent only the client's pseudonym and the counts are sent.
             record = {name: (value if name in CONSENT_FREE_COLUMNS else None) for name, value in record.items()}
-        rows.append([record[item.name] for item in template.items])
-        withheld.append(without_consent)
+        # In referral order, ties by pseudonym: never by row ids, which differ between one caseload
+        # and the same records combined from several laptops (the two must give the same bytes).
+        order = (row["referral_date"], pseudo_id(key, row["client_ref"]))
+        found.append((order, [record[item.name] for item in template.items], without_consent))
+    found.sort(key=lambda item: item[0])
+    rows = [cells for _, cells, _ in found]
+    withheld = [flag for _, _, flag in found]
     return ReturnTable(template, period, None, [item.label for item in template.items], rows, withheld)
 
 

@@ -175,26 +175,39 @@ def write(
             f"Could not write {path} ({error.strerror}); nothing was written: choose another --out."
         ) from None
     digest = hashlib.sha256(content).hexdigest()
-    with db.atomic():
-        write_audit(
-            db,
-            "export",
-            table.template.name,
-            None,
-            None,
-            f"period {table.period.label}; format {fmt}; "
-            f"suppression {table.suppression or 'none'}; sha256 {digest}; file {logged_path(db, path)}; "
-            + (f"notes {logged_path(db, writers.notes_path(path))}; " if notes is not None else "")
-            + f"organisation {org}; user {os_user()}; "
-            f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
-            + (
-                f"min_group {table.template.min_group}; small_group_rows {small.rows if small else 0}; "
-                f"allow_small_groups {'yes' if allow_small_groups else 'no'}; "
-                if table.template.kind == "extract"
-                else ""
+    # The file is kept only once its audit row has committed: beside an editing session the row
+    # waits its turn, and a return that could not be recorded is not left behind.
+    try:
+        with db.atomic():
+            write_audit(
+                db,
+                "export",
+                table.template.name,
+                None,
+                None,
+                f"period {table.period.label}; format {fmt}; "
+                f"suppression {table.suppression or 'none'}; sha256 {digest}; file {logged_path(db, path)}; "
+                + (f"notes {logged_path(db, writers.notes_path(path))}; " if notes is not None else "")
+                + f"organisation {org}; user {os_user()}; "
+                f"allow_incomplete {'yes' if allow_incomplete else 'no'}; "
+                + (
+                    f"min_group {table.template.min_group}; small_group_rows {small.rows if small else 0}; "
+                    f"allow_small_groups {'yes' if allow_small_groups else 'no'}; "
+                    if table.template.kind == "extract"
+                    else ""
+                )
+                + f"problems {' | '.join(problems) if problems else 'none'}",
             )
-            + f"problems {' | '.join(problems) if problems else 'none'}",
-        )
+    except BaseException as error:
+        for written in (target, notes_target):
+            if written is not None:
+                written.unlink(missing_ok=True)
+        if isinstance(error, CjcaseError):
+            raise CjcaseError(
+                f"{error} The return was not kept ({path}): every export is recorded in the caseload's "
+                "log, and this one could not be. Try again in a moment."
+            ) from None
+        raise
     return Written(path, digest, fmt, prepared)
 
 

@@ -21,7 +21,7 @@ BREAKDOWNS = {
     "outcome": codes.OUTCOME,
     "discharge_reason": codes.DISCHARGE_REASON,
     "status": codes.SESSION_STATUS_V1,
-    "kind": codes.SESSION_KIND,
+    "kind": codes.APPOINTMENT_KIND,
     "goal_domain": codes.GOAL_DOMAIN,
     "goal_status": codes.GOAL_STATUS,
     "hearing_type": codes.HEARING_TYPE,
@@ -96,7 +96,10 @@ OUTCOME_SQL = (
     "WHEN e.discharge_reason IN ('dropped_out', 'withdrawn_by_provider', 'declined_treatment') "
     "THEN 'unplanned' ELSE 'other' END"
 )
-IN_PERIOD = "s.starts_at >= :start AND s.starts_at < :after_end"
+# A contact is never an appointment: every v1 measure reads the appointment kinds only, and its
+# v1 statuses only (DOMAIN.md, Sessions v2, Counting).
+APPOINTMENT = "s.kind IN (" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND) + ")"
+IN_PERIOD = f"s.starts_at >= :start AND s.starts_at < :after_end AND {APPOINTMENT}"
 COUNTED_FOR_ATTENDANCE = f"{IN_PERIOD} AND s.kind NOT IN ('court_support', 'gate_pickup')"
 STRUCTURED = "('assessment', 'keywork', 'group', 'review')"
 # Continuity of care under the v1 return (DOMAIN.md "v1 return" under releases): releases with

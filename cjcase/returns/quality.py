@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from cjcase.domain.dates import Period
+from cjcase.returns.measures import APPOINTMENT
 from cjcase.services.orders import ORDER_END_SQL
 from cjcase.services.releases import RELEASE_OF_EPISODE, V1_ENGAGED
 
@@ -47,9 +48,9 @@ class Finding:
 CHECKS = [
     (
         "{n} past session{s} in the period still marked scheduled (outcome not recorded)",
-        """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        f"""SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
         WHERE s.status = 'scheduled' AND s.starts_at >= :start AND s.starts_at < :after_end
-          AND s.starts_at < :now""",
+          AND s.starts_at < :now AND {APPOINTMENT}""",
     ),
     (
         "{n} session{s} marked attended on a date after today",
@@ -85,7 +86,7 @@ CHECKS = [
         WHERE e.referral_date <= :end AND (e.discharge_date IS NULL OR e.discharge_date > :end)
           AND e.start_date <= :contact_from
           AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id AND s.status = 'attended'
-                          AND s.starts_at >= :contact_from AND s.starts_at < :after_end)""",
+                          AND {APPOINTMENT} AND s.starts_at >= :contact_from AND s.starts_at < :after_end)""",
     ),
 ]
 
@@ -133,7 +134,7 @@ NOTES += [
     ),
 ]
 
-# Community orders, checks 8 to 10 (check 6 reads custody events, which another change brings).
+# Community orders, checks 8 to 10 (check 6, on the Required Assessment in force, is below check 7).
 _ORDER = "FROM orders o JOIN clients c ON c.id = o.client_id"
 NOTES += [
     (
@@ -203,3 +204,36 @@ def _run(db: sqlite_utils.Database, checks: list[tuple[str, str]], period: Perio
         if refs:
             found.append(Finding(message.format(n=len(refs), s="" if len(refs) == 1 else "s"), refs))
     return found
+
+
+# 7. An RA initial assessment attended (the person came and remained) with no outcome on its
+# custody event: the event the session belongs to is the client's latest with the RA imposed
+# arrested at or before it (DOMAIN.md, Custody events).
+NOTES += [
+    (
+        "{n} custody event{s} with an attended RA initial assessment and no assessment outcome: "
+        "record what the assessment found",
+        """SELECT c.client_ref FROM custody_events ev JOIN clients c ON c.id = ev.client_id
+        WHERE ev.ra_imposed = 'yes' AND ev.assessment_outcome IS NULL
+          AND EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = ev.client_id AND s.requirement = 'ra_initial'
+                      AND s.status = 'attended' AND s.starts_at >= ev.arrested_at
+                      AND NOT EXISTS (SELECT 1 FROM custody_events l WHERE l.client_id = ev.client_id
+                                      AND l.ra_imposed = 'yes' AND l.arrested_at > ev.arrested_at
+                                      AND l.arrested_at <= s.starts_at))""",
+    ),
+]
+
+# 6. The RA imposed and no required_assessment requirement in force on the day of the test: the
+# program offers to add one, the import never adds one (DOMAIN.md, Custody events).
+NOTES += [
+    (
+        "{n} custody event{s} with the Required Assessment imposed and no required_assessment requirement "
+        "in force on the day of the test: record the requirement, so an absence is reported",
+        """SELECT c.client_ref FROM custody_events ev JOIN clients c ON c.id = ev.client_id
+        WHERE ev.ra_imposed = 'yes'
+          AND NOT EXISTS (SELECT 1 FROM requirements r WHERE r.client_id = ev.client_id
+                          AND r.requirement = 'required_assessment'
+                          AND r.start_date <= date(coalesce(ev.test_at, ev.arrested_at))
+                          AND (r.end_date IS NULL OR r.end_date >= date(coalesce(ev.test_at, ev.arrested_at))))""",
+    ),
+]

@@ -18,6 +18,14 @@ from cjcase.services.orders import ORDER_END_SQL, REVIEWED_ORDER_SQL, TITLE_SQL
 # (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
 NOT_ADJOURNED = "NOT EXISTS (SELECT 1 FROM court_dates n WHERE n.adjourned_from_id = d.id)"
 
+# A contact (a letter, a text, a try, a call with another professional) is never an appointment:
+# it shows on the client's timeline only, never in the agenda, the action list's appointments or
+# a calendar (DOMAIN.md, Sessions v2).
+APPOINTMENTS = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND) + ")"
+# What clears the DNA follow-up alert: an attended appointment as in v1, or a try to reach the
+# client made after the last DNA (a call unanswered, a text, a letter) (DOMAIN.md, reading).
+FOLLOWED_UP_BY = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND + codes.FOLLOW_UP_CONTACT) + ")"
+
 # Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
 # which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
 _AGENDA_SOURCES = (
@@ -26,7 +34,7 @@ _AGENDA_SOURCES = (
         "sessions s",
         "s.starts_at",
         "s.kind, s.status, s.peer_mentor",
-        "s.starts_at >= :first AND s.starts_at < :after_last",
+        f"s.starts_at >= :first AND s.starts_at < :after_last AND s.kind IN {APPOINTMENTS}",
     ),
     (
         "court",
@@ -182,8 +190,8 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
         items.append(
             TimelineItem(
                 _at(row["starts_at"]),
-                "session",
-                f"{codes.label(row['kind']).capitalize()}: {codes.label(row['status'])}",
+                "contact" if row["kind"] in codes.CONTACT_KIND else "session",
+                session_summary(row["kind"], row["status"], row["notes"]),
                 row["id"],
             )
         )
@@ -233,6 +241,23 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
         items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
     items.sort(key=lambda i: i.at, reverse=True)
     return items
+
+
+# How a contact reads on the timeline: what was done, not an appointment's outcome.
+CONTACT_WORDS = {
+    "attempted_contact": "Tried to reach the client",
+    "text_message": "Text sent",
+    "letter": "Letter sent",
+    "professional_contact": "Spoke with a professional",
+}
+
+
+def session_summary(kind: str, status: str, notes: str | None = None) -> str:
+    """A session as the timeline says it: an appointment and its outcome, or a contact and its line."""
+    if kind in codes.CONTACT_KIND:
+        words = CONTACT_WORDS[kind] if status == "attended" else f"{codes.label(kind).capitalize()} to make"
+        return words + (f": {notes}" if notes else "")
+    return f"{codes.label(kind).capitalize()}: {codes.label(status)}"
 
 
 def _at(text: str) -> datetime:
@@ -346,7 +371,8 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
             FROM dnas d JOIN clients c ON c.id = d.client_id
             WHERE NOT EXISTS (SELECT 1 FROM sessions f WHERE f.client_id = d.client_id
                               AND f.status = 'attended' AND f.starts_at > d.last_dna
-                              AND f.starts_at <= ?)
+                              AND f.starts_at <= ?
+                              AND f.kind IN {FOLLOWED_UP_BY})
               AND NOT EXISTS (SELECT 1 FROM case_notes n WHERE n.client_id = d.client_id
                               AND n.written_at > d.last_dna)
             ORDER BY d.last_dna""",
@@ -357,7 +383,7 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
         "outcome_missing",
         f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.kind, {name}
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at""",
+            WHERE s.status = 'scheduled' AND s.starts_at < ? AND s.kind IN {APPOINTMENTS} ORDER BY s.starts_at""",
         [now_text],
         lambda r: f"{codes.label(r['kind']).capitalize()} {_short(r['starts_at'])}: outcome not recorded",
     )
@@ -382,11 +408,11 @@ def actions(db: sqlite_utils.Database, now: datetime) -> list[ActionItem]:
         "no_contact",
         f"""SELECT e.client_id, e.id AS record_id, e.referral_date,
                    (SELECT max(s.starts_at) FROM sessions s WHERE s.client_id = e.client_id
-                      AND s.status = 'attended') AS last_seen, {name}
+                      AND s.status = 'attended' AND s.kind IN {APPOINTMENTS}) AS last_seen, {name}
             FROM episodes e JOIN clients c ON c.id = e.client_id
             WHERE e.discharge_date IS NULL AND e.referral_date <= ?
               AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.client_id = e.client_id
-                              AND s.status = 'attended' AND s.starts_at >= ?)
+                              AND s.status = 'attended' AND s.starts_at >= ? AND s.kind IN {APPOINTMENTS})
             ORDER BY last_seen""",
         [(today - timedelta(days=NO_CONTACT_DAYS)).isoformat(), (today - timedelta(days=NO_CONTACT_DAYS)).isoformat()],
         lambda r: (
@@ -401,6 +427,9 @@ def _order_ends_reason(today: date, end: date, title: str) -> str:
     days = (end - today).days
     when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
     return f"Order ends {when} ({end.day} {end:%b}): {title}"
+
+
+_ABSENCE_WORD = {"dna": "DNA", "attended_left_early": "left early"}
 
 
 def release_actions(db: sqlite_utils.Database, today: date) -> list[ActionItem]:
@@ -473,7 +502,8 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     today = now.date()
     found = []
     appointments = db.execute(
-        "SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ?",
+        f"SELECT count(*) FROM sessions WHERE status = 'scheduled' AND starts_at >= ? AND starts_at < ? "
+        f"AND kind IN {APPOINTMENTS}",
         [today.isoformat(), (today + timedelta(days=1)).isoformat()],
     ).fetchone()[0]
     if appointments:
@@ -520,7 +550,9 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
         f"""SELECT 'session' AS source, s.id, s.starts_at AS at, s.kind, s.duration_minutes,
                    NULL AS court, c.first_name, c.last_name, s.status != 'scheduled' AS cancelled
             FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged') AND s.starts_at >= ? AND s.starts_at < ? {who}""",
+            WHERE s.status IN ('scheduled', 'cancelled_client', 'cancelled_service', 'rearranged',
+                               'client_in_custody', 'client_in_hospital', 'prison_regime_cancelled')
+              AND s.starts_at >= ? AND s.starts_at < ? AND s.kind IN {APPOINTMENTS} {who}""",
         [start.isoformat(), after, *extra],
     )
     hearings = db.query(
@@ -547,8 +579,9 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
 
 
 def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem]:
-    """A DNA, or an appointment left early, on a day requirements were in force and with no
-    `notified_at`: one action for each agency to tell (DOMAIN.md "Absences to report")."""
+    """A DNA, or an appointment left early, with no `notified_at`, on a day requirements were in
+    force or at an RA stage (an RA stage is itself a Required Assessment the police are told of):
+    one action for each agency to tell (DOMAIN.md "Absences to report")."""
     from cjcase.domain.model import Requirement
     from cjcase.services.requirements import by_agency, short, who
 
@@ -565,9 +598,20 @@ def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem
     ):
         requirement = Requirement.from_row({**row, "id": row["requirement_id"]})
         sessions.setdefault(row["record_id"], (row, []))[1].append(requirement)
+    for row in db.query(
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, {name}
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.requirement IN ('ra_initial', 'ra_followup') AND s.status IN ('dna', 'attended_left_early')
+              AND s.notified_at IS NULL
+            ORDER BY s.starts_at""",
+    ):
+        found = sessions.setdefault(row["record_id"], (row, []))[1]
+        if not any(r.requirement == "required_assessment" for r in found):
+            day = date.fromisoformat(row["starts_at"][:10])
+            found.append(Requirement(0, row["client_id"], "required_assessment", day))
     items = []
-    for row, found in sessions.values():
-        what = "DNA" if row["status"] == "dna" else "left early"
+    for row, found in sorted(sessions.values(), key=lambda item: (item[0]["starts_at"], item[0]["record_id"])):
+        what = _ABSENCE_WORD[row["status"]]
         for agency, theirs in by_agency(sorted(found, key=lambda r: codes.REQUIREMENT.index(r.requirement))):
             items.append(
                 ActionItem(

@@ -25,6 +25,7 @@ from cjcase.domain.model import (
     CaseNote,
     Client,
     CourtDate,
+    CustodyEvent,
     DischargeOutcome,
     Episode,
     Goal,
@@ -32,9 +33,10 @@ from cjcase.domain.model import (
     KeyworkerChange,
     Requirement,
     Session,
+    TimelineItem,
     Top,
 )
-from cjcase.services import agenda, erasure, names, requirements, search, settings
+from cjcase.services import agenda, demo, erasure, legal, names, requirements, search, settings
 from cjcase.services.audit import write_audit
 from cjcase.services.releases import Releases
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -50,6 +52,7 @@ ENTITIES = {
     "goal": ("goals", rules.GOAL, Goal),
     "court_date": ("court_dates", rules.COURT_DATE, CourtDate),
     "top": ("tops", rules.TOP, Top),
+    "custody_event": ("custody_events", rules.CUSTODY_EVENT, CustodyEvent),
 }
 
 
@@ -81,6 +84,10 @@ _CONSTRAINT_FIELDS = {
     ),
     "court_dates.client_id, court_dates.hearing_at": ("when", "This client already has a hearing at that time."),
     "tops.client_id, tops.top_date, tops.stage": ("date", "This client already has a TOP of that stage on that date."),
+    "custody_events.client_id, custody_events.arrested_at": (
+        "arrested_at",
+        "This client already has an arrest recorded at that time.",
+    ),
 }
 
 
@@ -119,6 +126,10 @@ class Caseload:
     def setting(self, key: str) -> str:
         """One of the organisation's settings."""
         return settings.get(self.db, key)
+
+    def is_demo(self) -> bool:
+        """Whether this is a demo caseload (made up by `cjcase demo`), not a real one."""
+        return demo.is_demo(self.db)
 
     def peer_mentors(self) -> list[str]:
         """The organisation's peer mentors."""
@@ -163,6 +174,10 @@ class Caseload:
     def reminders(self, now: datetime) -> list[str]:
         """The reminders shown as the caseload opens."""
         return agenda.reminders(self.db, now)
+
+    def timeline(self, client_id: int) -> list[TimelineItem]:
+        """A client's history and plans in one list, latest first (contacts included)."""
+        return agenda.timeline(self.db, client_id)
 
     def audit_trail(self, client_id: int) -> list[AuditEntry]:
         """A client's audit trail."""
@@ -481,20 +496,21 @@ class Caseload:
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
         """The first legal requirement in force on a day and who must be told of an absence (see
         `requirements_on` for all of them)."""
-        found = self.requirements_on(client_id, day)
-        return (found[0].requirement, found[0].agency) if found else None
+        found = legal.in_force(self.db, client_id, day)
+        return found[0] if found else None
 
     def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
-        """A rule of entry: a missed appointment on a legal requirement is reported, so it needs
-        its reason. (The importer keeps historic records that lack one.)"""
-        if session.get("status") not in requirements.ABSENCE_STATUSES or (session.get("dna_reason") or "").strip():
+        """A rule of entry: a missed appointment (or one left early) on a legal requirement or an
+        RA stage is reported, so it needs its reason, for every agency to tell. (The importer
+        keeps historic records that lack one.)"""
+        if session.get("status") not in codes.ABSENCE_STATUS or (session.get("dna_reason") or "").strip():
             return []
-        found = self.requirements_on(client_id, date.fromisoformat(str(session["when"])[:10]))
+        found = legal.reportable(self.db, client_id, str(session["when"])[:10], session.get("requirement"))
         if not found:
             return []
-        kinds = " and ".join(dict.fromkeys(r.requirement.upper() for r in found))
-        agencies = " and ".join(agency for agency, _ in requirements.by_agency(found))
-        what = "missed it" if session.get("status") == "dna" else "did not stay"
+        kinds = " and ".join(dict.fromkeys(code.upper() for code, _ in found))
+        agencies = " and ".join(dict.fromkeys(agency for _, agency in found))
+        what = "missed it" if session["status"] == "dna" else "left early"
         return [
             ValidationError(
                 "dna_reason",
@@ -502,18 +518,28 @@ class Caseload:
             )
         ]
 
+    def _session_problems(self, client_id: int, clean: dict[str, Any]) -> list[ValidationError]:
+        """The rules of record of a session (DOMAIN.md, Sessions v2), then those that read the
+        client's other records."""
+        return rules.check_session(clean) or legal.session_problems(self.db, client_id, clean)
+
     def _insert_session(self, client_id: int, values: dict[str, Any]) -> int:
         return self._insert(
             "session",
             values,
             client_id,
-            lambda clean: self._dna_problems(client_id, clean) + self._outcome_problems(clean),
+            lambda clean: (
+                self._session_problems(client_id, clean)
+                or self._dna_problems(client_id, clean) + self._outcome_problems(clean)
+            ),
         )
 
     def _update_session(self, session_id: int, changes: dict[str, Any]) -> None:
         def check_all(merged, current):
-            problems = []
-            # Only a change that makes the session a DNA, or clears its reason, is new entry.
+            problems = self._session_problems(current["client_id"], merged)
+            if problems:
+                return problems
+            # Only a change that makes the session an absence, or clears its reason, is new entry.
             entering = {"status", "dna_reason"} & set(changes) and (
                 current["status"] != merged.get("status") or "dna_reason" in changes
             )
@@ -535,7 +561,7 @@ class Caseload:
         at = when if isinstance(when, datetime) else datetime.strptime(str(when), "%Y-%m-%d %H:%M")
         if at <= self.clock.now():
             return []
-        word = "attended" if status == "attended" else "DNA"
+        word = {"attended": "attended", "dna": "DNA"}.get(status, "left early")
         return [
             ValidationError(
                 "status",

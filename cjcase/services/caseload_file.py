@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from cjcase.domain.errors import ReadOnlyError, WriterBusy
 from cjcase.services import audit, erasure, keys, settings
 from cjcase.store import backups, encryption, killpoints
 from cjcase.store.database import connect, latest_version
@@ -20,14 +21,25 @@ COPIES_SETTING = "copies_outside_backups"
 
 
 def open_caseload(
-    path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None
+    path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None, editing: bool = False
 ) -> sqlite_utils.Database:
     """Open (creating and upgrading) a caseload; a writable one is anchored, keyed and backed up.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
-    TUI checks in the background instead) and once a day takes a verified backup.
+    TUI checks in the background instead) and once a day takes a verified backup. `editing` (the
+    terminal's writable open) refuses an organisation's combined file, which is only read.
     """
     db = connect(path, read_only=read_only, verify=verify, passphrase=passphrase)
+    if editing and not read_only:
+        from cjcase.services.combine import is_combined
+
+        if is_combined(db):
+            db.close()
+            raise ReadOnlyError(
+                f"{path} is an organisation's combined file, which is read, never edited: open it with "
+                "--read-only to look at it, or use `cjcase export`, `agenda` or `check` on it. To change a "
+                "record, edit on the keyworker's laptop, then combine again."
+            )
     if not read_only:
         try:
             _settle(db, Path(getattr(db, "path", None) or path))  # links resolved
@@ -35,6 +47,19 @@ def open_caseload(
             db.close()
             raise
     return db
+
+
+def open_beside_editing(path: Path, read_only: bool = False, passphrase: str | None = None) -> sqlite_utils.Database:
+    """Open a caseload for a command that reads it (an export), which may run while a keyworker
+    has it open: as an editing session when nobody else is (so it is upgraded and backed up as
+    usual), else, and always when `read_only`, as a reader beside the editing session, whose own
+    writes (an export's audit row) are each one short transaction that waits its turn."""
+    if not read_only:
+        try:
+            return open_caseload(path, passphrase=passphrase)
+        except WriterBusy:
+            pass  # an editing session is open: the one-writer rule is for those, not for a read
+    return connect(path, passphrase=passphrase, shared=True)
 
 
 def client_count(db: sqlite_utils.Database) -> int:

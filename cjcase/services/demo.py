@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import accumulate
 
 import sqlite_utils
@@ -93,6 +93,7 @@ DEMO_TABLES = (
     "clients",
     "episodes",
     "releases",
+    "custody_events",
     "requirements",
     "orders",
     "order_events",
@@ -135,6 +136,18 @@ SUBSTANCE_WEIGHTS = (
     ("other_opiates", 3),
     ("other", 2),
 )
+
+
+def is_demo(db: sqlite_utils.Database) -> bool:
+    """Whether `cjcase demo` made this caseload (it marks the file before writing into it)."""
+    return db.execute("SELECT 1 FROM settings WHERE key = ?", [DEMO_SETTING]).fetchone() is not None
+
+
+def demo_clients(db: sqlite_utils.Database) -> int | None:
+    """How many made-up clients an earlier `cjcase demo` left in this file; None when it is not a demo."""
+    if not is_demo(db):
+        return None
+    return db.execute("SELECT count(*) FROM clients").fetchone()[0]
 
 
 def ensure_demo_database(db: sqlite_utils.Database) -> None:
@@ -193,6 +206,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "consents",
             "disclosures",
             "releases",
+            "custody_events",
             "order_events",
             "orders",
             "requirements",
@@ -241,7 +255,15 @@ class _Maker:
         self.rng = rng
         self.today = today
         self.substances = [s for s, w in SUBSTANCE_WEIGHTS for _ in range(w)]
-        self.ids = {"episodes": 0, "releases": 0, "sessions": 0, "goals": 0, "court_dates": 0, "tops": 0}
+        self.ids = {
+            "episodes": 0,
+            "releases": 0,
+            "custody_events": 0,
+            "sessions": 0,
+            "goals": 0,
+            "court_dates": 0,
+            "tops": 0,
+        }
         self._cumulative: dict[tuple, tuple[list[int], int]] = {}
         self.breach_made = False  # the caseload's one breach, on the first order long enough
 
@@ -395,9 +417,13 @@ class _Maker:
             )
         if release:
             self.release(client_id, release, rows)
+        first_session = len(rows["sessions"])
+        if pathway == "arrest_referral":
+            custody_and_ra_stages(self, client_id, referral, rows)
         self.sessions(
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )
+        contacts_between_appointments(self, client_id, rows["sessions"][first_session:], rows)
         if start:
             self.goals(client_id, start, discharge, rows)
             self.tops(client_id, start, discharge, reason, rows)
@@ -538,6 +564,7 @@ class _Maker:
                     "peer_mentor": rng.choice(PEER_MENTORS) if kind == "gate_pickup" else None,
                     "dna_reason": None,
                     "notified_at": None,
+                    "requirement": None,
                 }
                 if status == "dna" and reportable:
                     # Reported the same day, except the latest, which still shows "Notify … today".
@@ -648,3 +675,147 @@ class _Maker:
                     else None,
                 }
             )
+
+
+CUSTODY_SUITES = ("Elland Road", "Trinity Street", "Havertop", "Wakefield Express Park")
+ASSESSMENT_OUTCOMES = (
+    ("brief_intervention", None),
+    ("referred_structured", "Forward Leeds"),
+    ("referred_structured", "Change Grow Live"),
+    ("already_in_treatment", "Forward Leeds"),
+    ("no_need", None),
+    ("declined", None),
+)
+
+
+def custody_and_ra_stages(maker: _Maker, client_id: int, referral: date, rows) -> None:
+    """An arrest-referral client's arrest the night before the referral: a positive test, the
+    Required Assessment imposed, RA1 two days after the test (some moved once, some who come but
+    leave early, some who do not come), a follow-up for some of those assessed, and the outcome."""
+    rng = maker.rng
+    arrested = datetime.combine(referral - timedelta(days=1), time(rng.choice((19, 21, 22, 23)), rng.choice((0, 30))))
+    tested = arrested + timedelta(minutes=rng.choice((45, 90, 120)))
+    event = {
+        "id": maker.next_id("custody_events"),
+        "client_id": client_id,
+        "arrested_at": f"{arrested:%Y-%m-%d %H:%M}",
+        "custody_suite": rng.choice(CUSTODY_SUITES),
+        "offence": "trigger" if rng.random() < 0.9 else "non_trigger_inspector_authority",
+        "test_at": f"{tested:%Y-%m-%d %H:%M}",
+        "test_result": "positive",
+        "substances_positive": maker.weighted(("opiates", "cocaine", "opiates;cocaine"), (30, 35, 35)),
+        "disputed": "no",
+        "ra_imposed": "yes",
+        "ra_followup_required": "no",
+        "assessment_outcome": None,
+        "referred_to": None,
+    }
+    rows["custody_events"].append(event)
+    # On the quarter hour, as custody notices often are (and never on another booking's half hour).
+    ra1 = datetime.combine(tested.date() + timedelta(days=2), time(rng.choice((10, 11, 14)), 15))
+    if rng.random() < 0.1:
+        # RA2: moved by agreement before the time; the new time is a new RA initial.
+        _ra_session(maker, client_id, ra1, "ra_initial", "rearranged", rows)
+        ra1 += timedelta(days=1, hours=rng.choice((-1, 1)))
+    status = _ra_outcome(maker, ra1)
+    _ra_session(maker, client_id, ra1, "ra_initial", status, rows)
+    if status == "attended":
+        outcome, referred_to = rng.choice(ASSESSMENT_OUTCOMES)
+        if rng.random() < 0.9:  # a few still to write up: the data-quality note lists them
+            event["assessment_outcome"], event["referred_to"] = outcome, referred_to
+        if outcome in ("referred_structured", "brief_intervention") and rng.random() < 0.6:
+            event["ra_followup_required"] = "yes"
+            follow = datetime.combine(ra1.date() + timedelta(days=rng.choice((7, 14, 21))), time(10, 45))
+            _ra_session(maker, client_id, follow, "ra_followup", _ra_outcome(maker, follow), rows)
+    last_stage = max(s["starts_at"] for s in rows["sessions"] if s["client_id"] == client_id and s["requirement"])
+    _required_assessment(client_id, tested.date(), date.fromisoformat(last_stage[:10]), rows)
+
+
+def _required_assessment(client_id: int, tested: date, last_stage: date, rows) -> None:
+    """The required_assessment requirement the program offers once the RA is imposed: from the day
+    of the test to its last RA stage (none where an earlier one still runs)."""
+    start, end = tested.isoformat(), max(tested, last_stage).isoformat()
+    for earlier in rows["requirements"]:
+        if (
+            earlier["client_id"] == client_id
+            and earlier["requirement"] == "required_assessment"
+            and earlier["end_date"] >= start
+        ):
+            return
+    rows["requirements"].append(
+        {"client_id": client_id, "requirement": "required_assessment", "start_date": start, "end_date": end}
+    )
+
+
+def _ra_outcome(maker: _Maker, at: datetime) -> str:
+    """What happened at an RA appointment: most come and remain, some leave early, some do not come."""
+    if at.date() > maker.today or (at.date() == maker.today and at.hour >= 12):
+        return "scheduled"
+    return maker.weighted(("attended", "attended_left_early", "dna"), (72, 14, 14))
+
+
+def _ra_session(maker: _Maker, client_id: int, at: datetime, stage: str, status: str, rows) -> None:
+    absent = status in codes.ABSENCE_STATUS
+    rows["sessions"].append(
+        {
+            "id": maker.next_id("sessions"),
+            "client_id": client_id,
+            "starts_at": f"{at:%Y-%m-%d %H:%M}",
+            "kind": "assessment",
+            "status": status,
+            "duration_minutes": (maker.rng.choice((10, 15, 20)) if status == "attended_left_early" else 60)
+            if status in ("attended", "attended_left_early")
+            else None,
+            "notes": None,
+            "peer_mentor": None,
+            # Reported to the police the same day, except in the last two days: "Notify police today".
+            "dna_reason": maker.rng.choice(("Walked out", "Said he had work", "No reason given")) if absent else None,
+            "notified_at": f"{at:%Y-%m-%d} 16:00" if absent and (maker.today - at.date()).days > 2 else None,
+            "requirement": stage,
+        }
+    )
+
+
+CONTACT_NOTES = {
+    "attempted_contact": ("Rang, no answer", "Called at the hostel, not in", "Voicemail left"),
+    "text_message": ("Reminder of tomorrow's appointment", "Asked to call back"),
+    "letter": ("Appointment letter sent", "Letter: missed appointment, new time offered"),
+    "professional_contact": ("Spoke with the offender manager", "Update from prison healthcare"),
+}
+
+
+def contacts_between_appointments(maker: _Maker, client_id: int, sessions: list[dict], rows) -> None:
+    """The contacts between appointments (never appointments themselves): a try to reach the client
+    the day after a DNA, a text the day before some bookings, now and then a letter or a word with
+    another professional."""
+    rng, today = maker.rng, maker.today
+    added = []
+    for session in sessions:
+        day = date.fromisoformat(session["starts_at"][:10])
+        if session["status"] == "dna" and day + timedelta(days=1) <= today:
+            added.append((day + timedelta(days=1), "09:15", "attempted_contact" if rng.random() < 0.7 else "letter"))
+        elif session["status"] == "scheduled" and rng.random() < 0.3 and day - timedelta(days=1) <= today:
+            added.append((day - timedelta(days=1), "16:05", "text_message"))
+        elif session["status"] == "attended" and rng.random() < 0.05:
+            added.append((day + timedelta(days=2), "11:40", "professional_contact"))
+    seen = set()
+    for day, clock, kind in added:
+        at = f"{day.isoformat()} {clock}"
+        if (at, kind) in seen:
+            continue
+        seen.add((at, kind))
+        rows["sessions"].append(
+            {
+                "id": maker.next_id("sessions"),
+                "client_id": client_id,
+                "starts_at": at,
+                "kind": kind,
+                "status": "attended" if day <= today else "scheduled",
+                "duration_minutes": None,
+                "notes": rng.choice(CONTACT_NOTES[kind]),
+                "peer_mentor": None,
+                "dna_reason": None,
+                "notified_at": None,
+                "requirement": None,
+            }
+        )

@@ -10,6 +10,7 @@ from cjcase.domain.dates import format_date, format_datetime
 from cjcase.domain.errors import ValidationError
 from cjcase.domain.model import Barrier, Consent, Disclosure, Session
 from cjcase.domain.timeslots import parse_slots
+from cjcase.services import legal
 from cjcase.services.audit import write_audit
 from cjcase.services.caseload import Caseload, raise_first
 from cjcase.store.database import INTEGRITY_ERRORS
@@ -94,9 +95,20 @@ class Engagement:
         """The legal requirement and who must be told of an absence, on a day, if any."""
         return self.caseload.requirement_on(client_id, day)
 
+    def reportable(self, client_id: int, day: date, stage: str | None = None) -> list[tuple[str, str]]:
+        """Who must be told of an absence on a day: (requirement, agency) for each requirement in
+        force, and the police for an RA stage."""
+        return legal.reportable(self.db, client_id, day, stage)
+
+    def order_running(self, client_id: int, day: date) -> bool:
+        """Whether an order is running on a day: an absence then asks for the officer's decision."""
+        return legal.order_running(self.db, client_id, day)
+
     def is_legal_assessment(self, session: Session) -> bool:
         """Whether an appointment is a Required Assessment or Restriction on Bail assessment: an
         assessment on a day the client is under one of those requirements."""
+        if session.requirement:  # an RA or RoB stage, so recorded (DOMAIN.md, Sessions v2)
+            return True
         required = self.caseload.requirements_on(session.client_id, session.starts_at.date())
         return session.kind == "assessment" and any(r.requirement in ("required_assessment", "rob") for r in required)
 
@@ -139,12 +151,24 @@ class Engagement:
             found.append(f"This is before the client's referral on {format_date(referred)}.")
         return found
 
-    def record_dna(self, session_id: int, reason: str | None, notified_at: datetime | None = None) -> Session:
-        """Record a missed appointment; where the absence must be reported, its reason is required
-        (the caseload refuses it without one) and, once done, when the agency was told."""
-        changes: dict[str, Any] = {"status": "dna", "dna_reason": reason}
+    def record_dna(
+        self,
+        session_id: int,
+        reason: str | None,
+        notified_at: datetime | None = None,
+        status: str = "dna",
+        absence: str | None = None,
+    ) -> Session:
+        """Record a missed appointment (or one left early: `status` attended_left_early); where the
+        absence must be reported, its reason is required (the caseload refuses it without one) and,
+        once done, when the agency was told; on a running order, the officer's `absence` decision."""
+        if status not in codes.ABSENCE_STATUS:
+            raise ValidationError("status", "An absence is a DNA or an appointment left early.")
+        changes: dict[str, Any] = {"status": status, "dna_reason": reason}
         if notified_at is not None:
             changes["notified_at"] = notified_at
+        if absence is not None:
+            changes["absence"] = absence or None
         return self.caseload.update_session(session_id, changes)
 
     # ------------------------------------------------------------ information sharing

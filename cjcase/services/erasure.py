@@ -11,6 +11,7 @@ import sqlite_utils
 
 from cjcase.domain.errors import DiskFull, NotFoundError
 from cjcase.services.audit import write_audit
+from cjcase.services.client_records import is_combined, refuse_if_combined
 from cjcase.store import killpoints
 from cjcase.store.files import is_disk_full
 
@@ -52,6 +53,7 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
     The ledger beside the file remembers the erasure before it commits, so a kill at any moment
     leaves it either done or finished by the next open (`reapply`), and never undone by a restore.
     """
+    refuse_if_combined(db, "Erasing from this file")  # erased on the laptop that holds the client
     rows = list(db.query("SELECT id FROM clients WHERE client_ref = ?", [client_ref.strip()]))
     if not rows:
         raise NotFoundError(f"No client has the reference {client_ref}: check it with the caseload search.")
@@ -122,6 +124,8 @@ def reapply(db: sqlite_utils.Database, path: Path) -> list[int]:
     """
     from cjcase.services.keys import get_key, pseudo_id
 
+    if is_combined(db):
+        return []  # made again from the caseloads, which carry their erasures
     ledger = remembered_in(ledger_path(path))
     known = {row["pseudonym"] for row in db.query("SELECT pseudonym FROM erasures")}
     lacking = {p: r for p, r in ledger.items() if p not in known}

@@ -9,7 +9,8 @@ import sqlite_utils
 
 from cjcase.domain import rules
 from cjcase.domain.releases import RELEASE_STORED, check_release
-from cjcase.services import audit, orders, requirements
+from cjcase.services import audit, legal, orders, requirements
+from cjcase.services.handover import verify_carried
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
 
@@ -17,13 +18,14 @@ from cjcase.store.files import backup_dir
 TABLE_RULES = {
     "clients": (rules.CLIENT, rules.check_client_details),
     "episodes": (rules.EPISODE, rules.check_episode),
-    "sessions": (rules.SESSION, None),
+    "sessions": (rules.SESSION, rules.check_session),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
     "tops": (rules.TOP, None),
     "consents": (rules.CONSENT, rules.check_consent),
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
+    "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, date.max)),
     "requirements": (rules.REQUIREMENT, rules.check_requirement),
     "orders": (rules.ORDER, lambda clean: rules.check_order(clean, date.max)),
     "order_events": (rules.ORDER_EVENT, lambda clean: rules.check_order_event(clean, date.max)),
@@ -43,6 +45,7 @@ def check(db: sqlite_utils.Database) -> list[str]:
     path = getattr(db, "path", None)
     manifests = [manifest_path(b.path) for b in list_backups(backup_dir(path))] if path else []
     problems += audit.verify(db, manifests)
+    problems += verify_carried(db)  # the audit rows that came with a received client or a combined caseload
     return problems
 
 
@@ -60,6 +63,28 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
     problems += requirements.stored_problems(db) + orders.stored_problems(db)
+    problems += _legal_rules(db)
+    return problems
+
+
+def _legal_rules(db: sqlite_utils.Database) -> list[str]:
+    """Sessions whose legal stage or absence decision no longer has what it needs (the custody
+    event, the requirement in force, the running order)."""
+    problems = []
+    for row in db.query(
+        "SELECT id, client_id, starts_at AS [when], requirement, absence FROM sessions "
+        "WHERE requirement IS NOT NULL OR absence IS NOT NULL"
+    ):
+        for error in legal.session_problems(db, row["client_id"], row):
+            problems.append(f"sessions row {row['id']}: {error.field}: {error.message}")
+    # Testing on arrest and the Required Assessment apply from 18 (whole years, as for referrals).
+    for row in db.query(
+        "SELECT ev.id FROM custody_events ev JOIN clients c ON c.id = ev.client_id "
+        "WHERE date(c.date_of_birth, '+18 years') > date(ev.arrested_at)"  # 29 Feb: SQLite gives 1 March
+    ):
+        problems.append(
+            f"custody_events row {row['id']}: arrested_at: the client was under 18 on the day of the arrest."
+        )
     return problems
 
 

@@ -72,6 +72,35 @@ def resolve(db: sqlite_utils.Database, kind: str, text: str | None) -> str | Non
     return None
 
 
+def choose(db: sqlite_utils.Database, kind: str, text: str) -> str:
+    """The listed name `text` stands for: the name itself in any case, or the one name it begins
+    (else the one with a word it begins: `gall` is Tom Gallagher). A sentence says so when it
+    names nobody, or who it could be when it names several."""
+    typed = " ".join(text.split())
+    wanted = typed.casefold()
+    names = known(db, kind)
+    exact = [name for name in names if name.casefold() == wanted]
+    if exact:
+        return exact[0]
+    starting = [name for name in names if name.casefold().startswith(wanted)] or [
+        name for name in names if any(word.startswith(wanted) for word in name.casefold().split())
+    ]
+    if len(starting) == 1:
+        return starting[0]
+    noun = LISTS[kind].noun
+    if starting:
+        raise CjcaseError(
+            f"'{typed}' could be any of {len(starting)} {noun}s: {_either(starting)}. Type more of the name."
+        )
+    if not names:
+        raise CjcaseError(f"No {noun} is named '{typed}': the caseload has no {noun}s yet.")
+    raise CjcaseError(f"No {noun}'s name begins with '{typed}'. The {noun}s are {_either(names, 'and')}.")
+
+
+def _either(names: list[str], joiner: str = "or") -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
 def problem(db: sqlite_utils.Database, kind: str, text: str | None) -> ValidationError | None:
     """Why `text` cannot be taken as a name from the list, or None when it can (or is empty)."""
     typed = (text or "").strip()

@@ -26,10 +26,6 @@ class _Caseload(Protocol):
     def add_episode(self, client_id: int, values: dict[str, Any]) -> Episode: ...
 
 
-# The statuses of an absence to report (DOMAIN.md "Absences to report").
-ABSENCE_STATUSES = ("dna", "attended_left_early")
-
-
 def in_force(db: sqlite_utils.Database, client_id: int, day: date) -> list[Requirement]:
     """The client's requirements in force on a day, in the code list's order."""
     rows = db.query(

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens 
 from cjcase.domain.dates import parse_import_date
 from cjcase.domain.errors import DateInputError
 from cjcase.domain.model import CaseloadRow
+from cjcase.services.agenda import APPOINTMENTS
 
 UNALLOCATED = "(unallocated)"
 
@@ -88,9 +89,10 @@ def caseload(
         )
         SELECT page.*,
                (SELECT max(s.starts_at) FROM sessions s
-                 WHERE s.client_id = page.id AND s.status = 'attended') AS last_seen,
+                 WHERE s.client_id = page.id AND s.status = 'attended' AND s.kind IN {APPOINTMENTS}) AS last_seen,
                (SELECT min(s.starts_at) FROM sessions s
-                 WHERE s.client_id = page.id AND s.status = 'scheduled' AND s.starts_at >= ?)
+                 WHERE s.client_id = page.id AND s.status = 'scheduled' AND s.starts_at >= ?
+                   AND s.kind IN {APPOINTMENTS})
                  AS next_appointment
         FROM page
         ORDER BY page.last_name COLLATE NOCASE, page.first_name COLLATE NOCASE, page.client_ref

@@ -14,7 +14,14 @@ from pathlib import Path
 import sqlite_utils
 
 from cjcase.domain.clock import Clock
-from cjcase.domain.errors import DamagedDatabase, DatabaseError, DiskFull, PassphraseError, ReadOnlyError
+from cjcase.domain.errors import (
+    EDIT_COMBINED,
+    DamagedDatabase,
+    DatabaseError,
+    DiskFull,
+    PassphraseError,
+    ReadOnlyError,
+)
 from cjcase.store.backups import latest_verified, restore_hint, write_backup
 from cjcase.store.files import (  # noqa: F401  (the errors and lock are re-exported for callers)
     DATABASE_ERRORS,
@@ -71,6 +78,8 @@ class CaseDatabase(sqlite_utils.Database):
                 self.conn.execute("ROLLBACK")
             if is_disk_full(error):
                 raise DiskFull(disk_full_message(self.path)) from None
+            if isinstance(error, DATABASE_ERRORS) and EDIT_COMBINED in str(error):
+                raise ReadOnlyError(f"This change was not made: {EDIT_COMBINED}") from None  # the file's triggers
             raise
         else:
             try:
@@ -116,13 +125,22 @@ class CaseDatabase(sqlite_utils.Database):
 
 
 def connect(
-    path: Path, read_only: bool = False, verify: bool = True, passphrase: str | None = None
+    path: Path,
+    read_only: bool = False,
+    verify: bool = True,
+    passphrase: str | None = None,
+    shared: bool = False,
 ) -> sqlite_utils.Database:
     """Open (creating its folder) and migrate a database, with the program's pragmas set.
 
     A writable open takes the one-writer lock, checks the file (unless `verify` is False: the
     TUI checks in the background instead) and once a day takes a verified backup.
+
+    A `shared` open is a reader's beside an editing session (an export): it may write its own
+    short transactions, each waiting its turn (the busy timeout), but takes no one-writer lock,
+    and neither makes, upgrades nor checks the file.
     """
+    shared = shared and not read_only
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()  # one file, one lock, its backups beside it, whatever name it was given
@@ -131,7 +149,9 @@ def connect(
     encrypted = is_encrypted(path)
     if read_only and not path.exists():
         raise DatabaseError(f"There is no database at {path} to open read-only.")
-    if not read_only:
+    if shared and not path.exists():
+        raise DatabaseError(f"There is no database at {path} to read.")
+    if not read_only and not shared:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = acquire_writer_lock(path)
     try:
@@ -151,7 +171,7 @@ def connect(
     db.read_only = read_only
     try:
         db.execute("PRAGMA busy_timeout = 5000")
-        if not read_only:
+        if not read_only and not shared:
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
@@ -180,11 +200,11 @@ def connect(
             f"up to {latest}). Install the newer cjcase to open it."
         )
     if version < latest:
-        if read_only:
+        if read_only or shared:
             db.close()
             raise DatabaseError(f"{path} needs upgrading before it can be read: open it once without --read-only.")
         migrate(db, path)
-    if not read_only:
+    if not read_only and not shared:
         try:
             if verify:
                 refuse_if_damaged(db, path)

@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from cjcase.domain.errors import DatabaseError, PassphraseError
+from cjcase.domain.errors import DatabaseError, PassphraseError, WriterBusy
 from cjcase.store.paths import file_kind, is_encrypted  # noqa: F401  (re-exported beside the openers)
 
 
@@ -129,7 +129,7 @@ def acquire_writer_lock(path: Path):
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         handle.close()
-        raise DatabaseError(
+        raise WriterBusy(
             f"Another cjcase is already open on {path} and may be writing to it. Close that one "
             "first, or open this one with --read-only to look without changing anything."
         ) from None

@@ -23,9 +23,13 @@ if TYPE_CHECKING:
     import sqlite_utils
 
     from cjcase.services.caseload import Caseload
+    from cjcase.services.custody import Custody
     from cjcase.services.engagement import Engagement
     from cjcase.services.orders import Orders
     from cjcase.services.requirements import Requirements
+
+
+DEMO_TITLE = "DEMO: made-up clients (cjcase demo)"
 
 
 class CjcaseApp(App):
@@ -45,7 +49,7 @@ class CjcaseApp(App):
         Binding("f4", "toggle_initials", "Initials only", key_display="F4"),
     ]
     # App actions that change the caseload: absent in read-only mode.
-    EDIT_ACTIONS = {"new_client", "quick_referral", "returns"}
+    EDIT_ACTIONS = {"new_client", "quick_referral", "returns", "new_arrest_referral"}
     # Commands that work from every screen: (palette title, action, help).
     APP_COMMANDS = [
         ("Agenda: open", "agenda", "Today, the next 14 days and what needs action"),
@@ -53,6 +57,7 @@ class CjcaseApp(App):
         ("Caseload: show closed clients", "caseload_closed", "To re-refer a client who has left"),
         ("Client: add new", "new_client", "Add a client to the caseload"),
         ("Client: quick referral", "quick_referral", "Name and date of birth now, the rest later (Q on the caseload)"),
+        ("Custody: new arrest referral", "new_arrest_referral", "From a positive test on arrest to a booked RA1"),
         ("Help: show keys for this screen", "help", "The keys and a guide"),
     ]
 
@@ -67,6 +72,7 @@ class CjcaseApp(App):
         super().__init__()
         self.caseload: Caseload | None = None
         self.engagement: Engagement | None = None
+        self.custody: Custody | None = None
         self.requirements: Requirements | None = None
         self.orders: Orders | None = None
         self._clock = clock or (caseload.clock if caseload else Clock())
@@ -84,16 +90,20 @@ class CjcaseApp(App):
         self.keys = KeyQueue(self, super().on_event)
 
     def _use(self, caseload: Caseload) -> None:
+        from cjcase.services.custody import Custody
         from cjcase.services.engagement import Engagement
         from cjcase.services.orders import Orders
         from cjcase.services.requirements import Requirements
 
         self.caseload = caseload
         self.engagement = Engagement(caseload)
+        self.custody = Custody(caseload)
         self.requirements = Requirements(caseload)
         self.orders = Orders(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
         self.name_style = caseload.setting("name_display") if self.read_only else "full"
+        if caseload.is_demo():  # every screen's header says the clients are made up
+            self.sub_title = " · ".join(part for part in (self.sub_title, DEMO_TITLE) if part)
 
     @property
     def clock(self) -> Clock:
@@ -372,6 +382,18 @@ class CjcaseApp(App):
                 self.open_client(client.id)
 
         self.push_screen(ClientDialog(), added)
+
+    def action_new_arrest_referral(self) -> None:
+        """From a positive test on arrest to a booked RA1, for a client who may be new; then open
+        their record."""
+        from cjcase.tui.dialogs.arrest_referral_dialog import ArrestReferralDialog
+
+        def referred(result) -> None:
+            if result is not None:
+                self.notify(f"Saved: RA1 booked for {result.ra1.starts_at:%d/%m/%Y %H:%M}.")
+                self.open_client(result.client.id)
+
+        self.push_screen(ArrestReferralDialog(), referred)
 
     def action_quick_referral(self) -> None:
         """Take someone on with name and date of birth only, then open their record."""

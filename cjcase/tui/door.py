@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cjcase.services.caseload import Caseload
+    from cjcase.services.custody import Custody
     from cjcase.services.engagement import Engagement
     from cjcase.services.orders import Orders
     from cjcase.services.requirements import Requirements
@@ -25,6 +26,11 @@ class ServiceDoor:
     def engagement(self) -> Engagement:
         """The caseload's engagement records (checklist, absences, information sharing)."""
         return self.app.engagement  # type: ignore[attr-defined]
+
+    @property
+    def custody(self) -> Custody:
+        """The caseload's custody events (arrests, tests on arrest, RA stages)."""
+        return self.app.custody  # type: ignore[attr-defined]
 
     @property
     def requirements(self) -> Requirements:

@@ -108,6 +108,10 @@ class Checker:
             return rules.check_goal(clean)
         if name == "consents":
             return rules.check_consent(clean)
+        if name == "sessions":
+            return rules.check_session(clean)
+        if name == "custody_events":
+            return rules.check_custody_event(clean, self.today)
         if name == "releases":
             return check_release(clean, self.today)
         if name == "requirements":

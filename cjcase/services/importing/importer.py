@@ -16,6 +16,7 @@ from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
 from cjcase.services.importing import legal
 from cjcase.services.importing.checks import Checker
+from cjcase.services.importing.linked import check_linked
 from cjcase.services.importing.readers import read_sheets
 from cjcase.services.importing.releases import import_releases, take_v1_dates, write_v1_releases
 from cjcase.services.importing.sheets import ORDER, Sheet
@@ -51,7 +52,7 @@ class ImportReport:
 
 # Every sheet but episodes is checked and written a batch at a time; episodes are checked
 # whole, against each other, and are few beside sessions.
-STREAMED = ("sessions", "goals", "court_dates", "tops", "consents")
+STREAMED = ("custody_events", "sessions", "goals", "court_dates", "tops", "consents")
 _BATCH = 5000
 
 
@@ -129,7 +130,7 @@ class _Import(Checker):
                 if sheet.writable:
                     self.client_ids.update(write_clients(self.db, kept, self.report, self.touched))
             else:
-                kept = self.known_clients(sheet, kept)
+                kept = check_linked(self, sheet, self.known_clients(sheet, kept))
                 if sheet.writable:
                     write_children(self.db, sheet.name, kept, self.client_ids, self.report, None, self.touched)
             done += len(batch)

@@ -27,10 +27,7 @@ def read_sheets(path: Path, files: contextlib.ExitStack) -> dict[str, Sheet]:
             if file.exists():
                 sheets[name] = _read_csv(file, file.name, files)
         if not sheets:
-            raise CjcaseError(
-                f"{path} holds none of the import files: clients.csv, episodes.csv, sessions.csv, "
-                "goals.csv, court_dates.csv, tops.csv, consents.csv."
-            )
+            raise CjcaseError(f"{path} holds none of the import files: {', '.join(n + '.csv' for n in ORDER)}.")
         return sheets
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return _read_xlsx(path, files)

@@ -19,6 +19,7 @@ SHEETS = {
     # The v1 requirement columns are taken and become a requirement (importing/legal.py).
     "episodes": ("episodes", {**EPISODE_IMPORT, **rules.EPISODE_V1_REQUIREMENT}, ("referral_date",)),
     "releases": ("releases", RELEASE, ("expected_date",)),
+    "custody_events": ("custody_events", rules.CUSTODY_EVENT, ("arrested_at",)),
     "requirements": ("requirements", rules.REQUIREMENT, ("requirement", "start_date")),
     "orders": ("orders", rules.ORDER, ("sentence_date",)),
     "order_events": ("order_events", rules.ORDER_EVENT, ("sentence_date", "kind", "date")),
@@ -36,7 +37,17 @@ IMPORT_COLUMNS = {
     "releases": tuple(RELEASE),
     **{
         name: tuple(SHEETS[name][1])
-        for name in ("requirements", "orders", "order_events", "sessions", "goals", "court_dates", "tops", "consents")
+        for name in (
+            "custody_events",
+            "requirements",
+            "orders",
+            "order_events",
+            "sessions",
+            "goals",
+            "court_dates",
+            "tops",
+            "consents",
+        )
     },
 }
 

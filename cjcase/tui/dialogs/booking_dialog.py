@@ -31,7 +31,7 @@ class BookingDialog(FormDialog[Session]):
     def fields(self) -> list[FormField]:
         fields = [
             FormField("when", "When", "datetime", direction=FUTURE, required=True),
-            FormField("kind", "Kind", "select", code_options(codes.SESSION_KIND), required=True),
+            FormField("kind", "Kind", "select", code_options(codes.APPOINTMENT_KIND), required=True),
             FormField("status", "Booking", "select", BOOKING_OPTIONS, required=True),
             FormField("duration_minutes", "Minutes", "int"),
             FormField("notes", "Notes", "note"),

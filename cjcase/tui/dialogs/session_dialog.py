@@ -64,14 +64,22 @@ class SessionDialog(FormDialog[Logged]):
         """The outcomes offered: a new session may be a booking; an appointment's only what happened."""
         if self.session is None:
             return ("scheduled", *codes.SESSION_OUTCOME)
+        if self.session.is_contact:
+            return codes.CONTACT_STATUS
         if self.session.status in codes.SESSION_OUTCOME or self.session.status == "scheduled":
             return codes.SESSION_OUTCOME
         return codes.SESSION_OUTCOME + (self.session.status,)
 
+    def _kinds(self) -> tuple[str, ...]:
+        """The appointment kinds; a contact being corrected keeps its own kind among them."""
+        if self.session is not None and self.session.is_contact:
+            return codes.APPOINTMENT_KIND + (self.session.kind,)
+        return codes.APPOINTMENT_KIND
+
     def fields(self) -> list[FormField]:
         fields = [
             FormField("when", "When", "datetime", direction=PAST, required=True),
-            FormField("kind", "Kind", "select", code_options(codes.SESSION_KIND), required=True),
+            FormField("kind", "Kind", "select", code_options(self._kinds()), required=True),
             FormField("status", "Outcome", "select", code_options(self._outcomes()), required=True),
             FormField("duration_minutes", "Minutes", "int"),
             FormField("notes", "Notes", "note"),
@@ -80,11 +88,13 @@ class SessionDialog(FormDialog[Logged]):
         mentors = self.caseload.peer_mentors()
         if mentors:
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
-        required = self.caseload.requirements_on(self.client_id, self.app.clock.today())
+        day = self.session.starts_at.date() if self.session else self.app.clock.today()
+        stage = self.session.requirement if self.session else None
+        required = self.engagement.reportable(self.client_id, day, stage)
         if required:
-            agency = " and ".join(dict.fromkeys(r.agency for r in required))
+            agency = " and ".join(dict.fromkeys(agency for _, agency in required))
             fields += [
-                FormField("dna_reason", "If DNA: why"),
+                FormField("dna_reason", "If absent: why", placeholder="a DNA, or came but left early"),
                 FormField(
                     "notified_at",
                     f"Notified {agency} at",
@@ -93,6 +103,13 @@ class SessionDialog(FormDialog[Logged]):
                     placeholder="when you told them (leave empty until done)",
                 ),
             ]
+        if self.engagement.order_running(self.client_id, day):
+            # On a running order the responsible officer decides whether an absence was acceptable.
+            fields.append(
+                FormField(
+                    "absence", "Absence decision", "select", code_options(codes.ABSENCE), placeholder="not decided"
+                )
+            )
         if not self.session or self.session.status == "scheduled":
             fields += [
                 FormField(
@@ -102,7 +119,7 @@ class SessionDialog(FormDialog[Logged]):
                     direction=FUTURE,
                     placeholder="optional: e.g. next tue 10am",
                 ),
-                FormField("next_kind", "Next kind", "select", code_options(codes.SESSION_KIND), required=True),
+                FormField("next_kind", "Next kind", "select", code_options(codes.APPOINTMENT_KIND), required=True),
             ]
         return fields
 
@@ -132,6 +149,7 @@ class SessionDialog(FormDialog[Logged]):
                 "peer_mentor": self.session.peer_mentor,
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
+                "absence": self.session.absence,
             }
         return {
             "when": self.app.clock.now(),
@@ -150,9 +168,10 @@ class SessionDialog(FormDialog[Logged]):
             raise ValidationError("status", "Choose what happened: attended, DNA or cancelled.")
         if next_when is not None and next_when <= values["when"]:
             raise ValidationError("next_when", "The next appointment must come after this one.")
-        if values["status"] not in ("dna", "attended_left_early"):
+        if values["status"] not in codes.ABSENCE_STATUS:
             values.pop("dna_reason", None)
             values.pop("notified_at", None)
+            values.pop("absence", None)
         booked_now = values["when"] if values["status"] == "scheduled" else None
         warn_before_saving(
             self,

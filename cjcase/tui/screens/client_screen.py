@@ -58,15 +58,21 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         "consent, and the legal requirements in force. Tabs (keys 1 to 7): Overview with contacts "
         "and episodes; Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and "
         "the change since the start TOP); History (the audit trail); Orders (community orders with "
-        "the selected one's timeline, and the requirements). s records an order and w an event on the "
-        "selected order (a test, review, warning, breach or progress report), r a legal requirement (e on "
-        "the requirements list edits the selected one: end it, or name who to tell). l logs a new session, e edits "
+        "the selected one's timeline, and the requirements). s records an order and p an event on the "
+        "selected order (a test, review, warning, breach or progress report), R (shift+r) a legal "
+        "requirement (e on the requirements list edits the selected one: end it, or name who to tell). "
+        "l logs a new session, e edits "
         "the client (on a tab: the selected goal or hearing; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
         "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
-        "line of the information-sharing ledger, u a disclosure. Esc goes back."
+        "line of the information-sharing ledger, u a disclosure; f logs a contact that is not an "
+        "appointment (a try, a text, a letter, a professional), shown on the overview's timeline only; "
+        "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
+        "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
+        "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
+        "appointment, follow-up ceased). Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -92,6 +98,9 @@ class ClientScreen(OrdersTab, CjcaseScreen):
             "add_barrier",
             "add_consent",
             "add_disclosure",
+            "log_contact",
+            "arrest_referral",
+            "update_arrest",
             "add_order",
             "add_order_event",
             "add_requirement",
@@ -120,9 +129,12 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         Binding("b", "add_barrier", "Checklist barrier", show=False),
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
+        Binding("f", "log_contact", "Log contact", show=False),
+        Binding("r", "arrest_referral", "New arrest referral", show=False),
+        Binding("w", "update_arrest", "Update arrest", show=False),
         Binding("s", "add_order", "New order", show=False),
-        Binding("w", "add_order_event", "Order event", show=False),
-        Binding("r", "add_requirement", "New requirement", show=False),
+        Binding("p", "add_order_event", "Order event", show=False),
+        Binding("R", "add_requirement", "New requirement", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -158,6 +170,8 @@ class ClientScreen(OrdersTab, CjcaseScreen):
                         ("Reason", 30),
                         id="episodes",
                     )
+                    yield Static(id="custody", markup=False)
+                    yield Static(id="timeline", markup=False)
                     yield Static(id="notes", markup=False)
                     yield Static(id="engagement")
             with TabPane("Sessions", id="sessions-tab"):
@@ -216,7 +230,9 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         shown = self.shown_name(client.first_name, client.last_name, client.client_ref)
         self.title = shown if client.client_ref in shown else f"{shown} · {client.client_ref}"
         self.episodes = caseload.episodes(client.id)
-        self.sessions = caseload.sessions(client.id)
+        everything = caseload.sessions(client.id)
+        # Contacts are on the timeline only: the Sessions tab lists appointments (DOMAIN.md).
+        self.sessions = [s for s in everything if not s.is_contact]
         self.goals = caseload.goals(client.id)
         self.hearings = caseload.court_dates(client.id)
         self.tops = caseload.tops(client.id)
@@ -315,7 +331,7 @@ class ClientScreen(OrdersTab, CjcaseScreen):
             if h.hearing_at >= now
         ]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
-        for name in ("#episodes", "#notes", "#engagement"):
+        for name in ("#episodes", "#custody", "#timeline", "#notes", "#engagement"):
             self.query_one(name).display = False
 
     def _show_overview(self) -> None:
@@ -382,6 +398,7 @@ class ClientScreen(OrdersTab, CjcaseScreen):
                 for episode in self.episodes
             ]
         )
+        self._show_custody_and_timeline()
         engagement = self.engagement
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
@@ -417,6 +434,19 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
+
+    def _show_custody_and_timeline(self) -> None:
+        """The arrests with their RA stages in order, and the latest of the timeline (contacts included)."""
+        events = self.custody.events(self.client_id)
+        custody = self.query_one("#custody", Static)
+        custody.display = bool(events)
+        if events:
+            lines = [line for event in events for line in self.custody.stage_lines(event)]
+            custody.update(Text("Arrests (r records a new one)\n", style="bold") + Text("\n".join(lines)))
+        items = self.caseload.timeline(self.client_id)[:8]
+        text = Text("Timeline (f logs a contact)\n", style="bold")
+        text.append("\n".join(f"{format_datetime(i.at)}  {i.summary}" for i in items) or "nothing yet")
+        self.query_one("#timeline", Static).update(text)
 
     def _show_sessions(self) -> None:
         upcoming = self._upcoming()
@@ -730,6 +760,28 @@ class ClientScreen(OrdersTab, CjcaseScreen):
         from cjcase.tui.dialogs.engagement_dialogs import DisclosureDialog
 
         self._push(DisclosureDialog(self.client_id, self.client.name))
+
+    def action_log_contact(self) -> None:
+        """Log a contact that is not an appointment: a try, a text, a letter, a professional."""
+        from cjcase.tui.dialogs.contact_dialog import ContactDialog
+
+        self._push(ContactDialog(self.client_id, self.client.name), "Saved: contact logged.")
+
+    def action_arrest_referral(self) -> None:
+        """Record an arrest with a positive test and book the RA1 appointment."""
+        from cjcase.tui.dialogs.arrest_referral_dialog import ArrestReferralDialog
+
+        self._push(ArrestReferralDialog(self.client), "Saved: RA1 booked.")
+
+    def action_update_arrest(self) -> None:
+        """Record what followed the latest arrest: the outcome, a disputed test, the RA follow-up."""
+        from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
+
+        events = self.custody.events(self.client_id)
+        if not events:
+            self.notify("No arrest recorded yet: r records one.", severity="warning")
+            return
+        self._push(CustodyEventDialog(events[0], self.client.name))
 
     def action_add_note(self) -> None:
         """Write a note on the record."""

@@ -26,7 +26,7 @@ def orders_widgets() -> dict[str, Any]:
 
 
 class OrdersTab:
-    """What the record does on its Orders tab (keys: s new order, w order event, r new
+    """What the record does on its Orders tab (keys: s new order, p order event, R new
     requirement; e edits the selected order, or the selected event on the timeline, or the
     selected requirement)."""
 
@@ -78,7 +78,7 @@ class OrdersTab:
                 records=requirements,
             )
         else:
-            table.replace_rows([("None yet", "", "", "r records a requirement")])
+            table.replace_rows([("None yet", "", "", "R records a requirement")])
         self._show_order_timeline()
 
     def selected_order(self):
