@@ -64,8 +64,10 @@ def dump_import_format(db_path: Path, folder: Path) -> int:
         with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow([d[0] for d in cursor.description])
+            # A TOP item not answered is written NA, as the import format asks (an empty cell is an error).
+            empty = ["" if table != "tops" or i < 3 else "NA" for i in range(len(cursor.description))]
             for row in cursor:
-                writer.writerow(["" if v is None else v for v in row])
+                writer.writerow([empty[i] if v is None else v for i, v in enumerate(row)])
                 rows += 1
     conn.close()
     return rows

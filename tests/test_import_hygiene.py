@@ -83,13 +83,20 @@ def test_organisation_settings_have_one_writer():
     writers = sorted(
         path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if writes.search(path.read_text())
     )
+    # combine and handover write the settings of the files they build (the combined file's mark,
+    # a handover file's own rows), never a keyworker's caseload.
     assert writers == [
         "services/audit.py",
         "services/caseload_file.py",
+        "services/combine.py",
         "services/demo.py",
+        "services/handover.py",
         "services/keys.py",
         "services/settings.py",
     ]
+    from cjcase.services.client_records import COMBINED_SETTING
+
+    assert COMBINED_SETTING not in settings.SETTINGS
     assert keys.KEY_SETTING not in settings.SETTINGS and demo.DEMO_SETTING not in settings.SETTINGS
     assert audit.ANCHOR_SETTING not in settings.SETTINGS
     from cjcase.services import caseload_file

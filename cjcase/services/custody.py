@@ -90,6 +90,17 @@ class Custody:
         )
         return self.get_event(event_id)
 
+    def update_event_and_book_followup(
+        self, event_id: int, changes: dict[str, Any], followup_at: datetime | None
+    ) -> CustodyEvent:
+        """Change an event and, when a follow-up time is given (RA4), book its `ra_followup`
+        appointment, in one transaction: the follow-up never stands without its booking."""
+        with self.db.atomic():
+            event = self.update_event(event_id, changes)
+            if followup_at is not None:
+                self.book_stage(event.client_id, followup_at, "ra_followup")
+        return event
+
     def delete_event(self, event_id: int) -> None:
         """Delete an event recorded in error (not one with RA appointments on it)."""
         event = self.get_event(event_id)

@@ -423,13 +423,14 @@ class _Maker:
         if order_start and order_end:
             self.order(client_id, order_start, (order_end - order_start).days // 30, start, discharge, reason, rows)
         if pathway in REQUIREMENT_OF_PATHWAY:
-            rows["requirements"].append(
+            _add_requirement(
+                rows,
                 {
                     "client_id": client_id,
                     "requirement": REQUIREMENT_OF_PATHWAY[pathway],
                     "start_date": referral.isoformat(),
                     "end_date": discharge.isoformat() if discharge else None,
-                }
+                },
             )
         if release:
             self.release(client_id, release, rows)
@@ -516,14 +517,15 @@ class _Maker:
                 }
             )
         if pathway == "atr" and rng.random() < 0.34:
-            rows["requirements"].append(
+            _add_requirement(
+                rows,
                 {
                     "client_id": client_id,
                     "requirement": "licence",
                     "start_date": (sentence - timedelta(days=rng.randint(30, 200))).isoformat(),
                     "end_date": (outcome_date or end).isoformat(),
                     "notify_contact": "Offender manager, Leeds probation",
-                }
+                },
             )
 
     def release(self, client_id: int, expected: date, rows) -> None:
@@ -1062,16 +1064,24 @@ def _required_assessment(client_id: int, tested: date, last_stage: date, rows) -
     """The required_assessment requirement the program offers once the RA is imposed: from the day
     of the test to its last RA stage (none where an earlier one still runs)."""
     start, end = tested.isoformat(), max(tested, last_stage).isoformat()
+    _add_requirement(
+        rows, {"client_id": client_id, "requirement": "required_assessment", "start_date": start, "end_date": end}
+    )
+
+
+def _add_requirement(rows, requirement: dict) -> None:
+    """Add a requirement unless one of the same code for the client overlaps it (the record's rule:
+    two of one code may not overlap, the same day counting); the earlier one stands."""
+    start, end = requirement["start_date"], requirement.get("end_date") or "9999-12-31"
     for earlier in rows["requirements"]:
         if (
-            earlier["client_id"] == client_id
-            and earlier["requirement"] == "required_assessment"
-            and earlier["end_date"] >= start
+            earlier["client_id"] == requirement["client_id"]
+            and earlier["requirement"] == requirement["requirement"]
+            and earlier["start_date"] <= end
+            and start <= (earlier.get("end_date") or "9999-12-31")
         ):
             return
-    rows["requirements"].append(
-        {"client_id": client_id, "requirement": "required_assessment", "start_date": start, "end_date": end}
-    )
+    rows["requirements"].append(requirement)
 
 
 def _ra_outcome(maker: _Maker, at: datetime) -> str:

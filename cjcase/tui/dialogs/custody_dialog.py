@@ -53,9 +53,4 @@ class CustodyEventDialog(FormDialog[CustodyEvent]):
 
     def submit(self, values: dict[str, Any]) -> CustodyEvent:
         followup_at = values.pop("followup_at", None)
-        custody = self.custody
-        with self.caseload.db.atomic():
-            event = custody.update_event(self.event.id, values)
-            if followup_at is not None:
-                custody.book_stage(event.client_id, followup_at, "ra_followup")
-        return event
+        return self.custody.update_event_and_book_followup(self.event.id, values, followup_at)
