@@ -15,10 +15,11 @@ SAMPLE_TODAY = date(2026, 11, 20)
 
 
 def top_form(**overrides):
-    """A valid TOP form (all days 0, scores 10), with any field overridden."""
-    from cjcase.domain.codes import TOP_DAY_FIELDS
+    """A valid TOP form (all days 0, scores 10, every yes/no item no), with any field overridden."""
+    from cjcase.domain.codes import TOP_DAY_FIELDS, TOP_V2_YES_NO_FIELDS
 
-    values = {name: 0 for name in TOP_DAY_FIELDS}
+    values: dict = {name: 0 for name in TOP_DAY_FIELDS}
+    values.update(dict.fromkeys(TOP_V2_YES_NO_FIELDS, "no"), tobacco_days=0, alcohol_units_per_drinking_day=0)
     values.update(
         psych_health=10,
         phys_health=10,
@@ -29,6 +30,8 @@ def top_form(**overrides):
         stage="start",
     )
     values.update(overrides)
+    if "alcohol_units_per_drinking_day" not in overrides and isinstance(values["alcohol_days"], int):
+        values["alcohol_units_per_drinking_day"] = 6 if values["alcohol_days"] else 0  # the rule across items
     return values
 
 
@@ -85,7 +88,14 @@ def make_episode(caseload: Caseload, client_id: int, **overrides):
 
 async def settle(pilot) -> None:
     """Let the app's background loads finish and the screen catch up."""
-    await pilot.app.workers.wait_for_complete()
+    from textual.worker import WorkerCancelled
+
+    for _ in range(5):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            continue  # a newer load replaced it (an exclusive worker): wait for that one instead
     await pilot.pause()
 
 

@@ -104,8 +104,13 @@ def test_every_table_of_the_schema_is_a_client_record_or_declared(db):
     db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES clients (id))")
     db.execute("CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id))")
     db.execute("CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT)")
-    names = [t.name for t in client_records.client_tables(db)]
+    db.execute("CREATE TABLE aliases_seen (ref TEXT REFERENCES clients (client_ref), seen TEXT)")
+    tables = {t.name: t for t in client_records.client_tables(db)}
+    names = list(tables)
     assert names.index("order_events") > names.index("orders")
+    # A link by reference is followed to find the owner, but never moved like an id.
+    assert tables["aliases_seen"].owner_key == "client_ref" and tables["aliases_seen"].links == {}
+    assert tables["order_events"].links == {"order_id": "orders"}
     assert client_records.unclassified_tables(db) == ["widgets"]
 
 
@@ -519,15 +524,84 @@ def test_a_client_in_an_upgraded_file_of_every_earlier_version_is_handed_over_wh
     assert client_records.unclassified_tables(db) == []
     # A fixture made after the handovers migration carries its handover record through the later ones.
     assert db.execute("SELECT client_ref FROM handovers").fetchall() in ([], [("FX-9",)])
-    before = _canonical(db, "FX-1")
+    # FX-2 has the pathway records of the fixtures that have them (a release, a custody event).
+    before = {ref: _canonical(db, ref) for ref in ("FX-1", "FX-2")}
     keys.export_key(db, tmp_path / "org.key")
-    hand_over(db, "FX-1", tmp_path / "h", "B")
+    for ref in before:
+        hand_over(db, ref, tmp_path / ref, "B")
     assert integrity.check(db) == []
     db.close()
     (tmp_path / "new").mkdir()
     db = _open(tmp_path / "new" / "caseload.db")
     keys.import_key(db, tmp_path / "org.key")
-    receive(db, tmp_path / "h")
-    assert _canonical(db, "FX-1") == before
+    for ref, record in before.items():
+        receive(db, tmp_path / ref)
+        assert _canonical(db, ref) == record
+    assert integrity.check(db) == []
+    if version >= 10:
+        assert len(before["FX-2"]["releases"]) == 1
+    if version >= 11:
+        assert len(before["FX-2"]["custody_events"]) == 1
+    db.close()
+
+
+async def test_the_read_only_screen_opens_a_combined_file(tmp_path, clock):
+    from cjcase.tui.app import make_app
+    from cjcase.tui.screens.client_screen import ClientScreen
+    from tests.helpers import settle, wait_until
+
+    _, parts = _three_laptops(tmp_path)
+    out = tmp_path / "org.db"
+    combine(out, [(p, None) for p in parts])
+    db = open_caseload(out, read_only=True)
+    client_id = db.execute("SELECT max(id) FROM clients").fetchone()[0]
+    app = make_app(db, clock, path=out, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.open_client(client_id)
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await settle(pilot)
+    db.close()
+
+
+def test_erasing_a_handed_over_client_on_the_sender_removes_the_handover_record(laptops, tmp_path):
+    a, _ = laptops
+    db = _open(a)
+    _, ref = _busiest_client(db)
+    hand_over(db, ref, tmp_path / "h", "B")
+    db.close()
+    result = run_cjcase("--db", str(a), "erase", ref, "--yes")
+    assert result.returncode == 0, result.stderr
+    db = _open(a)
+    assert db.execute("SELECT count(*) FROM handovers").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM erasures").fetchone()[0] == 1
     assert integrity.check(db) == []
     db.close()
+
+
+def test_a_received_clients_audit_trail_goes_back_to_the_first_laptop(laptops, tmp_path):
+    a, b = laptops
+    db = _open(a)
+    client_id, ref = _busiest_client(db)
+    _enrich(db, client_id)
+    earlier = [(e.action, e.entity) for e in Caseload(db).audit_trail(client_id)]
+    hand_over(db, ref, tmp_path / "h", "B")
+    db.close()
+    db = _open(b)
+    got = receive(db, tmp_path / "h")
+    trail = Caseload(db).audit_trail(got.client_id)
+    db.close()
+    assert (trail[0].action, trail[0].entity) == ("import", "handover")  # the arrival, first
+    assert [(e.action, e.entity) for e in trail[1:]] == earlier
+    assert all("on caseload.db (" in e.detail for e in trail[1:])
+
+
+def test_combine_names_a_client_handed_over_and_not_yet_received(tmp_path):
+    _, parts = _three_laptops(tmp_path)
+    db = _open(parts[0])
+    ref = db.execute("SELECT client_ref FROM clients ORDER BY client_ref LIMIT 1").fetchone()[0]
+    hand_over(db, ref, tmp_path / "in-transit", "laptop 2")
+    db.close()
+    result = run_cjcase("combine", str(tmp_path / "org.db"), *map(str, parts))
+    assert result.returncode == 0, result.stderr
+    assert f"no record of them: {ref}." in result.stderr

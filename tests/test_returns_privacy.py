@@ -52,6 +52,7 @@ NOT_IDENTIFYING = {
     "consent_date",
     "prison",
     "no_fixed_abode",
+    "quick_referral",  # yes/no: how the client was taken on
     "created_at",
     "updated_at",
     "notes",
@@ -123,7 +124,7 @@ def scan(text, values):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
-@pytest.mark.parametrize("name", ["pseudonymised_extract", "extract_minimised", "quarterly_return"])
+@pytest.mark.parametrize("name", ["pseudonymised_extract", "extract_minimised", "quarterly_return", "ndtms_top"])
 def test_no_return_holds_any_identifying_value(contact_db, tmp_path, name, fmt):
     sample_db = contact_db
     template = templates.find(name, None)
@@ -261,6 +262,7 @@ def test_a_users_template_relabels_measures(sample_db, tmp_path):
     assert [t.name for t in templates.available(folder)] == [
         "pcc",
         "extract_minimised",
+        "ndtms_top",
         "pseudonymised_extract",
         "quarterly_return",
     ]

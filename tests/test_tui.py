@@ -529,28 +529,21 @@ async def test_goals_and_hearings_are_kept_from_the_client_record(db, clock, cas
 
 
 async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, clock, caseload):
+    from cjcase.domain.codes import TOP_ITEM_KIND, TOP_ITEMS
+    from tests.helpers import top_form
+
     client = make_client(caseload)
-    values = {
-        name: 0
-        for name in (
-            "alcohol_days opiates_days crack_days cocaine_days amphetamines_days "
-            "cannabis_days other_drug_days injecting_days shoplifting_days drug_selling_days "
-            "other_theft_days paid_work_days education_days"
-        ).split()
-    }
     caseload.add_top(
         client.id,
-        {
-            **values,
-            "opiates_days": 20,
-            "psych_health": 8,
-            "phys_health": 9,
-            "quality_of_life": 7,
-            "assault": "no",
-            "acute_housing_problem": "yes",
-            "date": date(2026, 6, 1),
-            "stage": "start",
-        },
+        top_form(
+            opiates_days=20,
+            psych_health=8,
+            phys_health=9,
+            quality_of_life=7,
+            acute_housing_problem="yes",
+            date=date(2026, 6, 1),
+            stage="start",
+        ),
     )
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -558,13 +551,16 @@ async def test_a_top_is_entered_as_one_grid_and_the_change_from_start_shows(db, 
         app.open_client(client.id)
         await settle(pilot)
         await pilot.press("t")
+        await settle(pilot)
         assert app.screen.query_one("#field-stage", Select).value == "review"
-        for name in values:
-            await type_into(pilot, f"#field-{name}", "0")
+        for name in TOP_ITEMS:
+            await type_into(pilot, f"#field-{name}", "n" if TOP_ITEM_KIND[name] == "yes_no" else "0")
         await type_into(pilot, "#field-opiates_days", "4")
         for name in ("psych_health", "phys_health", "quality_of_life"):
             await type_into(pilot, f"#field-{name}", "12")
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")  # the saved form shows the change beside each item; esc closes it
         await settle(pilot)
         rows = {row[0]: row for row in table_text(app.screen.query_one("#tops", RowTable))}
         assert rows["opiates"][-1] == "-16"

@@ -123,12 +123,98 @@ DISCHARGE_REASON = (
     "completed_occasional_user",
     "transferred_community",
     "transferred_custody",
+    # CJIT caseload closures (DOMAIN.md, Episodes v2): outcome `transferred`, no NDTMS DISRSN.
+    "transferred_other_cjit_area",
+    "transferred_offender_management",
     "dropped_out",
     "withdrawn_by_provider",
     "retained_in_custody",
     "declined_treatment",
     "died",
 )
+# The v1 reasons: the v1 return and extract list only these, and count each CJIT closure as
+# `transferred_community` until the return v2 (DOMAIN.md).
+DISCHARGE_REASON_V1 = tuple(reason for reason in DISCHARGE_REASON if not reason.endswith(("_cjit_area", "_management")))
+V1_REASON = {
+    "transferred_other_cjit_area": "transferred_community",
+    "transferred_offender_management": "transferred_community",
+}
+# The CJIT words for the two closures, as the form says them.
+DISCHARGE_REASON_LABEL = {
+    "transferred_other_cjit_area": "Transferred to another CJIT area",
+    "transferred_offender_management": "Transferred to offender management team and no longer case managed by the CJIT",
+}
+
+
+def v1_reason(reason: str | None) -> str | None:
+    """A discharge reason as the v1 return and extract count it."""
+    return V1_REASON.get(reason or "", reason)
+
+
+# Episodes v2 (DOMAIN.md): the route of the primary substance, injecting status, and the event that
+# prompted the contact, with the CJIT form's words.
+ROUTE = ("inject", "sniff", "smoke", "oral", "other", "not_known")
+INJECTING_STATUS = ("never", "previously", "currently", "not_known")
+CONTACT_EVENT_LABEL = {
+    "ra_positive_test": "RA imposed following positive test",
+    "rob": "Restriction on Bail",
+    "conditional_caution": "Conditional Cautioning",
+    "pre_sentence_report": "Pre-Sentence Report",
+    "offender_manager_requirement": "Required by Offender Manager/DRR/ATR/IOM",
+    "voluntary_after_release": "Voluntary – following release from prison",
+    "voluntary_cell_sweep": "Voluntary – following cell sweep",
+    "voluntary_liaison_diversion": "Voluntary – liaison and diversion team",
+    "voluntary_other": "Voluntary – other",
+    "post_treatment_referral": "Following referral by treatment provider (post-treatment)",
+    "post_order_request": "Requested by Offender Manager (post-DRR/ATR)",
+    "other": "Other",
+}
+CONTACT_EVENT = tuple(CONTACT_EVENT_LABEL)
+# Interventions, deaths and safeguarding (DOMAIN.md).
+INTERVENTION_KIND = (
+    "naloxone_issued",
+    "naloxone_training",
+    "hcv_test",
+    "hbv_vaccination",
+    "hiv_test",
+    "overdose_plan",
+    "other",
+)
+INTERVENTION_LABEL = {
+    "naloxone_issued": "Naloxone kit issued",
+    "naloxone_training": "Naloxone / overdose training",
+    "hcv_test": "Hepatitis C test",
+    "hbv_vaccination": "Hepatitis B vaccine dose",
+    "hiv_test": "HIV test",
+    "overdose_plan": "Overdose-risk plan",
+    "other": "Other (say what in the notes)",
+}
+DRUG_RELATED_SUSPECTED = ("yes", "no", "not_known")
+SAFEGUARDING_CATEGORY = ("adult", "child", "domestic_abuse", "exploitation", "other")
+
+# The substances that rule out `completed_occasional_user` (NDTMS 82) when entered.
+NOT_OCCASIONAL_USE = ("heroin", "other_opiates", "crack")
+OPIATES = ("heroin", "other_opiates")
+# The substance group of an episode, derived and never stored, for the return v2.
+SUBSTANCE_GROUP = ("opiate", "non_opiate_only", "non_opiate_and_alcohol", "alcohol_only")
+
+
+def substance_group(primary: str | None, drug_2: str | None = None, drug_3: str | None = None) -> str | None:
+    """The first group that applies to the set of the episode's substances (empty ones left out):
+    opiate if it holds heroin or other opiates; alcohol only if it is exactly alcohol; non-opiate
+    and alcohol if it holds alcohol; otherwise non-opiate only (crack and other included)."""
+    found = {substance for substance in (primary, drug_2, drug_3) if substance}
+    if not found:
+        return None
+    if found & set(OPIATES):
+        return "opiate"
+    if found == {"alcohol"}:
+        return "alcohol_only"
+    if "alcohol" in found:
+        return "non_opiate_and_alcohol"
+    return "non_opiate_only"
+
+
 OUTCOME = ("planned", "transferred", "unplanned", "other")
 OUTCOME_OF_REASON = {
     "completed_drug_free": "planned",
@@ -136,6 +222,8 @@ OUTCOME_OF_REASON = {
     "completed_occasional_user": "planned",
     "transferred_community": "transferred",
     "transferred_custody": "transferred",
+    "transferred_other_cjit_area": "transferred",
+    "transferred_offender_management": "transferred",
     "dropped_out": "unplanned",
     "withdrawn_by_provider": "unplanned",
     "declined_treatment": "unplanned",
@@ -176,7 +264,10 @@ HEARING_TYPE = (
     "appeal",
     "other",
 )
-TOP_STAGE = ("start", "review", "exit")
+TOP_STAGE = ("start", "review", "exit", "post_treatment_exit")
+# The stages the v1 measures read (post-treatment-exit TOPs are left out, DOMAIN.md).
+TOP_V1_STAGES = ("start", "review", "exit")
+TOP_SETTING = ("community", "custody")
 RISK_FLAG = (
     "overdose",
     "safeguarding",
@@ -264,6 +355,108 @@ TOP_DAY_FIELDS = (
 TOP_SCORE_FIELDS = ("psych_health", "phys_health", "quality_of_life")
 TOP_YES_NO_FIELDS = ("assault", "acute_housing_problem")
 
+# TOP v2 (DOMAIN.md): every item of the paper form, in its order, in its four sections. Each item
+# may be NA (not answered), stored as NULL and never as 0 or no.
+NA = "NA"
+TOP_UNITS_FIELD = "alcohol_units_per_drinking_day"  # 0-200
+TOP_SHARING_FIELDS = ("sharing_needles", "sharing_paraphernalia")
+TOP_THEFT_FIELDS = ("vehicle_theft", "property_theft_burglary", "fraud_forgery_handling")
+TOP_SECTIONS = (
+    (
+        "Substance use",
+        (
+            "alcohol_days",
+            TOP_UNITS_FIELD,
+            "opiates_days",
+            "crack_days",
+            "cocaine_days",
+            "amphetamines_days",
+            "cannabis_days",
+            "other_drug_days",
+            "tobacco_days",
+        ),
+    ),
+    ("Injecting risk behaviour", ("injecting_days", *TOP_SHARING_FIELDS)),
+    (
+        "Crime",
+        ("shoplifting_days", "drug_selling_days", "other_theft_days", *TOP_THEFT_FIELDS, "assault"),
+    ),
+    (
+        "Health and social functioning",
+        (
+            "psych_health",
+            "paid_work_days",
+            "education_days",
+            "phys_health",
+            "acute_housing_problem",
+            "eviction_risk",
+            "quality_of_life",
+        ),
+    ),
+)
+TOP_ITEMS = tuple(name for _, items in TOP_SECTIONS for name in items)
+# The items added in v2: a v1 file without their columns imports them as NA.
+TOP_V2_ITEMS = (
+    TOP_UNITS_FIELD,
+    "tobacco_days",
+    *TOP_SHARING_FIELDS,
+    *TOP_THEFT_FIELDS,
+    "eviction_risk",
+)
+TOP_V2_YES_NO_FIELDS = (*TOP_SHARING_FIELDS, *TOP_THEFT_FIELDS, "eviction_risk")
+# What kind of answer each item takes: days 0-28, a rating 0-20, units 0-200, or yes/no.
+TOP_ITEM_KIND = {
+    **{name: "days" for name in TOP_ITEMS if name.endswith("_days")},
+    **dict.fromkeys(TOP_SCORE_FIELDS, "rating"),
+    TOP_UNITS_FIELD: "units",
+    **dict.fromkeys(TOP_YES_NO_FIELDS + TOP_V2_YES_NO_FIELDS, "yes_no"),
+}
+# The NDTMS field of each item that has one (DOMAIN.md, TOP v2); SHARING and OTHTHEFT are derived.
+TOP_NDTMS_FIELD = {
+    "alcohol_days": "ALCUSE",
+    "opiates_days": "OPIUSE",
+    "crack_days": "CRAUSE",
+    "cocaine_days": "COCAUSE",
+    "amphetamines_days": "AMPHUSE",
+    "cannabis_days": "CANNUSE",
+    "other_drug_days": "OTDRGUSE",
+    "injecting_days": "IVDRGUSE",
+    "shoplifting_days": "SHOTHEFT",
+    "drug_selling_days": "DRGSELL",
+    "assault": "ASSAULT",
+    "psych_health": "PSYHSTAT",
+    "paid_work_days": "PWORK",
+    "education_days": "EDUCAT",
+    "phys_health": "PHSTAT",
+    "acute_housing_problem": "ACUTHPBM",
+    "eviction_risk": "HRISK",
+    "quality_of_life": "QUALLIFE",
+}
+
+
+def ndtms_sharing(needles: str | None, paraphernalia: str | None) -> str:
+    """NDTMS SHARING from the two sharing items: Y if either is yes, N if both are no, else NA."""
+    if "yes" in (needles, paraphernalia):
+        return "Y"
+    if needles == "no" and paraphernalia == "no":
+        return "N"
+    return NA
+
+
+def ndtms_other_theft(vehicle: str | None, burglary: str | None, fraud: str | None, other_days: int | None) -> str:
+    """NDTMS OTHTHEFT: Y if any of the vehicle, property and fraud items is yes, N if all three
+    are no; when all three are NA it follows other_theft_days (Y above 0, N at 0, NA if NA);
+    otherwise NA."""
+    items = (vehicle, burglary, fraud)
+    if "yes" in items:
+        return "Y"
+    if all(item == "no" for item in items):
+        return "N"
+    if all(item is None for item in items):
+        return NA if other_days is None else ("Y" if other_days > 0 else "N")
+    return NA
+
+
 # The TOP column that counts days of use of each primary substance (DOMAIN.md, top_primary_*).
 TOP_FIELD_OF_SUBSTANCE = {
     "heroin": "opiates_days",
@@ -315,6 +508,7 @@ def all_codes() -> frozenset[str]:
         GOAL_STATUS,
         HEARING_TYPE,
         TOP_STAGE,
+        TOP_SETTING,
         RISK_FLAG,
         YES_NO,
         AGE_BAND,
@@ -334,6 +528,13 @@ def all_codes() -> frozenset[str]:
         SCRIPT_CONTINUITY,
         COC_EXCLUSION,
         CONTINUITY_STATUS,
+        ROUTE,
+        INJECTING_STATUS,
+        CONTACT_EVENT,
+        SUBSTANCE_GROUP,
+        INTERVENTION_KIND,
+        DRUG_RELATED_SUSPECTED,
+        SAFEGUARDING_CATEGORY,
     )
     return frozenset(code for codes in lists for code in codes)
 
@@ -364,4 +565,12 @@ TOP_LABEL = {
     "quality_of_life": "QoL (0-20)",
     "assault": "Assault",
     "acute_housing_problem": "Housing crisis",
+    "alcohol_units_per_drinking_day": "Units/drink day",
+    "tobacco_days": "Tobacco",
+    "sharing_needles": "Shared needles",
+    "sharing_paraphernalia": "Shared spoon etc",
+    "vehicle_theft": "Vehicle theft",
+    "property_theft_burglary": "Property theft",
+    "fraud_forgery_handling": "Fraud/handling",
+    "eviction_risk": "Eviction risk",
 }

@@ -104,6 +104,14 @@ class Episode(Record):
     transferred_to: str | None = None
     legal_requirement: str = "none"
     notify_agency: str | None = None
+    drug_2: str | None = None
+    drug_3: str | None = None
+    route: str | None = None
+    injecting_status: str | None = None
+    alcohol_units_per_day: int | None = None
+    consent_to_ndtms: str | None = None
+    contact_event: str | None = None
+    contact_event_date: date | None = None
 
     _date_fields = (
         "referral_date",
@@ -111,7 +119,15 @@ class Episode(Record):
         "discharge_date",
         "order_start",
         "order_end",
+        "contact_event_date",
     )
+
+    @property
+    def substance_group(self) -> str | None:
+        """The episode's substance group (DOMAIN.md), derived from its substances, never stored."""
+        from cjcase.domain.codes import substance_group
+
+        return substance_group(self.primary_substance, self.drug_2, self.drug_3)
 
     @property
     def is_open(self) -> bool:
@@ -287,30 +303,39 @@ class ActionItem:
 
 @dataclass
 class Top(Record):
-    """A Treatment Outcomes Profile form."""
+    """A Treatment Outcomes Profile form. An item is None when it was not answered (NA)."""
 
     id: int
     client_id: int
     top_date: date
     stage: str
-    alcohol_days: int
-    opiates_days: int
-    crack_days: int
-    cocaine_days: int
-    amphetamines_days: int
-    cannabis_days: int
-    other_drug_days: int
-    injecting_days: int
-    shoplifting_days: int
-    drug_selling_days: int
-    other_theft_days: int
-    assault: str
-    psych_health: int
-    phys_health: int
-    quality_of_life: int
-    acute_housing_problem: str
-    paid_work_days: int
-    education_days: int
+    alcohol_days: int | None
+    opiates_days: int | None
+    crack_days: int | None
+    cocaine_days: int | None
+    amphetamines_days: int | None
+    cannabis_days: int | None
+    other_drug_days: int | None
+    injecting_days: int | None
+    shoplifting_days: int | None
+    drug_selling_days: int | None
+    other_theft_days: int | None
+    assault: str | None
+    psych_health: int | None
+    phys_health: int | None
+    quality_of_life: int | None
+    acute_housing_problem: str | None
+    paid_work_days: int | None
+    education_days: int | None
+    setting: str = "community"
+    alcohol_units_per_drinking_day: int | None = None
+    tobacco_days: int | None = None
+    sharing_needles: str | None = None
+    sharing_paraphernalia: str | None = None
+    vehicle_theft: str | None = None
+    property_theft_burglary: str | None = None
+    fraud_forgery_handling: str | None = None
+    eviction_risk: str | None = None
 
     _date_fields = ("top_date",)
 
@@ -321,13 +346,40 @@ def next_top_stage(tops: list[Top]) -> str:
     return "review" if any(top.stage == "start" for top in tops) else "start"
 
 
-def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int] | None:
+def start_top_of(tops: list[Top], top: Top) -> Top | None:
+    """The start TOP a TOP is compared with: the latest `start` TOP dated before it (`tops`
+    earliest first); None for a start TOP itself, or when there is none."""
+    if top.stage == "start":
+        return None
+    earlier = [t for t in tops if t.stage == "start" and t.top_date < top.top_date and t.id != top.id]
+    return earlier[-1] if earlier else None
+
+
+def item_change(start: Top | None, later: Top, name: str) -> int | str | None:
+    """How one item moved from the start TOP: a number for days and ratings, `yes→no` for
+    yes/no items; None when there is no start TOP or either answer is NA."""
+    if start is None:
+        return None
+    before, after = getattr(start, name), getattr(later, name)
+    if before is None or after is None:
+        return None
+    if isinstance(before, str):
+        return "same" if before == after else f"{before}→{after}"
+    return after - before
+
+
+def change_since_start(tops: list[Top], measures: tuple[str, ...]) -> dict[str, int | None] | None:
     """How each measure moved from the client's start TOP to their latest TOP (`tops` earliest
-    first, as the caseload reads them); None when there is no start TOP, or the latest is it."""
+    first, as the caseload reads them); None when there is no start TOP, or the latest is it. A
+    measure not answered (NA) on either TOP has no change (None)."""
     start = next((top for top in reversed(tops) if top.stage == "start"), None)
     if start is None or tops[-1] is start:
         return None
-    return {name: getattr(tops[-1], name) - getattr(start, name) for name in measures}
+    changes: dict[str, int | None] = {}
+    for name in measures:
+        before, after = getattr(start, name), getattr(tops[-1], name)
+        changes[name] = None if before is None or after is None else after - before
+    return changes
 
 
 @dataclass

@@ -23,6 +23,7 @@ class Field:
     high: int = 0
     column: str | None = None  # the table column, where it differs from the field name
     default: Any = None  # stored when the value is empty
+    na: bool = False  # a TOP item: `NA` (not answered) is stored as None; empty is never allowed
 
 
 def _code(choices, required=False):
@@ -75,6 +76,15 @@ EPISODE = {
     "transferred_to": Field("text"),
     "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
     "notify_agency": Field("text"),
+    # Episodes v2 (DOMAIN.md): every one optional, empty = not recorded.
+    "drug_2": _code(codes.SUBSTANCE),
+    "drug_3": _code(codes.SUBSTANCE),
+    "route": _code(codes.ROUTE),
+    "injecting_status": _code(codes.INJECTING_STATUS),
+    "alcohol_units_per_day": Field("int", low=0, high=200),
+    "consent_to_ndtms": Field("yes_no"),
+    "contact_event": _code(codes.CONTACT_EVENT),
+    "contact_event_date": Field("date"),
 }
 SESSION = {
     "when": Field("datetime", True, column="starts_at"),
@@ -129,15 +139,29 @@ CONSENT = {
     "withdrawn_date": Field("date"),
 }
 
+
+def _top_item(name: str, v1: bool) -> Field:
+    """A TOP item: a v1 item's column is required in an import file, a v2 item's may be absent
+    (NA on every row); in both, each value is a number or yes/no, or NA."""
+    kind = codes.TOP_ITEM_KIND[name]
+    if kind == "yes_no":
+        return Field("yes_no", v1, na=True)
+    high = {"days": 28, "rating": 20, "units": 200}[kind]
+    return Field("int", v1, low=0, high=high, na=True)
+
+
 TOP = {
     "date": Field("date", True, column="top_date"),
     "stage": _code(codes.TOP_STAGE, True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[:11]},
-    "assault": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=20) for name in codes.TOP_SCORE_FIELDS},
-    "acute_housing_problem": Field("yes_no", True),
-    **{name: Field("int", True, low=0, high=28) for name in codes.TOP_DAY_FIELDS[11:]},
+    "setting": Field("code", choices=codes.TOP_SETTING, default="community"),
+    **{name: _top_item(name, name not in codes.TOP_V2_ITEMS) for name in codes.TOP_ITEMS},
 }
+# What a TOP item holds when not answered as a form or file would write it.
+TOP_ITEM_NEEDED = "A TOP item needs a value or NA"
+POST_TREATMENT_EXIT_NEEDS = (
+    "A post-treatment-exit TOP needs a discharge of the client on or before its date: "
+    "record the discharge first, or choose another stage."
+)
 
 LABEL = {
     "client_ref": "client reference",
@@ -164,6 +188,11 @@ def _clean(name: str, spec: Field, value: Any, cleaner: Callable) -> Any:
         value = value.strip()
         if value == "":
             value = None
+    if spec.na:
+        if value == codes.NA:
+            return None
+        if value is None or isinstance(value, str) and value.upper() in ("NA", "N/A", "-", "N.A.", "NONE"):
+            raise ValidationError(name, f"{TOP_ITEM_NEEDED} (NA in capitals when not answered).")
     if value is None:
         if spec.required:
             raise ValidationError(name, f"The {label(name)} is required.")
@@ -347,9 +376,11 @@ def check_client_details(clean: dict[str, Any]) -> list[ValidationError]:
     ]
 
 
-def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
-    """Rules across an episode's fields: dates in order, a reason exactly with a discharge."""
-    problems = []
+def check_episode(clean: dict[str, Any], today: date | None = None) -> list[ValidationError]:
+    """Rules across an episode's fields: dates in order, a reason exactly with a discharge, the
+    substances, route and contact event of Episodes v2 (the event's date is *past* when `today`
+    is given)."""
+    problems = check_episode_v2(clean, today)
     referral, start, discharge = (clean.get("referral_date"), clean.get("start_date"), clean.get("discharge_date"))
     if start and referral and start < referral:
         problems.append(ValidationError("start_date", "The start date is before the referral date."))
@@ -367,6 +398,58 @@ def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
     return problems
 
 
+def check_episode_v2(clean: dict[str, Any], today: date | None = None) -> list[ValidationError]:
+    """Episodes v2's rules of record, each reported on the field whose rule it is."""
+    problems = []
+    primary, drug_2, drug_3 = clean.get("primary_substance"), clean.get("drug_2"), clean.get("drug_3")
+    if drug_2 and drug_2 == primary:
+        problems.append(
+            ValidationError(
+                "drug_2", "The second substance is the primary substance: choose another, or leave it empty."
+            )
+        )
+    if drug_3 and not drug_2:
+        problems.append(ValidationError("drug_3", "The third substance needs a second substance first."))
+    elif drug_3 and drug_3 in (primary, drug_2):
+        problems.append(
+            ValidationError("drug_3", "The third substance repeats the primary or second substance: choose another.")
+        )
+    route = clean.get("route")
+    if primary == "alcohol" and route not in (None, "oral"):
+        problems.append(ValidationError("route", "With alcohol as the primary substance the route is oral, or empty."))
+    if route == "inject" and clean.get("injecting_status") != "currently":
+        problems.append(
+            ValidationError("injecting_status", "The route is inject, so the injecting status is currently.")
+        )
+    event_date = clean.get("contact_event_date")
+    if event_date and not clean.get("contact_event"):
+        problems.append(
+            ValidationError("contact_event_date", "The contact event date needs the event that prompted the contact.")
+        )
+    if event_date and today and str(event_date) > today.isoformat():
+        problems.append(
+            ValidationError("contact_event_date", "The contact event date is in the future: it records what happened.")
+        )
+    return problems
+
+
+def occasional_user_problem(clean: dict[str, Any]) -> ValidationError | None:
+    """A rule of entry (DOMAIN.md, Occasional user): `completed_occasional_user` is refused when the
+    primary substance, the second or the third is heroin, other opiates or crack. The importer and
+    `cjcase check` accept historic episodes that break it; the data-quality check lists them."""
+    if clean.get("discharge_reason") != "completed_occasional_user":
+        return None
+    used = [clean.get(name) for name in ("primary_substance", "drug_2", "drug_3")]
+    found = [substance for substance in used if substance in codes.NOT_OCCASIONAL_USE]
+    if not found:
+        return None
+    return ValidationError(
+        "discharge_reason",
+        f"An occasional-user completion cannot be recorded for an episode with {codes.label(found[0])} "
+        "among its substances: choose another reason.",
+    )
+
+
 def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
     """Rules across a goal's fields: a closed date exactly when the goal is not open."""
     problems = []
@@ -379,6 +462,35 @@ def check_goal(clean: dict[str, Any]) -> list[ValidationError]:
         problems.append(ValidationError("closed_date", "A closed goal needs the date it was closed."))
     if closed and clean.get("set_date") and closed < clean["set_date"]:
         problems.append(ValidationError("closed_date", "The closed date is before the date the goal was set."))
+    return problems
+
+
+def check_top(clean: dict[str, Any]) -> list[ValidationError]:
+    """Rules across a TOP's items (DOMAIN.md, TOP v2), reported on the units or sharing column.
+    An item that is NA (None) or absent takes part in no rule."""
+    problems = []
+    days, units = clean.get("alcohol_days"), clean.get(codes.TOP_UNITS_FIELD)
+    if days is not None and units is not None:
+        if days == 0 and units != 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    "With no days of drinking, the units on a drinking day are 0 or NA.",
+                )
+            )
+        elif days > 0 and units == 0:
+            problems.append(
+                ValidationError(
+                    codes.TOP_UNITS_FIELD,
+                    f"With {days} days of drinking, the units on a drinking day are above 0 or NA.",
+                )
+            )
+    if clean.get("injecting_days") == 0:
+        for name in codes.TOP_SHARING_FIELDS:
+            if clean.get(name) == "yes":
+                problems.append(
+                    ValidationError(name, f"With no days of injecting, {label(name)} is no or NA, not yes.")
+                )
     return problems
 
 

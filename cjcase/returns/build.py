@@ -10,7 +10,7 @@ import sqlite_utils
 
 from cjcase.domain import codes
 from cjcase.domain.dates import Period
-from cjcase.returns import measures
+from cjcase.returns import measures, ndtms_top
 from cjcase.returns.template import Template
 from cjcase.services.keys import get_key, pseudo_id, recipient_key
 from cjcase.services.releases import RELEASE_OF_EPISODE
@@ -109,6 +109,13 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
     if template.recipient:
         key = recipient_key(key, template.recipient)
     params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+    if template.records == "tops":
+        rows: list[list[Cell]] = []
+        withheld: list[bool] = []
+        for top, without_consent in ndtms_top.rows(db, params, key, pseudo_id):
+            rows.append([top[item.name] for item in template.items])
+            withheld.append(without_consent)
+        return ReturnTable(template, period, None, [item.label for item in template.items], rows, withheld)
     found: list[tuple[tuple[str, str], list[Cell], bool]] = []
     for row in db.query(EXTRACT_SQL, params):
         age = age_on(date.fromisoformat(row["date_of_birth"]), date.fromisoformat(row["referral_date"]))
@@ -124,7 +131,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
             "referral_month": row["referral_date"][:7],
             "start_month": (row["start_date"] or "")[:7] or None,
             "discharge_month": (row["discharge_date"] or "")[:7] or None,
-            "discharge_reason": row["discharge_reason"],
+            "discharge_reason": codes.v1_reason(row["discharge_reason"]),
             "discharge_outcome": codes.OUTCOME_OF_REASON.get(row["discharge_reason"]),
             "attended_in_period": row["attended"],
             "dna_in_period": row["dna"],

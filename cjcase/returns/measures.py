@@ -19,7 +19,7 @@ BREAKDOWNS = {
     "pathway": codes.PATHWAY,
     "referral_source": codes.REFERRAL_SOURCE,
     "outcome": codes.OUTCOME,
-    "discharge_reason": codes.DISCHARGE_REASON,
+    "discharge_reason": codes.DISCHARGE_REASON_V1,
     "status": codes.SESSION_STATUS_V1,
     "kind": codes.APPOINTMENT_KIND,
     "goal_domain": codes.GOAL_DOMAIN,
@@ -92,9 +92,15 @@ DISCHARGED = "e.discharge_date BETWEEN :start AND :end"
 OUTCOME_SQL = (
     "CASE WHEN e.discharge_reason IN ('completed_drug_free', 'completed_alcohol_free', "
     "'completed_occasional_user') THEN 'planned' "
-    "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody') THEN 'transferred' "
+    "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody', "
+    "'transferred_other_cjit_area', 'transferred_offender_management') THEN 'transferred' "
     "WHEN e.discharge_reason IN ('dropped_out', 'withdrawn_by_provider', 'declined_treatment') "
     "THEN 'unplanned' ELSE 'other' END"
+)
+# The v1 return counts the CJIT closures as `transferred_community` (DOMAIN.md, Episodes v2).
+V1_REASON_SQL = (
+    "CASE WHEN e.discharge_reason IN ('transferred_other_cjit_area', 'transferred_offender_management') "
+    "THEN 'transferred_community' ELSE e.discharge_reason END"
 )
 # A contact is never an appointment: every v1 measure reads the appointment kinds only, and its
 # v1 statuses only (DOMAIN.md, Sessions v2, Counting).
@@ -146,7 +152,11 @@ def _appointments(db, params) -> Rows:
 
 # The TOP pairs of DOMAIN.md: per client, the latest TOP in the period (exit after review
 # after start on one day) when it is a review or exit; its episode (open on its date, else the
-# latest referred); and the latest start TOP of that episode at least 28 days before it.
+# latest referred); and the latest start TOP of that episode at least 28 days before it. Only
+# community TOPs of the v1 stages take part (custody and post-treatment-exit TOPs are left out
+# before the latest is picked); an item not answered (NULL) leaves its pair out of the measures
+# that read it: the primary substance's days (on either TOP) for top_primary_*, any of the three
+# crime day counts for top_offending_reduced.
 def _substance_days(alias: str) -> str:
     cases = " ".join(
         f"WHEN '{substance}' THEN {alias}.{column}" for substance, column in codes.TOP_FIELD_OF_SUBSTANCE.items()
@@ -162,6 +172,7 @@ WITH ranked AS (
                  CASE t.stage WHEN 'exit' THEN 2 WHEN 'review' THEN 1 ELSE 0 END DESC
     ) AS position
     FROM tops t WHERE t.top_date BETWEEN :start AND :end
+      AND t.setting = 'community' AND t.stage IN ('start', 'review', 'exit')
 ),
 later AS (
     SELECT r.*, coalesce(
@@ -174,7 +185,8 @@ later AS (
 pairs AS (
     SELECT l.id AS later_id, l.episode_id, (
         SELECT s.id FROM tops s JOIN episodes e ON e.id = l.episode_id
-        WHERE s.client_id = l.client_id AND s.stage = 'start' AND s.top_date >= e.referral_date
+        WHERE s.client_id = l.client_id AND s.stage = 'start' AND s.setting = 'community'
+          AND s.top_date >= e.referral_date
           AND julianday(l.top_date) - julianday(s.top_date) >= 28
         ORDER BY s.top_date DESC LIMIT 1) AS start_id
     FROM later l
@@ -189,7 +201,7 @@ measured AS (
     JOIN episodes e ON e.id = p.episode_id
 )
 SELECT count(*) AS pairs,
-       coalesce(sum(start_use > 0), 0) AS using_at_start,
+       coalesce(sum(start_use > 0 AND later_use IS NOT NULL), 0) AS using_at_start,
        coalesce(sum(start_use > 0 AND later_use = 0), 0) AS abstinent,
        coalesce(sum(start_use > 0 AND later_use < start_use), 0) AS reduced,
        coalesce(sum(start_crime > 0 AND later_crime < start_crime), 0) AS offending_reduced
@@ -247,7 +259,7 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "discharges",
             False,
-            _count_with_breakdowns(DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": "e.discharge_reason"}),
+            _count_with_breakdowns(DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": V1_REASON_SQL}),
         ),
         Measure(
             "planned_exit_rate",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cjcase.domain.errors import TemplateError
 from cjcase.returns.measures import MEASURES
+from cjcase.returns.ndtms_top import TOP_EXTRACT_COLUMNS
 from cjcase.store.resources import resource_dir
 
 KINDS = ("aggregate", "extract")
@@ -26,8 +27,11 @@ TOP_KEYS = frozenset(
         "minimisation",
         "min_group",
         "min_group_reason",
+        "records",
     )
 )
+# What an extract has a row for: an episode (the pseudonymised extract) or a TOP (ndtms_top).
+RECORDS = ("episodes", "tops")
 DEFAULT_MIN_GROUP = 5  # every extract template: no combination of quasi-identifiers held by fewer rows
 MINIMISATION_KEYS = {"ethnicity": ("code", "group", "omit"), "months": ("month", "quarter"), "drop": None}
 # The columns of an extract that are not quasi-identifiers: the pseudonym and the two counts.
@@ -134,6 +138,7 @@ class Template:
     # Rows whose quasi-identifiers fewer than this many rows share refuse the export; 0 = no check.
     min_group: int = 0
     min_group_reason: str = ""
+    records: str = "episodes"
 
     @property
     def labels(self) -> frozenset[str]:
@@ -242,6 +247,10 @@ def load(path: Path) -> Template:
     formats = data.get("formats", list(FORMATS))
     if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
         raise fail(f"formats must list some of {', '.join(FORMATS)}.", "formats")
+    records = data.get("records", "episodes")
+    if records not in RECORDS or (kind != "extract" and "records" in data):
+        raise fail('records says what an extract has a row for: "episodes" (the default) or "tops".', "records")
+    known_columns = TOP_EXTRACT_COLUMNS if records == "tops" else EXTRACT_COLUMNS
     key, other = ("measures", "columns") if kind == "aggregate" else ("columns", "measures")
     if other in data:
         raise fail(f"an {kind} template lists {key}, not {other}.", other)
@@ -265,8 +274,8 @@ def load(path: Path) -> Template:
             raise fail(f"'{name}' is not a measure cjcase knows: use one of {', '.join(MEASURES)}.", needle)
         if kind == "extract" and name in IDENTIFYING_COLUMNS:
             raise fail(f"the column '{name}' would carry an identifier, which no return may hold.", needle)
-        if kind == "extract" and name not in EXTRACT_COLUMNS:
-            raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(EXTRACT_COLUMNS)}.", needle)
+        if kind == "extract" and name not in known_columns:
+            raise fail(f"'{name}' is not a column cjcase knows: use one of {', '.join(known_columns)}.", needle)
         label = str(entry.get("label") or name)
         groups, drop_groups = _groups(entry, kind, name, fail)
         items.append(
@@ -288,7 +297,7 @@ def load(path: Path) -> Template:
             "an aggregate return has no pseudonyms to key.",
             "recipient",
         )
-    minimisation = _minimisation(data, kind, fail)
+    minimisation = _minimisation(data, kind, fail, known_columns)
     min_group, min_group_reason = _min_group(data, kind, fail)
     dropped = set(minimisation.drop) | ({"ethnicity"} if minimisation.ethnicity == "omit" else set())
     items = [item for item in items if item.name not in dropped]
@@ -310,6 +319,7 @@ def load(path: Path) -> Template:
         minimisation,
         min_group,
         min_group_reason,
+        records,
     )
 
 
@@ -342,7 +352,7 @@ def _known_groups() -> set[str]:
     return {"all"} | {f"{breakdown}:{code}" for breakdown, found in BREAKDOWNS.items() for code in found}
 
 
-def _minimisation(data: dict, kind: str, fail) -> Minimisation:
+def _minimisation(data: dict, kind: str, fail, known_columns: tuple[str, ...] = EXTRACT_COLUMNS) -> Minimisation:
     block = data.get("minimisation")
     if block is None:
         return Minimisation()
@@ -357,9 +367,11 @@ def _minimisation(data: dict, kind: str, fail) -> Minimisation:
         choices = MINIMISATION_KEYS[key]
         if choices is not None and value not in choices:
             raise fail(f"minimisation {key} is one of {', '.join(choices)}, not {value!r}.", "minimisation")
+    if known_columns is not EXTRACT_COLUMNS and set(block) - {"drop"}:
+        raise fail("a TOP extract's minimisation can only drop columns (drop = [...]).", "minimisation")
     drop = block.get("drop", [])
-    if not isinstance(drop, list) or any(column not in EXTRACT_COLUMNS for column in drop):
-        raise fail(f"minimisation drop lists columns of the extract: {', '.join(EXTRACT_COLUMNS)}.", "minimisation")
+    if not isinstance(drop, list) or any(column not in known_columns for column in drop):
+        raise fail(f"minimisation drop lists columns of the extract: {', '.join(known_columns)}.", "minimisation")
     return Minimisation(block.get("ethnicity", "code"), block.get("months", "month"), tuple(drop))
 
 

@@ -103,10 +103,19 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         extra.append(
             (
                 "Consent",
-                f"{plural(withheld, 'row is', 'rows are')} of clients who did not consent to "
-                "sharing: such a row gives only pseudo_id, attended_in_period and dna_in_period."
+                (
+                    f"{plural(withheld, 'row is', 'rows are')} of clients who did not consent to NDTMS: "
+                    "such a row gives only pseudo_id and CONSENT, as NDTMS does."
+                    if table.template.records == "tops"
+                    else f"{plural(withheld, 'row is', 'rows are')} of clients who did not consent to "
+                    "sharing: such a row gives only pseudo_id, attended_in_period and dna_in_period."
+                )
                 if withheld
-                else "Every client in this extract consented to sharing.",
+                else (
+                    "No client in this extract has said no to NDTMS."
+                    if table.template.records == "tops"
+                    else "Every client in this extract consented to sharing."
+                ),
             )
         )
     else:

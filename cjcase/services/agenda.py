@@ -235,9 +235,27 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
             items.append(
                 TimelineItem(_at(row["closed_date"]), "goal", f"Goal closed: {codes.label(row['status'])}", row["id"])
             )
-    for row in db.query("SELECT id, top_date, stage FROM tops WHERE client_id = ?", [client_id]):
-        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({row['stage']})", row["id"]))
+    for row in db.query("SELECT id, top_date, stage, setting FROM tops WHERE client_id = ?", [client_id]):
+        where = ", custody" if row["setting"] == "custody" else ""
+        items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({codes.label(row['stage'])}{where})", row["id"]))
+    items += clinical_timeline(db, client_id)
     items.sort(key=lambda i: i.at, reverse=True)
+    return items
+
+
+def clinical_timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
+    """A client's interventions, safeguarding concerns and death, for the timeline."""
+    items = []
+    for row in db.query("SELECT id, kind, intervention_date FROM interventions WHERE client_id = ?", [client_id]):
+        label = codes.INTERVENTION_LABEL[row["kind"]].removesuffix(" (say what in the notes)")
+        items.append(TimelineItem(_at(row["intervention_date"]), "intervention", label, row["id"]))
+    for row in db.query("SELECT * FROM safeguarding WHERE client_id = ?", [client_id]):
+        concern = f"Safeguarding concern ({codes.label(row['category'])})"
+        items.append(TimelineItem(_at(row["raised_date"]), "safeguarding", f"{concern} raised", row["id"]))
+        if row["closed_date"]:
+            items.append(TimelineItem(_at(row["closed_date"]), "safeguarding", f"{concern} closed", row["id"]))
+    for row in db.query("SELECT id, date_of_death FROM deaths WHERE client_id = ?", [client_id]):
+        items.append(TimelineItem(_at(row["date_of_death"]), "death", "Died", row["id"]))
     return items
 
 
@@ -265,11 +283,30 @@ def _at(text: str) -> datetime:
 
 
 def audit_trail(db: sqlite_utils.Database, client_id: int) -> list[AuditEntry]:
-    """Every audit row about one client, latest first."""
-    return [
+    """Every audit row about one client, latest first: this caseload's, then those that came with
+    the client from a colleague's caseload (a handover), each saying where it was written."""
+    own = [
         AuditEntry.from_row(row)
         for row in db.query("SELECT * FROM audit WHERE client_id = ? ORDER BY id DESC", [client_id])
     ]
+    carried = [
+        AuditEntry(
+            row["id"],
+            row["at"],
+            row["action"],
+            row["entity"],
+            row["record_id"],
+            row["client_id"],
+            f"{row['detail']}{'; ' if row['detail'] else ''}on {row['label']}",
+        )
+        for row in db.query(
+            "SELECT c.id, c.at, c.action, c.entity, c.record_id, c.client_id, c.detail, s.label "
+            "FROM audit_carried c JOIN audit_sources s ON s.id = c.source_id "
+            "WHERE s.client_id = ? AND s.kind = 'handover' ORDER BY s.id DESC, c.id DESC",
+            [client_id],
+        )
+    ]
+    return own + carried
 
 
 RELEASE_WINDOW_DAYS = 21
@@ -421,6 +458,20 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
             + ": review for closure"
         ),
     )
+    from cjcase.services.safeguarding import STALE_SQL, stale_before
+
+    add(
+        "safeguarding_no_update",
+        STALE_SQL.format(name=name),
+        [stale_before(today)],
+        lambda r: (
+            f"Safeguarding concern ({codes.label(r['category'])}, raised with {r['raised_with']}) open, "
+            f"no update since {_short(r['updated_on'])}"
+        ),
+    )
+    # A client who died is closed for the agenda: nothing of theirs needs action (DOMAIN.md).
+    died = {row[0] for row in db.execute("SELECT client_id FROM deaths").fetchall()}
+    found = [item for item in found if item.client_id not in died]
     if keyworker is not None:
         theirs = {row[0] for row in db.execute("SELECT id FROM clients WHERE keyworker = ?", [keyworker])}
         found = [item for item in found if item.client_id in theirs]

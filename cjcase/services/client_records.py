@@ -53,7 +53,8 @@ class ClientTable:
     owner_column: str  # `id` for clients, `client_id`, or the link to the parent table
     parent: str | None  # None for clients and for a table with a client_id column
     has_id: bool  # an INTEGER PRIMARY KEY `id`, renumbered when copied into another file
-    links: dict[str, str] = field(default_factory=dict)  # column -> client table it points to
+    links: dict[str, str] = field(default_factory=dict)  # column -> client table whose id it holds
+    owner_key: str = "id"  # the parent's column that owner_column holds
 
 
 def _tables(db) -> list[str]:
@@ -88,7 +89,8 @@ def client_tables(db) -> list[ClientTable]:
         n: [(row[1], row[2]) for row in db.execute(f"PRAGMA table_info({_q(n)})") if row[5]] == [("id", "INTEGER")]
         for n in names
     }
-    fks = {n: [(row[2], row[3]) for row in db.execute(f"PRAGMA foreign_key_list({_q(n)})")] for n in names}
+    # (table pointed at, column, column pointed at: None means its primary key)
+    fks = {n: [(row[2], row[3], row[4]) for row in db.execute(f"PRAGMA foreign_key_list({_q(n)})")] for n in names}
     found: dict[str, ClientTable] = {}
     order: list[str] = []
     if "clients" in names:
@@ -100,26 +102,35 @@ def client_tables(db) -> list[ClientTable]:
         for name in names:
             if name in found:
                 continue
-            owner: tuple[str, str | None] | None = None
+            owner: tuple[str, str | None, str] | None = None
             if "client_id" in info[name]:
-                owner = ("client_id", None)
+                owner = ("client_id", None, "id")
             else:
-                for target, column in fks[name]:
+                for target, column, to in fks[name]:
                     if target in found and target != name:
-                        owner = (column, target)
+                        owner = (column, target, to or "id")
                         break
             if owner is None:
                 continue
-            found[name] = ClientTable(name, tuple(info[name]), owner[0], owner[1], pk[name])
+            found[name] = ClientTable(name, tuple(info[name]), owner[0], owner[1], pk[name], owner_key=owner[2])
             order.append(name)
             changed = True
     result = []
     for name in order:
-        links = {column: target for target, column in fks[name] if target in found}
+        # Only a link to a renumbered id moves with the ids; a link by another key (a reference) is kept.
+        links = {
+            column: target
+            for target, column, to in fks[name]
+            if target in found and (to or "id") == "id" and pk[target]
+        }
         if name != "clients" and "client_id" in info[name]:
             links.setdefault("client_id", "clients")
         table = found[name]
-        result.append(ClientTable(table.name, table.columns, table.owner_column, table.parent, table.has_id, links))
+        result.append(
+            ClientTable(
+                table.name, table.columns, table.owner_column, table.parent, table.has_id, links, table.owner_key
+            )
+        )
     return result
 
 
@@ -142,7 +153,7 @@ def _owner_condition(table: ClientTable, by_table: dict[str, ClientTable], schem
         return "client_id IN (SELECT id FROM temp.chosen_clients)"
     parent = by_table[table.parent]
     return (
-        f"{_q(table.owner_column)} IN (SELECT id FROM {schema}.{_q(parent.name)} "
+        f"{_q(table.owner_column)} IN (SELECT {_q(table.owner_key)} FROM {schema}.{_q(parent.name)} "
         f"WHERE {_owner_condition(parent, by_table, schema)})"
     )
 

@@ -50,6 +50,7 @@ class Combined:
     files: int
     clients: int
     handed_over: int
+    in_transit: list[str]  # handed over, and live in none of the files: a handover not yet received
 
 
 def _inspect(path: Path, passphrase: str | None) -> dict:
@@ -191,7 +192,7 @@ def _is_old_combined(path: Path, passphrase: str | None) -> bool:
         conn.close()
 
 
-def _build(staging: Path, files: list[dict], passphrase: str | None) -> tuple[int, int]:
+def _build(staging: Path, files: list[dict], passphrase: str | None) -> tuple[int, int, list[str]]:
     import sqlcipher3
 
     conn = sqlcipher3.connect(str(staging))
@@ -241,7 +242,16 @@ def _build(staging: Path, files: list[dict], passphrase: str | None) -> tuple[in
                 )
         conn.executescript("BEGIN;\n" + _refusing_triggers(db, tables) + "\nCOMMIT;")
         clients = conn.execute("SELECT count(*) FROM clients").fetchone()[0]
-        handed = conn.execute("SELECT count(*) FROM handovers WHERE returned_at IS NULL").fetchone()[0]
+        handed = conn.execute(
+            "SELECT count(DISTINCT client_ref) FROM handovers WHERE client_ref IN (SELECT client_ref FROM clients)"
+        ).fetchone()[0]
+        in_transit = [
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT client_ref FROM handovers WHERE client_ref NOT IN (SELECT client_ref FROM clients) "
+                "ORDER BY client_ref"
+            )
+        ]
         problem = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
         if problem != ["ok"]:
             raise CjcaseError(
@@ -252,7 +262,7 @@ def _build(staging: Path, files: list[dict], passphrase: str | None) -> tuple[in
         conn.close()
     with open(staging, "rb+") as handle:
         os.fsync(handle.fileno())
-    return clients, handed
+    return clients, handed, in_transit
 
 
 def _add(conn, tables: list[records.ClientTable], f: dict, settings: bool) -> None:

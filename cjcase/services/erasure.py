@@ -11,7 +11,7 @@ import sqlite_utils
 
 from cjcase.domain.errors import DiskFull, NotFoundError
 from cjcase.services.audit import write_audit
-from cjcase.services.client_records import is_combined, refuse_if_combined
+from cjcase.services.client_records import delete_clients, is_combined, refuse_if_combined
 from cjcase.store import killpoints
 from cjcase.store.files import is_disk_full
 
@@ -38,9 +38,15 @@ def _pseudonym(db: sqlite_utils.Database, client_ref: str) -> str:
     return pseudo_id(get_key(db), client_ref)
 
 
+def _handed_over(db: sqlite_utils.Database, client_ref: str) -> bool:
+    return bool(db.execute("SELECT 1 FROM handovers WHERE client_ref = ?", [client_ref.strip()]).fetchone())
+
+
 def name_of(db: sqlite_utils.Database, client_ref: str) -> str:
     """The name of the client to erase, for the question before it (refused for an unknown reference)."""
     row = db.execute("SELECT first_name, last_name FROM clients WHERE client_ref = ?", [client_ref.strip()]).fetchone()
+    if row is None and _handed_over(db, client_ref):
+        return "the handed-over client"  # on a colleague's laptop: only the handover record is here
     if row is None:
         raise NotFoundError(f"No client has the reference {client_ref}.")
     return f"{row[0]} {row[1]}"
@@ -55,9 +61,9 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
     """
     refuse_if_combined(db, "Erasing from this file")  # erased on the laptop that holds the client
     rows = list(db.query("SELECT id FROM clients WHERE client_ref = ?", [client_ref.strip()]))
-    if not rows:
+    if not rows and not _handed_over(db, client_ref):
         raise NotFoundError(f"No client has the reference {client_ref}: check it with the caseload search.")
-    client_id = rows[0]["id"]
+    client_id = rows[0]["id"] if rows else None
     pseudonym = _pseudonym(db, client_ref.strip())
     if path is not None:
         try:
@@ -71,9 +77,20 @@ def erase(db: sqlite_utils.Database, client_ref: str, path: Path | None, reason:
             ) from None
     killpoints.reached("erase-remembered")
     with db.atomic():
-        db.execute("DELETE FROM clients WHERE id = ?", [client_id])  # children go by cascade
+        if client_id is not None:
+            delete_clients(db, [client_id])  # every table of the record, children first
+        # A client handed over from here leaves a handover record with the reference: it goes too.
+        handed = db.execute("DELETE FROM handovers WHERE client_ref = ?", [client_ref.strip()]).rowcount
         db.execute("INSERT OR IGNORE INTO erasures (pseudonym, reason) VALUES (?, ?)", [pseudonym, reason])
-        write_audit(db, "erase", "client", client_id, client_id, f"reason {reason}")
+        entity = "client" if client_id is not None else "handover"
+        write_audit(
+            db,
+            "erase",
+            entity,
+            client_id,
+            client_id,
+            f"reason {reason}" + (f"; handover records {handed}" if handed else ""),
+        )
     killpoints.reached("erase-committed")
     purge_old_values(db)
 

@@ -202,9 +202,11 @@ def hand_over(db: sqlite_utils.Database, client_ref: str, out: Path, to_whom: st
             f"handed over; file {out.resolve().parent}{os.sep}<name {pseudo_id(key, out.name)}>; "
             f"audit rows {audit_rows}; digest {digest(own_audit)}; user {_os_user()}",
         )
+        # No old value of the client left in the search index's segments, in this same transaction.
+        db.execute("INSERT INTO clients_fts (clients_fts) VALUES ('optimize')")
         killpoints.reached("handover-committing")
     killpoints.reached("handover-committed")
-    purge_old_values(db)  # no old value of the client left in the search index or the WAL
+    purge_old_values(db)  # and none in the WAL
     return HandedOver(out, client_ref, sum(len(r) for r in wanted.values()), audit_rows)
 
 

@@ -8,7 +8,10 @@ from datetime import date
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING, check_intervention, check_safeguarding
+from cjcase.domain.codes import NA
 from cjcase.domain.releases import RELEASE_STORED, check_release
+from cjcase.domain.rules import POST_TREATMENT_EXIT_NEEDS
 from cjcase.services import audit, legal
 from cjcase.services.handover import verify_carried
 from cjcase.store.backups import list_backups, manifest_path
@@ -21,11 +24,14 @@ TABLE_RULES = {
     "sessions": (rules.SESSION, rules.check_session),
     "goals": (rules.GOAL, rules.check_goal),
     "court_dates": (rules.COURT_DATE, None),
-    "tops": (rules.TOP, None),
+    "tops": (rules.TOP, rules.check_top),
     "consents": (rules.CONSENT, rules.check_consent),
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
     "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, date.max)),
+    "interventions": (INTERVENTION, check_intervention),
+    "safeguarding": (SAFEGUARDING, check_safeguarding),
+    "deaths": (DEATH, None),
 }
 
 
@@ -54,11 +60,15 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
             values = {name: row.get(field.column or name) for name, field in spec.items()}
             if table == "clients":
                 values["no_fixed_abode"] = bool(values["no_fixed_abode"])
+            # A TOP item not answered is stored as NULL: it is read back as the NA it was.
+            values = {n: (NA if v is None and spec[n].na else v) for n, v in values.items()}
             clean, found = rules.check_fields(spec, values)
             if not found and across:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += _death_rules(db)
+    problems += _top_rules(db)
     problems += _legal_rules(db)
     return problems
 
@@ -84,6 +94,17 @@ def _legal_rules(db: sqlite_utils.Database) -> list[str]:
     return problems
 
 
+def _top_rules(db: sqlite_utils.Database) -> list[str]:
+    """A post-treatment-exit TOP needs a discharge of the client on or before its date."""
+    return [
+        f"tops row {row[0]}: stage: {POST_TREATMENT_EXIT_NEEDS}"
+        for row in db.execute(
+            "SELECT t.id FROM tops t WHERE t.stage = 'post_treatment_exit' AND NOT EXISTS "
+            "(SELECT 1 FROM episodes e WHERE e.client_id = t.client_id AND e.discharge_date <= t.top_date)"
+        )
+    ]
+
+
 def _episode_rules(db: sqlite_utils.Database) -> list[str]:
     problems = []
     by_client: dict[int, list[dict]] = defaultdict(list)
@@ -98,4 +119,23 @@ def _episode_rules(db: sqlite_utils.Database) -> list[str]:
             if rules.overlap(earlier, row):
                 problems.append(f"episodes row {row['id']} overlaps episodes row {earlier['id']} of the same client.")
         by_client[row["client_id"]].append(row)
+    return problems
+
+
+def _death_rules(db: sqlite_utils.Database) -> list[str]:
+    """A death agrees with the client's other records (DOMAIN.md): the episode open that day is
+    discharged died on it, and nothing showing the client alive is dated after it."""
+    from cjcase.services.deaths import later_records, open_episode_on
+
+    problems = []
+    for row in db.query("SELECT id, client_id, date_of_death FROM deaths"):
+        died = row["date_of_death"]
+        episode = open_episode_on(db, row["client_id"], died)
+        if episode and (episode["discharge_reason"] != "died" or episode["discharge_date"] != died):
+            problems.append(
+                f"deaths row {row['id']}: the episode open on the date of death (episodes row {episode['id']}) "
+                "is not discharged died on that date."
+            )
+        for later in later_records(db, row["client_id"], died):
+            problems.append(f"deaths row {row['id']}: the client has {later}, after the date of death.")
     return problems

@@ -14,10 +14,14 @@ import sqlite_utils
 
 from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
+from cjcase.services.importing import tops
 from cjcase.services.importing.checks import Checker
+from cjcase.services.importing.deaths import import_deaths
+from cjcase.services.importing.interventions import import_interventions
 from cjcase.services.importing.linked import check_linked
 from cjcase.services.importing.readers import read_sheets
 from cjcase.services.importing.releases import import_releases, take_v1_dates, write_v1_releases
+from cjcase.services.importing.safeguarding import import_safeguarding
 from cjcase.services.importing.sheets import ORDER, Sheet
 from cjcase.services.importing.writer import write_children, write_clients
 from cjcase.store.bulk import page_cache
@@ -102,6 +106,15 @@ class _Import(Checker):
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])
+            # The clinical records, in DOMAIN.md's order: deaths last, as they are checked
+            # against everything else the client has.
+            for name, import_sheet in (
+                ("interventions", import_interventions),
+                ("safeguarding", import_safeguarding),
+                ("deaths", import_deaths),
+            ):
+                if name in self.sheets:
+                    import_sheet(self, self.sheets[name])
         finally:
             self.db.execute("DROP TABLE IF EXISTS temp.import_keys")
         if not self.problems:
@@ -127,6 +140,8 @@ class _Import(Checker):
                     self.client_ids.update(write_clients(self.db, kept, self.report, self.touched))
             else:
                 kept = check_linked(self, sheet, self.known_clients(sheet, kept))
+                if sheet.name == "tops":
+                    kept = tops.with_discharge(self, sheet, kept)
                 if sheet.writable:
                     write_children(self.db, sheet.name, kept, self.client_ids, self.report, None, self.touched)
             done += len(batch)
