@@ -174,6 +174,12 @@ def test_the_checklist_says_what_is_missing(caseload, client):
     )
     assert missing(release) == ["first appointment booked", "naloxone issued", "accommodation"]
     assert missing(release, clinical=False) == []
+    ticked = caseload.releases.set_checklist(
+        release.id, {"naloxone_issued": "yes", "accommodation_on_release": "temporary"}
+    )
+    assert missing(ticked) == ["first appointment booked"]
+    with pytest.raises(ValidationError, match="not on the pre-release checklist"):
+        caseload.releases.set_checklist(release.id, {"community_start_date": date(2026, 11, 23)})
 
 
 def test_the_agenda_lists_due_releases_with_their_checklist_and_the_three_day_action(caseload, client):

@@ -49,6 +49,16 @@ V1_ENGAGED = f"""EXISTS (
       AND s.starts_at >= r.actual_date
       AND s.starts_at < date(r.actual_date, '+{WINDOW_DAYS + 1} days'))"""
 
+CHECKLIST_FIELDS = (
+    "first_appointment_provider",
+    "first_appointment_at",
+    "script_continuity",
+    "naloxone_offered",
+    "naloxone_issued",
+    "gate_pickup_booked",
+    "accommodation_on_release",
+)
+
 _CONSTRAINTS = {
     "releases.client_id, releases.expected_date": (
         "expected_date",
@@ -299,6 +309,14 @@ class Releases:
                 "actual_date", f"This release was recorded already, on {release.actual_date:%d/%m/%Y}."
             )
         return self.update(release_id, {"actual_date": actual_date or self.clock.today()})
+
+    def set_checklist(self, release_id: int, values: dict[str, Any]) -> Release:
+        """Tick the pre-release checklist: first appointment (with whom, when), script continuity,
+        naloxone offered and issued, gate pick-up, accommodation."""
+        unknown = set(values) - set(CHECKLIST_FIELDS)
+        if unknown:
+            raise ValidationError(sorted(unknown)[0], "That is not on the pre-release checklist.")
+        return self.update(release_id, values)
 
     def handshake(self, release_id: int, values: dict[str, Any]) -> Release:
         """The onward referral, the first appointment offered and the community start confirmed."""
