@@ -88,7 +88,14 @@ def make_episode(caseload: Caseload, client_id: int, **overrides):
 
 async def settle(pilot) -> None:
     """Let the app's background loads finish and the screen catch up."""
-    await pilot.app.workers.wait_for_complete()
+    from textual.worker import WorkerCancelled
+
+    for _ in range(5):
+        try:
+            await pilot.app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            continue  # a newer load replaced it (an exclusive worker): wait for that one instead
     await pilot.pause()
 
 

@@ -322,3 +322,49 @@ def test_the_printable_page_escapes_what_people_typed(tmp_path):
 
     text = printable_page("Agenda", ["<b>x</b>"], AGENDA_COLUMNS, [("10:00", "Ann <script>", "a & b", "—")], "")
     assert "<script>" not in text and "&lt;script&gt;" in text and "a &amp; b" in text and "<b>x" not in text
+
+
+# --- --read-only before a command: reads run, changes are refused --------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (("import", str(SAMPLE)), "open read-only"),
+        (("settings", "organisation", "Acme"), "open read-only"),
+        (("erase", "CJ-74321", "--yes"), "cannot erase a client"),
+        (("retention", "--years", "1", "--apply"), "cannot erase clients"),
+        (("restore", "backup.db", "--yes"), "cannot restore a backup"),
+        (("encrypt",), "cannot encrypt the caseload"),
+        (("demo", "--no-open"), "cannot write a demo caseload"),
+    ],
+)
+def test_read_only_before_a_command_that_changes_the_caseload_refuses_it(sample_file, command, said):
+    before = sample_file.read_bytes()
+    probe = open_caseload(sample_file, read_only=True)
+    clients = probe.execute("SELECT count(*) FROM clients").fetchone()[0]
+    probe.close()
+    result = run("--read-only", "--db", str(sample_file), *command, env={"CJCASE_PASSPHRASE": "long enough phrase"})
+    assert result.returncode == 1, result.stdout
+    assert said in result.stderr and "Traceback" not in result.stderr
+    db = open_caseload(sample_file, read_only=True)
+    try:
+        assert db.execute("SELECT count(*) FROM clients WHERE client_ref = 'CJ-74321'").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM settings WHERE key = 'organisation'").fetchone()[0] == 0
+    finally:
+        db.close()
+    assert sample_file.read_bytes()[:16] == before[:16]  # still plain SQLite, not encrypted
+    from cjcase.services.erasure import ledger_path
+
+    assert not ledger_path(sample_file).exists() or not ledger_path(sample_file).read_text()
+    reopened = open_caseload(sample_file)  # a writable open applies any erasure the ledger holds
+    try:
+        assert reopened.execute("SELECT count(*) FROM clients").fetchone()[0] == clients
+    finally:
+        reopened.close()
+
+
+def test_read_only_before_a_command_that_reads_runs_it(sample_file):
+    for command in (("check",), ("settings",), ("agenda",), ("retention",)):
+        result = run("--read-only", "--db", str(sample_file), *command)
+        assert result.returncode == 0, (command, result.stderr)

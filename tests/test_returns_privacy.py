@@ -52,6 +52,7 @@ NOT_IDENTIFYING = {
     "consent_date",
     "prison",
     "no_fixed_abode",
+    "quick_referral",  # yes/no: how the client was taken on
     "created_at",
     "updated_at",
     "notes",

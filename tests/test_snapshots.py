@@ -107,6 +107,48 @@ def test_the_record_outcome_form_at_80_by_24(snap_compare, sample_app, caseload)
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=lambda pilot: _edit_first_session(pilot, client))
 
 
+def test_the_record_header_of_the_clinical_record_at_80_by_24(snap_compare, sample_app, caseload):
+    """A quick referral still without ethnicity, on heroin and crack, released from prison, with an
+    open safeguarding concern, who died: each line of the header at 80 columns."""
+    from datetime import date
+
+    client = caseload.add_quick_referral(
+        {
+            "client_ref": "QR-1",
+            "first_name": "Dan",
+            "last_name": "Riley",
+            "date_of_birth": date(1991, 3, 2),
+            "sex": "male",
+        }
+    )
+    caseload.add_episode(
+        client.id,
+        {
+            "referral_date": date(2026, 9, 1),
+            "referral_source": "prison",
+            "pathway": "prison_link",
+            "primary_substance": "heroin",
+            "drug_2": "crack",
+            "route": "inject",
+            "injecting_status": "currently",
+            "start_date": date(2026, 9, 2),
+        },
+    )
+    caseload.releases.add(
+        client.id, {"prison": "HMP Leeds", "expected_date": date(2026, 11, 2), "actual_date": date(2026, 11, 2)}
+    )
+    caseload.safeguarding.add(
+        client.id, {"raised_date": date(2026, 10, 5), "raised_with": "Leeds MASH", "category": "child"}
+    )
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 13), "drug_related_suspected": "yes"})
+
+    async def open_client(pilot):
+        pilot.app.open_client(client.id)
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_client)
+
+
 def test_the_new_top_form_at_80_by_24(snap_compare, sample_app, caseload):
     client = caseload.client_by_ref("CJ-17429")
 
@@ -174,3 +216,21 @@ def test_the_releases_view_at_80_by_24(snap_compare, sample_app, caseload):
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_view)
+
+
+def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
+    """The reminders of the opening and a Saved are still up when the next form opens: they must
+    leave the form's fields and its Save key readable."""
+
+    async def open_form(pilot):
+        await settle(pilot)
+        pilot.app.notify("Saved.", timeout=60)  # long enough to outlast a slow machine's form opening
+        pilot.app.notify(
+            "Court tomorrow 10:00 for Stephen Moore (plea, Leeds Magistrates' Court)", title="Reminder", timeout=60
+        )
+        await pilot.press("n")
+        await wait_until(pilot, lambda: getattr(pilot.app.screen, "takes_keys", False))
+        pilot.app.screen.focused.cursor_blink = False  # the reference field's cursor, caught mid-blink otherwise
+        await settle(pilot)
+
+    assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)

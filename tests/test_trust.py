@@ -87,6 +87,23 @@ def assert_clinical_record_migrated(db, caseload):
     }
     if found:  # the fixture holds rows written after the clinical_record migration
         assert found == {"FX-3": (None, None, "yes"), "FX-4": ("male", "99", "no")}
+    # Episodes v2: the table rebuilt with every row, the new fields empty on v1 episodes.
+    episode = caseload.episodes(fenella.id)[0]
+    assert (episode.primary_substance, episode.drug_2, episode.consent_to_ndtms) == ("heroin", None, None)
+    assert episode.substance_group == "opiate" and episode.start_date == date(2026, 1, 12)
+    caseload.discharge_episode(episode.id, date(2026, 3, 1), "transferred_other_cjit_area", "Wakefield CJIT")
+    assert db.execute("SELECT count(*) FROM episodes").fetchone()[0] >= 2
+    rows = db.execute(
+        "SELECT e.drug_2, e.route, e.alcohol_units_per_day, e.contact_event_date FROM episodes e "
+        "JOIN clients c ON c.id = e.client_id WHERE c.client_ref = 'FX-3'"
+    ).fetchall()
+    if rows:  # the fixture holds rows written after the clinical_episodes migration
+        assert rows == [("alcohol", "smoke", 10, "2026-01-31")]
+        assert db.execute("SELECT count(*) FROM interventions").fetchone()[0] == 1
+        assert db.execute("SELECT drug_related_suspected FROM deaths").fetchall() == [("not_known",)]
+        assert db.execute("SELECT raised_with FROM safeguarding WHERE closed_date IS NULL").fetchall() == [
+            ("Adult social care",)
+        ]
 
 
 def test_a_second_writer_is_refused_with_a_sentence_and_a_reader_may_join(db_path):

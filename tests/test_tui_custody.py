@@ -220,7 +220,7 @@ async def test_ra1_left_early_asks_why_and_notify_police_stays_until_recorded(db
         assert notify_rows() == []
 
 
-async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, caseload):
+async def test_U_records_the_outcome_and_books_the_ra_follow_up(db, clock, caseload):
     from textual.widgets import Select
 
     from cjcase.tui.dialogs.custody_dialog import CustodyEventDialog
@@ -233,7 +233,7 @@ async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, casel
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, client.id)
-        await pilot.press("w")
+        await pilot.press("U")
         await wait_until(pilot, lambda: isinstance(app.screen, CustodyEventDialog) and app.screen.takes_keys)
         app.screen.query_one("#field-assessment_outcome", Select).value = "referred_structured"
         app.screen.query_one("#field-ra_followup_required", Select).value = "yes"
@@ -257,3 +257,33 @@ async def test_w_records_the_outcome_and_books_the_ra_follow_up(db, clock, casel
         shown = text_of(app, "#custody")
         assert "RA follow-up Mon 30 Nov 2026 10:00: scheduled" in shown
         assert "Outcome: referred structured to Forward Leeds" in shown
+
+
+async def test_an_assessment_under_rob_says_its_legal_stage_and_other_clients_are_not_asked(db, clock, caseload):
+    from textual.widgets import Select
+
+    from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+    rob = make_client(caseload)
+    make_episode(caseload, rob.id, pathway="restriction_on_bail", legal_requirement="rob")
+    plain = make_client(caseload, client_ref="T-2", first_name="Al")
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, plain.id)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionDialog) and app.screen.takes_keys)
+        assert not app.screen.query("#field-requirement")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        await open_record(pilot, rob.id)
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionDialog) and app.screen.takes_keys)
+        stage = app.screen.query_one("#field-requirement", Select)
+        assert [value for _, value in stage._options if value != Select.NULL] == ["rob_assessment", "rob_followup"]
+        app.screen.query_one("#field-kind", Select).value = "assessment"
+        stage.value = "rob_assessment"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        (logged,) = caseload.sessions(rob.id)
+        assert (logged.kind, logged.requirement) == ("assessment", "rob_assessment")

@@ -325,3 +325,44 @@ async def test_typing_on_a_dropdown_picks_a_choice_and_the_form_says_so(db, cloc
         await press_at_once(pilot, "ctrl+s")
     [session] = caseload.sessions(client.id)
     assert (session.kind, session.status) == ("gate_pickup", "dna")
+
+
+# ---------------------------------------------------------------- 10. toasts
+
+
+async def test_toasts_leave_a_form_and_its_keys_readable_at_80_by_24(db, clock, caseload):
+    from textual.widgets._toast import Toast
+
+    from cjcase.tui.widgets.key_footer import KeyFooter
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id)
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        for opens in (("n",), ("escape",)), (("l",), ("escape",)):
+            if opens[0] == ("l",):
+                app.open_client(client.id)
+                await settle(pilot)
+            # (Long timeouts: on a loaded machine the form may take longer to open than a toast lasts.)
+            app.notify("Saved.", timeout=60)
+            app.notify(
+                "Court tomorrow 10:00 for Jo Bloggs (plea, Leeds Magistrates' Court)", title="Reminder", timeout=60
+            )
+            await press_at_once(pilot, *opens[0])
+            form = app.screen.query_one("#form").region
+            footer = app.screen.query_one(KeyFooter)
+            keys = [(footer.region.x + start, footer.region.x + end) for start, end, _key in footer._spans]
+
+            def shown():
+                return [t for t in app.screen.query(Toast) if t.parent.display and t.region.width]
+
+            await wait_until(pilot, lambda: shown())
+            toasts = shown()
+            for toast in toasts:
+                region = toast.region
+                assert not region.overlaps(form), f"a toast covers the form: {region} over {form}"
+                for start, end in keys:  # the form's keys on the bottom line stay readable
+                    assert region.y != footer.region.y or region.right <= start or region.x >= end
+            assert "Reminder: Court tomorrow" in str(toasts[-1].render())
+            await press_at_once(pilot, *opens[1])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from cjcase.cli.common import DbOption, err, open_db, open_tui, program_clock
+from cjcase.cli.common import DbOption, err, open_db, open_tui, program_clock, refuse_under_read_only
 from cjcase.domain.errors import ImportRejected, UserError
 
 commands = typer.Typer()
@@ -27,6 +27,8 @@ def demo(
 ) -> None:
     """Write a synthetic demo caseload (never into your real one) and open it."""
     import sys
+
+    refuse_under_read_only(ctx, "write a demo caseload")
 
     from cjcase.services import demo as demo_data
     from cjcase.services.caseload_file import open_caseload

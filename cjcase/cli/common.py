@@ -55,7 +55,8 @@ def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: 
     if alongside:
         database = open_beside_editing(path, read_only=read_only or root_read_only(ctx), passphrase=passphrase)
     else:
-        database = open_caseload(path, read_only=read_only, passphrase=passphrase)
+        # --read-only before any command opens the file read-only: a change is refused with a sentence
+        database = open_caseload(path, read_only=read_only or root_read_only(ctx), passphrase=passphrase)
     if reads and origin_of(ctx, db) == "default" and not client_count(database):
         database.close()
         raise UserError(f"The caseload at {path} holds no clients. {where_it_looked(ctx, db)}")
@@ -67,6 +68,12 @@ def open_db(ctx: typer.Context, db: str | None, read_only: bool = False, reads: 
 def root_read_only(ctx: typer.Context) -> bool:
     """Whether `--read-only` was given before the command."""
     return bool((ctx.find_root().obj or {}).get("read_only"))
+
+
+def refuse_under_read_only(ctx: typer.Context, what: str) -> None:
+    """Refuse a command that changes the caseload when `--read-only` was given."""
+    if root_read_only(ctx):
+        raise UserError(f"--read-only changes nothing, so it cannot {what}: leave out --read-only to do that.")
 
 
 def origin_of(ctx: typer.Context, db: str | None) -> str:

@@ -12,6 +12,10 @@ from cjcase.domain.errors import UserError
 commands = typer.Typer()
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 @commands.command()
 def handover(
     ctx: typer.Context,
@@ -25,7 +29,8 @@ def handover(
 
     done = hand_over(open_db(ctx, db), client_ref, out, to)
     typer.echo(
-        f"Handed over {done.client_ref}: {done.rows:,} records and {done.audit_rows:,} audit rows written to "
+        f"Handed over {done.client_ref}: {_count(done.rows, 'record')} and {_count(done.audit_rows, 'audit row')} "
+        f"written to "
         f"{done.path}, encrypted with the organisation's key. This caseload keeps a handover record only; "
         "give the file to the colleague, who runs `cjcase receive FILE`."
     )
@@ -43,8 +48,8 @@ def receive(
     got = receive_file(open_db(ctx, db), file)
     back = " (taken back in: this caseload had handed them over)" if got.taken_back else ""
     typer.echo(
-        f"Received {got.client_ref} from {got.sender or 'a colleague'}{back}: {got.rows:,} records and "
-        f"{got.audit_rows:,} audit rows. The handover file can now be deleted."
+        f"Received {got.client_ref} from {got.sender or 'a colleague'}{back}: {_count(got.rows, 'record')} and "
+        f"{_count(got.audit_rows, 'audit row')}. The handover file can now be deleted."
     )
 
 
@@ -78,7 +83,7 @@ def combine(
             "laptop (or add that laptop's caseload), then combine again."
         )
     typer.echo(
-        f"Combined {done.files} caseloads into {done.path}: {done.clients:,} clients"
+        f"Combined {done.files} caseloads into {done.path}: {_count(done.clients, 'client')}"
         + (f", {done.handed_over:,} of them handed over between laptops and counted once" if done.handed_over else "")
         + f". It is read-only{' and encrypted' if out_passphrase else ''}: `cjcase export`, `agenda`, "
         "`check` and `--read-only` work on it; to change a record, edit on the keyworker's laptop and combine again."

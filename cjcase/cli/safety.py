@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from cjcase.cli.common import DbOption, ask_passphrase, caseload_path, err, open_db, program_clock
+from cjcase.cli.common import (
+    DbOption,
+    ask_passphrase,
+    caseload_path,
+    err,
+    open_db,
+    program_clock,
+    refuse_under_read_only,
+)
 from cjcase.domain.errors import UserError
 
 commands = typer.Typer()
@@ -54,6 +62,7 @@ def restore(
     db: str | None = DbOption,
 ) -> None:
     """Replace the caseload with a verified backup (the current file is kept aside)."""
+    refuse_under_read_only(ctx, "restore a backup")
     from cjcase.services.caseload_file import restore_caseload
     from cjcase.store.files import is_encrypted
 
@@ -110,6 +119,8 @@ def erase(
     """Erase every personal value of a client (right to erasure); keeps a tombstone only."""
     from cjcase.services import erasure
 
+    # Refused before the erasure ledger beside the file is written, which the next open would apply.
+    refuse_under_read_only(ctx, "erase a client")
     database = open_db(ctx, db, reads=True)
     name = erasure.name_of(database, client_ref)
     if not yes:
@@ -135,6 +146,8 @@ def retention(
     """List (or with --apply, erase) clients kept longer than the retention period."""
     from cjcase.services import erasure
 
+    if apply:
+        refuse_under_read_only(ctx, "erase clients past the retention period")
     database = open_db(ctx, db, read_only=not apply, reads=True)
     due = erasure.retention_candidates(database, years, program_clock().today())
     if not due:
@@ -157,6 +170,7 @@ def encrypt(
     db: str | None = DbOption,
 ) -> None:
     """Encrypt the caseload and its backups with a passphrase (SQLCipher)."""
+    refuse_under_read_only(ctx, "encrypt the caseload")
     from cjcase.services import settings
     from cjcase.services.caseload_file import encrypt_caseload, open_caseload
 

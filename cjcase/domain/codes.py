@@ -123,12 +123,98 @@ DISCHARGE_REASON = (
     "completed_occasional_user",
     "transferred_community",
     "transferred_custody",
+    # CJIT caseload closures (DOMAIN.md, Episodes v2): outcome `transferred`, no NDTMS DISRSN.
+    "transferred_other_cjit_area",
+    "transferred_offender_management",
     "dropped_out",
     "withdrawn_by_provider",
     "retained_in_custody",
     "declined_treatment",
     "died",
 )
+# The v1 reasons: the v1 return and extract list only these, and count each CJIT closure as
+# `transferred_community` until the return v2 (DOMAIN.md).
+DISCHARGE_REASON_V1 = tuple(reason for reason in DISCHARGE_REASON if not reason.endswith(("_cjit_area", "_management")))
+V1_REASON = {
+    "transferred_other_cjit_area": "transferred_community",
+    "transferred_offender_management": "transferred_community",
+}
+# The CJIT words for the two closures, as the form says them.
+DISCHARGE_REASON_LABEL = {
+    "transferred_other_cjit_area": "Transferred to another CJIT area",
+    "transferred_offender_management": "Transferred to offender management team and no longer case managed by the CJIT",
+}
+
+
+def v1_reason(reason: str | None) -> str | None:
+    """A discharge reason as the v1 return and extract count it."""
+    return V1_REASON.get(reason or "", reason)
+
+
+# Episodes v2 (DOMAIN.md): the route of the primary substance, injecting status, and the event that
+# prompted the contact, with the CJIT form's words.
+ROUTE = ("inject", "sniff", "smoke", "oral", "other", "not_known")
+INJECTING_STATUS = ("never", "previously", "currently", "not_known")
+CONTACT_EVENT_LABEL = {
+    "ra_positive_test": "RA imposed following positive test",
+    "rob": "Restriction on Bail",
+    "conditional_caution": "Conditional Cautioning",
+    "pre_sentence_report": "Pre-Sentence Report",
+    "offender_manager_requirement": "Required by Offender Manager/DRR/ATR/IOM",
+    "voluntary_after_release": "Voluntary – following release from prison",
+    "voluntary_cell_sweep": "Voluntary – following cell sweep",
+    "voluntary_liaison_diversion": "Voluntary – liaison and diversion team",
+    "voluntary_other": "Voluntary – other",
+    "post_treatment_referral": "Following referral by treatment provider (post-treatment)",
+    "post_order_request": "Requested by Offender Manager (post-DRR/ATR)",
+    "other": "Other",
+}
+CONTACT_EVENT = tuple(CONTACT_EVENT_LABEL)
+# Interventions, deaths and safeguarding (DOMAIN.md).
+INTERVENTION_KIND = (
+    "naloxone_issued",
+    "naloxone_training",
+    "hcv_test",
+    "hbv_vaccination",
+    "hiv_test",
+    "overdose_plan",
+    "other",
+)
+INTERVENTION_LABEL = {
+    "naloxone_issued": "Naloxone kit issued",
+    "naloxone_training": "Naloxone / overdose training",
+    "hcv_test": "Hepatitis C test",
+    "hbv_vaccination": "Hepatitis B vaccine dose",
+    "hiv_test": "HIV test",
+    "overdose_plan": "Overdose-risk plan",
+    "other": "Other (say what in the notes)",
+}
+DRUG_RELATED_SUSPECTED = ("yes", "no", "not_known")
+SAFEGUARDING_CATEGORY = ("adult", "child", "domestic_abuse", "exploitation", "other")
+
+# The substances that rule out `completed_occasional_user` (NDTMS 82) when entered.
+NOT_OCCASIONAL_USE = ("heroin", "other_opiates", "crack")
+OPIATES = ("heroin", "other_opiates")
+# The substance group of an episode, derived and never stored, for the return v2.
+SUBSTANCE_GROUP = ("opiate", "non_opiate_only", "non_opiate_and_alcohol", "alcohol_only")
+
+
+def substance_group(primary: str | None, drug_2: str | None = None, drug_3: str | None = None) -> str | None:
+    """The first group that applies to the set of the episode's substances (empty ones left out):
+    opiate if it holds heroin or other opiates; alcohol only if it is exactly alcohol; non-opiate
+    and alcohol if it holds alcohol; otherwise non-opiate only (crack and other included)."""
+    found = {substance for substance in (primary, drug_2, drug_3) if substance}
+    if not found:
+        return None
+    if found & set(OPIATES):
+        return "opiate"
+    if found == {"alcohol"}:
+        return "alcohol_only"
+    if "alcohol" in found:
+        return "non_opiate_and_alcohol"
+    return "non_opiate_only"
+
+
 OUTCOME = ("planned", "transferred", "unplanned", "other")
 OUTCOME_OF_REASON = {
     "completed_drug_free": "planned",
@@ -136,6 +222,8 @@ OUTCOME_OF_REASON = {
     "completed_occasional_user": "planned",
     "transferred_community": "transferred",
     "transferred_custody": "transferred",
+    "transferred_other_cjit_area": "transferred",
+    "transferred_offender_management": "transferred",
     "dropped_out": "unplanned",
     "withdrawn_by_provider": "unplanned",
     "declined_treatment": "unplanned",
@@ -440,6 +528,13 @@ def all_codes() -> frozenset[str]:
         SCRIPT_CONTINUITY,
         COC_EXCLUSION,
         CONTINUITY_STATUS,
+        ROUTE,
+        INJECTING_STATUS,
+        CONTACT_EVENT,
+        SUBSTANCE_GROUP,
+        INTERVENTION_KIND,
+        DRUG_RELATED_SUSPECTED,
+        SAFEGUARDING_CATEGORY,
     )
     return frozenset(code for codes in lists for code in codes)
 

@@ -104,6 +104,14 @@ class Episode(Record):
     transferred_to: str | None = None
     legal_requirement: str = "none"
     notify_agency: str | None = None
+    drug_2: str | None = None
+    drug_3: str | None = None
+    route: str | None = None
+    injecting_status: str | None = None
+    alcohol_units_per_day: int | None = None
+    consent_to_ndtms: str | None = None
+    contact_event: str | None = None
+    contact_event_date: date | None = None
 
     _date_fields = (
         "referral_date",
@@ -111,7 +119,15 @@ class Episode(Record):
         "discharge_date",
         "order_start",
         "order_end",
+        "contact_event_date",
     )
+
+    @property
+    def substance_group(self) -> str | None:
+        """The episode's substance group (DOMAIN.md), derived from its substances, never stored."""
+        from cjcase.domain.codes import substance_group
+
+        return substance_group(self.primary_substance, self.drug_2, self.drug_3)
 
     @property
     def is_open(self) -> bool:

@@ -76,6 +76,15 @@ EPISODE = {
     "transferred_to": Field("text"),
     "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
     "notify_agency": Field("text"),
+    # Episodes v2 (DOMAIN.md): every one optional, empty = not recorded.
+    "drug_2": _code(codes.SUBSTANCE),
+    "drug_3": _code(codes.SUBSTANCE),
+    "route": _code(codes.ROUTE),
+    "injecting_status": _code(codes.INJECTING_STATUS),
+    "alcohol_units_per_day": Field("int", low=0, high=200),
+    "consent_to_ndtms": Field("yes_no"),
+    "contact_event": _code(codes.CONTACT_EVENT),
+    "contact_event_date": Field("date"),
 }
 SESSION = {
     "when": Field("datetime", True, column="starts_at"),
@@ -367,9 +376,11 @@ def check_client_details(clean: dict[str, Any]) -> list[ValidationError]:
     ]
 
 
-def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
-    """Rules across an episode's fields: dates in order, a reason exactly with a discharge."""
-    problems = []
+def check_episode(clean: dict[str, Any], today: date | None = None) -> list[ValidationError]:
+    """Rules across an episode's fields: dates in order, a reason exactly with a discharge, the
+    substances, route and contact event of Episodes v2 (the event's date is *past* when `today`
+    is given)."""
+    problems = check_episode_v2(clean, today)
     referral, start, discharge = (clean.get("referral_date"), clean.get("start_date"), clean.get("discharge_date"))
     if start and referral and start < referral:
         problems.append(ValidationError("start_date", "The start date is before the referral date."))
@@ -385,6 +396,58 @@ def check_episode(clean: dict[str, Any]) -> list[ValidationError]:
     if order_start and order_end and order_end < order_start:
         problems.append(ValidationError("order_end", "The order ends before it starts."))
     return problems
+
+
+def check_episode_v2(clean: dict[str, Any], today: date | None = None) -> list[ValidationError]:
+    """Episodes v2's rules of record, each reported on the field whose rule it is."""
+    problems = []
+    primary, drug_2, drug_3 = clean.get("primary_substance"), clean.get("drug_2"), clean.get("drug_3")
+    if drug_2 and drug_2 == primary:
+        problems.append(
+            ValidationError(
+                "drug_2", "The second substance is the primary substance: choose another, or leave it empty."
+            )
+        )
+    if drug_3 and not drug_2:
+        problems.append(ValidationError("drug_3", "The third substance needs a second substance first."))
+    elif drug_3 and drug_3 in (primary, drug_2):
+        problems.append(
+            ValidationError("drug_3", "The third substance repeats the primary or second substance: choose another.")
+        )
+    route = clean.get("route")
+    if primary == "alcohol" and route not in (None, "oral"):
+        problems.append(ValidationError("route", "With alcohol as the primary substance the route is oral, or empty."))
+    if route == "inject" and clean.get("injecting_status") != "currently":
+        problems.append(
+            ValidationError("injecting_status", "The route is inject, so the injecting status is currently.")
+        )
+    event_date = clean.get("contact_event_date")
+    if event_date and not clean.get("contact_event"):
+        problems.append(
+            ValidationError("contact_event_date", "The contact event date needs the event that prompted the contact.")
+        )
+    if event_date and today and str(event_date) > today.isoformat():
+        problems.append(
+            ValidationError("contact_event_date", "The contact event date is in the future: it records what happened.")
+        )
+    return problems
+
+
+def occasional_user_problem(clean: dict[str, Any]) -> ValidationError | None:
+    """A rule of entry (DOMAIN.md, Occasional user): `completed_occasional_user` is refused when the
+    primary substance, the second or the third is heroin, other opiates or crack. The importer and
+    `cjcase check` accept historic episodes that break it; the data-quality check lists them."""
+    if clean.get("discharge_reason") != "completed_occasional_user":
+        return None
+    used = [clean.get(name) for name in ("primary_substance", "drug_2", "drug_3")]
+    found = [substance for substance in used if substance in codes.NOT_OCCASIONAL_USE]
+    if not found:
+        return None
+    return ValidationError(
+        "discharge_reason",
+        f"An occasional-user completion cannot be recorded for an episode with {codes.label(found[0])} "
+        "among its substances: choose another reason.",
+    )
 
 
 def check_goal(clean: dict[str, Any]) -> list[ValidationError]:

@@ -131,7 +131,7 @@ def extract(db: sqlite_utils.Database, template: Template, period: Period) -> Re
             "referral_month": row["referral_date"][:7],
             "start_month": (row["start_date"] or "")[:7] or None,
             "discharge_month": (row["discharge_date"] or "")[:7] or None,
-            "discharge_reason": row["discharge_reason"],
+            "discharge_reason": codes.v1_reason(row["discharge_reason"]),
             "discharge_outcome": codes.OUTCOME_OF_REASON.get(row["discharge_reason"]),
             "attended_in_period": row["attended"],
             "dna_in_period": row["dna"],

@@ -19,7 +19,7 @@ BREAKDOWNS = {
     "pathway": codes.PATHWAY,
     "referral_source": codes.REFERRAL_SOURCE,
     "outcome": codes.OUTCOME,
-    "discharge_reason": codes.DISCHARGE_REASON,
+    "discharge_reason": codes.DISCHARGE_REASON_V1,
     "status": codes.SESSION_STATUS_V1,
     "kind": codes.APPOINTMENT_KIND,
     "goal_domain": codes.GOAL_DOMAIN,
@@ -92,9 +92,15 @@ DISCHARGED = "e.discharge_date BETWEEN :start AND :end"
 OUTCOME_SQL = (
     "CASE WHEN e.discharge_reason IN ('completed_drug_free', 'completed_alcohol_free', "
     "'completed_occasional_user') THEN 'planned' "
-    "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody') THEN 'transferred' "
+    "WHEN e.discharge_reason IN ('transferred_community', 'transferred_custody', "
+    "'transferred_other_cjit_area', 'transferred_offender_management') THEN 'transferred' "
     "WHEN e.discharge_reason IN ('dropped_out', 'withdrawn_by_provider', 'declined_treatment') "
     "THEN 'unplanned' ELSE 'other' END"
+)
+# The v1 return counts the CJIT closures as `transferred_community` (DOMAIN.md, Episodes v2).
+V1_REASON_SQL = (
+    "CASE WHEN e.discharge_reason IN ('transferred_other_cjit_area', 'transferred_offender_management') "
+    "THEN 'transferred_community' ELSE e.discharge_reason END"
 )
 # A contact is never an appointment: every v1 measure reads the appointment kinds only, and its
 # v1 statuses only (DOMAIN.md, Sessions v2, Counting).
@@ -253,7 +259,7 @@ MEASURES: dict[str, Measure] = {
         Measure(
             "discharges",
             False,
-            _count_with_breakdowns(DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": "e.discharge_reason"}),
+            _count_with_breakdowns(DISCHARGED, {"outcome": OUTCOME_SQL, "discharge_reason": V1_REASON_SQL}),
         ),
         Measure(
             "planned_exit_rate",

@@ -132,6 +132,40 @@ NOTES += [
           AND NOT {V1_ENGAGED}""",
     ),
 ]
+# The clinical record (DOMAIN.md "Data-quality checks added" 5, death part, and 12 to 15; 13 is above).
+_OPIATE_OR_CRACK = "('heroin', 'other_opiates', 'crack')"
+NOTES += [
+    (
+        "{n} release{s} excluded as died with no death record: record the death (D on the record)",
+        f"SELECT c.client_ref {_RELEASE} WHERE r.coc_exclusion = 'died' "
+        "AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.client_id = r.client_id)",
+    ),
+    (
+        "{n} death{s} inside the three-week window of a release not engaged, with no exclusion: "
+        "record the exclusion `died` on the release",
+        f"""SELECT c.client_ref {_RELEASE} JOIN deaths d ON d.client_id = r.client_id
+        WHERE r.coc_exclusion IS NULL AND r.actual_date IS NOT NULL
+          AND d.date_of_death BETWEEN r.actual_date AND {_WINDOW_END}
+          AND NOT (r.community_start_date IS NOT NULL AND r.community_start_date <= {_WINDOW_END})
+          AND NOT {V1_ENGAGED}""",
+    ),
+    (
+        "{n} episode{s} open in the period with consent to NDTMS not asked yet (E on the record)",
+        f"SELECT c.client_ref {_EPISODE} WHERE {_IN_PERIOD} AND e.consent_to_ndtms IS NULL",
+    ),
+    (
+        "{n} episode{s} discharged as an occasional-user completion with opiates or crack among the "
+        "substances: check the reason or the substances",
+        f"""SELECT c.client_ref {_EPISODE} WHERE e.discharge_reason = 'completed_occasional_user'
+        AND (e.primary_substance IN {_OPIATE_OR_CRACK} OR e.drug_2 IN {_OPIATE_OR_CRACK}
+             OR e.drug_3 IN {_OPIATE_OR_CRACK})""",
+    ),
+    (
+        "{n} episode{s} discharged as died with no death record: record the death (D on the record)",
+        f"""SELECT c.client_ref {_EPISODE} WHERE e.discharge_reason = 'died'
+        AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.client_id = e.client_id)""",
+    ),
+]
 
 
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:

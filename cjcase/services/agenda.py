@@ -238,7 +238,24 @@ def timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
     for row in db.query("SELECT id, top_date, stage, setting FROM tops WHERE client_id = ?", [client_id]):
         where = ", custody" if row["setting"] == "custody" else ""
         items.append(TimelineItem(_at(row["top_date"]), "top", f"TOP ({codes.label(row['stage'])}{where})", row["id"]))
+    items += clinical_timeline(db, client_id)
     items.sort(key=lambda i: i.at, reverse=True)
+    return items
+
+
+def clinical_timeline(db: sqlite_utils.Database, client_id: int) -> list[TimelineItem]:
+    """A client's interventions, safeguarding concerns and death, for the timeline."""
+    items = []
+    for row in db.query("SELECT id, kind, intervention_date FROM interventions WHERE client_id = ?", [client_id]):
+        label = codes.INTERVENTION_LABEL[row["kind"]].removesuffix(" (say what in the notes)")
+        items.append(TimelineItem(_at(row["intervention_date"]), "intervention", label, row["id"]))
+    for row in db.query("SELECT * FROM safeguarding WHERE client_id = ?", [client_id]):
+        concern = f"Safeguarding concern ({codes.label(row['category'])})"
+        items.append(TimelineItem(_at(row["raised_date"]), "safeguarding", f"{concern} raised", row["id"]))
+        if row["closed_date"]:
+            items.append(TimelineItem(_at(row["closed_date"]), "safeguarding", f"{concern} closed", row["id"]))
+    for row in db.query("SELECT id, date_of_death FROM deaths WHERE client_id = ?", [client_id]):
+        items.append(TimelineItem(_at(row["date_of_death"]), "death", "Died", row["id"]))
     return items
 
 
@@ -441,6 +458,20 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
             + ": review for closure"
         ),
     )
+    from cjcase.services.safeguarding import STALE_SQL, stale_before
+
+    add(
+        "safeguarding_no_update",
+        STALE_SQL.format(name=name),
+        [stale_before(today)],
+        lambda r: (
+            f"Safeguarding concern ({codes.label(r['category'])}, raised with {r['raised_with']}) open, "
+            f"no update since {_short(r['updated_on'])}"
+        ),
+    )
+    # A client who died is closed for the agenda: nothing of theirs needs action (DOMAIN.md).
+    died = {row[0] for row in db.execute("SELECT client_id FROM deaths").fetchall()}
+    found = [item for item in found if item.client_id not in died]
     if keyworker is not None:
         theirs = {row[0] for row in db.execute("SELECT id FROM clients WHERE keyworker = ?", [keyworker])}
         found = [item for item in found if item.client_id in theirs]

@@ -38,8 +38,14 @@ from cjcase.domain.model import (
 from cjcase.services import agenda, demo, erasure, legal, names, search, settings
 from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
+from cjcase.services.deaths import Deaths, dated_as_alive
+from cjcase.services.interventions import Interventions
 from cjcase.services.releases import Releases
+from cjcase.services.safeguarding import Safeguarding
 from cjcase.store.database import INTEGRITY_ERRORS
+
+# Entering or changing any of these asks the occasional-user rule (DOMAIN.md, Episodes v2).
+OCCASIONAL_USER_FIELDS = frozenset({"discharge_reason", "primary_substance", "drug_2", "drug_3"})
 
 if TYPE_CHECKING:
     from cjcase.services.my_clients import MyClients
@@ -109,6 +115,21 @@ class Caseload:
     def releases(self) -> Releases:
         """Releases from custody: the checklist, the handshake and continuity of care."""
         return Releases(self.db, self.clock)
+
+    @property
+    def interventions(self) -> Interventions:
+        """Harm-reduction and health interventions: naloxone, tests, vaccine doses, overdose plans."""
+        return Interventions(self.db, self.clock)
+
+    @property
+    def deaths(self) -> Deaths:
+        """Recording a death (discharges the open episode, cancels later sessions)."""
+        return Deaths(self.db, self.clock)
+
+    @property
+    def safeguarding(self) -> Safeguarding:
+        """Safeguarding concerns raised with other agencies."""
+        return Safeguarding(self.db, self.clock)
 
     def reader(self) -> Caseload:
         """The caseload over the calling thread's own read-only connection, for a load off the
@@ -226,6 +247,7 @@ class Caseload:
         raise_first(problems)
         if extra_checks:
             raise_first(extra_checks(clean))
+        raise_first(self._after_death(entity, clean, client_id))
         row = columns_of(spec, clean)
         if client_id is not None:
             row["client_id"] = client_id
@@ -244,6 +266,7 @@ class Caseload:
         raise_first(problems)
         merged = {**self._fields_of(spec, current), **clean_changes}
         raise_first(check_all(merged, current))
+        raise_first(self._after_death(entity, merged, current.get("client_id")))
         changed = {name: value for name, value in clean_changes.items() if current[spec[name].column or name] != value}
         if not changed:
             return
@@ -264,6 +287,23 @@ class Caseload:
         with self.db.atomic():
             self.db.execute(f"DELETE FROM {table} WHERE id = ?", [record_id])
             write_audit(self.db, "delete", entity, record_id, client_id)
+
+    def _after_death(self, entity: str, clean: dict[str, Any], client_id: int | None) -> list[ValidationError]:
+        """A rule of record (DOMAIN.md, deaths): nothing that shows the client alive (a referral,
+        an attended appointment, a TOP) is dated after a recorded death."""
+        field, day = dated_as_alive(entity, clean)
+        if client_id is None or day is None:
+            return []
+        died = self.db.execute("SELECT date_of_death FROM deaths WHERE client_id = ?", [client_id]).fetchone()
+        if not died or day <= died[0]:
+            return []
+        return [
+            ValidationError(
+                field,
+                f"The client died on {date.fromisoformat(died[0]):%d/%m/%Y}: nothing showing them alive can be "
+                "dated after that. Check the date, or the death record.",
+            )
+        ]
 
     def _row(self, table: str, record_id: int) -> dict[str, Any]:
         rows = list(self.db.query(f"SELECT * FROM {table} WHERE id = ?", [record_id]))
@@ -393,7 +433,11 @@ class Caseload:
             episode_id,
             changes,
             lambda merged, row: self._episode_problems(
-                client, merged, episode_id, entering=bool({"discharge_reason", "transferred_to"} & set(changes))
+                client,
+                merged,
+                episode_id,
+                entering=bool({"discharge_reason", "transferred_to"} & set(changes)),
+                substances_entered=bool(OCCASIONAL_USER_FIELDS & set(changes)),
             ),
         )
         return self.get_episode(episode_id)
@@ -471,10 +515,22 @@ class Caseload:
         rows = list(self.db.query("SELECT * FROM episodes WHERE client_id = ? AND discharge_date IS NULL", [client_id]))
         return Episode.from_row(rows[0]) if rows else None
 
-    def _episode_problems(self, client: Client, clean: dict, episode_id: int | None, entering: bool = False):
-        problems = rules.check_episode(clean)
+    def _episode_problems(
+        self,
+        client: Client,
+        clean: dict,
+        episode_id: int | None,
+        entering: bool = False,
+        substances_entered: bool | None = None,
+    ):
+        problems = rules.check_episode(clean, self.clock.today())
         if problems:
             return problems
+        # A rule of entry: asked whenever the reason or a substance is entered or changed.
+        if entering if substances_entered is None else substances_entered:
+            occasional = rules.occasional_user_problem(clean)
+            if occasional:
+                return [occasional]
         if entering and codes.is_transfer(clean.get("discharge_reason")) and not clean.get("transferred_to"):
             # A rule of entry: the importer keeps historic transfers with no destination.
             return [ValidationError("transferred_to", "Say where the client was transferred to.")]

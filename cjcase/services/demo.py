@@ -166,6 +166,9 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
     """Replace the demo's rows with new ones, in one transaction."""
     with db.atomic():
         for table in (
+            "deaths",
+            "safeguarding",
+            "interventions",
             "goal_reviews",
             "tops",
             "court_dates",
@@ -216,6 +219,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
                 progress(min(first + batch, clients), clients)
         for index in indexes:
             db.execute(index["sql"])
+        clinical_record(db, maker.today, seed)
         write_audit(db, "demo", "demo", None, None, f"clients {clients}, seed {seed}")
         for release_id, client_id, moved_from, moved_to in maker.moved_releases:
             # The history of a moved release shows the move, as the program writes it.
@@ -383,7 +387,7 @@ class _Maker:
             discharge = start
         if discharge:
             if start:
-                reason = self.weighted(codes.DISCHARGE_REASON, (12, 6, 8, 5, 5, 14, 3, 2, 1, 1))
+                reason = self.weighted(codes.DISCHARGE_REASON_V1, (12, 6, 8, 5, 5, 14, 3, 2, 1, 1))
             else:
                 reason = rng.choice(("declined_treatment", "dropped_out", "retained_in_custody"))
         release = order_start = order_end = None
@@ -641,6 +645,249 @@ class _Maker:
                     else None,
                 }
             )
+
+
+# ------------------------------------------------------------------ the clinical record
+# Written after the rest of the demo, from a random stream of its own, so the rest stays as it was.
+
+CONTACT_EVENT_OF_PATHWAY = {
+    "arrest_referral": ("ra_positive_test", "voluntary_cell_sweep"),
+    "restriction_on_bail": ("rob",),
+    "court": ("pre_sentence_report", "voluntary_liaison_diversion"),
+    "prison_link": ("voluntary_after_release",),
+    "drr": ("offender_manager_requirement",),
+    "atr": ("offender_manager_requirement",),
+    "iom": ("offender_manager_requirement", "post_order_request"),
+    "community": ("voluntary_other", "post_treatment_referral", "other"),
+}
+SAFEGUARDING_WITH = ("Leeds adult social care", "Leeds MASH", "West Yorkshire Police", "Children's social care")
+SAFEGUARDING_OUTCOMES = ("Care package agreed", "No further action", "Child protection plan", "Referred to MARAC")
+
+
+def clinical_record(db: sqlite_utils.Database, today: date, seed: int) -> dict[str, int]:
+    """The demo's clinical record: every episode's substances, route, injecting status, units,
+    NDTMS consent and contact event filled in (no occasional-user completion with opiates or
+    crack); some quick referrals, most completed later; ethnicity `99` for a few; naloxone, tests,
+    vaccine doses and overdose plans; open and closed safeguarding concerns (some with no update
+    for weeks); and a few deaths, drug-related suspected or not, some within weeks of a release,
+    recorded through the service as a keyworker would. Returns counts."""
+    from datetime import time
+
+    from cjcase.domain.clock import Clock
+    from cjcase.services.deaths import Deaths
+
+    rng = random.Random(seed * 7919 + 18)
+    episodes = list(db.query("SELECT * FROM episodes ORDER BY id"))
+    updates = []
+    for row in episodes:
+        primary = row["primary_substance"]
+        others = [s for s, _ in SUBSTANCE_WEIGHTS if s != primary]
+        drug_2 = rng.choice(others) if rng.random() < 0.55 else None
+        drug_3 = rng.choice([s for s in others if s != drug_2]) if drug_2 and rng.random() < 0.3 else None
+        used = {primary, drug_2, drug_3}
+        if primary == "alcohol":
+            route = "oral"
+        elif primary in ("heroin", "other_opiates"):
+            route = rng.choice(("inject", "smoke", "smoke", "oral"))
+        elif primary in ("crack", "cannabis"):
+            route = "smoke"
+        elif primary == "cocaine":
+            route = rng.choice(("sniff", "sniff", "smoke"))
+        else:
+            route = rng.choice(("oral", "sniff", "other"))
+        injecting = "currently" if route == "inject" else rng.choice(("never", "never", "previously", "not_known"))
+        units = rng.randint(8, 40) if "alcohol" in used else 0
+        reason = row["discharge_reason"]
+        if reason == "completed_occasional_user" and used & set(codes.NOT_OCCASIONAL_USE):
+            reason = "completed_drug_free"
+        event = rng.choice(CONTACT_EVENT_OF_PATHWAY[row["pathway"]])
+        event_day = date.fromisoformat(row["referral_date"]) - timedelta(days=rng.randint(0, 5))
+        updates.append(
+            (
+                drug_2,
+                drug_3,
+                route,
+                injecting,
+                units,
+                "yes" if rng.random() < 0.9 else "no",
+                event,
+                min(event_day, today).isoformat(),
+                reason,
+                row["id"],
+            )
+        )
+    db.conn.executemany(
+        "UPDATE episodes SET drug_2 = ?, drug_3 = ?, route = ?, injecting_status = ?, alcohol_units_per_day = ?, "
+        "consent_to_ndtms = ?, contact_event = ?, contact_event_date = ?, discharge_reason = ? WHERE id = ?",
+        updates,
+    )
+    # Quick referrals from custody and court: most completed later, a few still to ask.
+    quick = [
+        row
+        for row in db.query(
+            "SELECT c.id, e.referral_date FROM clients c JOIN episodes e ON e.client_id = c.id "
+            "WHERE e.discharge_date IS NULL AND e.pathway IN ('arrest_referral', 'restriction_on_bail', 'court')"
+        )
+        if rng.random() < 0.3
+    ]
+    completed = still_to_ask = 0
+    for row in quick:
+        recent = (today - date.fromisoformat(row["referral_date"])).days < 14
+        if recent and rng.random() < 0.6:
+            db.execute(
+                "UPDATE clients SET quick_referral = 'yes', ethnicity = NULL, sex = CASE WHEN ? THEN NULL ELSE sex END "
+                "WHERE id = ?",
+                [rng.random() < 0.5, row["id"]],
+            )
+            still_to_ask += 1
+        else:
+            db.execute("UPDATE clients SET quick_referral = 'yes' WHERE id = ?", [row["id"]])
+            write_audit(
+                db, "update", "client", row["id"], row["id"], "fields: ethnicity, sex (quick referral completed)"
+            )
+            completed += 1
+    db.execute("UPDATE clients SET ethnicity = '99' WHERE quick_referral = 'no' AND ethnicity = 'Z' AND id % 3 = 0")
+    interventions = _demo_interventions(db, rng, today)
+    concerns = _demo_safeguarding(db, rng, today)
+    deaths = Deaths(db, Clock(today, time(12, 0)))
+    died = 0
+    candidates = list(
+        db.query(
+            "SELECT c.id, max(r.actual_date) AS released FROM clients c JOIN episodes e ON e.client_id = c.id "
+            "LEFT JOIN releases r ON r.client_id = c.id AND r.actual_date IS NOT NULL "
+            "GROUP BY c.id ORDER BY c.id"
+        )
+    )
+    for row in candidates:
+        # Deaths come most often in the weeks after release (the overdose risk of release).
+        if rng.random() > (0.08 if row["released"] else 0.01):
+            continue
+        last = db.execute(
+            "SELECT max(d) FROM (SELECT max(substr(starts_at, 1, 10)) AS d FROM sessions WHERE client_id = :c "
+            "AND status IN ('attended', 'attended_left_early') UNION ALL SELECT max(top_date) FROM tops "
+            "WHERE client_id = :c UNION ALL SELECT max(intervention_date) FROM interventions WHERE client_id = :c "
+            "UNION ALL SELECT max(referral_date) FROM episodes WHERE client_id = :c)",
+            {"c": row["id"]},
+        ).fetchone()[0]
+        after_last = date.fromisoformat(last) + timedelta(days=1)
+        days = []
+        if row["released"]:
+            released = date.fromisoformat(row["released"])
+            day = max(released + timedelta(days=rng.randint(3, 20)), after_last)
+            if day <= released + timedelta(days=42):
+                days.append(day)
+        days.append(after_last + timedelta(days=rng.randint(0, 9)))
+        for day in days:
+            if day > today:
+                continue
+            try:
+                deaths.record(
+                    row["id"],
+                    {
+                        "date_of_death": day,
+                        "drug_related_suspected": rng.choice(("yes", "yes", "no", "not_known")),
+                        "notes": "Demo: coroner's inquest pending" if rng.random() < 0.3 else None,
+                    },
+                )
+            except CjcaseError:
+                continue
+            # A death inside a release's window not engaged is excluded from continuity of care.
+            db.execute(
+                "UPDATE releases SET coc_exclusion = 'died' WHERE client_id = ? AND coc_exclusion IS NULL "
+                "AND community_start_date IS NULL AND actual_date <= ? AND ? <= date(actual_date, '+21 days')",
+                [row["id"], day.isoformat(), day.isoformat()],
+            )
+            died += 1
+            break
+    # The v1 draw closes some episodes as died: they get their death record (or another reason
+    # when something dated later shows the client alive).
+    for row in list(db.query("SELECT id, client_id, discharge_date FROM episodes WHERE discharge_reason = 'died'")):
+        if deaths.of_client(row["client_id"]):
+            continue
+        try:
+            deaths.record(
+                row["client_id"],
+                {"date_of_death": date.fromisoformat(row["discharge_date"]), "drug_related_suspected": "not_known"},
+            )
+            died += 1
+        except CjcaseError:
+            db.execute("UPDATE episodes SET discharge_reason = 'dropped_out' WHERE id = ?", [row["id"]])
+    return {
+        "quick_referrals": completed + still_to_ask,
+        "interventions": interventions,
+        "safeguarding": concerns,
+        "deaths": died,
+    }
+
+
+def _demo_interventions(db: sqlite_utils.Database, rng: random.Random, today: date) -> int:
+    rows = []
+    for episode in db.query("SELECT * FROM episodes WHERE start_date IS NOT NULL"):
+        start = date.fromisoformat(episode["start_date"])
+        end = date.fromisoformat(episode["discharge_date"]) if episode["discharge_date"] else today
+        group = codes.substance_group(episode["primary_substance"], episode["drug_2"], episode["drug_3"])
+        plan = []
+        if group == "opiate":
+            plan += ["naloxone_issued", "naloxone_training"]
+            if rng.random() < 0.4:
+                plan.append("naloxone_issued")  # a second kit
+        if episode["injecting_status"] in ("currently", "previously"):
+            plan += ["hcv_test", "hiv_test", "hbv_vaccination"]
+        if episode["pathway"] == "prison_link" and rng.random() < 0.7:
+            plan.append("overdose_plan")
+        if rng.random() < 0.05:
+            plan.append("other")
+        seen = set()
+        for kind in plan:
+            if rng.random() < 0.25:
+                continue  # not every client takes up every offer
+            day = start + timedelta(days=rng.randint(0, max(0, min(120, (end - start).days))))
+            if day > today or (kind, day) in seen:
+                continue
+            seen.add((kind, day))
+            rows.append(
+                {
+                    "client_id": episode["client_id"],
+                    "kind": kind,
+                    "intervention_date": day.isoformat(),
+                    "notes": "Foil packs and safer smoking advice" if kind == "other" else None,
+                }
+            )
+    db.execute("DELETE FROM interventions")
+    if rows:
+        db.table("interventions").insert_all(rows, ignore=True)
+    return db.execute("SELECT count(*) FROM interventions").fetchone()[0]
+
+
+def _demo_safeguarding(db: sqlite_utils.Database, rng: random.Random, today: date) -> int:
+    rows = []
+    for client in db.query(
+        "SELECT c.id, min(e.referral_date) AS since FROM clients c JOIN episodes e ON e.client_id = c.id GROUP BY c.id"
+    ):
+        if rng.random() > 0.05:
+            continue
+        since = date.fromisoformat(client["since"])
+        raised = since + timedelta(days=rng.randint(0, max(0, (today - since).days)))
+        closed = raised + timedelta(days=rng.randint(7, 60)) if rng.random() < 0.5 else None
+        if closed and closed > today:
+            closed = None
+        updated = None if closed else raised + timedelta(days=rng.randint(0, max(0, (today - raised).days)))
+        rows.append(
+            {
+                "client_id": client["id"],
+                "raised_date": raised.isoformat(),
+                "raised_with": rng.choice(SAFEGUARDING_WITH),
+                "category": rng.choice(codes.SAFEGUARDING_CATEGORY),
+                "outcome": rng.choice(SAFEGUARDING_OUTCOMES) if closed else None,
+                "closed_date": closed.isoformat() if closed else None,
+                "notes": "Demo concern: raised after a home visit" if rng.random() < 0.5 else None,
+                "last_update": (closed or updated or raised).isoformat(),
+            }
+        )
+    db.execute("DELETE FROM safeguarding")
+    if rows:
+        db.table("safeguarding").insert_all(rows)
+    return len(rows)
 
 
 def _top_v2_items(top: dict, rng: random.Random) -> None:

@@ -100,6 +100,11 @@ class Engagement:
         force, and the police for an RA stage."""
         return legal.reportable(self.db, client_id, day, stage)
 
+    def stages_offered(self, client_id: int, day: date) -> tuple[str, ...]:
+        """The legal stages an assessment of a client may be on a day: RA stages once an RA has been
+        imposed on an arrest, RoB stages while a RoB requirement is in force."""
+        return legal.stages_offered(self.db, client_id, day)
+
     def order_running(self, client_id: int, day: date) -> bool:
         """Whether an order is running on a day: an absence then asks for the officer's decision."""
         return legal.order_running(self.db, client_id, day)

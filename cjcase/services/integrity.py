@@ -8,6 +8,7 @@ from datetime import date
 import sqlite_utils
 
 from cjcase.domain import rules
+from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING, check_intervention, check_safeguarding
 from cjcase.domain.codes import NA
 from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.domain.rules import POST_TREATMENT_EXIT_NEEDS
@@ -28,6 +29,9 @@ TABLE_RULES = {
     # Rules that read today (past dates, a v1 release's empty prison) are data-quality notes, not damage.
     "releases": (RELEASE_STORED, lambda clean: check_release(clean, date.max, from_v1=True)),
     "custody_events": (rules.CUSTODY_EVENT, lambda clean: rules.check_custody_event(clean, date.max)),
+    "interventions": (INTERVENTION, check_intervention),
+    "safeguarding": (SAFEGUARDING, check_safeguarding),
+    "deaths": (DEATH, None),
 }
 
 
@@ -63,6 +67,7 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
                 found = across(clean)
             problems += [f"{table} row {row['id']}: {error.field}: {error.message}" for error in found]
     problems += _episode_rules(db)
+    problems += _death_rules(db)
     problems += _top_rules(db)
     problems += _legal_rules(db)
     return problems
@@ -114,4 +119,23 @@ def _episode_rules(db: sqlite_utils.Database) -> list[str]:
             if rules.overlap(earlier, row):
                 problems.append(f"episodes row {row['id']} overlaps episodes row {earlier['id']} of the same client.")
         by_client[row["client_id"]].append(row)
+    return problems
+
+
+def _death_rules(db: sqlite_utils.Database) -> list[str]:
+    """A death agrees with the client's other records (DOMAIN.md): the episode open that day is
+    discharged died on it, and nothing showing the client alive is dated after it."""
+    from cjcase.services.deaths import later_records, open_episode_on
+
+    problems = []
+    for row in db.query("SELECT id, client_id, date_of_death FROM deaths"):
+        died = row["date_of_death"]
+        episode = open_episode_on(db, row["client_id"], died)
+        if episode and (episode["discharge_reason"] != "died" or episode["discharge_date"] != died):
+            problems.append(
+                f"deaths row {row['id']}: the episode open on the date of death (episodes row {episode['id']}) "
+                "is not discharged died on that date."
+            )
+        for later in later_records(db, row["client_id"], died):
+            problems.append(f"deaths row {row['id']}: the client has {later}, after the date of death.")
     return problems

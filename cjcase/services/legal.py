@@ -110,3 +110,14 @@ def session_problems(db: sqlite_utils.Database, client_id: int, clean: dict[str,
             )
         )
     return problems
+
+
+def stages_offered(db: sqlite_utils.Database, client_id: int, day: date | str) -> tuple[str, ...]:
+    """The legal stages worth offering for an assessment on a day (the rules above still decide)."""
+    text = day if isinstance(day, str) else day.isoformat()
+    offered: tuple[str, ...] = ()
+    if ra_event(db, client_id, f"{text} 23:59") is not None:
+        offered += codes.RA_STAGE
+    if any(code == "rob" for code, _ in in_force(db, client_id, text)):
+        offered += codes.ROB_STAGE
+    return offered

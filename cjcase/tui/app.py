@@ -254,8 +254,11 @@ class CjcaseApp(App):
         markup: bool = True,
     ) -> None:
         """A notification, always as plain text: messages carry names and other user text, and
-        a name like "[/bold]Ann" must show as typed, not run as markup (or crash the toast)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        a name like "[/bold]Ann" must show as typed, not run as markup (or crash the toast).
+        A title leads the message ("Reminder: …"): over a form a toast is one line."""
+        if title:
+            message = f"{title}: {message}"
+        super().notify(message, severity=severity, timeout=timeout, markup=False)
 
     def name_of(self, first: str, last: str, client_ref: str) -> str:
         """A client's name as this view shows it (the setting, or initials only)."""

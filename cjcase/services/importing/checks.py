@@ -35,6 +35,11 @@ class Checker:
         else:
             self.unlisted += 1
 
+    @staticmethod
+    def sentence(message: str) -> str:
+        """A rule's message as a problem line says it (lower-case first letter, no full stop)."""
+        return _lower_first(message)
+
     def check_header(self, sheet: Sheet) -> bool:
         """Report what is wrong with a sheet's columns; True when nothing is."""
         before = len(self.problems) + self.unlisted
@@ -103,7 +108,7 @@ class Checker:
         if name == "clients":
             return rules.check_client(clean, self.today)
         if name == "episodes":
-            return rules.check_episode(clean)
+            return rules.check_episode(clean, self.today)
         if name == "goals":
             return rules.check_goal(clean)
         if name == "consents":
@@ -124,7 +129,8 @@ class Checker:
         label = " + ".join(("client_ref",) + key_fields) if sheet.name != "clients" else "client_ref"
 
         def repeated(row: Row, earlier_line: int) -> None:
-            self.problem(sheet, row.line, key_fields[-1], f"the same {label} is on line {earlier_line} already")
+            column = key_fields[-1] if key_fields else "client_ref"  # deaths: one per client
+            self.problem(sheet, row.line, column, f"the same {label} is on line {earlier_line} already")
 
         first: dict[str, Row] = {}
         for row in rows:

@@ -16,9 +16,12 @@ from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
 from cjcase.services.importing import tops
 from cjcase.services.importing.checks import Checker
+from cjcase.services.importing.deaths import import_deaths
+from cjcase.services.importing.interventions import import_interventions
 from cjcase.services.importing.linked import check_linked
 from cjcase.services.importing.readers import read_sheets
 from cjcase.services.importing.releases import import_releases, take_v1_dates, write_v1_releases
+from cjcase.services.importing.safeguarding import import_safeguarding
 from cjcase.services.importing.sheets import ORDER, Sheet
 from cjcase.services.importing.writer import write_children, write_clients
 from cjcase.store.bulk import page_cache
@@ -103,6 +106,15 @@ class _Import(Checker):
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])
+            # The clinical records, in DOMAIN.md's order: deaths last, as they are checked
+            # against everything else the client has.
+            for name, import_sheet in (
+                ("interventions", import_interventions),
+                ("safeguarding", import_safeguarding),
+                ("deaths", import_deaths),
+            ):
+                if name in self.sheets:
+                    import_sheet(self, self.sheets[name])
         finally:
             self.db.execute("DROP TABLE IF EXISTS temp.import_keys")
         if not self.problems:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cjcase.domain import rules
+from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING
 from cjcase.domain.releases import RELEASE
 
 # episodes.csv still takes the v1 `prison_release_date`: it becomes a release (importing/releases.py).
@@ -24,6 +25,9 @@ SHEETS = {
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
     "tops": ("tops", rules.TOP, ("date", "stage")),
     "consents": ("consents", rules.CONSENT, ("agency", "purpose", "given_date")),
+    "interventions": ("interventions", INTERVENTION, ("kind", "date")),
+    "safeguarding": ("safeguarding", SAFEGUARDING, ("raised_date", "category")),
+    "deaths": ("deaths", DEATH, ()),  # one per client
 }
 ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
@@ -33,7 +37,17 @@ IMPORT_COLUMNS = {
     "releases": tuple(RELEASE),
     **{
         name: tuple(SHEETS[name][1])
-        for name in ("custody_events", "sessions", "goals", "court_dates", "tops", "consents")
+        for name in (
+            "custody_events",
+            "sessions",
+            "goals",
+            "court_dates",
+            "tops",
+            "consents",
+            "interventions",
+            "safeguarding",
+            "deaths",
+        )
     },
 }
 

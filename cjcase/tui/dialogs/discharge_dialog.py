@@ -34,7 +34,13 @@ class DischargeDialog(FormDialog[Discharged]):
     def fields(self) -> list[FormField]:
         fields = [
             FormField("discharge_date", "Discharge date", "date", direction=PAST, required=True),
-            FormField("discharge_reason", "Reason", "select", code_options(codes.DISCHARGE_REASON), required=True),
+            FormField(
+                "discharge_reason",
+                "Reason",
+                "select",
+                [(codes.DISCHARGE_REASON_LABEL.get(code, codes.label(code)), code) for code in codes.DISCHARGE_REASON],
+                required=True,
+            ),
             FormField("transferred_to", "Transferred to", placeholder="for a transfer: the service or prison"),
         ]
         if self.open_goals:

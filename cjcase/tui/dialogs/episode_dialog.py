@@ -19,6 +19,20 @@ EPISODE_FIELDS = [
     FormField("order_end", "Order end", "date", direction="future"),
     FormField("legal_requirement", "Legal requirement", "select", code_options(codes.LEGAL_REQUIREMENT)),
     FormField("notify_agency", "Tell of absences", placeholder="default: probation (DRR/ATR/licence), police (RoB)"),
+    # Episodes v2 (DOMAIN.md): what NDTMS holds of the episode; each may stay empty (not recorded).
+    FormField("drug_2", "Second substance", "select", code_options(codes.SUBSTANCE)),
+    FormField("drug_3", "Third substance", "select", code_options(codes.SUBSTANCE)),
+    FormField("route", "Route (primary)", "select", code_options(codes.ROUTE)),
+    FormField("injecting_status", "Injecting", "select", code_options(codes.INJECTING_STATUS)),
+    FormField("alcohol_units_per_day", "Units a day", "int", placeholder="average daily units of alcohol, 0-200"),
+    FormField("consent_to_ndtms", "NDTMS consent", "select", code_options(codes.YES_NO)),
+    FormField(
+        "contact_event",
+        "Prompted by",
+        "select",
+        [(words, code) for code, words in codes.CONTACT_EVENT_LABEL.items()],
+    ),
+    FormField("contact_event_date", "Event date", "date", direction=PAST),
 ]
 
 

@@ -90,6 +90,11 @@ class SessionDialog(FormDialog[Logged]):
             fields.append(FormField("peer_mentor", "Peer mentor", "select", [(m, m) for m in mentors]))
         day = self.session.starts_at.date() if self.session else self.app.clock.today()
         stage = self.session.requirement if self.session else None
+        stages = self.engagement.stages_offered(self.client_id, day)
+        if stages or stage:
+            # An RA or RoB assessment says which stage it is (only while one can be: DOMAIN.md).
+            offered = stages + ((stage,) if stage and stage not in stages else ())
+            fields.append(FormField("requirement", "Legal stage", "select", code_options(offered)))
         required = self.engagement.reportable(self.client_id, day, stage)
         if required:
             agency = " and ".join(sorted({agency for _, agency in required}))
@@ -156,6 +161,7 @@ class SessionDialog(FormDialog[Logged]):
                 "dna_reason": self.session.dna_reason,
                 "notified_at": self.session.notified_at,
                 "absence": self.session.absence,
+                "requirement": self.session.requirement,
             }
         return {
             "when": self.app.clock.now(),

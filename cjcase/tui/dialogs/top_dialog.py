@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
 
 from cjcase.domain import codes
 from cjcase.domain.dates import PAST
@@ -19,7 +19,6 @@ from cjcase.tui.widgets.key_footer import KeyFooter
 PLACEHOLDER = {"days": "0-28", "rating": "0-20", "units": "0-200", "yes_no": "y/n"}
 HIGH = {"days": 28, "rating": 20, "units": 200}
 NOT_ANSWERED = ("n/a", "na", "n.a.")
-TOP_HINT = "ctrl+s save · esc close · tab next · a number, y, n or n/a in each item"
 
 
 def item_text(value: int | str | None) -> str:
@@ -48,6 +47,8 @@ def change_text(start: Top | None, top: Top, name: str) -> str:
 
 class TopDialog(FormDialog[Top]):
     """Enter a TOP, or correct a saved one."""
+
+    HINT_TEXT = "ctrl+s save · esc close · tab next · a number, y, n or n/a in each item"
 
     def __init__(self, client_id: int, client_name: str, stage: str = "review", top: Top | None = None):
         super().__init__()
@@ -100,7 +101,7 @@ class TopDialog(FormDialog[Top]):
                     with Grid(classes="top-grid"):
                         yield from self._cells(names, initial)
             yield Static("", id="form-error")
-            yield Static(TOP_HINT, classes="form-hint", id="form-hint")
+            yield Static(self.HINT_TEXT, classes="form-hint", id="form-hint")
         yield KeyFooter()
 
     def _cells(self, names: tuple[str, ...], initial: dict[str, Any]) -> ComposeResult:
@@ -121,11 +122,6 @@ class TopDialog(FormDialog[Top]):
         if field.kind == "top":
             widget.add_class("top-item")
         return widget
-
-    def on_descendant_focus(self, event) -> None:
-        if isinstance(event.widget, Input):  # the date and every item; a dropdown keeps the form's hint
-            self.query_one("#form-hint", Static).update(TOP_HINT)
-            event.prevent_default()  # not FormDialog's, which would put the general hint back
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -85,16 +85,19 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         "the client (on a tab: the selected goal, hearing or TOP; Delete deletes the selected TOP, "
         "after asking; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
-        "selected appointment attended or DNA once its time has come, o opens a referral, x discharges, g adds a goal, v reviews and c closes "
+        "selected appointment attended or DNA once its time has come, o opens a referral, E edits the open "
+        "referral (substances, route, NDTMS consent, what prompted it), x discharges, g adds a goal, v reviews and c closes "
         "the selected goal, h adds a hearing, j adjourns the selected hearing, t enters a TOP, "
         "k changes keyworker, m writes a note; b records a barrier on the compliance checklist, i a "
         "line of the information-sharing ledger, u a disclosure; f logs a contact that is not an "
         "appointment (a try, a text, a letter, a professional), shown on the overview's timeline only; "
-        "r records an arrest with a positive test and books the RA1 (the overview shows each arrest "
+        "C (custody) records an arrest with a positive test and books the RA1 (the overview shows each arrest "
         "with its RA stages; e on a booked RA appointment moves it, keeping the old time as "
-        "rearranged); w updates the latest arrest (outcome, disputed test, RA follow-up and its "
+        "rearranged); U updates the latest arrest (outcome, disputed test, RA follow-up and its "
         "appointment, follow-up ceased); p plans a release from prison or changes its checklist and "
-        "expected date, R records that the person was released today, H opens the handshake. Esc goes back."
+        "expected date, R records that the person was released today, H opens the handshake. N logs an "
+        "intervention (naloxone kit or training, HCV or HIV test, hepatitis B dose, overdose plan), s "
+        "raises a safeguarding concern and S updates or closes the open one, D records a death. Esc goes back."
     )
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
@@ -108,6 +111,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "mark",
             "edit_selected",
             "new_episode",
+            "edit_episode",
             "discharge",
             "add_goal",
             "review_goal",
@@ -127,6 +131,10 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "edit_release",
             "record_release",
             "handshake",
+            "add_intervention",
+            "add_concern",
+            "update_concern",
+            "record_death",
         }
     )
     BINDINGS = [
@@ -140,6 +148,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         Binding("d", "mark('dna')", "DNA", show=False),
         Binding("e", "edit_selected", "Edit", show=False),
         Binding("o", "new_episode", "New referral", show=False),
+        Binding("E", "edit_episode", "Edit referral", show=False),
         Binding("x", "discharge", "Discharge", show=False),
         Binding("g", "add_goal", "Add goal", show=False),
         Binding("v", "review_goal", "Review goal", show=False),
@@ -154,11 +163,15 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         Binding("i", "add_consent", "Information sharing", show=False),
         Binding("u", "add_disclosure", "Log disclosure", show=False),
         Binding("f", "log_contact", "Log contact", show=False),
-        Binding("r", "arrest_referral", "New arrest referral", show=False),
-        Binding("w", "update_arrest", "Update arrest", show=False),
+        Binding("C", "arrest_referral", "New arrest referral", show=False),
+        Binding("U", "update_arrest", "Update arrest", show=False),
         Binding("p", "edit_release", "Prison release", show=False),
         Binding("R", "record_release", "Released today", show=False, key_display="R"),
         Binding("H", "handshake", "Handshake", show=False, key_display="H"),
+        Binding("N", "add_intervention", "Log intervention", show=False),
+        Binding("s", "add_concern", "Safeguarding concern", show=False),
+        Binding("S", "update_concern", "Update safeguarding", show=False),
+        Binding("D", "record_death", "Record death", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -260,6 +273,8 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         self.goals = caseload.goals(client.id)
         self.hearings = caseload.court_dates(client.id)
         self.tops = caseload.tops(client.id)
+        self.concerns = caseload.safeguarding.of_client(client.id)
+        self.death = caseload.deaths.of_client(client.id)
         self._show_header()
         # Only the tab in front is filled now; the others when they are first shown, so a long
         # history does not slow opening the record.
@@ -292,6 +307,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         parts = [f"Age {age_on(client.date_of_birth, today)}"]
         if current:
             parts.append(words(current.pathway))
+            parts.append(words(current.substance_group))  # derived from its substances, never stored
             if current.is_open:
                 days = (today - (current.start_date or current.referral_date)).days
                 parts.append(f"{days} days in service" if current.start_date else f"referred {days} days ago")
@@ -313,10 +329,33 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             if not self.app.read_only:  # a volunteer sees the markers, not the detail
                 line.append(" · ")
                 line.append(", ".join(words(f) for f in flags), style="bold")
+        self._clinical_header(line)
         quality = client.missing_details_line
         if quality:
             line.append("\n" + quality, style="bold")
         self.query_one("#client-header", Static).update(line)
+
+    def _clinical_header(self, line: Text) -> None:
+        """A death, and open safeguarding concerns, on the record header (keyworkers only)."""
+        if self.death:
+            since = self.caseload.deaths.days_since_release(self.death)
+            died = f"DIED {format_date(self.death.date_of_death)}"
+            if since is not None:
+                died += f", {since} day{'s' if since != 1 else ''} after release"
+            line.append("\n")
+            line.append(died, style="bold reverse")
+            line.append(f" · drug-related suspected: {words(self.death.drug_related_suspected)}")
+        concerns = [concern for concern in self.concerns if concern.is_open]
+        if concerns:
+            line.append("\n")
+            line.append(f"Safeguarding: {len(concerns)} open", style="bold reverse")
+            line.append(
+                " · "
+                + "; ".join(
+                    f"{words(c.category)} with {c.raised_with} since {c.raised_date:%d/%m/%y}" for c in concerns[:2]
+                )
+                + (" …" if len(concerns) > 2 else "")
+            )
 
     def _upcoming(self) -> list:
         """The appointments still to come, soonest first."""
@@ -488,6 +527,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         ledger = engagement.consents(self.client_id)
         log = engagement.disclosures(self.client_id)
         sections = [
+            ("Referral (E edits)", self._episode_lines()),
+            ("Harm reduction and health (N logs one)", self._intervention_lines()),
+            ("Safeguarding (s raises a concern, S updates the open one)", self._concern_lines()),
             ("Compliance checklist (b adds)", [engagement.checklist_text(self.client_id) or "none recorded"]),
             (
                 "Information sharing (i adds)",
@@ -520,6 +562,51 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
 
+    def _intervention_lines(self) -> list[str]:
+        """The count of each kind of intervention, then the latest few."""
+        interventions = self.caseload.interventions
+        counts = interventions.counts(self.client_id)
+        if not counts:
+            return ["none logged"]
+        lines = [
+            " · ".join(
+                f"{codes.INTERVENTION_LABEL[k].removesuffix(' (say what in the notes)')} {n}" for k, n in counts.items()
+            )
+        ]
+        for item in interventions.of_client(self.client_id)[:3]:
+            lines.append(f"{item.intervention_date:%d/%m/%y} {item.label}" + (f": {item.notes}" if item.notes else ""))
+        return lines
+
+    def _concern_lines(self) -> list[str]:
+        """Each concern, open first: raised with whom, and how it ended."""
+        return [
+            f"{c.raised_date:%d/%m/%y} {words(c.category)} with {c.raised_with}: "
+            + (f"closed {c.closed_date:%d/%m/%y}, {c.outcome}" if c.closed_date else "open")
+            for c in self.concerns
+        ] or ["none"]
+
+    def _episode_lines(self) -> list[str]:
+        """What NDTMS holds of the open (or latest) referral: substances, route, consent, event."""
+        episode = next((e for e in self.episodes if e.is_open), None) or (self.episodes[0] if self.episodes else None)
+        if episode is None:
+            return ["none yet (o records one)"]
+        substances = ", ".join(words(s) for s in (episode.primary_substance, episode.drug_2, episode.drug_3) if s)
+        use = [f"Substances {substances} ({words(episode.substance_group)})"]
+        if episode.route:
+            use.append(f"route {words(episode.route)}")
+        if episode.injecting_status:
+            use.append(f"injecting {words(episode.injecting_status)}")
+        if episode.alcohol_units_per_day is not None:
+            use.append(f"{episode.alcohol_units_per_day} units a day")
+        lines = [" · ".join(use)]
+        event = codes.CONTACT_EVENT_LABEL.get(episode.contact_event or "")
+        when = f" ({episode.contact_event_date:%d/%m/%y})" if episode.contact_event_date else ""
+        lines.append(
+            f"NDTMS consent {episode.consent_to_ndtms or 'not asked yet'}"
+            + (f" · prompted by: {event}{when}" if event else "")
+        )
+        return lines
+
     def _show_custody_and_timeline(self) -> None:
         """The arrests with their RA stages in order, and the latest of the timeline (contacts included)."""
         events = self.custody.events(self.client_id)
@@ -527,7 +614,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         custody.display = bool(events)
         if events:
             lines = [line for event in events for line in self.custody.stage_lines(event)]
-            custody.update(Text("Arrests (r records a new one)\n", style="bold") + Text("\n".join(lines)))
+            custody.update(
+                Text("Arrests (C records a new one, U updates the latest)\n", style="bold") + Text("\n".join(lines))
+            )
         items = self.caseload.timeline(self.client_id)[:8]
         text = Text("Timeline (f logs a contact)\n", style="bold")
         text.append("\n".join(f"{format_datetime(i.at)}  {i.summary}" for i in items) or "nothing yet")
@@ -772,6 +861,59 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
 
         self._push(EpisodeDialog(self.client_id, self.client.name))
 
+    def action_edit_episode(self) -> None:
+        """Edit the open referral (or the latest): its substances, route, NDTMS consent, the event
+        that prompted it."""
+        from cjcase.tui.dialogs.episode_dialog import EpisodeDialog
+
+        episode = next((e for e in self.episodes if e.is_open), None) or (self.episodes[0] if self.episodes else None)
+        if episode is None:
+            self.notify("There is no referral yet: o records one.", severity="warning")
+            return
+        self._push(EpisodeDialog(self.client_id, self.client.name, episode))
+
+    def action_add_intervention(self) -> None:
+        """Log a harm-reduction or health intervention (today's date already in)."""
+        from cjcase.tui.dialogs.intervention_dialog import InterventionDialog
+
+        self._push(InterventionDialog(self.client_id, self.client.name), "Saved: intervention logged.")
+
+    def action_add_concern(self) -> None:
+        """Record a safeguarding concern raised with another agency."""
+        from cjcase.tui.dialogs.safeguarding_dialog import SafeguardingDialog
+
+        self._push(SafeguardingDialog(self.client_id, self.client.name))
+
+    def action_update_concern(self) -> None:
+        """Update or close the open concern that has gone longest without an update."""
+        from cjcase.tui.dialogs.safeguarding_dialog import SafeguardingDialog
+
+        concerns = sorted((c for c in self.concerns if c.is_open), key=lambda c: c.updated_on())
+        if not concerns:
+            self.notify("There is no open safeguarding concern: s raises one.", severity="warning")
+            return
+        self._push(SafeguardingDialog(self.client_id, self.client.name, concerns[0]))
+
+    def action_record_death(self) -> None:
+        """Record that the client died (once)."""
+        from cjcase.tui.dialogs.death_dialog import DeathDialog
+
+        if self.death:
+            self.notify(f"A death is already recorded ({format_date(self.death.date_of_death)}).", severity="warning")
+            return
+
+        def recorded(result) -> None:
+            if result is None:
+                return
+            self.notify(
+                "Saved: death recorded"
+                + (", the open referral closed as died" if result.discharged_episode_id else "")
+                + f", {result.cancelled_sessions} later booking(s) cancelled."
+            )
+            self.refresh_data()
+
+        self.app.push_screen(DeathDialog(self.client_id, self.client.name), recorded)
+
     def action_discharge(self) -> None:
         """Discharge the open episode; a planned exit then asks for the exit TOP."""
         from cjcase.tui.dialogs.discharge_dialog import DischargeDialog
@@ -916,7 +1058,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
 
         events = self.custody.events(self.client_id)
         if not events:
-            self.notify("No arrest recorded yet: r records one.", severity="warning")
+            self.notify("No arrest recorded yet: C records one.", severity="warning")
             return
         self._push(CustodyEventDialog(events[0], self.client.name))
 

@@ -141,6 +141,8 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
         Binding("ctrl+n", "add_name", "Add to the list", show=False),
     ]
     form_title = "Form"
+    # What the hint line says while a text field has the cursor (a dropdown's says how to pick).
+    HINT_TEXT = HINT
     # Keys typed while the form opens wait until its first field has the cursor (KeyQueue).
     takes_keys = False
 
@@ -177,7 +179,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                             yield Static("", id=f"echo-{field.name}", classes="form-echo")
                         yield Static("", id=f"error-{field.name}", classes="form-error")
             yield Static("", id="form-error")
-            yield Static(HINT, classes="form-hint", id="form-hint")
+            yield Static(self.HINT_TEXT, classes="form-hint", id="form-hint")
         yield KeyFooter()
 
     def _widget(self, field: FormField, value: Any) -> Widget:
@@ -245,7 +247,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """In a dropdown, the hint says that typing picks a choice (with letters that pick one)."""
-        hint = self.query_one("#form-hint", Static)
+        hint = self.query_one("#form-hint", Static)  # every form has one: a form's own layout too
         widget = event.widget
         if isinstance(widget, FormSelect):
             example = widget.typing_example()
@@ -254,7 +256,7 @@ class FormDialog(ServiceDoor, ModalScreen[ResultType], Generic[ResultType]):
                 "ctrl+s save · esc cancel"
             )
         elif isinstance(widget, (Input, TextArea, SelectionList, Checkbox)):
-            hint.update(HINT)
+            hint.update(self.HINT_TEXT)
 
     def ready_for_keys(self) -> None:
         """Let the keys typed while the form opened reach it, now that its first field has the cursor."""
