@@ -126,19 +126,11 @@ def test_an_imported_na_reaches_the_export_as_na(db, tmp_path):
     assert row["PSYHSTAT"] == "NA" and row["HRISK"] == "NA"  # absent v2 column: NA
 
 
-def _consent_column(db):
-    columns = {row[1] for row in db.execute("PRAGMA table_info(episodes)")}
-    if "consent_to_ndtms" not in columns:  # until the episodes v2 migration lands beside this one
-        db.execute("ALTER TABLE episodes ADD COLUMN consent_to_ndtms TEXT")
-
-
 def test_a_client_who_says_no_to_ndtms_gives_only_the_pseudonym_and_consent(caseload, db):
-    _consent_column(db)
     said_no = make_client(caseload, client_ref="T-1")
     said_yes = make_client(caseload, client_ref="T-2", first_name="Al", last_name="Yeo")
     for client, consent in ((said_no, "no"), (said_yes, "yes")):
-        episode = make_episode(caseload, client.id, referral_date=date(2026, 10, 1))
-        db.execute("UPDATE episodes SET consent_to_ndtms = ? WHERE id = ?", [consent, episode.id])
+        make_episode(caseload, client.id, referral_date=date(2026, 10, 1), consent_to_ndtms=consent)
         caseload.add_top(client.id, top_form(date=date(2026, 10, 5), opiates_days=9))
     table, rows = rows_of(db)
     by_pseudonym = {r["pseudo_id"]: r for r in rows}
