@@ -1,7 +1,6 @@
 """Custody and contacts in the terminal, driven through the real app with Pilot: a contact logged
 from the record in a few keys, the arrests with their RA stages on the record, RA2."""
 
-import time
 from datetime import datetime
 
 from textual.widgets import Static, TabbedContent
@@ -47,12 +46,12 @@ async def test_a_contact_is_logged_from_the_record_in_a_few_keys_and_shown_on_th
     app = make_app(db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_record(pilot, client.id)
-        started = time.monotonic()
+        # Every key the worker presses: f, Tab past the kind (a try to reach them is the first), the
+        # line of text, ctrl+s; the time is now. (Not timed here: a loaded test machine is no user.)
         await pilot.press("f")
         await wait_until(pilot, lambda: isinstance(app.screen, ContactDialog))
         await pilot.press("tab", *"rang twice, no answer", "ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
-        assert time.monotonic() - started < 10
         (contact,) = caseload.sessions(client.id)
         assert (contact.kind, contact.status, contact.notes) == (
             "attempted_contact",
