@@ -72,7 +72,10 @@ def add_release(caseload: Caseload, client_id: int, released, **overrides):
 
 def make_episode(caseload: Caseload, client_id: int, **overrides):
     """A valid episode for a client, with any field overridden; a v1 `prison_release_date` is
-    recorded as the release it now is."""
+    recorded as the release it now is, and a v1 `legal_requirement` (and `notify_agency`) as a
+    requirement from the referral date, as the referral form makes it."""
+    from cjcase.services.requirements import Requirements
+
     released = overrides.pop("prison_release_date", None)
     if released:
         add_release(caseload, client_id, released)
@@ -83,7 +86,7 @@ def make_episode(caseload: Caseload, client_id: int, **overrides):
         "primary_substance": "heroin",
     }
     values.update(overrides)
-    return caseload.add_episode(client_id, values)
+    return Requirements(caseload).refer(client_id, values)
 
 
 async def settle(pilot) -> None:

@@ -233,7 +233,13 @@ def test_the_arrest_referral_takes_a_new_client_from_the_test_to_a_booked_ra1(ca
         "arrest_referral",
         "arrest_referral",
     )
-    assert (episode.primary_substance, episode.legal_requirement) == ("crack", "required_assessment")
+    assert episode.primary_substance == "crack"
+    (requirement,) = caseload.requirements_on(referral.client.id, date(2026, 11, 14))
+    assert (requirement.requirement, requirement.start_date, requirement.agency) == (
+        "required_assessment",
+        date(2026, 11, 14),
+        "police",
+    )
     assert (referral.event.ra_imposed, referral.ra1.requirement, referral.ra1.kind) == (
         "yes",
         "ra_initial",
@@ -261,7 +267,7 @@ def test_the_arrest_referral_for_a_known_client_keeps_their_open_episode(caseloa
     episode = make_episode(caseload, client.id, referral_date=date(2026, 9, 1))
     custody.new_arrest_referral(client.id, positive(), datetime(2026, 11, 16, 10, 0))
     assert [e.id for e in caseload.episodes(client.id)] == [episode.id]
-    assert caseload.get_episode(episode.id).legal_requirement == "required_assessment"
+    assert [r.requirement for r in caseload.requirements_on(client.id, date(2026, 11, 16))] == ["required_assessment"]
 
 
 # ---------------------------------------------------------------- import

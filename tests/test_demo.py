@@ -67,7 +67,7 @@ def test_the_demo_shows_engagement_work_too(db):
     assert db.execute("SELECT count(*) FROM barriers").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM consents WHERE lawful_basis = 'court_order'").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM sessions WHERE peer_mentor IS NOT NULL").fetchone()[0] > 0
-    assert {r[0] for r in db.execute("SELECT DISTINCT legal_requirement FROM episodes")} >= {"drr", "rob", "none"}
+    assert {r[0] for r in db.execute("SELECT DISTINCT requirement FROM requirements")} >= {"drr", "rob", "licence"}
     kinds = {a.kind for a in agenda.actions(db, datetime(2026, 11, 23, 10, 0))}
     assert (
         "notify" in kinds
@@ -119,6 +119,27 @@ def test_the_demo_sets_its_peer_mentors_through_the_settings_writer_and_its_audi
     assert audited == 1
 
 
+def test_the_demo_follows_orders_from_sentence_with_monthly_tests_reviews_and_one_breach(db):
+    from cjcase.domain.dates import quarter_of
+    from cjcase.returns.quality import notes
+
+    demo.generate(db, TODAY, clients=300, seed=7)
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] > 10
+    kinds = dict(db.execute("SELECT kind, count(*) FROM order_events GROUP BY kind").fetchall())
+    assert min(kinds["test"], kinds["review"], kinds["progress_report_sent"]) > 100
+    assert (kinds["breach_laid"], kinds["breach_outcome"]) == (1, 1)
+    # A licence and an ATR in force at once, for some.
+    both = db.execute(
+        "SELECT count(*) FROM requirements a JOIN requirements b ON a.client_id = b.client_id "
+        "AND a.requirement = 'atr' AND b.requirement = 'licence' AND a.start_date <= coalesce(b.end_date, '9999') "
+        "AND b.start_date <= coalesce(a.end_date, '9999')"
+    ).fetchone()[0]
+    assert both > 0
+    # Every order is as the rules have it: nothing for the data-quality notes on orders to find.
+    found = [n.message for n in notes(db, quarter_of(TODAY), datetime.combine(TODAY, datetime.min.time()))]
+    assert not [m for m in found if "order" in m], found
+
+
 def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db):
     from datetime import datetime
 
@@ -154,8 +175,20 @@ def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db
         "SELECT count(*) FROM sessions WHERE requirement LIKE 'ra_%' AND status IN ('dna', 'attended_left_early') "
         "AND notified_at IS NULL"
     ).fetchone()[0]
-    notify = [a.reason for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0)) if a.kind == "notify"]
+    stages = {r[0] for r in db.execute("SELECT id FROM sessions WHERE requirement LIKE 'ra_%'")}
+    notify = [
+        a.reason
+        for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0))
+        if a.kind == "notify" and a.record_id in stages
+    ]
     assert len([r for r in notify if r.startswith("Notify police today: REQUIRED_ASSESSMENT")]) == unreported
+    # The RA imposed puts a required_assessment requirement in force from the test (check 6 finds none missing).
+    missing = db.execute(
+        "SELECT count(*) FROM custody_events ev WHERE NOT EXISTS (SELECT 1 FROM requirements r "
+        "WHERE r.client_id = ev.client_id AND r.requirement = 'required_assessment' "
+        "AND r.start_date <= date(ev.test_at) AND coalesce(r.end_date, '9999') >= date(ev.test_at))"
+    ).fetchone()[0]
+    assert missing == 0
 
 
 def test_the_demo_releases_are_in_every_status_with_partial_checklists_moves_and_exclusions(db):

@@ -364,6 +364,9 @@ async def test_a_referral_records_the_legal_requirement_and_who_to_tell(db, cloc
         app.screen.query_one("#field-notify_agency").value = "custody sergeant"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        episode = caseload.open_episode(client.id)
-        assert (episode.legal_requirement, episode.notify_agency) == ("rob", "custody sergeant")
-        assert Engagement(caseload).requirement_on(client.id, SAMPLE_TODAY) == ("rob", "custody sergeant")
+        assert caseload.open_episode(client.id).pathway == "restriction_on_bail"
+        (requirement,) = caseload.requirements_on(client.id, SAMPLE_TODAY)
+        assert (requirement.requirement, requirement.start_date, requirement.end_date) == ("rob", SAMPLE_TODAY, None)
+        # Free text is a contact; the agency told is the requirement's own.
+        assert (requirement.agency, requirement.notify_contact) == ("police", "custody sergeant")
+        assert Engagement(caseload).requirement_on(client.id, SAMPLE_TODAY) == ("rob", "police")

@@ -49,6 +49,18 @@ def _enrich(db, client_id: int) -> None:
     ]
     caseload.adjourn_hearing(hearing, datetime(2026, 12, 14, 10, 0))
     caseload.change_keyworker([client_id], "Tom Gallagher", date(2026, 11, 4))
+    # An order with its events (which name their order by client and sentence date) and a requirement.
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
+
+    orders = Orders(caseload)
+    order = orders.add(
+        client_id,
+        {"order_type": "drr", "sentence_date": "2026-06-01", "court": "Leeds Crown Court", "length_months": 12},
+    )
+    orders.add_event(order.id, {"kind": "breach_laid", "date": "2026-07-01"})
+    orders.add_event(order.id, {"kind": "breach_outcome", "date": "2026-07-20", "result": "continued"})
+    Requirements(caseload).add(client_id, {"requirement": "mhtr", "start_date": "2026-06-01"})
 
 
 @pytest.fixture
@@ -101,16 +113,19 @@ def test_every_table_of_the_schema_is_a_client_record_or_declared(db):
     assert names[0] == "clients"
     assert {"episodes", "sessions", "goals", "goal_reviews", "court_dates", "tops", "case_notes"} <= set(names)
     assert names.index("goal_reviews") > names.index("goals")
-    db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES clients (id))")
-    db.execute("CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders (id))")
+    db.execute("CREATE TABLE plans (id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES clients (id))")
+    db.execute("CREATE TABLE plan_steps (id INTEGER PRIMARY KEY, plan_id INTEGER REFERENCES plans (id))")
     db.execute("CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT)")
     db.execute("CREATE TABLE aliases_seen (ref TEXT REFERENCES clients (client_ref), seen TEXT)")
     tables = {t.name: t for t in client_records.client_tables(db)}
     names = list(tables)
-    assert names.index("order_events") > names.index("orders")
+    assert names.index("plan_steps") > names.index("plans")
     # A link by reference is followed to find the owner, but never moved like an id.
     assert tables["aliases_seen"].owner_key == "client_ref" and tables["aliases_seen"].links == {}
-    assert tables["order_events"].links == {"order_id": "orders"}
+    assert tables["plan_steps"].links == {"plan_id": "plans"}
+    # The orders' events name their order by client and sentence date: after it, and no id link.
+    assert names.index("order_events") > names.index("orders")
+    assert tables["order_events"].links == {"client_id": "clients"}
     assert client_records.unclassified_tables(db) == ["widgets"]
 
 
@@ -168,14 +183,14 @@ def test_a_carried_audit_row_changed_by_hand_is_found(laptops, tmp_path):
 
 
 def test_a_table_added_later_travels_with_the_client(laptops, tmp_path):
-    """The walk over the schema: a child of a child with no cascade (order_events of an order)
+    """The walk over the schema: a child of a child with no cascade (plan_steps of a plan)
     goes with the client, its links moved to the new ids, and is removed from the sender."""
     a, b = laptops
     tables = """
-        CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients (id),
+        CREATE TABLE plans (id INTEGER PRIMARY KEY, client_id INTEGER NOT NULL REFERENCES clients (id),
                              made_on TEXT NOT NULL);
-        CREATE TABLE order_events (id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL REFERENCES orders (id),
-                                   what TEXT NOT NULL, follows_id INTEGER REFERENCES order_events (id));
+        CREATE TABLE plan_steps (id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL REFERENCES plans (id),
+                                   what TEXT NOT NULL, follows_id INTEGER REFERENCES plan_steps (id));
     """
     for path in (a, b):
         conn = sqlite3.connect(path)
@@ -186,22 +201,22 @@ def test_a_table_added_later_travels_with_the_client(laptops, tmp_path):
     from tests.helpers import make_client
 
     other = make_client(make, client_ref="B-1").id  # ids in B clash with A's
-    db.execute("INSERT INTO orders (client_id, made_on) VALUES (?, '2026-01-01')", [other])
+    db.execute("INSERT INTO plans (client_id, made_on) VALUES (?, '2026-01-01')", [other])
     db.close()
     db = _open(a)
     client_id, ref = _busiest_client(db)
-    db.execute("INSERT INTO orders (id, client_id, made_on) VALUES (7, ?, '2026-02-01')", [client_id])
-    db.execute("INSERT INTO order_events (id, order_id, what) VALUES (3, 7, 'start')")
-    db.execute("INSERT INTO order_events (id, order_id, what, follows_id) VALUES (4, 7, 'review', 3)")
+    db.execute("INSERT INTO plans (id, client_id, made_on) VALUES (7, ?, '2026-02-01')", [client_id])
+    db.execute("INSERT INTO plan_steps (id, plan_id, what) VALUES (3, 7, 'start')")
+    db.execute("INSERT INTO plan_steps (id, plan_id, what, follows_id) VALUES (4, 7, 'review', 3)")
     hand_over(db, ref, tmp_path / "h", None)
-    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM order_events").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM plans").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM plan_steps").fetchone()[0] == 0
     db.close()
     db = _open(b)
     receive(db, tmp_path / "h")
     rows = db.execute(
-        """SELECT o.made_on, e.what, f.what FROM order_events e JOIN orders o ON o.id = e.order_id
-           JOIN clients c ON c.id = o.client_id LEFT JOIN order_events f ON f.id = e.follows_id
+        """SELECT o.made_on, e.what, f.what FROM plan_steps e JOIN plans o ON o.id = e.plan_id
+           JOIN clients c ON c.id = o.client_id LEFT JOIN plan_steps f ON f.id = e.follows_id
            WHERE c.client_ref = ? ORDER BY e.id""",
         [ref],
     ).fetchall()

@@ -78,7 +78,9 @@ def test_a_rob_stage_needs_a_rob_requirement_in_force_on_its_day(caseload):
         session(caseload, client.id, datetime(2026, 2, 2, 10, 0), "assessment", requirement="rob_followup")
     assert refused.value.field == "requirement"
     assert "needs a rob requirement in force on 2026-02-02" in refused.value.message
-    caseload.update_episode(episode.id, {"legal_requirement": "rob"})
+    from cjcase.services.requirements import Requirements
+
+    Requirements(caseload).add(client.id, {"requirement": "rob", "start_date": episode.referral_date})
     session(caseload, client.id, datetime(2026, 2, 2, 10, 0), "assessment", requirement="rob_followup")
     # Before the referral no requirement is in force.
     with pytest.raises(ValidationError, match="rob requirement in force"):

@@ -234,3 +234,49 @@ def test_a_form_with_toasts_up_at_80_by_24(snap_compare, sample_app):
         await settle(pilot)
 
     assert snap_compare(sample_app, terminal_size=(80, 24), run_before=open_form)
+
+
+def test_the_orders_tab_at_80_by_24(snap_compare, db, clock, caseload):
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
+    from tests.helpers import make_client, press_at_once
+
+    client = make_client(caseload)
+    orders = Orders(caseload)
+    order = orders.add(
+        client.id,
+        {
+            "order_type": "combined",
+            "components": "drr;atr",
+            "sentence_date": "2026-06-01",
+            "court": "Leeds Magistrates' Court",
+            "length_months": 12,
+            "consent_date": "2026-06-01",
+            "treatment_start_date": "2026-06-15",
+            "review_frequency": "monthly",
+        },
+    )
+    for values in (
+        {"kind": "test", "date": "2026-07-01", "result": "opiates"},
+        {"kind": "progress_report_sent", "date": "2026-07-24"},
+        {"kind": "review", "date": "2026-07-28", "result": "adequate"},
+        {"kind": "test", "date": "2026-08-03", "result": "negative"},
+        {"kind": "warning", "date": "2026-09-14", "notes": "Two missed appointments"},
+        {"kind": "breach_laid", "date": "2026-10-01"},
+        {"kind": "breach_outcome", "date": "2026-10-20", "result": "continued"},
+    ):
+        orders.add_event(order.id, values)
+    requirements = Requirements(caseload)
+    requirements.add(client.id, {"requirement": "drr", "start_date": "2026-06-01"})
+    requirements.add(client.id, {"requirement": "licence", "start_date": "2026-01-10", "notify_contact": "OM Priya"})
+    app = make_app(db, clock)
+
+    async def open_orders(pilot):
+        await settle(pilot)
+        app.open_client(client.id)
+        await settle(pilot)
+        await press_at_once(pilot, "7")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#order-timeline").row_count > 5)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_orders)

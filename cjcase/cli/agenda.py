@@ -118,7 +118,7 @@ def agenda_command(
                     row["hearing_at"][11:],
                     row["court"],
                     who(row["first_name"], row["last_name"], row["client_ref"]),
-                    codes.label(row["hearing_type"]),
+                    codes.label(row["hearing_type"]) + (f" · {row['order_title']}" if row["order_title"] else ""),
                     row["keyworker"] or "—",
                     row["support_needed"] or "",
                 )

@@ -306,22 +306,57 @@ RISK_MARKER = {
 }
 
 BARRIER = ("appointment_timing", "family_commitments", "medical", "childcare", "travel", "literacy_language")
+# The v1 episode field's codes (`none` is no requirement); still taken in episodes.csv.
 LEGAL_REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "none")
 LAWFUL_BASIS = ("consent", "court_order", "safeguarding", "vital_interests")
-# Who is told of an absence, unless the episode names someone else.
+# A legal requirement (DOMAIN.md "Legal requirements"): the v1 codes and two new ones.
+REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "mhtr", "iom")
+AGENCY = ("police", "probation", "court", "prison")
+# Who is told of an absence, unless the requirement names another agency.
 NOTIFY_BY_REQUIREMENT = {
     "required_assessment": "police",
     "rob": "police",
     "drr": "probation",
     "atr": "probation",
     "licence": "probation",
+    "mhtr": "probation",
+    "iom": "police",
 }
 
 
 def agency_to_notify(requirement: str, named: str | None = None) -> str:
-    """Who is told of an absence on a legal requirement: the agency the episode names, else the
-    requirement's own (police for arrest and bail, probation for orders and licences)."""
+    """Who is told of an absence on a legal requirement: the agency it names, else the
+    requirement's own (police for arrest, bail and IOM, probation for orders and licences)."""
     return named or NOTIFY_BY_REQUIREMENT[requirement]
+
+
+def split_notify(text: str | None) -> tuple[str | None, str | None]:
+    """A v1 episode's `notify_agency` text as a requirement's (agency_to_notify, notify_contact):
+    one of the four agencies (trimmed, any case) is the agency; any other text is the contact."""
+    cleaned = (text or "").strip()
+    if cleaned.lower() in AGENCY:
+        return cleaned.lower(), None
+    return None, cleaned or None
+
+
+# Community orders with treatment requirements (DOMAIN.md "Community orders").
+ORDER_TYPE = ("drr", "atr", "mhtr", "combined")
+ORDER_COMPONENT = ("drr", "atr", "mhtr")
+REVIEW_FREQUENCY = ("none", "monthly", "other")
+ORDER_OUTCOME = (
+    "completed",
+    "revoked_good_progress",
+    "revoked_breach",
+    "resentenced",
+    "further_offence_custody",
+    "expired",
+    "died",
+    "transferred",
+)
+ORDER_EVENT_KIND = ("test", "review", "warning", "breach_laid", "breach_outcome", "progress_report_sent")
+TEST_RESULT_ALONE = ("negative", "refused")
+REVIEW_PROGRESS = ("good", "adequate", "poor")
+BREACH_OUTCOME = ("continued", "revoked_resentenced", "custody")
 
 
 # Short pathway names for narrow tables.
@@ -516,11 +551,20 @@ def all_codes() -> frozenset[str]:
         BARRIER,
         LEGAL_REQUIREMENT,
         LAWFUL_BASIS,
+        REQUIREMENT,
+        AGENCY,
+        ORDER_TYPE,
+        REVIEW_FREQUENCY,
+        ORDER_OUTCOME,
+        ORDER_EVENT_KIND,
+        TEST_SUBSTANCE,
+        TEST_RESULT_ALONE,
+        REVIEW_PROGRESS,
+        BREACH_OUTCOME,
         ABSENCE,
         SESSION_REQUIREMENT,
         OFFENCE,
         TEST_RESULT,
-        TEST_SUBSTANCE,
         CONFIRMATORY_RESULT,
         ASSESSMENT_OUTCOME,
         RELEASE_TYPE,

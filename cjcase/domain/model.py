@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 
@@ -102,8 +103,6 @@ class Episode(Record):
     order_start: date | None = None
     order_end: date | None = None
     transferred_to: str | None = None
-    legal_requirement: str = "none"
-    notify_agency: str | None = None
     drug_2: str | None = None
     drug_3: str | None = None
     route: str | None = None
@@ -475,3 +474,117 @@ class CustodyEvent(Record):
     def substances(self) -> list[str]:
         """The substances the test found, in stored order."""
         return [item for item in (self.substances_positive or "").split(";") if item]
+
+
+@dataclass
+class Requirement(Record):
+    """A dated legal duty the client is under; while in force, an absence is reported."""
+
+    id: int
+    client_id: int
+    requirement: str
+    start_date: date
+    end_date: date | None = None
+    agency_to_notify: str | None = None
+    notify_contact: str | None = None
+    notes: str | None = None
+
+    _date_fields = ("start_date", "end_date")
+
+    @property
+    def agency(self) -> str:
+        """The agency told of an absence: the one named, else the requirement's default."""
+        from cjcase.domain.codes import agency_to_notify
+
+        return agency_to_notify(self.requirement, self.agency_to_notify)
+
+    def in_force_on(self, day: date) -> bool:
+        """From its start to its end, both inclusive; open-ended without an end."""
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day so many calendar months on (a day missing in that month: its last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def order_end(sentence_date: date, length_months: int) -> date:
+    """An order's end: the day before the sentence date plus its length in calendar months."""
+    return add_months(sentence_date, length_months) - timedelta(days=1)
+
+
+WITHIN_3_WEEKS_DAYS = 21
+
+
+@dataclass
+class Order(Record):
+    """A community sentence with treatment requirements, from sentence to outcome."""
+
+    id: int
+    client_id: int
+    order_type: str
+    sentence_date: date
+    court: str
+    length_months: int
+    components: str | None = None
+    consent_date: date | None = None
+    suitability_assessed_date: date | None = None
+    treatment_start_date: date | None = None
+    review_frequency: str | None = None
+    outcome: str | None = None
+    outcome_date: date | None = None
+    notes: str | None = None
+
+    _date_fields = (
+        "sentence_date",
+        "consent_date",
+        "suitability_assessed_date",
+        "treatment_start_date",
+        "outcome_date",
+    )
+
+    @property
+    def end(self) -> date:
+        """The day the order ends if it runs its length."""
+        return order_end(self.sentence_date, self.length_months)
+
+    def running_on(self, day: date) -> bool:
+        """From sentence to its outcome date, both inclusive; open while it has no outcome."""
+        return self.sentence_date <= day and (self.outcome_date is None or day <= self.outcome_date)
+
+    @property
+    def started_within_3_weeks(self) -> bool | None:
+        """Treatment started within 21 days of sentence (None: not started)."""
+        if self.treatment_start_date is None:
+            return None
+        return self.treatment_start_date <= self.sentence_date + timedelta(days=WITHIN_3_WEEKS_DAYS)
+
+    @property
+    def requirements(self) -> list[str]:
+        """The treatment requirements it carries: its type, or a combined order's components."""
+        if self.order_type == "combined":
+            return [c for c in (self.components or "").split(";") if c]
+        return [self.order_type]
+
+    @property
+    def title(self) -> str:
+        """How the record names it: `DRR+ATR 12 months, sentenced 03/02/26`."""
+        kinds = "+".join(r.upper() for r in self.requirements)
+        return f"{kinds} {self.length_months} months, sentenced {self.sentence_date:%d/%m/%y}"
+
+
+@dataclass
+class OrderEvent(Record):
+    """One dated thing that happened on an order."""
+
+    id: int
+    client_id: int
+    sentence_date: date
+    kind: str
+    event_date: date
+    result: str | None = None
+    notes: str | None = None
+
+    _date_fields = ("sentence_date", "event_date")

@@ -74,8 +74,6 @@ EPISODE = {
     "order_start": Field("date"),
     "order_end": Field("date"),
     "transferred_to": Field("text"),
-    "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
-    "notify_agency": Field("text"),
     # Episodes v2 (DOMAIN.md): every one optional, empty = not recorded.
     "drug_2": _code(codes.SUBSTANCE),
     "drug_3": _code(codes.SUBSTANCE),
@@ -85,6 +83,11 @@ EPISODE = {
     "consent_to_ndtms": Field("yes_no"),
     "contact_event": _code(codes.CONTACT_EVENT),
     "contact_event_date": Field("date"),
+}
+# The v1 episode columns episodes.csv still takes: they become a requirement (DOMAIN.md, "From v1").
+EPISODE_V1_REQUIREMENT = {
+    "legal_requirement": Field("code", choices=codes.LEGAL_REQUIREMENT, default="none"),
+    "notify_agency": Field("text"),
 }
 SESSION = {
     "when": Field("datetime", True, column="starts_at"),
@@ -162,11 +165,41 @@ POST_TREATMENT_EXIT_NEEDS = (
     "A post-treatment-exit TOP needs a discharge of the client on or before its date: "
     "record the discharge first, or choose another stage."
 )
+REQUIREMENT = {
+    "requirement": _code(codes.REQUIREMENT, True),
+    "start_date": Field("date", True),
+    "end_date": Field("date"),
+    "agency_to_notify": _code(codes.AGENCY),
+    "notify_contact": Field("text"),
+    "notes": Field("text"),
+}
+ORDER = {
+    "order_type": _code(codes.ORDER_TYPE, True),
+    "components": Field("list", choices=codes.ORDER_COMPONENT),
+    "sentence_date": Field("date", True),
+    "court": Field("text", True),
+    "length_months": Field("int", True, low=1, high=36),
+    "consent_date": Field("date"),
+    "suitability_assessed_date": Field("date"),
+    "treatment_start_date": Field("date"),
+    "review_frequency": _code(codes.REVIEW_FREQUENCY),
+    "outcome": _code(codes.ORDER_OUTCOME),
+    "outcome_date": Field("date"),
+    "notes": Field("text"),
+}
+ORDER_EVENT = {
+    "sentence_date": Field("date", True),
+    "kind": _code(codes.ORDER_EVENT_KIND, True),
+    "date": Field("date", True, column="event_date"),
+    "result": Field("text"),
+    "notes": Field("text"),
+}
 
 LABEL = {
     "client_ref": "client reference",
     "date_of_birth": "date of birth",
     "when": "date and time",
+    "length_months": "length in months",
     "date": "date",
     "arrested_at": "arrest date and time",
     "test_at": "test date and time",
@@ -233,7 +266,10 @@ def _clean_datetime(name, spec, value):
 def _clean_code(name, spec, value):
     value = str(value)
     if value not in spec.choices:
-        raise ValidationError(name, f"'{value}' is not a {label(name)} code: use one of {', '.join(spec.choices)}.")
+        article = "an" if label(name)[:1] in "aeiou" else "a"
+        raise ValidationError(
+            name, f"'{value}' is not {article} {label(name)} code: use one of {', '.join(spec.choices)}."
+        )
     return value
 
 
@@ -628,3 +664,98 @@ def overlap(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
     """True when two episodes of one client overlap (the same day counts as an overlap)."""
     first, second = sorted((earlier, later), key=lambda e: e["referral_date"])
     return first.get("discharge_date") is None or second["referral_date"] <= first["discharge_date"]
+
+
+def _after_today(clean: dict[str, Any], names: tuple[str, ...], today: date) -> list[ValidationError]:
+    """The *past* rule: these dates may not be after today."""
+    return [
+        ValidationError(name, f"The {label(name)} is after today: record it once it has happened.")
+        for name in names
+        if clean.get(name) and clean[name] > today.isoformat()
+    ]
+
+
+def check_requirement(clean: dict[str, Any]) -> list[ValidationError]:
+    """A requirement ends on or after its start."""
+    if clean.get("end_date") and clean.get("start_date") and clean["end_date"] < clean["start_date"]:
+        return [ValidationError("end_date", "The end date is before the start date.")]
+    return []
+
+
+def requirements_overlap(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """True when two requirements of one client with the same code overlap (the same day counts)."""
+    if first["requirement"] != second["requirement"]:
+        return False
+    earlier, later = sorted((first, second), key=lambda r: r["start_date"])
+    return not earlier.get("end_date") or later["start_date"] <= earlier["end_date"]
+
+
+def check_order(clean: dict[str, Any], today: date) -> list[ValidationError]:
+    """Rules across an order's fields (DOMAIN.md "Community orders")."""
+    problems = []
+    kind, components = clean.get("order_type"), clean.get("components")
+    if kind == "combined":
+        count = len(components.split(";")) if components else 0
+        if count < 2:
+            problems.append(
+                ValidationError("components", "Combined orders name two or three of drr, atr and mhtr in components.")
+            )
+    elif components:
+        problems.append(ValidationError("components", "Components are given only for a combined order."))
+    problems += _after_today(
+        clean,
+        ("sentence_date", "consent_date", "suitability_assessed_date", "treatment_start_date", "outcome_date"),
+        today,
+    )
+    sentence = clean.get("sentence_date")
+    if sentence:
+        for name in ("consent_date", "suitability_assessed_date"):
+            if clean.get(name) and clean[name] > sentence:
+                problems.append(
+                    ValidationError(name, f"The {label(name)} is after the sentence date: it comes before.")
+                )
+        for name in ("treatment_start_date", "outcome_date"):
+            if clean.get(name) and clean[name] < sentence:
+                problems.append(ValidationError(name, f"The {label(name)} is before the sentence date."))
+    if clean.get("outcome_date") and not clean.get("outcome"):
+        problems.append(ValidationError("outcome", "An outcome date needs the outcome: choose one from the list."))
+    if clean.get("outcome") and not clean.get("outcome_date"):
+        problems.append(ValidationError("outcome_date", "An outcome needs the date it happened."))
+    return problems
+
+
+def normal_result(kind: str | None, result: str | None) -> str | None:
+    """An order event's result in its stored form; raises when it does not fit the kind."""
+    text = (result or "").strip()
+    if kind not in ("test", "review", "breach_outcome"):
+        if text:
+            raise ValidationError(
+                "result", "The result is only for test, review and breach_outcome events: leave it empty."
+            )
+        return None
+    if not text:
+        raise ValidationError("result", f"The result is required for a {label(kind or '')} event.")
+    if kind == "review":
+        return _clean_code("result", Field("code", choices=codes.REVIEW_PROGRESS), text)
+    if kind == "breach_outcome":
+        return _clean_code("result", Field("code", choices=codes.BREACH_OUTCOME), text)
+    items = [item.strip() for item in text.split(";") if item.strip()]
+    if any(item in codes.TEST_RESULT_ALONE for item in items):
+        if len(set(items)) > 1:
+            raise ValidationError("result", "Negative or refused stands alone as a test result: give it on its own.")
+        return items[0]
+    choices = codes.TEST_SUBSTANCE
+    return _clean_list("result", Field("list", choices=choices), text)
+
+
+def check_order_event(clean: dict[str, Any], today: date) -> list[ValidationError]:
+    """Rules across an order event's own fields; its result is put in its stored form. (The
+    rules against its order are the service's and the importer's.)"""
+    problems = _after_today(clean, ("date",), today)
+    if clean.get("date") and clean.get("sentence_date") and clean["date"] < clean["sentence_date"]:
+        problems.append(ValidationError("date", "The event is dated before the sentence date."))
+    try:
+        clean["result"] = normal_result(clean.get("kind"), clean.get("result"))
+    except ValidationError as error:
+        problems.append(error)
+    return problems

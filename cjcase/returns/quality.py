@@ -15,6 +15,7 @@ import sqlite_utils
 
 from cjcase.domain.dates import Period
 from cjcase.returns.measures import APPOINTMENT
+from cjcase.services.orders import ORDER_END_SQL
 from cjcase.services.releases import RELEASE_OF_EPISODE, V1_ENGAGED
 
 # A quarter's figures are final once this many days have passed after its end (late entries).
@@ -167,6 +168,31 @@ NOTES += [
     ),
 ]
 
+# Community orders, checks 8 to 10 (check 6, on the Required Assessment in force, is below check 7).
+_ORDER = "FROM orders o JOIN clients c ON c.id = o.client_id"
+NOTES += [
+    (
+        "{n} order{s} with a DRR of more than 12 months and no court reviews recorded: set the review "
+        "frequency (s210 CJA 2003 provides reviews for orders of more than 12 months)",
+        f"""SELECT c.client_ref {_ORDER}
+        WHERE (o.order_type = 'drr' OR ';' || o.components || ';' LIKE '%;drr;%') AND o.length_months > 12
+          AND coalesce(o.review_frequency, 'none') = 'none'""",
+    ),
+    (
+        "{n} order{s} whose length has run out with no outcome recorded: record how it ended",
+        f"SELECT c.client_ref {_ORDER} WHERE o.outcome IS NULL AND {ORDER_END_SQL} < :today",
+    ),
+    (
+        "{n} running order{s} with no DRR, ATR or MHTR requirement in force today, so absences would go "
+        "unreported: record the requirement",
+        f"""SELECT c.client_ref {_ORDER}
+        WHERE o.sentence_date <= :today AND (o.outcome_date IS NULL OR o.outcome_date >= :today)
+          AND NOT EXISTS (SELECT 1 FROM requirements r WHERE r.client_id = o.client_id
+                          AND r.requirement IN ('drr', 'atr', 'mhtr') AND r.start_date <= :today
+                          AND (r.end_date IS NULL OR r.end_date >= :today))""",
+    ),
+]
+
 
 def findings(db: sqlite_utils.Database, period: Period, now: datetime) -> list[Finding]:
     """Every check that found something, for a period, as of `now` (the program's clock): what
@@ -228,5 +254,20 @@ NOTES += [
                       AND NOT EXISTS (SELECT 1 FROM custody_events l WHERE l.client_id = ev.client_id
                                       AND l.ra_imposed = 'yes' AND l.arrested_at > ev.arrested_at
                                       AND l.arrested_at <= s.starts_at))""",
+    ),
+]
+
+# 6. The RA imposed and no required_assessment requirement in force on the day of the test: the
+# program offers to add one, the import never adds one (DOMAIN.md, Custody events).
+NOTES += [
+    (
+        "{n} custody event{s} with the Required Assessment imposed and no required_assessment requirement "
+        "in force on the day of the test: record the requirement, so an absence is reported",
+        """SELECT c.client_ref FROM custody_events ev JOIN clients c ON c.id = ev.client_id
+        WHERE ev.ra_imposed = 'yes'
+          AND NOT EXISTS (SELECT 1 FROM requirements r WHERE r.client_id = ev.client_id
+                          AND r.requirement = 'required_assessment'
+                          AND r.start_date <= date(coalesce(ev.test_at, ev.arrested_at))
+                          AND (r.end_date IS NULL OR r.end_date >= date(coalesce(ev.test_at, ev.arrested_at))))""",
     ),
 ]

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # only named in hints: importing it is left to whoever opens 
 from cjcase.domain import codes
 from cjcase.domain.clock import Clock
 from cjcase.domain.model import ActionItem, AgendaItem, AuditEntry, TimelineItem
+from cjcase.services.orders import ORDER_END_SQL, REVIEWED_ORDER_SQL, TITLE_SQL
 
 # A hearing adjourned to another date is history, not an appointment: every forward-looking view
 # (agenda, action list, reminders, run sheet, calendar) leaves it out; its successor stands.
@@ -39,7 +40,7 @@ _AGENDA_SOURCES = (
         "court",
         "court_dates d",
         "d.hearing_at",
-        "d.court, d.hearing_type",
+        f"d.court, d.hearing_type, {REVIEWED_ORDER_SQL} AS order_title",
         f"d.hearing_at >= :first AND d.hearing_at < :after_last AND {NOT_ADJOURNED}",
     ),
     (
@@ -73,7 +74,8 @@ def _agenda_summary(kind: str, row: dict) -> str:
             f", with peer mentor {row['peer_mentor']}" if row["peer_mentor"] else ""
         )
     if kind == "court":
-        return f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}"
+        summary = f"{codes.label(row['hearing_type']).capitalize()} hearing at {row['court']}"
+        return summary + (f" · {row['order_title']}" if row["order_title"] else "")
     if kind == "goal_review":
         return f"Goal review due ({codes.label(row['domain'])})"
     if kind == "order_end":
@@ -314,6 +316,10 @@ GATE_TIME = "08:00"  # prisons release in the morning: a gate pick-up booked wit
 DNA_WINDOW_DAYS = 28
 NO_CONTACT_DAYS = 28
 WAITING_DAYS = 21
+# A review hearing this close with no progress report sent since the last review asks for one;
+# an order ending this close is shown, to plan its end.
+REPORT_AHEAD_DAYS = 14
+ORDER_ENDING_DAYS = 14
 
 
 def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = None) -> list[ActionItem]:
@@ -339,39 +345,33 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
                 )
             )
 
+    found += _absences_to_report(db, name)
     add(
-        "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, e.legal_requirement, e.notify_agency,
-                   {name}
-            FROM episodes e  -- CROSS JOIN: drive from the few episodes with a requirement
-            CROSS JOIN sessions s ON s.client_id = e.client_id AND s.status IN ('dna', 'attended_left_early')
-                 AND s.notified_at IS NULL
-                 AND s.starts_at >= e.referral_date
-                 AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date)
-            JOIN clients c ON c.id = e.client_id
-            WHERE e.legal_requirement != 'none'
-            ORDER BY s.starts_at""",
-        [],
-        lambda r: (
-            f"Notify {codes.agency_to_notify(r['legal_requirement'], r['notify_agency'])} today: "
-            f"{r['legal_requirement'].upper()} {_ABSENCE_WORD[r['status']]} {_short(r['starts_at'])}"
-        ),
+        "progress_report_due",
+        f"""SELECT d.client_id, d.id AS record_id, d.hearing_at, {TITLE_SQL} AS order_title, {name}
+            FROM court_dates d JOIN clients c ON c.id = d.client_id
+            JOIN orders o ON o.client_id = d.client_id AND o.sentence_date <= substr(d.hearing_at, 1, 10)
+                 AND (o.outcome_date IS NULL OR o.outcome_date >= substr(d.hearing_at, 1, 10))
+            WHERE d.hearing_type = 'review' AND d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
+              AND NOT EXISTS (
+                  SELECT 1 FROM order_events p WHERE p.client_id = o.client_id AND p.sentence_date = o.sentence_date
+                  AND p.kind = 'progress_report_sent'
+                  AND p.event_date > coalesce(
+                      (SELECT max(r.event_date) FROM order_events r WHERE r.client_id = o.client_id
+                       AND r.sentence_date = o.sentence_date AND r.kind = 'review'),
+                      date(o.sentence_date, '-1 day')))
+            ORDER BY d.hearing_at""",
+        [today.isoformat(), (today + timedelta(days=REPORT_AHEAD_DAYS + 1)).isoformat()],
+        lambda r: f"Progress report due: review hearing {_short(r['hearing_at'])}, {r['order_title']}",
     )
     add(
-        "notify",
-        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, {name}
-            FROM sessions s JOIN clients c ON c.id = s.client_id
-            WHERE s.requirement IN ('ra_initial', 'ra_followup') AND s.status IN ('dna', 'attended_left_early')
-              AND s.notified_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM episodes e WHERE e.client_id = s.client_id
-                              AND e.legal_requirement = 'required_assessment' AND s.starts_at >= e.referral_date
-                              AND (e.discharge_date IS NULL OR substr(s.starts_at, 1, 10) <= e.discharge_date))
-            ORDER BY s.starts_at""",
-        [],
-        lambda r: (
-            f"Notify {codes.agency_to_notify('required_assessment')} today: "
-            f"REQUIRED_ASSESSMENT {_ABSENCE_WORD[r['status']]} {_short(r['starts_at'])}"
-        ),
+        "order_ends",
+        f"""SELECT o.client_id, o.id AS record_id, {ORDER_END_SQL} AS order_end, {TITLE_SQL} AS order_title, {name}
+            FROM orders o JOIN clients c ON c.id = o.client_id
+            WHERE o.outcome IS NULL AND {ORDER_END_SQL} BETWEEN ? AND ?
+            ORDER BY order_end""",
+        [today.isoformat(), (today + timedelta(days=ORDER_ENDING_DAYS)).isoformat()],
+        lambda r: _order_ends_reason(today, date.fromisoformat(r["order_end"]), r["order_title"]),
     )
     add(
         "consent_ended",
@@ -478,6 +478,12 @@ def actions(db: sqlite_utils.Database, now: datetime, keyworker: str | None = No
     return found
 
 
+def _order_ends_reason(today: date, end: date, title: str) -> str:
+    days = (end - today).days
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return f"Order ends {when} ({end.day} {end:%b}): {title}"
+
+
 _ABSENCE_WORD = {"dna": "DNA", "attended_left_early": "left early"}
 
 
@@ -574,11 +580,12 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
 
 def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
     """Each hearing on a day, for the court-duty worker: time, court, client, type, keyworker,
-    and what the client needs on the day (not a hearing adjourned to another day)."""
+    the order a review hearing reviews, and what the client needs on the day (not a hearing
+    adjourned to another day)."""
     return list(
         db.query(
             f"""SELECT d.id, d.hearing_at, d.court, d.hearing_type, d.support_needed,
-                  c.first_name, c.last_name, c.client_ref, c.keyworker
+                  c.first_name, c.last_name, c.client_ref, c.keyworker, {REVIEWED_ORDER_SQL} AS order_title
            FROM court_dates d JOIN clients c ON c.id = d.client_id
            WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
            ORDER BY d.court, d.hearing_at""",
@@ -624,3 +631,53 @@ def calendar_entries(db: sqlite_utils.Database, start: date, end: date, keyworke
         [start.isoformat(), end.isoformat(), *extra],
     )
     return sorted([*sessions, *hearings, *gate_pickups], key=lambda r: (r["at"], r["source"], r["id"]))
+
+
+def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem]:
+    """A DNA, or an appointment left early, with no `notified_at`, on a day requirements were in
+    force or at an RA stage (an RA stage is itself a Required Assessment the police are told of):
+    one action for each agency to tell (DOMAIN.md "Absences to report")."""
+    from cjcase.domain.model import Requirement
+    from cjcase.services.requirements import by_agency, short, who
+
+    sessions: dict[int, tuple[dict, list[Requirement]]] = {}
+    for row in db.query(
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, r.id AS requirement_id, r.requirement,
+                   r.start_date, r.end_date, r.agency_to_notify, r.notify_contact, {name}
+            FROM requirements r  -- CROSS JOIN: drive from the few clients with a requirement
+            CROSS JOIN sessions s ON s.client_id = r.client_id AND s.status IN ('dna', 'attended_left_early')
+                 AND s.notified_at IS NULL AND s.starts_at >= r.start_date
+                 AND (r.end_date IS NULL OR substr(s.starts_at, 1, 10) <= r.end_date)
+            JOIN clients c ON c.id = r.client_id
+            ORDER BY s.starts_at, s.id, r.requirement""",
+    ):
+        requirement = Requirement.from_row({**row, "id": row["requirement_id"]})
+        sessions.setdefault(row["record_id"], (row, []))[1].append(requirement)
+    for row in db.query(
+        f"""SELECT s.client_id, s.id AS record_id, s.starts_at, s.status, {name}
+            FROM sessions s JOIN clients c ON c.id = s.client_id
+            WHERE s.requirement IN ('ra_initial', 'ra_followup') AND s.status IN ('dna', 'attended_left_early')
+              AND s.notified_at IS NULL
+            ORDER BY s.starts_at""",
+    ):
+        found = sessions.setdefault(row["record_id"], (row, []))[1]
+        if not any(r.requirement == "required_assessment" for r in found):
+            day = date.fromisoformat(row["starts_at"][:10])
+            found.append(Requirement(0, row["client_id"], "required_assessment", day))
+    items = []
+    for row, found in sorted(sessions.values(), key=lambda item: (item[0]["starts_at"], item[0]["record_id"])):
+        what = _ABSENCE_WORD[row["status"]]
+        for agency, theirs in by_agency(sorted(found, key=lambda r: codes.REQUIREMENT.index(r.requirement))):
+            items.append(
+                ActionItem(
+                    "notify",
+                    row["client_id"],
+                    row["client_ref"],
+                    row["client_name"],
+                    f"Notify {who(agency, theirs)} today: {short(theirs)} {what} {_short(row['starts_at'])}",
+                    row["record_id"],
+                    row["first_name"],
+                    row["last_name"],
+                )
+            )
+    return items

@@ -31,11 +31,12 @@ from cjcase.domain.model import (
     Goal,
     GoalReview,
     KeyworkerChange,
+    Requirement,
     Session,
     TimelineItem,
     Top,
 )
-from cjcase.services import agenda, demo, erasure, legal, names, search, settings
+from cjcase.services import agenda, demo, erasure, legal, names, requirements, search, settings
 from cjcase.services import tops as top_rules
 from cjcase.services.audit import write_audit
 from cjcase.services.deaths import Deaths, dated_as_alive
@@ -574,26 +575,32 @@ class Caseload:
         self._update_session(session_id, changes)
         return self.get_session(session_id)
 
+    def requirements_on(self, client_id: int, day: date) -> list[Requirement]:
+        """The legal requirements a client is under on a day (several may be in force at once)."""
+        return requirements.in_force(self.db, client_id, day)
+
     def requirement_on(self, client_id: int, day: date) -> tuple[str, str] | None:
-        """The legal requirement a client is on, on a day, and who must be told of an absence."""
+        """The first legal requirement in force on a day and who must be told of an absence (see
+        `requirements_on` for all of them)."""
         found = legal.in_force(self.db, client_id, day)
         return found[0] if found else None
 
     def _dna_problems(self, client_id: int, session: dict[str, Any]) -> list[ValidationError]:
         """A rule of entry: a missed appointment (or one left early) on a legal requirement or an
-        RA stage is reported, so it needs its reason. (The importer keeps historic records that
-        lack one.)"""
+        RA stage is reported, so it needs its reason, for every agency to tell. (The importer
+        keeps historic records that lack one.)"""
         if session.get("status") not in codes.ABSENCE_STATUS or (session.get("dna_reason") or "").strip():
             return []
         found = legal.reportable(self.db, client_id, str(session["when"])[:10], session.get("requirement"))
         if not found:
             return []
-        code, agency = found[0]
+        kinds = " and ".join(dict.fromkeys(code.upper() for code, _ in found))
+        agencies = " and ".join(dict.fromkeys(agency for _, agency in found))
         what = "missed it" if session["status"] == "dna" else "left early"
         return [
             ValidationError(
                 "dna_reason",
-                f"This client is on a {code.upper()} requirement: say why they {what}, for {agency}.",
+                f"This client is on a {kinds} requirement: say why they {what}, for {agencies}.",
             )
         ]
 

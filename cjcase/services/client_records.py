@@ -91,6 +91,8 @@ def client_tables(db) -> list[ClientTable]:
     }
     # (table pointed at, column, column pointed at: None means its primary key)
     fks = {n: [(row[2], row[3], row[4]) for row in db.execute(f"PRAGMA foreign_key_list({_q(n)})")] for n in names}
+    # Every table a row must find already there (any foreign key): parents before children.
+    needs = {n: {row[2] for row in db.execute(f"PRAGMA foreign_key_list({_q(n)})")} - {n} for n in names}
     found: dict[str, ClientTable] = {}
     order: list[str] = []
     if "clients" in names:
@@ -103,6 +105,8 @@ def client_tables(db) -> list[ClientTable]:
             if name in found:
                 continue
             owner: tuple[str, str | None, str] | None = None
+            if any(target in names and target not in found for target in needs[name]):
+                continue  # its parent table first
             if "client_id" in info[name]:
                 owner = ("client_id", None, "id")
             else:

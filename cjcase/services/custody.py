@@ -209,14 +209,16 @@ class Custody:
 
 def add_requirement(caseload: Caseload, client_id: int, code: str, start: date, primary_substance: str) -> None:
     """Put a requirement in force from a day, as the program offers after a Required Assessment
-    is imposed. Until requirements are records of their own it is the episode's `legal_requirement`:
-    the client's episode open on that day takes it when it has none; with no episode open, an
-    arrest-referral episode is opened that day with it (a referral made in custody)."""
+    is imposed (DOMAIN.md: from the date of the test), unless one of that code already is; with no
+    episode open that day, an arrest-referral episode is opened then too (a referral made in
+    custody)."""
+    from cjcase.services.requirements import Requirements
+
     if any(found == code for found, _ in legal.in_force(caseload.db, client_id, start)):
         return
     row = caseload.db.execute(
-        "SELECT id, legal_requirement FROM episodes WHERE client_id = ? AND referral_date <= ? "
-        "AND (discharge_date IS NULL OR discharge_date >= ?) ORDER BY referral_date DESC LIMIT 1",
+        "SELECT id FROM episodes WHERE client_id = ? AND referral_date <= ? "
+        "AND (discharge_date IS NULL OR discharge_date >= ?) LIMIT 1",
         [client_id, start.isoformat(), start.isoformat()],
     ).fetchone()
     if row is None:
@@ -227,10 +229,6 @@ def add_requirement(caseload: Caseload, client_id: int, code: str, start: date, 
                 "referral_source": "arrest_referral",
                 "pathway": "arrest_referral",
                 "primary_substance": primary_substance,
-                "legal_requirement": code,
             },
         )
-    elif row[1] == "none":
-        caseload.update_episode(row[0], {"legal_requirement": code})
-    # An episode holds one requirement: one already there stays, and the RA stage is still reported
-    # (see `reportable`).
+    Requirements(caseload).add(client_id, {"requirement": code, "start_date": start})

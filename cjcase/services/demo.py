@@ -12,6 +12,7 @@ import sqlite_utils
 
 from cjcase.domain import codes
 from cjcase.domain.errors import CjcaseError
+from cjcase.domain.model import order_end
 from cjcase.services import settings
 from cjcase.services.audit import write_audit
 from cjcase.store.bulk import insert_many
@@ -88,6 +89,35 @@ PATHWAY_SOURCE = {
     "community": ("self", "gp", "family_friends", "health_other", "drug_service"),
 }
 PEER_MENTORS = ("Dee Marsh", "Lenny Okafor")
+# The tables the demo fills, parents first.
+DEMO_TABLES = (
+    "clients",
+    "episodes",
+    "releases",
+    "custody_events",
+    "requirements",
+    "orders",
+    "order_events",
+    "sessions",
+    "goals",
+    "court_dates",
+    "tops",
+    "barriers",
+    "consents",
+)
+# How a DRR or ATR order ended, by the discharge of the referral that followed it.
+ORDER_OUTCOME_OF_REASON = {
+    "completed_drug_free": "completed",
+    "completed_alcohol_free": "completed",
+    "completed_occasional_user": "completed",
+    "transferred_community": "transferred",
+    "transferred_custody": "transferred",
+    "dropped_out": "revoked_breach",
+    "withdrawn_by_provider": "revoked_breach",
+    "declined_treatment": "revoked_breach",
+    "retained_in_custody": "further_offence_custody",
+    "died": "died",
+}
 REQUIREMENT_OF_PATHWAY = {"drr": "drr", "atr": "atr", "restriction_on_bail": "rob", "prison_link": "licence"}
 BARRIER_EXAMPLES = (
     ("appointment_timing", "Methadone pick-up at the chemist", "Book after 10:30", "mon-fri 08:30-10:30"),
@@ -181,6 +211,9 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
             "disclosures",
             "releases",
             "custody_events",
+            "order_events",
+            "orders",
+            "requirements",
             "episodes",
             "clients",
         ):
@@ -188,18 +221,7 @@ def _fill(db, maker: _Maker, clients: int, seed: int, batch: int, progress) -> N
         settings.set_value(db, "peer_mentors", "; ".join(PEER_MENTORS))
         # The plain (not unique) indexes are built once the rows are in, in one sorted pass,
         # rather than kept up row by row: the same transaction puts them back.
-        tables = (
-            "clients",
-            "episodes",
-            "releases",
-            "custody_events",
-            "sessions",
-            "goals",
-            "court_dates",
-            "tops",
-            "barriers",
-            "consents",
-        )
+        tables = DEMO_TABLES
         marks = ", ".join("?" * len(tables))
         indexes = list(
             db.query(
@@ -259,6 +281,7 @@ class _Maker:
             "tops": 0,
         }
         self._cumulative: dict[tuple, tuple[list[int], int]] = {}
+        self.breach_made = False  # the caseload's one breach, on the first order long enough
 
     def weighted(self, population, weights: tuple[int, ...]):
         """One of `population`, drawn by `weights` (random.choices adds the weights up on every call)."""
@@ -274,21 +297,7 @@ class _Maker:
         return self.ids[table]
 
     def batch(self, first: int, last: int) -> dict[str, list[dict]]:
-        rows: dict[str, list[dict]] = {
-            t: []
-            for t in (
-                "clients",
-                "episodes",
-                "releases",
-                "custody_events",
-                "sessions",
-                "goals",
-                "court_dates",
-                "tops",
-                "barriers",
-                "consents",
-            )
-        }
+        rows: dict[str, list[dict]] = {t: [] for t in DEMO_TABLES}
         for number in range(first, last):
             self.client(number + 1, rows)
         return rows
@@ -409,9 +418,19 @@ class _Maker:
                 "discharge_reason": reason,
                 "order_start": order_start.isoformat() if order_start else None,
                 "order_end": order_end.isoformat() if order_end else None,
-                "legal_requirement": REQUIREMENT_OF_PATHWAY.get(pathway, "none"),
             }
         )
+        if order_start and order_end:
+            self.order(client_id, order_start, (order_end - order_start).days // 30, start, discharge, reason, rows)
+        if pathway in REQUIREMENT_OF_PATHWAY:
+            rows["requirements"].append(
+                {
+                    "client_id": client_id,
+                    "requirement": REQUIREMENT_OF_PATHWAY[pathway],
+                    "start_date": referral.isoformat(),
+                    "end_date": discharge.isoformat() if discharge else None,
+                }
+            )
         if release:
             self.release(client_id, release, rows)
         first_session = len(rows["sessions"])
@@ -426,6 +445,86 @@ class _Maker:
             self.tops(client_id, start, discharge, reason, rows)
         if pathway in ("court", "drr", "atr", "restriction_on_bail", "arrest_referral", "iom"):
             self.hearings(client_id, pathway, referral, discharge, rows)
+
+    def order(self, client_id, sentence, months, start, discharge, reason, rows) -> None:
+        """A DRR or ATR order behind a DRR or ATR referral: consent and suitability before
+        sentence, treatment start, a test every month, a court review every four weeks with its
+        progress report before it, and how it ended; the first order of the caseload has warnings
+        and one breach, continued; one ATR in three sits beside a licence. Drawn from a generator
+        of the client's own, so the rest of the demo is as it was."""
+        rng, today = random.Random(client_id * 7919 + sentence.toordinal()), self.today
+        pathway = rows["episodes"][-1]["pathway"]
+        end = order_end(sentence, months)
+        treatment = start if start and start >= sentence else sentence + timedelta(days=rng.randint(3, 25))
+        if treatment > today:
+            treatment = None
+        outcome, outcome_date = None, discharge
+        if discharge:
+            outcome = ORDER_OUTCOME_OF_REASON.get(reason, "transferred")
+        elif end < today:
+            outcome, outcome_date = "completed", end
+        rows["orders"].append(
+            {
+                "client_id": client_id,
+                "order_type": pathway,
+                "sentence_date": sentence.isoformat(),
+                "court": rng.choice(COURTS),
+                "length_months": months,
+                "consent_date": sentence.isoformat(),
+                "suitability_assessed_date": (sentence - timedelta(days=rng.randint(5, 14))).isoformat(),
+                "treatment_start_date": treatment.isoformat() if treatment else None,
+                "review_frequency": "monthly",
+                "outcome": outcome,
+                "outcome_date": outcome_date.isoformat() if outcome else None,
+            }
+        )
+        last = min(today, outcome_date or end)
+        events: list[tuple[date, str, str | None, str | None]] = []
+        day = treatment + timedelta(days=rng.randint(5, 10)) if treatment else last + timedelta(days=1)
+        while day <= last:
+            result = rng.choice(("negative",) * 6 + ("opiates", "cocaine", "opiates;cocaine", "refused"))
+            events.append((day, "test", result, None))
+            day += timedelta(days=rng.randint(26, 33))
+        day = sentence + timedelta(days=28)
+        while day <= last:
+            events.append((day - timedelta(days=rng.randint(2, 5)), "progress_report_sent", None, None))
+            events.append((day, "review", rng.choice(("good", "good", "adequate", "poor")), None))
+            day += timedelta(days=28)
+        if not self.breach_made and (last - sentence).days > 100:
+            self.breach_made = True
+            breach: tuple[tuple[int, str, str | None, str], ...] = (
+                (40, "warning", None, "Missed two appointments in a week"),
+                (60, "warning", None, "Missed again: final warning"),
+                (70, "breach_laid", None, "Third missed appointment"),
+                (90, "breach_outcome", "continued", "Order continued with a curfew added"),
+            )
+            for offset, kind, outcome_of_breach, note in breach:
+                events.append((sentence + timedelta(days=offset), kind, outcome_of_breach, note))
+        seen = set()
+        for day, kind, found, written in sorted(events, key=lambda e: e[0]):
+            if day < sentence or day > last or (day, kind) in seen:
+                continue
+            seen.add((day, kind))
+            rows["order_events"].append(
+                {
+                    "client_id": client_id,
+                    "sentence_date": sentence.isoformat(),
+                    "kind": kind,
+                    "event_date": day.isoformat(),
+                    "result": found,
+                    "notes": written,
+                }
+            )
+        if pathway == "atr" and rng.random() < 0.34:
+            rows["requirements"].append(
+                {
+                    "client_id": client_id,
+                    "requirement": "licence",
+                    "start_date": (sentence - timedelta(days=rng.randint(30, 200))).isoformat(),
+                    "end_date": (outcome_date or end).isoformat(),
+                    "notify_contact": "Offender manager, Leeds probation",
+                }
+            )
 
     def release(self, client_id: int, expected: date, rows) -> None:
         """A release from prison as the Prison Link worker keeps it: due ones with the checklist
@@ -955,6 +1054,24 @@ def custody_and_ra_stages(maker: _Maker, client_id: int, referral: date, rows) -
             event["ra_followup_required"] = "yes"
             follow = datetime.combine(ra1.date() + timedelta(days=rng.choice((7, 14, 21))), time(10, 45))
             _ra_session(maker, client_id, follow, "ra_followup", _ra_outcome(maker, follow), rows)
+    last_stage = max(s["starts_at"] for s in rows["sessions"] if s["client_id"] == client_id and s["requirement"])
+    _required_assessment(client_id, tested.date(), date.fromisoformat(last_stage[:10]), rows)
+
+
+def _required_assessment(client_id: int, tested: date, last_stage: date, rows) -> None:
+    """The required_assessment requirement the program offers once the RA is imposed: from the day
+    of the test to its last RA stage (none where an earlier one still runs)."""
+    start, end = tested.isoformat(), max(tested, last_stage).isoformat()
+    for earlier in rows["requirements"]:
+        if (
+            earlier["client_id"] == client_id
+            and earlier["requirement"] == "required_assessment"
+            and earlier["end_date"] >= start
+        ):
+            return
+    rows["requirements"].append(
+        {"client_id": client_id, "requirement": "required_assessment", "start_date": start, "end_date": end}
+    )
 
 
 def _ra_outcome(maker: _Maker, at: datetime) -> str:

@@ -114,8 +114,8 @@ class Engagement:
         assessment on a day the client is under one of those requirements."""
         if session.requirement:  # an RA or RoB stage, so recorded (DOMAIN.md, Sessions v2)
             return True
-        required = self.requirement_on(session.client_id, session.starts_at.date())
-        return session.kind == "assessment" and required is not None and required[0] in ("required_assessment", "rob")
+        required = self.caseload.requirements_on(session.client_id, session.starts_at.date())
+        return session.kind == "assessment" and any(r.requirement in ("required_assessment", "rob") for r in required)
 
     def change_booking(self, session_id: int, changes: dict[str, Any]) -> Session:
         """Change a booking: move it, change its details or cancel it. Moving is not recording:

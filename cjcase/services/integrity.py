@@ -12,7 +12,7 @@ from cjcase.domain.clinical import DEATH, INTERVENTION, SAFEGUARDING, check_inte
 from cjcase.domain.codes import NA
 from cjcase.domain.releases import RELEASE_STORED, check_release
 from cjcase.domain.rules import POST_TREATMENT_EXIT_NEEDS
-from cjcase.services import audit, legal
+from cjcase.services import audit, legal, orders, requirements
 from cjcase.services.handover import verify_carried
 from cjcase.store.backups import list_backups, manifest_path
 from cjcase.store.files import backup_dir
@@ -32,6 +32,9 @@ TABLE_RULES = {
     "interventions": (INTERVENTION, check_intervention),
     "safeguarding": (SAFEGUARDING, check_safeguarding),
     "deaths": (DEATH, None),
+    "requirements": (rules.REQUIREMENT, rules.check_requirement),
+    "orders": (rules.ORDER, lambda clean: rules.check_order(clean, date.max)),
+    "order_events": (rules.ORDER_EVENT, lambda clean: rules.check_order_event(clean, date.max)),
 }
 
 
@@ -69,6 +72,7 @@ def check_rows(db: sqlite_utils.Database) -> list[str]:
     problems += _episode_rules(db)
     problems += _death_rules(db)
     problems += _top_rules(db)
+    problems += requirements.stored_problems(db) + orders.stored_problems(db)
     problems += _legal_rules(db)
     return problems
 

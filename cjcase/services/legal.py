@@ -2,9 +2,8 @@
 running, and the rules of record a session's `requirement` and `absence` follow (DOMAIN.md,
 Sessions v2). The program and the importer ask these same functions.
 
-`in_force` is the one place that says which legal requirements a client is under: it reads the
-v1 episode's `legal_requirement` until requirements are records of their own, and only it (with
-`custody.add_requirement`, which writes one) need change when they are.
+`in_force` is the one place here that says which legal requirements a client is under: it asks
+the requirements (services.requirements), the records a v1 episode's `legal_requirement` became.
 """
 
 from __future__ import annotations
@@ -21,15 +20,11 @@ if TYPE_CHECKING:  # only named in hints
 
 def in_force(db: sqlite_utils.Database, client_id: int, day: date | str) -> list[tuple[str, str]]:
     """Every legal requirement a client is under on a day, with the agency told of an absence,
-    as (code, agency) pairs."""
-    text = day if isinstance(day, str) else day.isoformat()
-    rows = db.execute(
-        "SELECT legal_requirement, notify_agency FROM episodes WHERE client_id = ? AND referral_date <= ? "
-        "AND (discharge_date IS NULL OR discharge_date >= ?) AND legal_requirement != 'none' "
-        "ORDER BY referral_date DESC",
-        [client_id, text, text],
-    ).fetchall()
-    return [(code, codes.agency_to_notify(code, named)) for code, named in rows]
+    as (code, agency) pairs (services.requirements holds the records)."""
+    from cjcase.services import requirements
+
+    when = date.fromisoformat(day) if isinstance(day, str) else day
+    return [(found.requirement, found.agency) for found in requirements.in_force(db, client_id, when)]
 
 
 def order_running(db: sqlite_utils.Database, client_id: int, day: date | str) -> bool:

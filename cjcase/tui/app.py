@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from cjcase.services.caseload import Caseload
     from cjcase.services.custody import Custody
     from cjcase.services.engagement import Engagement
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
 
 
 DEMO_TITLE = "DEMO: made-up clients (cjcase demo)"
@@ -72,6 +74,8 @@ class CjcaseApp(App):
         self.caseload: Caseload | None = None
         self.engagement: Engagement | None = None
         self.custody: Custody | None = None
+        self.requirements: Requirements | None = None
+        self.orders: Orders | None = None
         self._clock = clock or (caseload.clock if caseload else Clock())
         self.opener = opener
         self.db_path = path
@@ -89,10 +93,14 @@ class CjcaseApp(App):
     def _use(self, caseload: Caseload) -> None:
         from cjcase.services.custody import Custody
         from cjcase.services.engagement import Engagement
+        from cjcase.services.orders import Orders
+        from cjcase.services.requirements import Requirements
 
         self.caseload = caseload
         self.engagement = Engagement(caseload)
         self.custody = Custody(caseload)
+        self.requirements = Requirements(caseload)
+        self.orders = Orders(caseload)
         # A read-only (volunteer) view names clients as the organisation chooses.
         self.name_style = caseload.setting("name_display") if self.read_only else "full"
         if caseload.is_demo():  # every screen's header says the clients are made up

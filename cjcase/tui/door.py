@@ -8,6 +8,8 @@ if TYPE_CHECKING:
     from cjcase.services.caseload import Caseload
     from cjcase.services.custody import Custody
     from cjcase.services.engagement import Engagement
+    from cjcase.services.orders import Orders
+    from cjcase.services.requirements import Requirements
 
 
 class ServiceDoor:
@@ -29,3 +31,13 @@ class ServiceDoor:
     def custody(self) -> Custody:
         """The caseload's custody events (arrests, tests on arrest, RA stages)."""
         return self.app.custody  # type: ignore[attr-defined]
+
+    @property
+    def requirements(self) -> Requirements:
+        """The caseload's legal requirements."""
+        return self.app.requirements  # type: ignore[attr-defined]
+
+    @property
+    def orders(self) -> Orders:
+        """The caseload's community orders and their events."""
+        return self.app.orders  # type: ignore[attr-defined]

@@ -121,6 +121,12 @@ class Checker:
             return rules.check_custody_event(clean, self.today)
         if name == "releases":
             return check_release(clean, self.today)
+        if name == "requirements":
+            return rules.check_requirement(clean)
+        if name == "orders":
+            return rules.check_order(clean, self.today)
+        if name == "order_events":
+            return rules.check_order_event(clean, self.today)
         return []
 
     def unique(self, sheet: Sheet, rows: list[Row]) -> list[Row]:

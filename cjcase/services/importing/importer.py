@@ -14,7 +14,7 @@ import sqlite_utils
 
 from cjcase.domain.errors import CjcaseError, ImportRejected
 from cjcase.services.audit import write_audit
-from cjcase.services.importing import tops
+from cjcase.services.importing import legal, tops
 from cjcase.services.importing.checks import Checker
 from cjcase.services.importing.deaths import import_deaths
 from cjcase.services.importing.interventions import import_interventions
@@ -90,19 +90,22 @@ class _Import(Checker):
         try:
             if "clients" in self.sheets:
                 self.stream(self.sheets["clients"])
+            from_episodes: list = []
             if "episodes" in self.sheets:
                 sheet = self.sheets["episodes"]
                 episodes = self.known_clients(sheet, self.unique(sheet, list(self.checked_rows(sheet))))
-                episodes = self.check_episodes(sheet, episodes)
+                episodes, derived = legal.split_episodes(self, self.check_episodes(sheet, episodes))
                 v1_dates = take_v1_dates(episodes) if sheet.writable else []
                 if sheet.writable:
                     write_children(
                         self.db, "episodes", episodes, self.client_ids, self.report, self.progress, self.touched
                     )
+                from_episodes = legal.write_episode_requirements(self, sheet, derived)
             if "releases" in self.sheets:
                 import_releases(self, self.sheets["releases"])
             if "episodes" in self.sheets:
                 write_v1_releases(self, v1_dates)
+            legal.import_legal(self, self.sheets, from_episodes)
             for name in STREAMED:
                 if name in self.sheets:
                     self.stream(self.sheets[name])

@@ -17,9 +17,13 @@ EPISODE_IMPORT = {**rules.EPISODE, "prison_release_date": rules.Field("date")}
 # file stem -> (table, field rules, key fields after client_ref, required fields)
 SHEETS = {
     "clients": ("clients", rules.CLIENT, ("client_ref",)),
-    "episodes": ("episodes", EPISODE_IMPORT, ("referral_date",)),
+    # The v1 requirement columns are taken and become a requirement (importing/legal.py).
+    "episodes": ("episodes", {**EPISODE_IMPORT, **rules.EPISODE_V1_REQUIREMENT}, ("referral_date",)),
     "releases": ("releases", RELEASE, ("expected_date",)),
     "custody_events": ("custody_events", rules.CUSTODY_EVENT, ("arrested_at",)),
+    "requirements": ("requirements", rules.REQUIREMENT, ("requirement", "start_date")),
+    "orders": ("orders", rules.ORDER, ("sentence_date",)),
+    "order_events": ("order_events", rules.ORDER_EVENT, ("sentence_date", "kind", "date")),
     "sessions": ("sessions", rules.SESSION, ("when", "kind")),
     "goals": ("goals", rules.GOAL, ("domain", "set_date", "description")),
     "court_dates": ("court_dates", rules.COURT_DATE, ("when",)),
@@ -33,12 +37,15 @@ ORDER = tuple(SHEETS)
 # The columns the import format carries: the identifiers added later are accepted too.
 IMPORT_COLUMNS = {
     "clients": tuple(rules.CLIENT),
-    "episodes": tuple(name for name in EPISODE_IMPORT if name != "transferred_to"),
+    "episodes": tuple(name for name in SHEETS["episodes"][1] if name != "transferred_to"),
     "releases": tuple(RELEASE),
     **{
         name: tuple(SHEETS[name][1])
         for name in (
             "custody_events",
+            "requirements",
+            "orders",
+            "order_events",
             "sessions",
             "goals",
             "court_dates",

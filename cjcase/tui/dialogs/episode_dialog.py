@@ -18,7 +18,7 @@ EPISODE_FIELDS = [
     FormField("order_start", "Order start", "date", direction=PAST),
     FormField("order_end", "Order end", "date", direction="future"),
     FormField("legal_requirement", "Legal requirement", "select", code_options(codes.LEGAL_REQUIREMENT)),
-    FormField("notify_agency", "Tell of absences", placeholder="default: probation (DRR/ATR/licence), police (RoB)"),
+    FormField("notify_agency", "Tell of absences", placeholder="police, probation, court, prison, or a named contact"),
     # Episodes v2 (DOMAIN.md): what NDTMS holds of the episode; each may stay empty (not recorded).
     FormField("drug_2", "Second substance", "select", code_options(codes.SUBSTANCE)),
     FormField("drug_3", "Third substance", "select", code_options(codes.SUBSTANCE)),
@@ -34,6 +34,8 @@ EPISODE_FIELDS = [
     ),
     FormField("contact_event_date", "Event date", "date", direction=PAST),
 ]
+# A referral may name the requirement it comes with; afterwards requirements are kept on their own.
+REFERRAL_ONLY = ("legal_requirement", "notify_agency")
 
 
 class EpisodeDialog(FormDialog[Episode]):
@@ -46,14 +48,16 @@ class EpisodeDialog(FormDialog[Episode]):
         self.form_title = f"{'Edit episode' if episode else 'New referral'} · {client_name}"
 
     def fields(self) -> list[FormField]:
+        if self.episode:
+            return [field for field in EPISODE_FIELDS if field.name not in REFERRAL_ONLY]
         return EPISODE_FIELDS
 
     def initial(self) -> dict[str, Any]:
         if self.episode:
-            return {field.name: getattr(self.episode, field.name) for field in EPISODE_FIELDS}
+            return {field.name: getattr(self.episode, field.name) for field in self.fields()}
         return {"referral_date": self.app.clock.today(), "legal_requirement": "none"}
 
     def submit(self, values: dict[str, Any]) -> Episode:
         if self.episode:
             return self.caseload.update_episode(self.episode.id, values)
-        return self.caseload.add_episode(self.client_id, values)
+        return self.requirements.refer(self.client_id, values)

@@ -97,7 +97,7 @@ class SessionDialog(FormDialog[Logged]):
             fields.append(FormField("requirement", "Legal stage", "select", code_options(offered)))
         required = self.engagement.reportable(self.client_id, day, stage)
         if required:
-            agency = " and ".join(sorted({agency for _, agency in required}))
+            agency = " and ".join(dict.fromkeys(agency for _, agency in required))
             fields += [
                 FormField("dna_reason", "If absent: why", placeholder="a DNA, or came but left early"),
                 FormField(

@@ -18,6 +18,7 @@ from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
+from cjcase.tui.screens.orders_tab import OrdersTab, orders_widgets
 from cjcase.tui.screens.releases_screen import ReleaseKeys
 from cjcase.tui.widgets.key_footer import KeyFooter
 from cjcase.tui.widgets.row_table import RowTable
@@ -29,6 +30,7 @@ TABS = (
     ("court-tab", "court"),
     ("outcomes", "outcomes"),
     ("history", "history"),
+    ("orders-tab", "orders"),
 )
 TAB_TABLES = {
     "sessions-tab": "sessions",
@@ -36,6 +38,7 @@ TAB_TABLES = {
     "court-tab": "court",
     "outcomes": "top-list",
     "history": "audit",
+    "orders-tab": "orders",
 }  # the list each tab's keys act on
 # An audit row's action, in the History tab's words.
 AUDIT_ACTIONS = {
@@ -73,15 +76,19 @@ def _table(*columns: tuple[str, int], id: str) -> RowTable:
     return table
 
 
-class ClientScreen(ReleaseKeys, CjcaseScreen):
+class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
     """Everything about one client, and the forms to change it."""
 
     AREA = "Client"
     HELP = (
         "The client's record. The header shows age, pathway, days in service, risk flags and "
-        "consent. Tabs (keys 1 to 6): Overview with contacts and episodes; "
-        "Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and the "
-        "change since the start TOP); History (the audit trail). l logs a new session, e edits "
+        "consent, and the legal requirements in force. Tabs (keys 1 to 7): Overview with contacts "
+        "and episodes; Sessions; Goals (the care plan, with review notes); Court; Outcomes (TOPs and "
+        "the change since the start TOP); History (the audit trail); Orders (community orders with "
+        "the selected one's timeline, and the requirements). O records an order and P an event on the "
+        "selected order (a test, review, warning, breach or progress report), L a legal "
+        "requirement (e on the requirements list edits the selected one: end it, or name who to tell). "
+        "l logs a new session, e edits "
         "the client (on a tab: the selected goal, hearing or TOP; Delete deletes the selected TOP, "
         "after asking; on Sessions, a booking still to come is "
         "moved or cancelled, and once its time has come e records what happened), a and d mark the "
@@ -135,6 +142,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "add_concern",
             "update_concern",
             "record_death",
+            "add_order",
+            "add_order_event",
+            "add_requirement",
         }
     )
     BINDINGS = [
@@ -172,6 +182,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         Binding("s", "add_concern", "Safeguarding concern", show=False),
         Binding("S", "update_concern", "Update safeguarding", show=False),
         Binding("D", "record_death", "Record death", show=False),
+        Binding("O", "add_order", "New order", show=False),
+        Binding("P", "add_order_event", "Order event", show=False),
+        Binding("L", "add_requirement", "New requirement", show=False),
     ]
 
     def __init__(self, client_id: int):
@@ -190,6 +203,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "top-list": _table(("TOP of", 10), ("Stage", 19), ("Setting", 9), ("Not answered", 13), id="top-list"),
             "tops": RowTable(id="tops"),
             "audit": _table(("When", 21), ("What", 24), ("Detail", 40), id="audit"),
+            **orders_widgets(),
         }
         hidden = self._hidden
         yield Header()
@@ -226,6 +240,10 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
                     yield Lazy(hidden["tops"])
             with TabPane("History", id="history"):
                 yield Lazy(hidden["audit"])
+            with TabPane("Orders", id="orders-tab"):
+                yield Lazy(hidden["orders"])
+                yield Lazy(hidden["order-timeline"])
+                yield Lazy(hidden["requirements"])
         yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -292,6 +310,7 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
             "court-tab": self._show_court,
             "outcomes": self._show_tops,
             "history": self._show_history,
+            "orders-tab": self._show_orders,
         }[tab]()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -316,6 +335,9 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         else:
             parts.append("no referral yet")
         parts.append(f"KW {client.keyworker or 'unallocated'}")
+        in_force = self.requirements.summary_on(client.id, today)
+        if in_force:
+            parts.append(f"On {in_force}")
         consent = client.consent_to_share or "not recorded"
         if client.consent_date:
             consent += f" ({client.consent_date:%d/%m/%y})"
@@ -747,6 +769,8 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
     def on_row_table_row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         if event.table.id == "goals":
             self._show_goal_reviews()
+        elif event.table.id == "orders":
+            self._show_order_timeline()
 
     # ------------------------------------------------------------------ selection
 
@@ -841,6 +865,8 @@ class ClientScreen(ReleaseKeys, CjcaseScreen):
         from cjcase.tui.dialogs.goal_dialogs import GoalDialog
 
         tab = self.query_one("#tabs", TabbedContent).active
+        if self.edit_order_selection():
+            return
         if tab == "sessions-tab" and self.selected_session():
             self._edit_session(self.selected_session())
         elif tab == "goals-tab" and self.selected_goal():
