@@ -286,3 +286,31 @@ async def test_an_assessment_under_rob_says_its_legal_stage_and_other_clients_ar
         await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
         (logged,) = caseload.sessions(rob.id)
         assert (logged.kind, logged.requirement) == ("assessment", "rob_assessment")
+
+
+async def test_an_absence_on_a_running_order_asks_for_the_officers_decision(db, clock, caseload):
+    from textual.widgets import Select
+
+    from cjcase.services.orders import Orders
+    from cjcase.tui.dialogs.session_dialog import SessionDialog
+
+    client = make_client(caseload)
+    Orders(caseload).add(
+        client.id,
+        {"order_type": "atr", "sentence_date": "2026-10-01", "court": "Leeds Magistrates' Court", "length_months": 6},
+    )
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 18, 10, 0), "kind": "keywork", "status": "scheduled"})
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_record(pilot, client.id)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionDialog) and app.screen.takes_keys)
+        app.screen.query_one("#field-status", Select).value = "dna"
+        app.screen.query_one("#field-absence", Select).value = "acceptable"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+        (missed,) = caseload.sessions(client.id)
+        assert (missed.status, missed.absence) == ("dna", "acceptable")
