@@ -323,3 +323,29 @@ def test_every_earlier_schema_gains_contacts_legal_stages_and_custody_events(tmp
 
 def _version_of(name):
     return next(number for number, path in migrations() if path.stem.split("_", 1)[1] == name)
+
+
+def test_check_11_lists_an_absence_on_a_running_order_until_it_is_decided(caseload):
+    from cjcase.returns.quality import data_quality
+    from cjcase.services.orders import Orders
+
+    def listed():
+        return [
+            f.client_refs
+            for f in data_quality(caseload.db, parse_quarter("2026-27 Q3"), NOW)
+            if "on a running order with no absence decision" in f.message
+        ]
+
+    client = make_client(caseload, client_ref="OR-11")
+    before = session(caseload, client.id, datetime(2026, 3, 1, 10, 0), "keywork", "dna")
+    Orders(caseload).add(
+        client.id,
+        {"order_type": "drr", "sentence_date": "2026-03-02", "court": "Leeds Magistrates' Court", "length_months": 12},
+    )
+    assert listed() == []  # the DNA before sentence is not on the order
+    missed = session(caseload, client.id, datetime(2026, 4, 6, 10, 0), "keywork", "attended_left_early")
+    assert listed() == [["OR-11"]]
+    caseload.update_session(missed.id, {"absence": "unacceptable"})
+    assert listed() == []
+    with pytest.raises(ValidationError, match="requirement in force or an order running"):
+        caseload.update_session(before.id, {"absence": "acceptable"})

@@ -271,3 +271,17 @@ NOTES += [
                           AND (r.end_date IS NULL OR r.end_date >= date(coalesce(ev.test_at, ev.arrested_at))))""",
     ),
 ]
+
+# 11. An absence (a DNA, or came and left early) on a day an order was running, with no decision by
+# the responsible officer recorded (DOMAIN.md, Sessions v2: `absence`).
+NOTES += [
+    (
+        "{n} absence{s} on a running order with no absence decision: record whether the responsible "
+        "officer found it acceptable",
+        """SELECT c.client_ref FROM sessions s JOIN clients c ON c.id = s.client_id
+        WHERE s.status IN ('dna', 'attended_left_early') AND s.absence IS NULL
+          AND EXISTS (SELECT 1 FROM orders o WHERE o.client_id = s.client_id
+                      AND o.sentence_date <= substr(s.starts_at, 1, 10)
+                      AND (o.outcome_date IS NULL OR o.outcome_date >= substr(s.starts_at, 1, 10)))""",
+    ),
+]

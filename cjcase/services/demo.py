@@ -441,6 +441,7 @@ class _Maker:
             client_id, referral, start, discharge, release, rows, reportable=pathway in REQUIREMENT_OF_PATHWAY
         )
         contacts_between_appointments(self, client_id, rows["sessions"][first_session:], rows)
+        decide_absences_on_orders(self, client_id, rows["sessions"][first_session:], rows)
         if start:
             self.goals(client_id, start, discharge, rows)
             self.tops(client_id, start, discharge, reason, rows)
@@ -1156,3 +1157,17 @@ def contacts_between_appointments(maker: _Maker, client_id: int, sessions: list[
                 "requirement": None,
             }
         )
+
+
+def decide_absences_on_orders(maker: _Maker, client_id: int, sessions: list[dict], rows) -> None:
+    """The responsible officer's decision on each absence while the client's order runs: mostly
+    unacceptable, an illness or a clash now and then acceptable."""
+    running = [
+        (order["sentence_date"], order["outcome_date"] or "9999-12-31")
+        for order in rows["orders"][-3:]
+        if order["client_id"] == client_id
+    ]
+    for session in sessions:
+        day = session["starts_at"][:10]
+        if session["status"] in codes.ABSENCE_STATUS and any(start <= day <= end for start, end in running):
+            session["absence"] = "acceptable" if maker.rng.random() < 0.25 else "unacceptable"
