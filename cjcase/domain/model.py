@@ -259,6 +259,7 @@ class CaseNote(Record):
     written_at: datetime
     kind: str
     text: str
+    written_by: str | None = None  # a keyworker on the organisation's list; None before authors were kept
 
     _datetime_fields = ("written_at",)
 

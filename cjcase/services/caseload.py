@@ -882,18 +882,37 @@ class Caseload:
 
     # ------------------------------------------------------------ notes and keyworkers
 
-    def add_note(self, client_id: int, text: str, written_at: datetime | None = None, kind: str = "note") -> CaseNote:
-        """Add a dated note to a client's record."""
-        self.get_client(client_id)
+    def add_note(
+        self,
+        client_id: int,
+        text: str,
+        written_at: datetime | None = None,
+        kind: str = "note",
+        written_by: str | None = None,
+    ) -> CaseNote:
+        """Add a dated note to a client's record, with who wrote it (`note_author` when not given)."""
+        client = self.get_client(client_id)
         if not (text or "").strip():
             raise ValidationError("text", "Write the note before saving it.")
+        author = (written_by or "").strip() or self.note_author(client)
+        wrong = names.problem(self.db, "keyworker", author)
+        if wrong:
+            raise ValidationError("written_by", wrong.message)
         at = (written_at or self.clock.now()).strftime("%Y-%m-%d %H:%M")
         with self.db.atomic():
             note_id = self._insert_row(
-                "case_notes", {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip()}
+                "case_notes",
+                {"client_id": client_id, "written_at": at, "kind": kind, "text": text.strip(), "written_by": author},
             )
             write_audit(self.db, "create", "case_note", note_id, client_id)
         return CaseNote.from_row(self._row("case_notes", note_id))
+
+    def note_author(self, client: Client) -> str | None:
+        """Who writes a note on this laptop: the keyworker chosen as "me" here, else the client's
+        own keyworker (one laptop, one keyworker's caseload)."""
+        from cjcase.services import my_clients
+
+        return my_clients.remembered(self.db).keyworker or client.keyworker
 
     def notes(self, client_id: int) -> list[CaseNote]:
         """A client's notes, latest first."""

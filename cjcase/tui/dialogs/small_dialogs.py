@@ -22,7 +22,13 @@ class NoteDialog(FormDialog[CaseNote]):
         self.form_title = f"{'DNA follow-up' if kind == 'dna_follow_up' else 'Note'} · {client_name}"
 
     def fields(self) -> list[FormField]:
-        return [FormField("text", "Note", "note", required=True)]
+        return [
+            FormField("text", "Note", "note", required=True),
+            FormField("written_by", "Written by", "name", names="keyworker"),
+        ]
+
+    def initial(self) -> dict[str, Any]:
+        return {"written_by": self.caseload.note_author(self.caseload.get_client(self.client_id)) or ""}
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -40,7 +46,9 @@ class NoteDialog(FormDialog[CaseNote]):
     def submit(self, values: dict[str, Any]) -> CaseNote:
         if not values["text"]:
             raise ValidationError("text", "Write the note before saving it.")
-        return self.caseload.add_note(self.client_id, values["text"], kind=self.kind)
+        return self.caseload.add_note(
+            self.client_id, values["text"], kind=self.kind, written_by=values.get("written_by") or None
+        )
 
 
 class KeyworkerDialog(FormDialog[int]):

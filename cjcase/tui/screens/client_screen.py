@@ -579,7 +579,9 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
         if self.app.read_only:
             return
         notes = self.caseload.notes(self.client_id)
-        text = [f"{format_datetime(n.written_at)}  {n.text}" for n in notes[:5]]
+        text = [
+            f"{format_datetime(n.written_at)}  {f'{n.written_by}: ' if n.written_by else ''}{n.text}" for n in notes[:5]
+        ]
         if self.client.notes:
             text.insert(0, f"Notes: {self.client.notes}")
         notes_widget.update("\n".join(text) or "No notes yet (m writes one).")
