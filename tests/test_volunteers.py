@@ -20,7 +20,7 @@ from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, settle, wait_until
 
 UTC = UTC
 
@@ -439,3 +439,37 @@ async def test_initials_only_hides_birth_date_phone_and_address_on_the_record_an
         option_list = app.screen.query_one("CommandList")
         shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
         assert "W.F." in shown and "1990" not in shown and "Wilhelmina" not in shown
+
+
+def test_a_search_that_may_not_show_the_birth_date_does_not_match_it(caseload):
+    make_client(caseload, client_ref="T-1", first_name="Jo", last_name="Bloggs", date_of_birth=date(1976, 7, 5))
+    now = datetime(2026, 11, 20, 9, 0)
+    for typed in ("05/07/1976", "1976", "05/07", "1976-07-05"):
+        assert [r.client_ref for r in caseload.find(now, status="all", text=typed)] == ["T-1"], typed
+        assert caseload.find(now, status="all", text=typed, by_birth_date=False) == [], typed
+        assert caseload.count(status="all", text=typed, by_birth_date=False) == 0, typed
+    assert caseload.count(status="all", text="Blog", by_birth_date=False) == 1
+
+
+async def test_a_volunteer_cannot_find_a_client_by_birth_date(volunteer_caseload, clock):
+    path, _writer, _client = volunteer_caseload
+    app = make_app(open_caseload(path, read_only=True), clock, path=path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        table = app.screen.query_one("#clients", RowTable)
+        await pilot.press(*"T-1")
+        await settle(pilot)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        await pilot.press(*["backspace"] * 3, *"1990")
+        await settle(pilot)
+        await settle(pilot)
+        await wait_until(pilot, lambda: table.row_count == 0)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"17/05/1990")
+        await pilot.pause(0.5)
+        option_list = app.screen.query_one("CommandList")
+        shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
+        assert "W.F." not in shown
