@@ -473,3 +473,16 @@ async def test_a_volunteer_cannot_find_a_client_by_birth_date(volunteer_caseload
         option_list = app.screen.query_one("CommandList")
         shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
         assert "W.F." not in shown
+
+
+def test_a_printed_agenda_or_run_sheet_keeps_the_reminders_out_of_stdout(shared):
+    path, writer, _client = shared
+    writer.close()
+    plain = run("--db", str(path), "agenda")
+    assert plain.returncode == 0, plain.stderr
+    assert "Reminder" not in plain.stdout and "Keywork" in plain.stdout
+    assert "Reminder: 1 appointment today." in plain.stderr
+    court = run("--db", str(path), "agenda", "--court", "--from", "tomorrow")
+    assert court.returncode == 0, court.stderr
+    assert "Reminder" not in court.stdout and "Meet at 9:30" in court.stdout
+    assert "Reminder" not in court.stderr  # they speak of today, not the sheet's day
