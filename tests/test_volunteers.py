@@ -387,14 +387,17 @@ async def test_a_volunteer_sees_the_appointment_where_and_the_markers_and_nothin
         app.open_client(client.id)
         await settle(pilot)
         screen = app.screen
-        for tab in ("1", "2", "3", "4", "5", "6"):
+        tabs = screen.query_one("#tabs")
+        for tab in ("1", "2", "3", "4", "5", "6", "7"):
             await pilot.press(tab)
             await settle(pilot)
             text = visible_text(screen)
             for secret in (*secrets, "psych", "17", "audit", "update", "create"):
                 assert secret not in text, (tab, secret)
-        tabs = screen.query_one("#tabs")
-        assert tabs.active == "court-tab"  # 5 and 6 (outcomes, history) lead nowhere
+            if tab == "3":  # the third tab shown: the keys follow the tabs a volunteer sees
+                assert tabs.active == "court-tab"
+        assert tabs.active == "court-tab"  # 4 to 7 (goals, outcomes, history, orders) lead nowhere
+        assert "3 court" in ClientScreen.READ_ONLY_HELP and "4 court" not in ClientScreen.READ_ONLY_HELP
         assert "Meet at 9:30 by the cafe" in visible_text(screen) and "Leeds Magistrates' Court" in visible_text(screen)
         await pilot.press("1")
         await settle(pilot)
