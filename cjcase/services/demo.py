@@ -402,6 +402,9 @@ class _Maker:
         release = order_start = order_end = None
         if pathway == "prison_link":
             release = referral + timedelta(days=rng.randint(5, 40))
+            if release > today + timedelta(days=14) and rng.random() < 0.6:
+                # Most referrals in reach are for releases this fortnight: the agenda's checklists.
+                release = today + timedelta(days=rng.randint(1, 14))
         if pathway in ("drr", "atr"):
             order_start = referral - timedelta(days=rng.randint(0, 10))
             order_end = order_start + timedelta(days=rng.choice((180, 365)))
