@@ -448,3 +448,19 @@ def test_the_date_warnings_name_the_booking_in_the_past_and_the_referral(caseloa
         "This booking is in the past (Wed 3 Dec 2025 10:00): a booking is for a time to come.",
         "This is before the client's referral on Mon 5 Jan 2026.",
     ]
+
+
+async def test_marking_a_cancelled_appointment_attended_says_it_was_cancelled(db, clock, caseload):
+    client, session = booked(caseload)
+    caseload.set_session_status(session.id, "cancelled_service")
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#agenda", RowTable).focus()
+        await press_at_once(pilot, "down", "a")
+        shown = [n.message for n in app._notifications]
+    assert caseload.get_session(session.id).status == "cancelled_service"
+    assert not any("not until" in m for m in shown), shown
+    assert any(
+        "was cancelled by the service" in m and "log what happened instead as a new session" in m for m in shown
+    ), shown

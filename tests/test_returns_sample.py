@@ -132,3 +132,40 @@ def test_a_clean_export_logs_no_options_and_no_problems(db, tmp_path):
     exporter.write(db, prepared, "json", tmp_path / "q.json", NOW)
     detail = exporter.history(db)[0].detail
     assert "allow_incomplete no;" in detail and detail.endswith("problems none") and "notes " not in detail
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_the_data_quality_notes_go_on_the_cover_as_notes_without_references(sample_db, tmp_path, fmt):
+    template = templates.find("quarterly_return", None)
+    prepared = exporter.prepare(sample_db, template, Q2, 5, NOW)
+    assert prepared.notes, "the shared sample has data-quality notes for 2026-27 Q2"
+    result = exporter.write(sample_db, prepared, fmt, tmp_path / f"out.{fmt}", NOW, allow_incomplete=True)
+    if fmt == "csv":
+        cover = (tmp_path / "out.notes.txt").read_text()
+    elif fmt == "json":
+        document = json.loads(result.path.read_text())
+        assert document["quality_notes"] == [note.message for note in prepared.notes]
+        assert document["problems"] == [finding.message for finding in prepared.findings]
+        cover = json.dumps(document)
+    else:
+        sheet = openpyxl.load_workbook(result.path)["Cover"]
+        cover = "\n".join(str(cell.value or "") for row in sheet.iter_rows() for cell in row)
+    assert "Data-quality notes" in cover
+    for note in prepared.notes:
+        assert note.message in cover
+        for ref in note.client_refs:
+            assert ref not in cover
+    if not prepared.findings:
+        assert "No problems found" not in cover
+    if fmt == "csv":
+        assert result.path.read_bytes() == expected("expected_2026-27_Q2_suppressed5.csv")
+
+
+def test_a_return_with_notes_and_no_problems_does_not_say_no_problems_found(sample_db):
+    from cjcase.returns.writers import notes_text
+
+    prepared = exporter.prepare(sample_db, templates.find("quarterly_return", None), Q2, 5, NOW)
+    text = notes_text(prepared.table, "Leeds", [], NOW.date(), [note.message for note in prepared.notes]).decode()
+    assert "No problems found" not in text
+    assert "Data quality: Nothing makes these figures doubtful." in text
+    assert "No problems found" in notes_text(prepared.table, "Leeds", [], NOW.date()).decode()

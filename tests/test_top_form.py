@@ -181,3 +181,30 @@ async def test_entering_correcting_and_deleting_a_top_are_in_the_palette_and_not
             titles = {command.title for command in app.get_system_commands(app.screen)}
             wanted = {"Client: enter top", "Client: delete top", "Client: edit"}
             assert wanted <= titles if not read_only else not wanted & titles
+
+
+async def test_after_editing_a_top_the_selection_stays_on_it_so_delete_aims_at_it(db, clock, caseload):
+    client = client_with_a_start_top(caseload)
+    start = caseload.tops(client.id)[0]
+    review = caseload.add_top(client.id, top_form(date=date(2026, 9, 1), stage="review"))
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_outcomes(app, pilot, client.id)
+        await pilot.press("down")  # the start TOP, below the latest
+        await settle(pilot)
+        assert app.screen.selected_top().id == start.id
+        await pilot.press("e")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "TopDialog")
+        app.screen.query_one("#field-quality_of_life", Input).focus()
+        await press_at_once(pilot, "15", "ctrl+s")
+        await wait_until(pilot, lambda: caseload.get_top(start.id).quality_of_life == 15)
+        if type(app.screen).__name__ == "TopDialog":  # a review's form stays, to show the change
+            await pilot.press("escape")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ClientScreen")
+        await settle(pilot)
+        assert app.screen.selected_top().id == start.id
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "ConfirmDialog")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: len(caseload.tops(client.id)) == 1)
+        assert caseload.tops(client.id)[0].id == review.id

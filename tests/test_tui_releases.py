@@ -167,3 +167,20 @@ async def test_a_volunteer_sees_a_due_release_with_the_gate_pickup_only(tmp_path
         line = str(app.screen.query_one("#release").render())
         assert line == "Release from HMP Leeds expected Fri 20 Nov 2026 · gate pick-up booked"
     reader.close()
+
+
+async def test_the_releases_view_shows_an_appointment_before_release_as_minus_days(db, clock, caseload):
+    client = make_client(caseload, client_ref="R-3")
+    add_release(caseload, client.id, date(2026, 11, 10))
+    db["releases"].update(
+        caseload.releases.of_client(client.id)[0].id,
+        {"first_appointment_at": "2026-11-08 10:00", "first_appointment_provider": "Forward Leeds"},
+    )
+    app = make_app(db, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen.AREA == "Releases"
+        rows = rows_of(app.screen.query_one("#releases"))
+        assert [row[3] for row in rows] == ["-2d"]

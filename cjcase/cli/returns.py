@@ -96,7 +96,7 @@ def export(
     for finding in prepared.findings:
         err(f"Data quality: {finding.described()}.")
     for note in prepared.notes:
-        err(f"Note: {note.described()}.")
+        err(f"Note ({chosen_period.label}): {note.described()}.")
     if prepared.findings and not allow_incomplete:
         raise UserError(
             "Nothing was written: fix what is listed above first, or write the return "

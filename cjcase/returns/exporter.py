@@ -150,15 +150,18 @@ def write(
     table.notes = _group_notes(table, small)
     org = organisation(db)
     problems = [f.message for f in prepared.findings]
+    # The notes go on the cover as notes, apart from the problems: their message only, since a
+    # client reference is never written into a return.
+    quality_notes = [f.message for f in prepared.notes]
     notes = None
     if fmt == "csv":
         content = writers.to_csv(table)
         # The CSV stays the contract's three columns; its caveats go in a sidecar beside it.
-        notes = writers.notes_text(table, org, problems, now.date())
+        notes = writers.notes_text(table, org, problems, now.date(), quality_notes)
     elif fmt == "json":
-        content = writers.to_json(table, org, problems, now.date())
+        content = writers.to_json(table, org, problems, now.date(), quality_notes)
     else:
-        content = writers.to_xlsx(table, org, problems, now.date())
+        content = writers.to_xlsx(table, org, problems, now.date(), quality_notes)
     target = writers.check_target(path, getattr(db, "path", None))
     notes_target = writers.check_target(writers.notes_path(target), getattr(db, "path", None)) if notes else None
     try:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -53,9 +54,12 @@ def _json_cell(cell: Cell):
     return cell
 
 
-def to_json(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> bytes:
+def to_json(
+    table: ReturnTable, organisation: str, findings: list[str], as_at: date, quality_notes: Sequence[str] = ()
+) -> bytes:
     """Counts as numbers, rates as numbers or null, suppressed values as "*"; the cover's
-    caveats as `notes`, and the data-quality problems as `problems`."""
+    caveats as `notes`, the data-quality problems as `problems` and the data-quality notes
+    (records to put right that change none of the figures) as `quality_notes`."""
     if table.template.kind == "aggregate":
         rows = [{"measure": m, "group": g, "value": _json_cell(v)} for m, g, v in table.rows]
     else:
@@ -70,8 +74,13 @@ def to_json(table: ReturnTable, organisation: str, findings: list[str], as_at: d
             "end": table.period.end.isoformat(),
         },
         "suppression": table.suppression or None,
-        "notes": {label: text for label, text in cover_lines(table, organisation, [], as_at) if label and text},
+        "notes": {
+            label: text
+            for label, text in cover_lines(table, organisation, findings, as_at, quality_notes)
+            if label and text
+        },
         "problems": list(findings),
+        "quality_notes": list(quality_notes),
         "rows": rows,
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -82,8 +91,12 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
-def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> list[tuple[str, str]]:
-    """What the cover says: the return, who, when, how it was protected, and what is doubtful."""
+def cover_lines(
+    table: ReturnTable, organisation: str, findings: list[str], as_at: date, quality_notes: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """What the cover says: the return, who, when, how it was protected, what is doubtful, and
+    the data-quality notes (records to put right that change none of these figures; never a
+    client reference)."""
     threshold = table.suppression
     suppression = (
         f"Counts from 1 to {threshold - 1} are shown as *; a rate whose numerator or denominator "
@@ -132,18 +145,30 @@ def cover_lines(table: ReturnTable, organisation: str, findings: list[str], as_a
         *table.notes,
         (
             "Data quality",
-            "No problems found."
+            ("No problems found." if not quality_notes else "Nothing makes these figures doubtful.")
             if not findings
             else f"{plural(len(findings), 'thing makes', 'things make')} these figures doubtful:",
         ),
     ]
-    return lines + [("", finding) for finding in findings]
+    lines += [("", finding) for finding in findings]
+    if quality_notes:
+        lines.append(
+            (
+                "Data-quality notes",
+                f"{plural(len(quality_notes), 'thing', 'things')} to put right in the records "
+                "(none of them changes these figures):",
+            )
+        )
+        lines += [("", note) for note in quality_notes]
+    return lines
 
 
-def notes_text(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> bytes:
+def notes_text(
+    table: ReturnTable, organisation: str, findings: list[str], as_at: date, quality_notes: Sequence[str] = ()
+) -> bytes:
     """The sidecar of a CSV return (`<name>.notes.txt`): what the XLSX cover says, as text."""
     lines = []
-    for label, text in cover_lines(table, organisation, findings, as_at):
+    for label, text in cover_lines(table, organisation, findings, as_at, quality_notes):
         if label:
             lines.append(f"{label}: {text}" if text else f"{label}:")
         else:
@@ -190,7 +215,9 @@ def _shown(value) -> str:
     return str(value)
 
 
-def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], as_at: date) -> bytes:
+def to_xlsx(
+    table: ReturnTable, organisation: str, findings: list[str], as_at: date, quality_notes: Sequence[str] = ()
+) -> bytes:
     """A cover sheet, one sheet of rows and a sheet of definitions, ready to print; the same
     data gives the same bytes (every timestamp inside the file is the day the figures are as at)."""
     from openpyxl import Workbook
@@ -204,7 +231,7 @@ def to_xlsx(table: ReturnTable, organisation: str, findings: list[str], as_at: d
     book = Workbook()
     cover = book.active
     cover.title = "Cover"
-    for label, value in cover_lines(table, organisation, findings, as_at):
+    for label, value in cover_lines(table, organisation, findings, as_at, quality_notes):
         cover.append([label, safe_text(value)])
     for cell in cover["A"]:
         cell.font = Font(bold=True)

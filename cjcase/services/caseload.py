@@ -102,6 +102,14 @@ _CONSTRAINT_FIELDS = {
 }
 
 
+# What a cancelled appointment was, in words, for refusing to mark it attended or DNA.
+CANCELLED_WORDS = {
+    "cancelled_client": "cancelled by the client",
+    "cancelled_service": "cancelled by the service",
+    "prison_regime_cancelled": "cancelled by the prison regime",
+}
+
+
 class Caseload:
     """The keyworker's records, read and written with the domain rules enforced."""
 
@@ -659,6 +667,14 @@ class Caseload:
     def outcome_refusal(self, session_id: int, status: str) -> str | None:
         """Why an appointment cannot be given this outcome now (None: it can)."""
         session = self.get_session(session_id)
+        cancelled = CANCELLED_WORDS.get(session.status)
+        if cancelled and status in NEEDS_TIME_TO_HAVE_COME:
+            word = {"attended": "attended", "dna": "DNA"}.get(status, "left early")
+            return (
+                f"This appointment ({format_datetime(session.starts_at)}) was {cancelled}, so it cannot be "
+                f"marked {word}: log what happened instead as a new session (l, Log session) and leave the "
+                "cancellation as it is."
+            )
         problems = self._outcome_problems({"status": status, "when": session.starts_at})
         return problems[0].message if problems else None
 

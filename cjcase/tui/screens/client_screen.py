@@ -727,6 +727,12 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
             listed.replace_rows([])
             return
         latest_first = list(reversed(self.tops))
+        # The cursor stays on the TOP it was on (one just edited, say), so that a Delete next
+        # aims at it; a new TOP (none of the old rows) is selected instead, at the top.
+        before = {getattr(record, "id", None) for record in listed.records}
+        chosen = getattr(listed.cursor_record, "id", None)
+        ids = [top.id for top in latest_first]
+        cursor = ids.index(chosen) if chosen in ids and before >= set(ids) else 0
         listed.replace_rows(
             [
                 (
@@ -737,6 +743,7 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
                 )
                 for top in latest_first
             ],
+            cursor_row=cursor,
             records=latest_first,
         )
         if not self.tops:

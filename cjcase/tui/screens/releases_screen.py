@@ -34,6 +34,12 @@ STATUS_WORDS = {
 }
 
 
+def signed_days(days: int | None) -> str:
+    """Days from release, signed: `+3d` after it, `-2d` before it (an appointment booked for
+    before the release), blank when unknown."""
+    return "" if days is None else f"{days:+d}d"
+
+
 class ReleaseKeys:
     """Recording the day of release and the handshake, for a screen that knows which release
     (and whose) is selected: `selected_release()` gives (release, client name) or None."""
@@ -185,8 +191,8 @@ class ReleasesScreen(ReleaseKeys, CjcaseScreen):
             name if len(name) <= 16 else name[:15] + "…",
             f"{shown:%d/%m/%y}" + ("" if release.actual_date else "?"),
             Text(status, style=style),
-            "" if first is None else f"+{first}d",
-            "" if start is None else f"+{start}d",
+            signed_days(first),
+            signed_days(start),
             "yes" if release.gate_pickup_booked == "yes" or view.met_at_gate else "",
             "issued" if release.naloxone_issued == "yes" else ("offered" if release.naloxone_offered == "yes" else ""),
         )

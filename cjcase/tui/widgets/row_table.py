@@ -149,6 +149,11 @@ class RowTable(ScrollView, can_focus=True):
         return self._rows[index]
 
     @property
+    def records(self) -> list[Any]:
+        """The records the rows show, in order (None for a row that shows none)."""
+        return list(self._records)
+
+    @property
     def cursor_record(self) -> Any:
         """The record the cursor's row shows, or None (no rows, or a row that shows none)."""
         return self._records[self.cursor_row] if self._rows else None
