@@ -341,3 +341,26 @@ def test_nothing_showing_the_client_alive_is_entered_after_a_recorded_death_and_
     assert check(db) == []
     db.execute("UPDATE sessions SET status = 'attended' WHERE starts_at = '2026-10-02 10:00'")
     assert check(db) == ["deaths row 1: the client has an attended appointment on 02/10/2026, after the date of death."]
+
+
+def test_a_death_recorded_today_cancels_the_booking_later_that_same_day(caseload, clock):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    today = clock.today()
+    later_today = caseload.add_session(
+        client.id,
+        {
+            "when": datetime.combine(today, datetime.min.time()).replace(hour=15),
+            "kind": "keywork",
+            "status": "scheduled",
+        },
+    )
+    tomorrow = caseload.add_session(
+        client.id,
+        {"when": datetime.combine(today + timedelta(days=1), datetime.min.time()).replace(hour=10)}
+        | {"kind": "keywork", "status": "scheduled"},
+    )
+    recorded = caseload.deaths.record(client.id, {"date_of_death": today, "drug_related_suspected": "not_known"})
+    assert recorded.cancelled_sessions == 2
+    assert caseload.get_session(later_today.id).status == "cancelled_service"
+    assert caseload.get_session(tomorrow.id).status == "cancelled_service"
