@@ -336,8 +336,10 @@ def test_nothing_showing_the_client_alive_is_entered_after_a_recorded_death_and_
         with pytest.raises(ValidationError, match="died on 01/10/2026") as error:
             attempt()
         assert error.value.field == field
-    # A letter or a DNA after the death is no sign of life.
-    caseload.add_session(client.id, {"when": datetime(2026, 10, 2, 10), "kind": "keywork", "status": "dna"})
+    # A letter or a DNA after the death is no sign of life (in an import: the program enters neither).
+    db.table("sessions").insert(
+        {"client_id": client.id, "starts_at": "2026-10-02 10:00", "kind": "keywork", "status": "dna"}
+    )
     assert check(db) == []
     db.execute("UPDATE sessions SET status = 'attended' WHERE starts_at = '2026-10-02 10:00'")
     assert check(db) == ["deaths row 1: the client has an attended appointment on 02/10/2026, after the date of death."]
@@ -364,3 +366,49 @@ def test_a_death_recorded_today_cancels_the_booking_later_that_same_day(caseload
     assert recorded.cancelled_sessions == 2
     assert caseload.get_session(later_today.id).status == "cancelled_service"
     assert caseload.get_session(tomorrow.id).status == "cancelled_service"
+
+
+def test_after_a_death_the_program_books_no_session_hearing_or_custody_event_after_it(caseload, db):
+    from cjcase.services import names
+    from cjcase.services.custody import Custody
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 10), "drug_related_suspected": "no"})
+    custody = Custody(caseload)
+    names.add_name(db, "court", "Leeds")
+    arrest = {
+        "arrested_at": datetime(2026, 11, 14, 1, 30),
+        "custody_suite": "Elland Road",
+        "offence": "trigger",
+        "test_at": datetime(2026, 11, 14, 3, 0),
+        "test_result": "positive",
+        "substances_positive": "opiates;cocaine",
+        "ra_imposed": "yes",
+    }
+    hearing = {"when": datetime(2026, 11, 30, 10), "court": "Leeds", "hearing_type": "sentencing"}
+    attempts = (
+        (
+            "when",
+            lambda: caseload.add_session(
+                client.id, {"when": datetime(2026, 11, 25, 10), "kind": "keywork", "status": "scheduled"}
+            ),
+        ),
+        (
+            "when",
+            lambda: caseload.add_session(
+                client.id, {"when": datetime(2026, 11, 11, 9), "kind": "letter", "status": "attended"}
+            ),
+        ),
+        ("when", lambda: caseload.add_court_date(client.id, hearing)),
+        ("arrested_at", lambda: custody.add_event(client.id, arrest)),
+        ("arrested_at", lambda: custody.new_arrest_referral(client.id, arrest, datetime(2026, 11, 16, 10))),
+    )
+    before = db.table("audit").count
+    for field, attempt in attempts:
+        with pytest.raises(ValidationError, match="died on 10/11/2026") as error:
+            attempt()
+        assert error.value.field == field
+    assert db.table("audit").count == before
+    # Up to the day of death the record can still be completed.
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 10, 9), "kind": "keywork", "status": "attended"})
