@@ -412,3 +412,73 @@ def test_after_a_death_the_program_books_no_session_hearing_or_custody_event_aft
     assert db.table("audit").count == before
     # Up to the day of death the record can still be completed.
     caseload.add_session(client.id, {"when": datetime(2026, 11, 10, 9), "kind": "keywork", "status": "attended"})
+
+
+def _dead_and_living_with_bookings_hearings_and_goals(caseload, db):
+    from cjcase.services import names
+
+    names.add_name(db, "court", "Leeds")
+    made = {}
+    for who, ref in (("dead", "D-9"), ("alive", "A-9")):
+        client = make_client(caseload, client_ref=ref, first_name=who.capitalize())
+        make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+        caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15), "kind": "keywork", "status": "scheduled"})
+        caseload.add_session(client.id, {"when": datetime(2026, 11, 24, 10), "kind": "keywork", "status": "scheduled"})
+        caseload.add_court_date(
+            client.id, {"when": datetime(2026, 11, 26, 10), "court": "Leeds", "hearing_type": "sentencing"}
+        )
+        caseload.add_goal(
+            client.id,
+            {
+                "domain": "housing",
+                "description": "Find a flat",
+                "set_date": date(2026, 10, 1),
+                "review_date": date(2026, 11, 27),
+                "status": "open",
+            },
+        )
+        made[who] = client
+    cancelled = caseload.add_session(
+        made["alive"].id, {"when": datetime(2026, 11, 25, 10), "kind": "keywork", "status": "scheduled"}
+    )
+    caseload.update_session(cancelled.id, {"status": "cancelled_client"})
+    caseload.deaths.record(made["dead"].id, {"date_of_death": date(2026, 11, 20), "drug_related_suspected": "yes"})
+    return made
+
+
+def test_a_dead_client_has_nothing_forward_looking_on_the_agenda_or_the_court_run_sheet(caseload, db):
+    from cjcase.services import agenda
+
+    made = _dead_and_living_with_bookings_hearings_and_goals(caseload, db)
+    items = agenda.agenda(db, date(2026, 11, 20), date(2026, 11, 30))
+    assert not [i for i in items if i.client_id == made["dead"].id]
+    alive = sorted((i.kind, i.summary) for i in items if i.client_id == made["alive"].id)
+    assert alive == [
+        ("court", "Sentencing hearing at Leeds"),
+        ("goal_review", "Goal review due (housing)"),
+        ("session", "Keywork (cancelled client)"),
+        ("session", "Keywork (scheduled)"),
+        ("session", "Keywork (scheduled)"),
+    ]
+    assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 11, 30)) == len(items)
+    sheet = agenda.court_run_sheet(db, date(2026, 11, 26))
+    assert [row["client_ref"] for row in sheet] == ["A-9"]
+
+
+async def test_the_read_only_record_of_a_dead_client_lists_nothing_coming(caseload, db, clock):
+    from cjcase.tui.screens.client_screen import ClientScreen
+
+    made = _dead_and_living_with_bookings_hearings_and_goals(caseload, db)
+    app = make_app(db, clock, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for who, shown in (("alive", True), ("dead", False)):
+            app.open_client(made[who].id)
+            await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+            await settle(pilot)
+            coming = str(app.screen.query_one("#contact", Static).render())
+            header = str(app.screen.query_one("#client-header", Static).render())
+            assert ("hearing at Leeds" in coming) is shown, coming
+            assert ("no appointment booked" not in header) is shown, header
+            app.pop_screen()
+            await settle(pilot)
