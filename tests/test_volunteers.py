@@ -20,7 +20,7 @@ from cjcase.services.importing.importer import import_path
 from cjcase.tui.app import make_app
 from cjcase.tui.screens.client_screen import ClientScreen
 from cjcase.tui.widgets.row_table import RowTable
-from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, settle
+from tests.helpers import SAMPLE, SAMPLE_TODAY, add_hearing, make_client, settle, wait_until
 
 UTC = UTC
 
@@ -387,14 +387,17 @@ async def test_a_volunteer_sees_the_appointment_where_and_the_markers_and_nothin
         app.open_client(client.id)
         await settle(pilot)
         screen = app.screen
-        for tab in ("1", "2", "3", "4", "5", "6"):
+        tabs = screen.query_one("#tabs")
+        for tab in ("1", "2", "3", "4", "5", "6", "7"):
             await pilot.press(tab)
             await settle(pilot)
             text = visible_text(screen)
             for secret in (*secrets, "psych", "17", "audit", "update", "create"):
                 assert secret not in text, (tab, secret)
-        tabs = screen.query_one("#tabs")
-        assert tabs.active == "court-tab"  # 5 and 6 (outcomes, history) lead nowhere
+            if tab == "3":  # the third tab shown: the keys follow the tabs a volunteer sees
+                assert tabs.active == "court-tab"
+        assert tabs.active == "court-tab"  # 4 to 7 (goals, outcomes, history, orders) lead nowhere
+        assert "3 court" in ClientScreen.READ_ONLY_HELP and "4 court" not in ClientScreen.READ_ONLY_HELP
         assert "Meet at 9:30 by the cafe" in visible_text(screen) and "Leeds Magistrates' Court" in visible_text(screen)
         await pilot.press("1")
         await settle(pilot)
@@ -439,3 +442,50 @@ async def test_initials_only_hides_birth_date_phone_and_address_on_the_record_an
         option_list = app.screen.query_one("CommandList")
         shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
         assert "W.F." in shown and "1990" not in shown and "Wilhelmina" not in shown
+
+
+def test_a_search_that_may_not_show_the_birth_date_does_not_match_it(caseload):
+    make_client(caseload, client_ref="T-1", first_name="Jo", last_name="Bloggs", date_of_birth=date(1976, 7, 5))
+    now = datetime(2026, 11, 20, 9, 0)
+    for typed in ("05/07/1976", "1976", "05/07", "1976-07-05"):
+        assert [r.client_ref for r in caseload.find(now, status="all", text=typed)] == ["T-1"], typed
+        assert caseload.find(now, status="all", text=typed, by_birth_date=False) == [], typed
+        assert caseload.count(status="all", text=typed, by_birth_date=False) == 0, typed
+    assert caseload.count(status="all", text="Blog", by_birth_date=False) == 1
+
+
+async def test_a_volunteer_cannot_find_a_client_by_birth_date(volunteer_caseload, clock):
+    path, _writer, _client = volunteer_caseload
+    app = make_app(open_caseload(path, read_only=True), clock, path=path, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        table = app.screen.query_one("#clients", RowTable)
+        await pilot.press(*"T-1")
+        await settle(pilot)
+        await wait_until(pilot, lambda: table.row_count == 1)
+        await pilot.press(*["backspace"] * 3, *"1990")
+        await settle(pilot)
+        await settle(pilot)
+        await wait_until(pilot, lambda: table.row_count == 0)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"17/05/1990")
+        await pilot.pause(0.5)
+        option_list = app.screen.query_one("CommandList")
+        shown = " ".join(str(option_list.get_option_at_index(i).prompt) for i in range(option_list.option_count))
+        assert "W.F." not in shown
+
+
+def test_a_printed_agenda_or_run_sheet_keeps_the_reminders_out_of_stdout(shared):
+    path, writer, _client = shared
+    writer.close()
+    plain = run("--db", str(path), "agenda")
+    assert plain.returncode == 0, plain.stderr
+    assert "Reminder" not in plain.stdout and "Keywork" in plain.stdout
+    assert "Reminder: 1 appointment today." in plain.stderr
+    court = run("--db", str(path), "agenda", "--court", "--from", "tomorrow")
+    assert court.returncode == 0, court.stderr
+    assert "Reminder" not in court.stdout and "Meet at 9:30" in court.stdout
+    assert "Reminder" not in court.stderr  # they speak of today, not the sheet's day

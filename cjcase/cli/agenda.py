@@ -101,7 +101,8 @@ def agenda_command(
         typer.echo(f"Wrote {written}: appointments and hearings {format_date(first)} to {format_date(last)}.")
         if not html and not court:
             return
-    reminders = agenda_service.reminders(database, clock.now())
+    # Reminders speak of today: a run sheet for another day leaves them off.
+    reminders = agenda_service.reminders(database, clock.now()) if not court or first == clock.today() else []
     whose = f" · {keyworker}" if keyworker else ""
     rows: list[tuple[str, ...] | str] = []  # a row of cells, or a day's heading
     if court:
@@ -158,9 +159,12 @@ def agenda_command(
         typer.echo(str(written))  # only its path: a script can open or print it
         return
     console = Console()
+    # The reminders are for the person at the terminal, on stderr: `agenda > sheet.txt` keeps
+    # only the agenda.
+    notices = Console(stderr=True)
     for reminder in reminders:
         # User text is a Text, never markup: a name like "[/bold]Ann" is printed as typed.
-        console.print(Text.assemble(("Reminder:", "bold"), " ", reminder))
+        notices.print(Text.assemble(("Reminder:", "bold"), " ", reminder))
     table = Table(title=title, title_justify="left", expand=True)
     for column, _width in columns:
         table.add_column(column)

@@ -19,7 +19,7 @@ class ClientProvider(Provider):
 
         with_birth_date = shows_contact_details(app.read_only, app.initials_only)
 
-        rows = app.caseload.find(app.clock.now(), status="all", text=query, limit=20)
+        rows = app.caseload.find(app.clock.now(), status="all", text=query, limit=20, by_birth_date=with_birth_date)
         for row in rows:
             shown = app.name_of(row.first_name, row.last_name, row.client_ref)
             label = f"Client: open {shown}" + ("" if row.client_ref in shown else f" ({row.client_ref})")

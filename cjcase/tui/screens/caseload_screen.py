@@ -13,7 +13,7 @@ from textual.worker import get_current_worker
 from cjcase.domain import codes
 from cjcase.domain.codes import PATHWAY_SHORT, RISK_MARKER
 from cjcase.domain.model import CaseloadRow
-from cjcase.domain.privacy import visible_flags
+from cjcase.domain.privacy import shows_contact_details, visible_flags
 from cjcase.services import search
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.messages import CaseloadCounted, CaseloadPageLoaded
@@ -128,6 +128,8 @@ class CaseloadScreen(CjcaseScreen):
             "pathway": chosen("#pathway"),
             "keyworker": chosen("#keyworker"),
             "text": self.query_one("#search", Input).value,
+            # A volunteer, or a screen on initials only, must not confirm a date of birth by search.
+            "by_birth_date": shows_contact_details(self.app.read_only, self.app.initials_only),
         }
 
     @on(Input.Changed, "#search")

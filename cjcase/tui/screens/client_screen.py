@@ -110,7 +110,7 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
     READ_ONLY_HELP = (
         "The client, read-only: what a gate pick-up or a day of court duty needs. The header "
         "shows the keyworker, the next appointment and the violence-to-staff and lone-working "
-        "markers. Tabs: 1 the next appointments and hearings, 2 appointments, 4 court. Nothing "
+        "markers. Tabs: 1 the next appointments and hearings, 2 appointments, 3 court. Nothing "
         "can be changed here. Esc goes back."
     )
     EDIT_ACTIONS = frozenset(
@@ -154,6 +154,12 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
         *[
             Binding(str(number), f"show_tab('{tab}')", f"Show {title}", show=False)
             for number, (tab, title) in enumerate(TABS, start=1)
+        ],
+        # A volunteer sees fewer tabs: their keys follow the tabs shown (1 overview, 2 sessions,
+        # 3 court), as the read-only help says.
+        *[
+            Binding(str(number), f"volunteer_tab('{tab}')", f"Show {dict(TABS)[tab]}", show=False)
+            for number, tab in enumerate(VOLUNTEER_TABS, start=1)
         ],
         Binding("a", "mark('attended')", "Attended", show=False),
         Binding("d", "mark('dna')", "DNA", show=False),
@@ -248,8 +254,10 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
         yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "show_tab" and parameters and not shows_case_detail(self.app.read_only):
-            return parameters[0] in VOLUNTEER_TABS
+        if action == "show_tab" and not shows_case_detail(self.app.read_only):
+            return False  # a volunteer's keys are the volunteer_tab ones, numbered as shown
+        if action == "volunteer_tab":
+            return not shows_case_detail(self.app.read_only) and bool(parameters) and parameters[0] in VOLUNTEER_TABS
         return super().check_action(action, parameters)
 
     def on_mount(self) -> None:
@@ -799,6 +807,10 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
                 self.call_after_refresh(table.focus)
 
     _show_tab = action_show_tab
+
+    def action_volunteer_tab(self, tab: str) -> None:
+        """A volunteer's tab key: the same tab, numbered by the tabs a volunteer is shown."""
+        self.action_show_tab(tab)
 
     # ------------------------------------------------------------------ actions
 
