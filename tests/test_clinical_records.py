@@ -482,3 +482,15 @@ async def test_the_read_only_record_of_a_dead_client_lists_nothing_coming(caselo
             assert ("no appointment booked" not in header) is shown, header
             app.pop_screen()
             await settle(pilot)
+
+
+def test_a_dead_clients_hearing_tomorrow_is_not_in_the_start_up_reminders(caseload, db):
+    from cjcase.services import agenda, names
+
+    names.add_name(db, "court", "Leeds")
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10), "court": "Leeds", "hearing_type": "plea"})
+    assert "1 court hearing tomorrow." in agenda.reminders(db, NOW)
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 19), "drug_related_suspected": "no"})
+    assert not [r for r in agenda.reminders(db, NOW) if "hearing" in r]

@@ -584,7 +584,8 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     if appointments:
         found.append(f"{appointments} appointment{'s' if appointments != 1 else ''} today.")
     hearings = db.execute(
-        f"SELECT count(*) FROM court_dates d WHERE hearing_at >= ? AND hearing_at < ? AND {NOT_ADJOURNED}",
+        f"SELECT count(*) FROM court_dates d WHERE hearing_at >= ? AND hearing_at < ? AND {NOT_ADJOURNED} "
+        f"AND {_not_after_death('d.client_id', 'd.hearing_at')}",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
     ).fetchone()[0]
     if hearings:
