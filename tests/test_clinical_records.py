@@ -336,8 +336,161 @@ def test_nothing_showing_the_client_alive_is_entered_after_a_recorded_death_and_
         with pytest.raises(ValidationError, match="died on 01/10/2026") as error:
             attempt()
         assert error.value.field == field
-    # A letter or a DNA after the death is no sign of life.
-    caseload.add_session(client.id, {"when": datetime(2026, 10, 2, 10), "kind": "keywork", "status": "dna"})
+    # A letter or a DNA after the death is no sign of life (in an import: the program enters neither).
+    db.table("sessions").insert(
+        {"client_id": client.id, "starts_at": "2026-10-02 10:00", "kind": "keywork", "status": "dna"}
+    )
     assert check(db) == []
     db.execute("UPDATE sessions SET status = 'attended' WHERE starts_at = '2026-10-02 10:00'")
     assert check(db) == ["deaths row 1: the client has an attended appointment on 02/10/2026, after the date of death."]
+
+
+def test_a_death_recorded_today_cancels_the_booking_later_that_same_day(caseload, clock):
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    today = clock.today()
+    later_today = caseload.add_session(
+        client.id,
+        {
+            "when": datetime.combine(today, datetime.min.time()).replace(hour=15),
+            "kind": "keywork",
+            "status": "scheduled",
+        },
+    )
+    tomorrow = caseload.add_session(
+        client.id,
+        {"when": datetime.combine(today + timedelta(days=1), datetime.min.time()).replace(hour=10)}
+        | {"kind": "keywork", "status": "scheduled"},
+    )
+    recorded = caseload.deaths.record(client.id, {"date_of_death": today, "drug_related_suspected": "not_known"})
+    assert recorded.cancelled_sessions == 2
+    assert caseload.get_session(later_today.id).status == "cancelled_service"
+    assert caseload.get_session(tomorrow.id).status == "cancelled_service"
+
+
+def test_after_a_death_the_program_books_no_session_hearing_or_custody_event_after_it(caseload, db):
+    from cjcase.services import names
+    from cjcase.services.custody import Custody
+
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 10), "drug_related_suspected": "no"})
+    custody = Custody(caseload)
+    names.add_name(db, "court", "Leeds")
+    arrest = {
+        "arrested_at": datetime(2026, 11, 14, 1, 30),
+        "custody_suite": "Elland Road",
+        "offence": "trigger",
+        "test_at": datetime(2026, 11, 14, 3, 0),
+        "test_result": "positive",
+        "substances_positive": "opiates;cocaine",
+        "ra_imposed": "yes",
+    }
+    hearing = {"when": datetime(2026, 11, 30, 10), "court": "Leeds", "hearing_type": "sentencing"}
+    attempts = (
+        (
+            "when",
+            lambda: caseload.add_session(
+                client.id, {"when": datetime(2026, 11, 25, 10), "kind": "keywork", "status": "scheduled"}
+            ),
+        ),
+        (
+            "when",
+            lambda: caseload.add_session(
+                client.id, {"when": datetime(2026, 11, 11, 9), "kind": "letter", "status": "attended"}
+            ),
+        ),
+        ("when", lambda: caseload.add_court_date(client.id, hearing)),
+        ("arrested_at", lambda: custody.add_event(client.id, arrest)),
+        ("arrested_at", lambda: custody.new_arrest_referral(client.id, arrest, datetime(2026, 11, 16, 10))),
+    )
+    before = db.table("audit").count
+    for field, attempt in attempts:
+        with pytest.raises(ValidationError, match="died on 10/11/2026") as error:
+            attempt()
+        assert error.value.field == field
+    assert db.table("audit").count == before
+    # Up to the day of death the record can still be completed.
+    caseload.add_session(client.id, {"when": datetime(2026, 11, 10, 9), "kind": "keywork", "status": "attended"})
+
+
+def _dead_and_living_with_bookings_hearings_and_goals(caseload, db):
+    from cjcase.services import names
+
+    names.add_name(db, "court", "Leeds")
+    made = {}
+    for who, ref in (("dead", "D-9"), ("alive", "A-9")):
+        client = make_client(caseload, client_ref=ref, first_name=who.capitalize())
+        make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+        caseload.add_session(client.id, {"when": datetime(2026, 11, 20, 15), "kind": "keywork", "status": "scheduled"})
+        caseload.add_session(client.id, {"when": datetime(2026, 11, 24, 10), "kind": "keywork", "status": "scheduled"})
+        caseload.add_court_date(
+            client.id, {"when": datetime(2026, 11, 26, 10), "court": "Leeds", "hearing_type": "sentencing"}
+        )
+        caseload.add_goal(
+            client.id,
+            {
+                "domain": "housing",
+                "description": "Find a flat",
+                "set_date": date(2026, 10, 1),
+                "review_date": date(2026, 11, 27),
+                "status": "open",
+            },
+        )
+        made[who] = client
+    cancelled = caseload.add_session(
+        made["alive"].id, {"when": datetime(2026, 11, 25, 10), "kind": "keywork", "status": "scheduled"}
+    )
+    caseload.update_session(cancelled.id, {"status": "cancelled_client"})
+    caseload.deaths.record(made["dead"].id, {"date_of_death": date(2026, 11, 20), "drug_related_suspected": "yes"})
+    return made
+
+
+def test_a_dead_client_has_nothing_forward_looking_on_the_agenda_or_the_court_run_sheet(caseload, db):
+    from cjcase.services import agenda
+
+    made = _dead_and_living_with_bookings_hearings_and_goals(caseload, db)
+    items = agenda.agenda(db, date(2026, 11, 20), date(2026, 11, 30))
+    assert not [i for i in items if i.client_id == made["dead"].id]
+    alive = sorted((i.kind, i.summary) for i in items if i.client_id == made["alive"].id)
+    assert alive == [
+        ("court", "Sentencing hearing at Leeds"),
+        ("goal_review", "Goal review due (housing)"),
+        ("session", "Keywork (cancelled client)"),
+        ("session", "Keywork (scheduled)"),
+        ("session", "Keywork (scheduled)"),
+    ]
+    assert agenda.agenda_count(db, date(2026, 11, 20), date(2026, 11, 30)) == len(items)
+    sheet = agenda.court_run_sheet(db, date(2026, 11, 26))
+    assert [row["client_ref"] for row in sheet] == ["A-9"]
+
+
+async def test_the_read_only_record_of_a_dead_client_lists_nothing_coming(caseload, db, clock):
+    from cjcase.tui.screens.client_screen import ClientScreen
+
+    made = _dead_and_living_with_bookings_hearings_and_goals(caseload, db)
+    app = make_app(db, clock, read_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for who, shown in (("alive", True), ("dead", False)):
+            app.open_client(made[who].id)
+            await wait_until(pilot, lambda: isinstance(app.screen, ClientScreen))
+            await settle(pilot)
+            coming = str(app.screen.query_one("#contact", Static).render())
+            header = str(app.screen.query_one("#client-header", Static).render())
+            assert ("hearing at Leeds" in coming) is shown, coming
+            assert ("no appointment booked" not in header) is shown, header
+            app.pop_screen()
+            await settle(pilot)
+
+
+def test_a_dead_clients_hearing_tomorrow_is_not_in_the_start_up_reminders(caseload, db):
+    from cjcase.services import agenda, names
+
+    names.add_name(db, "court", "Leeds")
+    client = make_client(caseload)
+    make_episode(caseload, client.id, referral_date=date(2026, 6, 1), start_date=date(2026, 6, 2))
+    caseload.add_court_date(client.id, {"when": datetime(2026, 11, 21, 10), "court": "Leeds", "hearing_type": "plea"})
+    assert "1 court hearing tomorrow." in agenda.reminders(db, NOW)
+    caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 19), "drug_related_suspected": "no"})
+    assert not [r for r in agenda.reminders(db, NOW) if "hearing" in r]

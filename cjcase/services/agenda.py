@@ -26,6 +26,22 @@ APPOINTMENTS = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND) +
 # client made after the last DNA (a call unanswered, a text, a letter) (DOMAIN.md, reading).
 FOLLOWED_UP_BY = "(" + ", ".join(f"'{kind}'" for kind in codes.APPOINTMENT_KIND + codes.FOLLOW_UP_CONTACT) + ")"
 
+
+# A client who died has nothing forward-looking (DOMAIN.md, deaths): no hearing, goal review, order
+# end or release dated after the date of death, nor the bookings from that day that the death
+# cancelled.
+def _not_after_death(client: str, day: str) -> str:
+    return (
+        f"NOT EXISTS (SELECT 1 FROM deaths x WHERE x.client_id = {client} AND substr({day}, 1, 10) > x.date_of_death)"
+    )
+
+
+ALIVE_SESSION = (
+    "NOT EXISTS (SELECT 1 FROM deaths x WHERE x.client_id = s.client_id AND (substr(s.starts_at, 1, 10) > "
+    "x.date_of_death OR (substr(s.starts_at, 1, 10) = x.date_of_death AND s.status IN "
+    "('scheduled', 'cancelled_service'))))"
+)
+
 # Each kind of thing the agenda shows: its table, the column that dates it, what it selects and
 # which rows are due. `:first`/`:last` bound the days; `:after_last` is the day after.
 _AGENDA_SOURCES = (
@@ -34,35 +50,39 @@ _AGENDA_SOURCES = (
         "sessions s",
         "s.starts_at",
         "s.kind, s.status, s.peer_mentor",
-        f"s.starts_at >= :first AND s.starts_at < :after_last AND s.kind IN {APPOINTMENTS}",
+        f"s.starts_at >= :first AND s.starts_at < :after_last AND s.kind IN {APPOINTMENTS} AND {ALIVE_SESSION}",
     ),
     (
         "court",
         "court_dates d",
         "d.hearing_at",
         f"d.court, d.hearing_type, {REVIEWED_ORDER_SQL} AS order_title",
-        f"d.hearing_at >= :first AND d.hearing_at < :after_last AND {NOT_ADJOURNED}",
+        f"d.hearing_at >= :first AND d.hearing_at < :after_last AND {NOT_ADJOURNED} "
+        f"AND {_not_after_death('d.client_id', 'd.hearing_at')}",
     ),
     (
         "goal_review",
         "goals g",
         "g.review_date",
         "g.domain",
-        "g.status = 'open' AND g.review_date BETWEEN :first AND :last",
+        "g.status = 'open' AND g.review_date BETWEEN :first AND :last "
+        f"AND {_not_after_death('g.client_id', 'g.review_date')}",
     ),
     (
         "order_end",
         "episodes e",
         "e.order_end",
         "e.pathway",
-        "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last",
+        "e.discharge_date IS NULL AND e.order_end BETWEEN :first AND :last "
+        f"AND {_not_after_death('e.client_id', 'e.order_end')}",
     ),
     (
         "release",
         "releases r",
         "r.expected_date",
         "r.prison, r.gate_pickup_booked",
-        "r.actual_date IS NULL AND r.coc_exclusion IS NULL AND r.expected_date BETWEEN :first AND :last",
+        "r.actual_date IS NULL AND r.coc_exclusion IS NULL AND r.expected_date BETWEEN :first AND :last "
+        f"AND {_not_after_death('r.client_id', 'r.expected_date')}",
     ),
 )
 _AGENDA_ORDER = {"court": 0, "release": 1, "session": 2, "order_end": 3, "goal_review": 4}
@@ -564,7 +584,8 @@ def reminders(db: sqlite_utils.Database, now: datetime) -> list[str]:
     if appointments:
         found.append(f"{appointments} appointment{'s' if appointments != 1 else ''} today.")
     hearings = db.execute(
-        f"SELECT count(*) FROM court_dates d WHERE hearing_at >= ? AND hearing_at < ? AND {NOT_ADJOURNED}",
+        f"SELECT count(*) FROM court_dates d WHERE hearing_at >= ? AND hearing_at < ? AND {NOT_ADJOURNED} "
+        f"AND {_not_after_death('d.client_id', 'd.hearing_at')}",
         [(today + timedelta(days=1)).isoformat(), (today + timedelta(days=2)).isoformat()],
     ).fetchone()[0]
     if hearings:
@@ -588,6 +609,7 @@ def court_run_sheet(db: sqlite_utils.Database, day: date) -> list[dict]:
                   c.first_name, c.last_name, c.client_ref, c.keyworker, {REVIEWED_ORDER_SQL} AS order_title
            FROM court_dates d JOIN clients c ON c.id = d.client_id
            WHERE d.hearing_at >= ? AND d.hearing_at < ? AND {NOT_ADJOURNED}
+             AND {_not_after_death("d.client_id", "d.hearing_at")}
            ORDER BY d.court, d.hearing_at""",
             [day.isoformat(), (day + timedelta(days=1)).isoformat()],
         )
@@ -681,3 +703,12 @@ def _absences_to_report(db: sqlite_utils.Database, name: str) -> list[ActionItem
                 )
             )
     return items
+
+
+def still_to_come(sessions: list, hearings: list, now: datetime, died: date | None) -> tuple[list, list]:
+    """A client's appointments still booked (soonest first) and hearings still to come, for the
+    record; nothing for a client who died (DOMAIN.md, deaths)."""
+    if died is not None:
+        return [], []
+    booked = sorted((s for s in sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at)
+    return booked, [h for h in hearings if h.hearing_at >= now]

@@ -55,6 +55,13 @@ if TYPE_CHECKING:
 # The columns the search index holds: a change to one leaves the old value in its segments.
 NAME_FIELDS = ("client_ref", "first_name", "last_name", "preferred_name", "aliases")
 
+# What the program enters for a living client only: entity -> (its date field, a phrase).
+AFTER_DEATH = {
+    "session": ("when", "a session"),
+    "court_date": ("when", "a hearing"),
+    "custody_event": ("arrested_at", "a custody event"),
+}
+
 # entity name -> (table, field rules, record class, check across fields)
 ENTITIES = {
     "client": ("clients", rules.CLIENT, Client),
@@ -257,6 +264,7 @@ class Caseload:
         if extra_checks:
             raise_first(extra_checks(clean))
         raise_first(self._after_death(entity, clean, client_id))
+        raise_first(self.entry_after_death(entity, clean, client_id))
         row = columns_of(spec, clean)
         if client_id is not None:
             row["client_id"] = client_id
@@ -311,6 +319,29 @@ class Caseload:
                 field,
                 f"The client died on {date.fromisoformat(died[0]):%d/%m/%Y}: nothing showing them alive can be "
                 "dated after that. Check the date, or the death record.",
+            )
+        ]
+
+    def died_on(self, client_id: int) -> date | None:
+        """The client's date of death, if one is recorded."""
+        row = self.db.execute("SELECT date_of_death FROM deaths WHERE client_id = ?", [client_id]).fetchone()
+        return date.fromisoformat(row[0]) if row else None
+
+    def entry_after_death(self, entity: str, clean: dict[str, Any], client_id: int | None) -> list[ValidationError]:
+        """A rule of entry (the importer keeps its own rules of record): after a recorded death the
+        program books or logs no session, hearing or custody event dated after the date of death."""
+        if entity not in AFTER_DEATH or client_id is None:
+            return []
+        field, what = AFTER_DEATH[entity]
+        died = self.died_on(client_id)
+        day = str(clean.get(field) or "")[:10]
+        if died is None or not day or day <= died.isoformat():
+            return []
+        return [
+            ValidationError(
+                field,
+                f"The client died on {died:%d/%m/%Y}: {what} cannot be dated after that. "
+                "Check the date, or the death record.",
             )
         ]
 

@@ -199,6 +199,14 @@ class Custody:
         import never adds one), an arrest-referral episode when none is open, and the RA1
         appointment at the time on the notice."""
         values = {**event, "test_result": "positive", "ra_imposed": "yes"}
+        died = self.caseload.died_on(client) if isinstance(client, int) else None
+        if died is not None:
+            # A rule of entry: an arrest referral books an RA1 and opens a requirement, for the living.
+            raise ValidationError(
+                "arrested_at",
+                f"This client died on {died:%d/%m/%Y}: no new arrest referral can be made for them. "
+                "Check the client, or the death record.",
+            )
         with self.db.atomic():
             person = (
                 self.caseload.get_client(client)

@@ -1,6 +1,6 @@
 """Deaths (DOMAIN.md): recording that a client died. In the program, recording a death discharges
-the episode open on that day as `died` on the date of death, marks the client's later scheduled
-sessions `cancelled_service` and closes the client for the agenda; the record is kept (under the
+the episode open on that day as `died` on the date of death, marks the client's scheduled
+sessions on or after that day `cancelled_service` and closes the client for the agenda; the record is kept (under the
 retention rules, like any closed client's). An import must already agree (see `conflicts`).
 Every write is one transaction with its audit row."""
 
@@ -113,7 +113,8 @@ class Deaths:
 
     def record(self, client_id: int, values: dict[str, Any]) -> DeathRecorded:
         """Record a death: the episode open on that day is discharged as `died` on the date of
-        death, later scheduled sessions are cancelled by the service, in one transaction. Refused
+        death, scheduled sessions on or after that day (any
+        hour) are cancelled by the service, in one transaction. Refused
         (on `date_of_death`) when something dated after it shows the client alive."""
         client = list(self.db.query("SELECT id, date_of_birth FROM clients WHERE id = ?", [client_id]))
         if not client:
@@ -162,8 +163,8 @@ class Deaths:
                 discharged = episode["id"]
             cancelled = self.db.execute(
                 "UPDATE sessions SET status = 'cancelled_service', updated_at = datetime('now') "
-                "WHERE client_id = ? AND status = 'scheduled' AND starts_at > ?",
-                [client_id, f"{died} 23:59"],
+                "WHERE client_id = ? AND status = 'scheduled' AND substr(starts_at, 1, 10) >= ?",
+                [client_id, died],
             ).rowcount
             if cancelled:
                 write_audit(

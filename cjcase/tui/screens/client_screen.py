@@ -17,6 +17,7 @@ from cjcase.domain.dates import age_on, format_date, format_datetime
 from cjcase.domain.errors import NotFoundError
 from cjcase.domain.model import change_since_start, next_top_stage
 from cjcase.domain.privacy import VOLUNTEER_TABS, shows_case_detail, shows_contact_details, visible_flags
+from cjcase.services import agenda
 from cjcase.tui.base import CjcaseScreen, add_fixed_columns
 from cjcase.tui.screens.orders_tab import OrdersTab, orders_widgets
 from cjcase.tui.screens.releases_screen import ReleaseKeys
@@ -389,10 +390,12 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
 
     def _upcoming(self) -> list:
         """The appointments still to come, soonest first."""
-        now = self.app.clock.now()
-        return sorted(
-            (s for s in self.sessions if s.starts_at >= now and s.status == "scheduled"), key=lambda s: s.starts_at
-        )
+        return self._still_to_come()[0]
+
+    def _still_to_come(self) -> tuple[list, list]:
+        """The appointments (soonest first) and hearings still to come; none after a death."""
+        died = self.death.date_of_death if self.death else None
+        return agenda.still_to_come(self.sessions, self.hearings, self.app.clock.now(), died)
 
     def _show_volunteer_header(self) -> None:
         """What a volunteer needs on the day: the keyworker, the next appointment, the markers."""
@@ -412,13 +415,9 @@ class ClientScreen(ReleaseKeys, OrdersTab, CjcaseScreen):
 
     def _show_volunteer_overview(self) -> None:
         """The appointments and hearings to come, and nothing else of the record."""
-        now = self.app.clock.now()
-        lines = [f"{format_datetime(s.starts_at)}  {words(s.kind)}" for s in self._upcoming()[:8]]
-        lines += [
-            f"{format_datetime(h.hearing_at)}  {words(h.hearing_type)} hearing at {h.court}"
-            for h in self.hearings
-            if h.hearing_at >= now
-        ]
+        booked, hearings = self._still_to_come()
+        lines = [f"{format_datetime(s.starts_at)}  {words(s.kind)}" for s in booked[:8]]
+        lines += [f"{format_datetime(h.hearing_at)}  {words(h.hearing_type)} hearing at {h.court}" for h in hearings]
         self.query_one("#contact", Static).update("Coming up:\n" + ("\n".join(lines) if lines else "nothing booked"))
         self._show_release(clinical=False)
         for name in ("#coming", "#episodes", "#custody", "#timeline", "#notes", "#engagement"):
