@@ -194,7 +194,7 @@ def test_ra1_left_early_is_reported_to_the_police_until_recorded(caseload, custo
     assert "say why they left early, for police" in refused.value.message
     caseload.update_session(referral.ra1.id, {"status": "attended_left_early", "dna_reason": "walked out after 10 min"})
     notify = [a.reason for a in caseload.actions(NOW) if a.kind == "notify"]
-    assert notify == ["Notify police today: REQUIRED_ASSESSMENT left early 16 Nov 10:00"]
+    assert notify == ["Notify police today: RA left early 16 Nov 10:00"]
     Engagement(caseload).record_dna(
         referral.ra1.id, "walked out after 10 min", datetime(2026, 11, 16, 12, 0), status="attended_left_early"
     )
@@ -209,8 +209,8 @@ def test_an_ra_dna_is_reported_even_where_the_episode_holds_another_requirement(
     caseload.update_session(ra1.id, {"status": "dna", "dna_reason": "in hospital, says"})
     notify = sorted(a.reason for a in caseload.actions(NOW) if a.kind == "notify")
     assert notify == [
-        "Notify police today: REQUIRED_ASSESSMENT DNA 16 Nov 10:00",
-        "Notify probation today: LICENCE DNA 16 Nov 10:00",
+        "Notify police today: RA DNA 16 Nov 10:00",
+        "Notify probation today: licence DNA 16 Nov 10:00",
     ]
 
 

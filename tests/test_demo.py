@@ -181,7 +181,7 @@ def test_the_demo_writes_arrests_ra_stages_and_contacts_with_realistic_timing(db
         for a in agenda.actions(db, datetime(2026, 11, 20, 12, 0))
         if a.kind == "notify" and a.record_id in stages
     ]
-    assert len([r for r in notify if r.startswith("Notify police today: REQUIRED_ASSESSMENT")]) == unreported
+    assert len([r for r in notify if r.startswith("Notify police today: RA")]) == unreported
     # The RA imposed puts a required_assessment requirement in force from the test (check 6 finds none missing).
     missing = db.execute(
         "SELECT count(*) FROM custody_events ev WHERE NOT EXISTS (SELECT 1 FROM requirements r "

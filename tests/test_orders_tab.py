@@ -110,7 +110,7 @@ async def test_a_requirement_is_added_and_ended_from_the_orders_tab(db, clock, c
         assert in_force == [("atr", "court"), ("licence", "probation")]
         table = app.screen.query_one("#requirements")
         await wait_until(pilot, lambda: table.row_count == 2)
-        assert "On ATR (tell court), LICENCE (tell probation)" in str(app.screen.query_one("#client-header").render())
+        assert "On ATR (tell court), licence (tell probation)" in str(app.screen.query_one("#client-header").render())
         # End the licence: select it in the list, e, the end date.
         table.focus()
         table.cursor_row = [r.requirement for r in table._records].index("licence")

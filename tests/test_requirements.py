@@ -121,8 +121,8 @@ def test_an_absence_asks_once_for_each_agency_to_tell(db, caseload, requirements
     requirements.add(client.id, {"requirement": "rob", "start_date": "2026-11-01", "notify_contact": "PC Jones"})
     session = dna(caseload, client.id)
     assert reasons(db) == [
-        "Notify police (PC Jones) today: ROB DNA 19 Nov 09:00",
-        "Notify probation today: ATR+LICENCE DNA 19 Nov 09:00",
+        "Notify police (PC Jones) today: RoB DNA 19 Nov 09:00",
+        "Notify probation today: ATR+licence DNA 19 Nov 09:00",
     ]
     caseload.update_session(session.id, {"notified_at": datetime(2026, 11, 19, 16, 0)})
     assert reasons(db) == []
@@ -140,7 +140,7 @@ def test_a_dna_on_two_requirements_needs_its_reason_for_each_agency(caseload, re
     requirements.add(client.id, {"requirement": "licence", "start_date": "2026-01-10"})
     requirements.add(client.id, {"requirement": "rob", "start_date": "2026-11-01"})
     with pytest.raises(
-        ValidationError, match="on a ROB and LICENCE requirement: say why they missed it, for police and probation"
+        ValidationError, match="on a RoB and licence requirement: say why they missed it, for police and probation"
     ):
         caseload.add_session(client.id, {"when": datetime(2026, 11, 19, 9, 0), "kind": "keywork", "status": "dna"})
 
@@ -350,7 +350,7 @@ async def test_the_record_header_shows_the_requirements_in_force(db, clock, case
         app.open_client(client.id)
         await settle(pilot)
         header = str(app.screen.query_one("#client-header", Static).render())
-        assert "On ATR (tell court), LICENCE (tell probation)" in header
+        assert "On ATR (tell court), licence (tell probation)" in header
         assert "DRR" not in header
 
 

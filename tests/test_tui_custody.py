@@ -202,7 +202,7 @@ async def test_ra1_left_early_asks_why_and_notify_police_stays_until_recorded(db
         await pilot.press("escape")
         await settle(pilot)
         await wait_until(pilot, lambda: notify_rows())
-        assert notify_rows() == ["Notify police today: REQUIRED_ASSESSMENT left early 18 Nov 10:00"]
+        assert notify_rows() == ["Notify police today: RA left early 18 Nov 10:00"]
         await open_record(pilot, client.id)
         await pilot.press("2")
         await settle(pilot)

@@ -311,6 +311,16 @@ LEGAL_REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "non
 LAWFUL_BASIS = ("consent", "court_order", "safeguarding", "vital_interests")
 # A legal requirement (DOMAIN.md "Legal requirements"): the v1 codes and two new ones.
 REQUIREMENT = ("required_assessment", "rob", "drr", "atr", "licence", "mhtr", "iom")
+# A requirement as a line of the agenda or the record's header names it: the short forms workers use.
+REQUIREMENT_SHORT = {
+    "required_assessment": "RA",
+    "rob": "RoB",
+    "drr": "DRR",
+    "atr": "ATR",
+    "licence": "licence",
+    "mhtr": "MHTR",
+    "iom": "IOM",
+}
 AGENCY = ("police", "probation", "court", "prison")
 # Who is told of an absence, unless the requirement names another agency.
 NOTIFY_BY_REQUIREMENT = {

@@ -633,7 +633,7 @@ class Caseload:
         found = legal.reportable(self.db, client_id, str(session["when"])[:10], session.get("requirement"))
         if not found:
             return []
-        kinds = " and ".join(dict.fromkeys(code.upper() for code, _ in found))
+        kinds = " and ".join(dict.fromkeys(codes.REQUIREMENT_SHORT.get(code, code) for code, _ in found))
         agencies = " and ".join(dict.fromkeys(agency for _, agency in found))
         what = "missed it" if session["status"] == "dna" else "left early"
         return [

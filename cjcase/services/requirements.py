@@ -72,14 +72,15 @@ def who(agency: str, requirements: list[Requirement]) -> str:
 
 
 def short(requirements: Iterable[Requirement]) -> str:
-    """The codes as a line says them: `DRR+LICENCE`."""
-    return "+".join(dict.fromkeys(r.requirement.upper() for r in requirements))
+    """The codes as a line says them: `DRR+licence`."""
+    return "+".join(dict.fromkeys(codes.REQUIREMENT_SHORT[r.requirement] for r in requirements))
 
 
 def summary(requirements: list[Requirement]) -> str:
     """The requirements in force, for the record's header: `DRR (tell probation), RoB (tell police)`."""
     return ", ".join(
-        f"{r.requirement.upper()} (tell {r.agency}" + (f", {r.notify_contact})" if r.notify_contact else ")")
+        f"{codes.REQUIREMENT_SHORT[r.requirement]} (tell {r.agency}"
+        + (f", {r.notify_contact})" if r.notify_contact else ")")
         for r in requirements
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import TabbedContent
 
+from cjcase.domain import codes
 from cjcase.domain.codes import label as words
 from cjcase.tui.base import add_fixed_columns
 from cjcase.tui.widgets.row_table import RowTable
@@ -68,7 +69,7 @@ class OrdersTab:
             table.replace_rows(
                 [
                     (
-                        r.requirement.upper(),
+                        codes.REQUIREMENT_SHORT[r.requirement],
                         f"{r.start_date:%d/%m/%y}",
                         f"{r.end_date:%d/%m/%y}" if r.end_date else "open",
                         r.agency + (f" ({r.notify_contact})" if r.notify_contact else ""),
