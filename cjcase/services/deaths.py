@@ -78,7 +78,7 @@ def later_records(db: sqlite_utils.Database, client_id: int, died: str) -> list[
         )
     if _has_table(db, "order_events"):
         checks.append(
-            ("an order event on {}", 'SELECT min("date") FROM order_events WHERE client_id = ? AND "date" > ?')
+            ("an order event on {}", "SELECT min(event_date) FROM order_events WHERE client_id = ? AND event_date > ?")
         )
     for phrase, sql in checks:
         day = db.execute(sql, [client_id, died]).fetchone()[0]
