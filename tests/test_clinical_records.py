@@ -494,3 +494,29 @@ def test_a_dead_clients_hearing_tomorrow_is_not_in_the_start_up_reminders(caselo
     assert "1 court hearing tomorrow." in agenda.reminders(db, NOW)
     caseload.deaths.record(client.id, {"date_of_death": date(2026, 11, 19), "drug_related_suspected": "no"})
     assert not [r for r in agenda.reminders(db, NOW) if "hearing" in r]
+
+
+def test_check_5_lists_an_order_ended_by_death_with_no_death_record(caseload, db):
+    from cjcase.domain.dates import parse_quarter
+    from cjcase.returns import quality
+
+    for ref in ("O-1", "O-2"):
+        client = make_client(caseload, client_ref=ref)
+        db.execute(
+            "INSERT INTO orders (client_id, order_type, sentence_date, court, length_months, outcome, outcome_date) "
+            "VALUES (?, 'drr', '2026-01-10', 'Leeds Magistrates'' Court', 12, 'died', '2026-09-01')",
+            [client.id],
+        )
+    caseload.deaths.record(
+        caseload.client_by_ref("O-2").id, {"date_of_death": date(2026, 9, 1), "drug_related_suspected": "no"}
+    )
+    found = {n.message: n.client_refs for n in quality.notes(db, parse_quarter("2026-27 Q3"), NOW)}
+    assert found["1 order with the outcome died and no death record: record the death (D on the record)"] == ["O-1"]
+    # An order event dated after the death shows the client alive: the death is refused.
+    first = caseload.client_by_ref("O-1")
+    db.execute(
+        "INSERT INTO order_events (client_id, sentence_date, kind, event_date) VALUES (?, '2026-01-10', 'warning', '2026-08-20')",
+        [first.id],
+    )
+    with pytest.raises(ValidationError, match="an order event on 20/08/2026"):
+        caseload.deaths.record(first.id, {"date_of_death": date(2026, 8, 1), "drug_related_suspected": "no"})

@@ -142,6 +142,11 @@ NOTES += [
         "AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.client_id = r.client_id)",
     ),
     (
+        "{n} order{s} with the outcome died and no death record: record the death (D on the record)",
+        """SELECT c.client_ref FROM orders o JOIN clients c ON c.id = o.client_id WHERE o.outcome = 'died'
+        AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.client_id = o.client_id)""",
+    ),
+    (
         "{n} death{s} inside the three-week window of a release not engaged, with no exclusion: "
         "record the exclusion `died` on the release",
         f"""SELECT c.client_ref {_RELEASE} JOIN deaths d ON d.client_id = r.client_id

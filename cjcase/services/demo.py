@@ -917,6 +917,21 @@ def clinical_record(db: sqlite_utils.Database, today: date, seed: int) -> dict[s
             died += 1
         except CjcaseError:
             db.execute("UPDATE episodes SET discharge_reason = 'dropped_out' WHERE id = ?", [row["id"]])
+    # An order ended by death has its death record too (or, contradicted by a later record, expired).
+    has_orders = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'orders'").fetchone()
+    for row in (
+        list(db.query("SELECT id, client_id, outcome_date FROM orders WHERE outcome = 'died'")) if has_orders else []
+    ):
+        if deaths.of_client(row["client_id"]):
+            continue
+        try:
+            deaths.record(
+                row["client_id"],
+                {"date_of_death": date.fromisoformat(row["outcome_date"]), "drug_related_suspected": "not_known"},
+            )
+            died += 1
+        except CjcaseError:
+            db.execute("UPDATE orders SET outcome = 'expired' WHERE id = ?", [row["id"]])
     return {
         "quick_referrals": completed + still_to_ask,
         "interventions": interventions,
